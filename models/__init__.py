@@ -1,0 +1,17 @@
+"""The Claimtrack schema: one Base, one module per aggregate, all re-exported here."""
+from .audit import AuditEvent
+from .base import Base, UTCDateTime, utcnow
+from .claims import CHANGES, KINDS, QUALIFIERS, RANKS, REVIEWABLE_FIELDS, STATUSES, Claim
+from .conflicts import GROUP_STATUSES, RESOLUTION_DECISIONS, ConflictGroup, Resolution
+from .documents import Document
+from .guards import InvariantError
+from .queue import Lease, Skip
+from .reviews import Review
+from .users import ROLES, User
+
+__all__ = [
+    "AuditEvent", "Base", "CHANGES", "Claim", "ConflictGroup", "Document", "GROUP_STATUSES",
+    "KINDS", "Lease", "QUALIFIERS", "RANKS", "RESOLUTION_DECISIONS", "REVIEWABLE_FIELDS",
+    "InvariantError", "ROLES", "Resolution", "Review", "STATUSES", "Skip", "UTCDateTime", "User",
+    "utcnow",
+]

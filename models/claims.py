@@ -1,0 +1,131 @@
+"""Quantitative claims: what the extractor read, and what reviewers decided."""
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from .base import Base, utcnow
+
+if TYPE_CHECKING:
+    from .conflicts import ConflictGroup
+    from .documents import Document
+    from .users import User
+
+QUALIFIERS = ("=", "~", ">", ">=", "<", "<=")
+CHANGES = ("up", "down")
+KINDS = ("fact", "target", "projection")
+STATUSES = ("pending", "verified", "rejected", "needs_info")
+RANKS = ("preferred", "normal", "deprecated")
+
+# The fields a reviewer may correct. Each has an `extracted_<field>` twin holding what
+# the machine read, which no correction ever overwrites.
+REVIEWABLE_FIELDS = (
+    "value", "value_max", "unit", "qualifier", "change",
+    "period_start", "period_end", "subject", "measure", "kind",
+)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Claim(Base):
+    """One quantity stated in a document, anchored to its exact source span."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        sa.CheckConstraint('start >= 0 AND "end" > start', name="span"),
+        sa.CheckConstraint(_in("qualifier", QUALIFIERS), name="qualifier"),
+        sa.CheckConstraint(_in("extracted_qualifier", QUALIFIERS), name="extracted_qualifier"),
+        sa.CheckConstraint(f"change IS NULL OR {_in('change', CHANGES)}", name="change"),
+        sa.CheckConstraint(_in("kind", KINDS), name="kind"),
+        sa.CheckConstraint(_in("status", STATUSES), name="status"),
+        sa.CheckConstraint(_in("rank", RANKS), name="rank"),
+        sa.CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
+        sa.CheckConstraint("value_max IS NULL OR value_max >= value", name="range"),
+        sa.CheckConstraint(
+            "period_start IS NULL OR period_end IS NULL OR period_end >= period_start", name="period"
+        ),
+        # The moderation queue: open conflicts first, then least confident, then oldest
+        # (one index scan per band of conflict_open).
+        sa.Index("ix_claims_queue", "status", "conflict_open", "confidence", "id"),
+        sa.Index("ix_claims_document_span", "document_id", "start"),
+        sa.Index("ix_claims_subject_measure", "subject", "measure"),
+        sa.Index("ix_claims_reviewed", "reviewed_by_id", "reviewed_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    document_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("documents.id", ondelete="RESTRICT"))
+
+    # The source span, a W3C TextQuoteSelector: offsets plus exact quote and its context.
+    start: so.Mapped[int]
+    end: so.Mapped[int]
+    quote: so.Mapped[str] = so.mapped_column(sa.Text)
+    prefix: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    suffix: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
+    sentence_start: so.Mapped[int]
+    sentence_end: so.Mapped[int]
+
+    # Current values: the extraction until a reviewer corrects them.
+    value: so.Mapped[float] = so.mapped_column(sa.Double)
+    value_max: so.Mapped[float | None] = so.mapped_column(sa.Double)
+    unit: so.Mapped[str] = so.mapped_column(sa.String(32), default="")
+    qualifier: so.Mapped[str] = so.mapped_column(sa.String(2), default="=")
+    change: so.Mapped[str | None] = so.mapped_column(sa.String(4))
+    period_start: so.Mapped[date | None]
+    period_end: so.Mapped[date | None]
+    subject: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    measure: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16), default="fact")
+
+    # What the extractor read; never updated after insert.
+    extracted_value: so.Mapped[float] = so.mapped_column(sa.Double)
+    extracted_value_max: so.Mapped[float | None] = so.mapped_column(sa.Double)
+    extracted_unit: so.Mapped[str] = so.mapped_column(sa.String(32), default="")
+    extracted_qualifier: so.Mapped[str] = so.mapped_column(sa.String(2), default="=")
+    extracted_change: so.Mapped[str | None] = so.mapped_column(sa.String(4))
+    extracted_period_start: so.Mapped[date | None]
+    extracted_period_end: so.Mapped[date | None]
+    extracted_subject: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    extracted_measure: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    extracted_kind: so.Mapped[str] = so.mapped_column(sa.String(16), default="fact")
+    measure_text: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    confidence: so.Mapped[float] = so.mapped_column(sa.Double, default=0.5)
+    extractor_version: so.Mapped[str] = so.mapped_column(sa.String(32), default="")
+
+    # Review state.
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending")
+    reviewed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    reviewed_at: so.Mapped[datetime | None]
+
+    # Conflict state: the group stating the same fact, and this claim's standing in it.
+    group_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("conflict_groups.id"), index=True)
+    # Set when a reviewer placed the claim by hand (merge or split); the detector keeps it there.
+    group_pinned: so.Mapped[bool] = so.mapped_column(default=False)
+    rank: so.Mapped[str] = so.mapped_column(sa.String(16), default="normal")
+    rank_reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    # Mirrors "my group is an open conflict" so the queue can order by an index.
+    conflict_open: so.Mapped[bool] = so.mapped_column(default=False)
+
+    version: so.Mapped[int] = so.mapped_column(default=1)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    document: so.Mapped["Document"] = so.relationship(back_populates="claims")
+    reviewed_by: so.Mapped["User | None"] = so.relationship()
+    group: so.Mapped["ConflictGroup | None"] = so.relationship(back_populates="claims")
+
+    @property
+    def corrected_fields(self) -> dict[str, tuple[object, object]]:
+        """The fields whose current value differs from the extraction: {field: (extracted, current)}."""
+        return {
+            f: (getattr(self, f"extracted_{f}"), getattr(self, f))
+            for f in REVIEWABLE_FIELDS
+            if getattr(self, f"extracted_{f}") != getattr(self, f)
+        }
+
+    def __repr__(self) -> str:
+        return f"<Claim {self.id} {self.quote!r} = {self.value} {self.unit}>"

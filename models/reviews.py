@@ -1,0 +1,35 @@
+"""Reviewers' decisions on claims."""
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from .base import Base, utcnow
+from .claims import Claim
+from .users import User
+
+
+class Review(Base):
+    """One decision, correction or note by a reviewer on a claim; never updated or deleted."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (sa.Index("ix_reviews_claim_created", "claim_id", "created_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    claim_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("claims.id", ondelete="RESTRICT"))
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    # verify, reject, needs_info, skip, correct, note, undo, resolve, reopen
+    decision: so.Mapped[str] = so.mapped_column(sa.String(20))
+    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # {field: [before, after]} for corrections; status before and after for decisions.
+    changes: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+    status_before: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    status_after: so.Mapped[str | None] = so.mapped_column(sa.String(16))
+    batch_id: so.Mapped[str | None] = so.mapped_column(sa.String(36), index=True)
+    # Set on an undo: the review it reverses.
+    undoes_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("reviews.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    claim: so.Mapped[Claim] = so.relationship()
+    user: so.Mapped[User] = so.relationship()
