@@ -1,0 +1,53 @@
+"""Engines and sessions for SQLite and PostgreSQL, configured the same way everywhere."""
+import os
+from pathlib import Path
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    """Make SQLite enforce foreign keys, use WAL, and take the write lock at BEGIN.
+
+    pysqlite's own transaction handling defeats SAVEPOINT and emits BEGIN late; the
+    documented fix hands BEGIN to SQLAlchemy. BEGIN IMMEDIATE makes concurrent writers
+    queue on busy_timeout instead of failing when a read transaction upgrades to a write.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if engine.url.database and engine.url.database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, **kwargs) -> sa.Engine:
+    """Create an engine for `url`, creating the folder of a SQLite file if needed."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(parsed, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", int(os.environ.get("CLAIMTRACK_DB_POOL_SIZE", "5")))
+        kwargs.setdefault("max_overflow", int(os.environ.get("CLAIMTRACK_DB_MAX_OVERFLOW", "10")))
+    return sa.create_engine(parsed, **kwargs)
+
+
+def make_sessionmaker(engine: sa.Engine) -> so.sessionmaker[so.Session]:
+    """A session factory whose objects stay usable after commit (views render after committing)."""
+    return so.sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,126 @@
+"""Storing documents and their extracted claims: the one path every ingest takes.
+
+Split in two so extraction can run in worker processes: `prepare` is pure (text in,
+claims out) and `store` writes one document and its claims in the caller's transaction.
+"""
+from dataclasses import dataclass
+from typing import Iterable
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from models import Claim, Document
+
+from .extract import EXTRACTOR_VERSION, ExtractedClaim, iter_claims
+from .sources import DocumentSource
+
+CONTEXT_CHARS = 32
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    """A document with its claims extracted, ready to store."""
+
+    source: DocumentSource
+    claims: tuple[ExtractedClaim, ...]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What happened to one document: `added` or `duplicate`."""
+
+    status: str
+    document_id: int
+    file_name: str
+    claims: int
+
+
+def prepare(source: DocumentSource) -> PreparedDocument:
+    """Extract the claims of one document (no database; safe in a worker process)."""
+    return PreparedDocument(source, tuple(iter_claims(source.text, source.metadata.published)))
+
+
+def claim_row(document: Document, extracted: ExtractedClaim) -> Claim:
+    """A new Claim for `document` holding the extraction both as extracted and as current values."""
+    text = document.text
+    fields = {
+        "value": extracted.value,
+        "value_max": extracted.value_max,
+        "unit": extracted.unit,
+        "qualifier": extracted.qualifier,
+        "change": extracted.change,
+        "period_start": extracted.period_start,
+        "period_end": extracted.period_end,
+        "subject": extracted.subject[:200],
+        "measure": extracted.measure[:200],
+        "kind": extracted.kind,
+    }
+    return Claim(
+        document=document,
+        start=extracted.start,
+        end=extracted.end,
+        quote=extracted.quote,
+        prefix=text[max(0, extracted.start - CONTEXT_CHARS):extracted.start],
+        suffix=text[extracted.end:extracted.end + CONTEXT_CHARS],
+        sentence_start=extracted.sentence_start,
+        sentence_end=extracted.sentence_end,
+        measure_text=extracted.measure_text[:500],
+        confidence=extracted.confidence,
+        extractor_version=EXTRACTOR_VERSION,
+        **fields,
+        **{f"extracted_{name}": value for name, value in fields.items()},
+    )
+
+
+def find_duplicate(session: so.Session, source: DocumentSource) -> Document | None:
+    """The stored document with the same text, if any."""
+    return session.scalar(sa.select(Document).where(Document.sha256 == source.sha256))
+
+
+def store(session: so.Session, prepared: PreparedDocument) -> IngestResult:
+    """Add one document and its claims to the session (the caller commits), unless already stored."""
+    source = prepared.source
+    if existing := find_duplicate(session, source):
+        return IngestResult("duplicate", existing.id, existing.file_name, 0)
+    meta = source.metadata
+    document = Document(
+        sha256=source.sha256,
+        file_name=source.file_name,
+        title=source.title[:500],
+        author=meta.author,
+        publisher=meta.publisher,
+        source=source.source[:1000],
+        source_note=meta.source_note,
+        media_type=source.media_type,
+        published=meta.published,
+        text=source.text,
+        char_count=len(source.text),
+        extractor_version=EXTRACTOR_VERSION,
+    )
+    session.add(document)
+    session.add_all(claim_row(document, c) for c in prepared.claims)
+    session.flush()
+    for hook in AFTER_STORE:
+        hook(session, document)
+    return IngestResult("added", document.id, document.file_name, len(prepared.claims))
+
+
+def ingest(session: so.Session, source: DocumentSource) -> IngestResult:
+    """Extract and store one document (the caller commits)."""
+    if existing := find_duplicate(session, source):
+        return IngestResult("duplicate", existing.id, existing.file_name, 0)
+    return store(session, prepare(source))
+
+
+# Work that follows each stored document inside its transaction (conflict detection
+# registers here), so every ingest path runs it.
+AFTER_STORE: list = []
+
+
+def ingest_all(session: so.Session, sources: Iterable[DocumentSource]) -> list[IngestResult]:
+    """Ingest several documents, committing each one on its own."""
+    results = []
+    for source in sources:
+        results.append(ingest(session, source))
+        session.commit()
+    return results
