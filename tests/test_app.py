@@ -1,0 +1,120 @@
+"""The app shell: factory, configuration, login wall, documents page, errors, headers."""
+import io
+
+import sqlalchemy as sa
+
+from models import Document
+from webapp import create_app
+
+from .conftest import csrf_token
+from .factories import DocumentFactory
+
+
+def test_factory_reads_database_url_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv("CLAIMTRACK_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    app = create_app()
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path}/env.db"
+    key_file = tmp_path / "inst" / "secret_key"
+    assert app.config["SECRET_KEY"] == key_file.read_text().strip()
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert create_app().config["SECRET_KEY"] == app.config["SECRET_KEY"]
+
+
+def test_default_database_in_instance_folder(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("CLAIMTRACK_INSTANCE_PATH", str(tmp_path))
+    assert create_app().config["DATABASE_URL"] == f"sqlite:///{tmp_path}/claimtrack.db"
+
+
+def test_pages_need_login(client):
+    response = client.get("/documents")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_login_wrong_password(client, reviewer, auth):
+    response = auth.login("rita", "wrong password")
+    assert response.status_code == 401
+    assert "Unknown username or wrong password." in response.get_data(as_text=True)
+
+
+def test_login_without_csrf_token_refused(client, reviewer):
+    response = client.post("/login", data={"username": "rita", "password": "correct horse battery"})
+    assert response.status_code == 400
+    assert "security token" in response.get_data(as_text=True)
+
+
+def test_login_next_only_follows_local_paths(client, reviewer):
+    token = csrf_token(client)
+    response = client.post("/login?next=https://evil.example/", data={
+        "username": "rita", "password": "correct horse battery", "csrf_token": token})
+    assert response.headers["Location"] == "/documents"
+
+
+def test_documents_page_lists_titles_dates_and_counts(client, reviewer, auth, db_session):
+    DocumentFactory(title="Sister cities report", published=__import__("datetime").date(2024, 5, 1))
+    db_session.commit()
+    auth.login("rita")
+    html = client.get("/documents").get_data(as_text=True)
+    assert "Sister cities report" in html
+    assert "2024-05-01" in html
+
+
+def test_document_text_renders_as_text(client, reviewer, auth, db_session):
+    document = DocumentFactory(text="<script>alert('x')</script> Gansu has 66 cities <b>bold</b>")
+    db_session.commit()
+    auth.login("rita")
+    html = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+
+
+def test_upload_refuses_binary_and_stores_nothing(client, reviewer, auth, db_session):
+    auth.login("rita")
+    token = csrf_token(client, "/documents")
+    response = client.post("/documents", data={
+        "csrf_token": token, "file": (io.BytesIO(b"\x00\x01binary"), "x.txt")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "x.txt refused: binary file" in response.get_data(as_text=True)
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
+
+
+def test_upload_stores_document(client, reviewer, auth, db_session):
+    auth.login("rita")
+    token = csrf_token(client, "/documents")
+    response = client.post("/documents", data={
+        "csrf_token": token, "published": "2024-05-01",
+        "file": (io.BytesIO(b"In 2023, Gansu had 66 international sister cities."), "note.txt")},
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+    document = db_session.scalar(sa.select(Document))
+    assert document.file_name == "note.txt" and document.published.isoformat() == "2024-05-01"
+
+
+def test_not_found_page(client, reviewer, auth):
+    auth.login("rita")
+    response = client.get("/documents/999999")
+    assert response.status_code == 404
+    assert "No such document." in response.get_data(as_text=True)
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_session_cookie_httponly_samesite(client, reviewer, auth):
+    response = auth.login("rita")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_logout(client, reviewer, auth):
+    auth.login("rita")
+    auth.logout()
+    assert client.get("/documents").status_code == 302

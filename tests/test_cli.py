@@ -1,0 +1,103 @@
+"""The `claimtrack` command line: ingest, extract, users."""
+import json
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from models import Claim, Document, User
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def _counts(db_session) -> tuple[int, int]:
+    return (
+        db_session.scalar(sa.select(sa.func.count()).select_from(Document)),
+        db_session.scalar(sa.select(sa.func.count()).select_from(Claim)),
+    )
+
+
+def test_ingest_seeds_twice_second_is_noop(runner, db_session):
+    first = runner.invoke(args=["ingest", str(SEEDS)])
+    assert first.exit_code == 0, first.output
+    assert "5 added, 0 already stored, 0 refused" in first.output
+    documents, claims = _counts(db_session)
+    assert documents == 5 and claims > 100
+    second = runner.invoke(args=["ingest", str(SEEDS)])
+    assert second.exit_code == 0
+    assert "0 added, 5 already stored, 0 refused: nothing new to store" in second.output
+    assert _counts(db_session) == (documents, claims)
+
+
+def test_ingest_keeps_text_and_metadata(runner, db_session):
+    path = SEEDS / "004_f2d86ae013227259.txt"
+    assert runner.invoke(args=["ingest", str(path)]).exit_code == 0
+    document = db_session.scalar(sa.select(Document))
+    assert document.text == path.read_text(encoding="utf-8")
+    assert document.published.isoformat() == "2023-11-01"
+    for claim in db_session.scalars(sa.select(Claim)):
+        assert document.text[claim.start:claim.end] == claim.quote
+
+
+def test_ingest_with_jobs_matches_single_process(runner, db_session):
+    result = runner.invoke(args=["ingest", "--jobs", "2", str(SEEDS)])
+    assert result.exit_code == 0, result.output
+    assert "5 added" in result.output
+
+
+def test_ingest_refuses_bad_files_and_writes_nothing(runner, db_session, tmp_path):
+    (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02binary")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "latin1.txt").write_bytes("caf\xe9 66".encode("latin-1"))
+    result = runner.invoke(args=["ingest", str(tmp_path)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.startswith("refused")]
+    assert len(lines) == 3
+    assert any("binary file" in line for line in lines)
+    assert any("empty file" in line for line in lines)
+    assert any("not valid UTF-8" in line for line in lines)
+    assert "0 added, 0 already stored, 3 refused" in result.output
+    assert _counts(db_session) == (0, 0)
+
+
+def test_extract_prints_jsonl_without_database(runner, db_session):
+    result = runner.invoke(args=["extract", str(SEEDS / "001_4ba3201505e0714d.txt")])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert rows, "no claims extracted"
+    keys = {"doc", "start", "end", "text", "value", "value_max", "unit", "qualifier", "change",
+            "period_start", "period_end", "subject", "measure", "kind", "confidence"}
+    assert all(set(row) == keys for row in rows)
+    assert {row["doc"] for row in rows} == {"001_4ba3201505e0714d.txt"}
+    assert any(row["value"] == 69 for row in rows)
+    assert _counts(db_session) == (0, 0)
+
+
+def test_create_user_reads_password_from_stdin(runner, db_session):
+    result = runner.invoke(args=["create-user", "maria", "--role", "lead"], input="a long password\n")
+    assert result.exit_code == 0, result.output
+    user = db_session.scalar(sa.select(User).where(User.username == "maria"))
+    assert user.role == "lead"
+    assert "a long password" not in user.password_hash
+
+
+def test_create_user_refuses_short_password(runner, db_session):
+    result = runner.invoke(args=["create-user", "maria"], input="short\n")
+    assert result.exit_code != 0
+    assert "password must be 8 to 256 characters" in result.output
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+
+
+def test_create_user_has_no_password_argument(runner):
+    result = runner.invoke(args=["create-user", "maria", "--password", "x" * 10])
+    assert result.exit_code == 2
+
+
+def test_demo_users_prints_working_logins(runner, app, client):
+    result = runner.invoke(args=["demo-users"])
+    assert result.exit_code == 0
+    logins = [line.split()[1:4:2] for line in result.output.splitlines() if line.startswith("login:")]
+    assert [name for name, _ in logins] == ["reviewer", "lead"]
+    from .conftest import Auth
+
+    response = Auth(client).login(*logins[0])
+    assert response.status_code == 302

@@ -1,0 +1,89 @@
+"""The Claimtrack web application: `create_app()` builds it from the environment."""
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from . import config, db
+from .auth import access
+
+csrf = CSRFProtect()
+
+# Content-Security-Policy without inline script or style: document text is untrusted.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app from the environment, with `test_config` overriding settings."""
+    instance = Path((test_config or {}).get("INSTANCE_PATH") or config.instance_path())
+    app = Flask(__name__, instance_path=str(instance))
+    app.config.from_mapping(config.from_environment(instance, (test_config or {}).get("SECRET_KEY")))
+    if test_config:
+        app.config.update(test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    app.after_request(set_security_headers)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Database sessions, CSRF protection and logins."""
+    db.init_app(app)
+    csrf.init_app(app)
+    access.init_app(app)
+    app.extensions["claimtrack.nav"] = []
+    app.context_processor(
+        lambda: {
+            "config_nav": lambda: app.extensions["claimtrack.nav"],
+            "view_functions": lambda: app.view_functions,
+        }
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    """Each area of the app is a blueprint with its own routes, forms and templates."""
+    from . import auth, documents
+
+    for area in (auth, documents):
+        area.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Plain error pages that never echo the request back."""
+
+    def render_error(error):
+        code = getattr(error, "code", 500) or 500
+        description = getattr(error, "description", "") if code != 500 else ""
+        if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+            return {"error": getattr(error, "name", "Error"), "message": description}, code
+        return render_template("errors/error.html", code=code, error=error, description=description), code
+
+    for code in (400, 401, 403, 404, 405, 409, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+
+    def render_csrf_error(error: CSRFError):
+        error.description = "The form's security token was missing or invalid. Reload the page and try again."
+        return render_error(error)
+
+    app.register_error_handler(CSRFError, render_csrf_error)
+
+
+def register_commands(app: Flask) -> None:
+    """The `claimtrack` command line (also `flask --app webapp ...`)."""
+    from . import cli
+
+    cli.init_app(app)
+
+
+def set_security_headers(response):
+    """Headers that keep untrusted document text inert and the app out of frames."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response

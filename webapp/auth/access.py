@@ -1,0 +1,54 @@
+"""Who may see what: every page needs a login, lead pages need the lead role."""
+from functools import wraps
+
+from flask import Flask, abort, redirect, request, url_for
+from flask_login import LoginManager, current_user
+
+from claimtrack.accounts import load_user
+
+from ..db import get_session
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please log in to continue."
+login_manager.session_protection = "basic"
+
+# Endpoints anyone may reach; everything else needs a logged-in user.
+PUBLIC_ENDPOINTS = {"auth.login", "static"}
+
+
+@login_manager.user_loader
+def _load_user(login_id: str):
+    return load_user(get_session(), login_id)
+
+
+def init_app(app: Flask) -> None:
+    """Attach Flask-Login and require a login on every non-public endpoint."""
+    login_manager.init_app(app)
+
+    @app.before_request
+    def require_login():
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+            return None
+        if current_user.is_authenticated:
+            return None
+        if request.path.startswith("/api/"):
+            abort(401, description="Log in first.")
+        return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+def lead_required(view):
+    """Allow only leads; others get 403."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated or not current_user.is_lead:
+            abort(403, description="This page is for team leads.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def add_nav(app: Flask, label: str, endpoint: str, lead_only: bool = False) -> None:
+    """Add an entry to the navigation bar."""
+    app.extensions["claimtrack.nav"].append((label, endpoint, lead_only))

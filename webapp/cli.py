@@ -1,0 +1,219 @@
+"""The `claimtrack` command line: database, ingest, extraction, users, server."""
+import json
+import secrets
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from claimtrack import accounts, schema
+from claimtrack.ingest import PreparedDocument, prepare, store
+from claimtrack.sources import DocumentError, find_documents, read_document
+
+from .db import get_session
+
+
+def _prepare_file(path: Path, published: date | None) -> PreparedDocument | str:
+    """Read and extract one file; return the refusal reason instead of raising (runs in workers)."""
+    try:
+        return prepare(read_document(path, published))
+    except DocumentError as exc:
+        return str(exc)
+
+
+def _iso_date(_ctx, _param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD") from None
+
+
+@click.group("db")
+def db_group():
+    """Create and migrate the database."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str):
+    """Migrate the database to the latest schema."""
+    schema.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database at revision {schema.current(current_app.config['DATABASE_URL'])}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str):
+    """Migrate the database down to REVISION ("base" empties it)."""
+    schema.downgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database at revision {schema.current(current_app.config['DATABASE_URL'])}")
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current():
+    """Print the database's schema revision."""
+    click.echo(schema.current(current_app.config["DATABASE_URL"]) or "(empty database)")
+
+
+@click.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--published", callback=_iso_date, help="Publication date (YYYY-MM-DD) for all the files.")
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes for extraction; database writes stay one transaction per document.")
+@with_appcontext
+def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int):
+    """Store documents (files or folders of .txt, .md, .html, .pdf) and extract their claims."""
+    files = find_documents(list(paths))
+    session = get_session()
+    added = duplicates = refused = 0
+    with ProcessPoolExecutor(jobs) if jobs > 1 else _InProcess() as pool:
+        results = pool.map(_prepare_file, files, [published] * len(files))
+        with click.progressbar(zip(files, results), length=len(files), label="Ingesting",
+                               file=sys.stderr, hidden=len(files) < 2) as bar:
+            for path, prepared in bar:
+                if isinstance(prepared, str):
+                    refused += 1
+                    click.echo(f"refused   {path}: {prepared}", err=True)
+                    continue
+                result = store(session, prepared)
+                session.commit()
+                if result.status == "duplicate":
+                    duplicates += 1
+                    click.echo(f"unchanged {path}: already stored as document {result.document_id}")
+                else:
+                    added += 1
+                    click.echo(f"added     {path}: document {result.document_id}, {result.claims} claims")
+    summary = f"{added} added, {duplicates} already stored, {refused} refused"
+    if added == 0 and refused == 0:
+        summary += ": nothing new to store"
+    click.echo(summary)
+    if refused:
+        sys.exit(1)
+
+
+class _InProcess:
+    """The executor interface, run in this process (for --jobs 1)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def map(self, fn, *iterables):
+        """Lazily apply fn, like Executor.map."""
+        return map(fn, *iterables)
+
+
+@click.command("extract")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--published", callback=_iso_date, help="Resolve relative dates against this date (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+def extract_command(files: tuple[Path, ...], published: date | None, fmt: str):
+    """Print the claims found in FILES as JSON lines, without touching any database."""
+    failed = False
+    for path in files:
+        try:
+            prepared = prepare(read_document(path, published))
+        except DocumentError as exc:
+            click.echo(f"refused {path}: {exc}", err=True)
+            failed = True
+            continue
+        for claim in prepared.claims:
+            click.echo(json.dumps(claim.to_json(path.name), ensure_ascii=False))
+    if failed:
+        sys.exit(1)
+
+
+def _read_password(prompt: bool) -> str:
+    """A password from an interactive prompt (typed twice) or the first line of stdin."""
+    if prompt:
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["reviewer", "lead"]), default="reviewer", show_default=True)
+@with_appcontext
+def create_user_command(username: str, role: str):
+    """Create a user; the password is prompted for, or read from stdin when piped."""
+    password = _read_password(sys.stdin.isatty())
+    session = get_session()
+    try:
+        accounts.create_user(session, username, password, role)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    session.commit()
+    click.echo(f"created {role} {username}")
+
+
+@click.command("demo-users")
+@with_appcontext
+def demo_users_command():
+    """Create (or reset) a demo reviewer and a demo lead with fresh passwords, and print the logins."""
+    session = get_session()
+    logins = []
+    for username, role in (("reviewer", "reviewer"), ("lead", "lead")):
+        password = secrets.token_urlsafe(9)
+        user = accounts.find_user(session, username)
+        if user is None:
+            accounts.create_user(session, username, password, role)
+        else:
+            accounts.set_password(user, password)
+            user.active, user.role = True, role
+        logins.append((username, password, role))
+    session.commit()
+    for username, password, role in logins:
+        click.echo(f"login: {username} / {password}   ({role})")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+def serve_command(host: str, port: int, workers: int, threads: int):
+    """Serve the app with gunicorn (production server)."""
+    from gunicorn.app.base import BaseApplication
+
+    from . import create_app
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in {
+                "bind": f"{host}:{port}", "workers": workers, "threads": threads,
+                "worker_class": "gthread", "accesslog": "-", "timeout": 120,
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return create_app()
+
+    click.echo(f"Claimtrack serving on http://{host}:{port} ({workers} workers x {threads} threads)")
+    Server().run()
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on the app's CLI."""
+    for command in (db_group, ingest_command, extract_command, create_user_command,
+                    demo_users_command, serve_command):
+        app.cli.add_command(command)
+
+
+def main() -> None:
+    """Entry point of the `claimtrack` console script."""
+    from . import create_app
+
+    FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,
+               help="Claimtrack: extract, review and reconcile quantitative claims.")(prog_name="claimtrack")

@@ -1,0 +1,61 @@
+"""Settings, read from the environment once when the app is created."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Every setting the app reads from the environment, with its meaning (the README lists these;
+# a test fails if one is missing there).
+ENVIRONMENT = {
+    "DATABASE_URL": "SQLAlchemy URL of the database (default: SQLite file in the instance folder)",
+    "SECRET_KEY": "key that signs sessions and CSRF tokens (default: generated once, kept in the instance folder)",
+    "CLAIMTRACK_INSTANCE_PATH": "folder for the SQLite database and the generated secret key (default: ./instance)",
+    "CLAIMTRACK_LEASE_TTL": "seconds a reviewer holds a claim before it returns to the queue (default 900)",
+    "CLAIMTRACK_SECURE_COOKIES": "1 to mark cookies Secure (set it when serving over HTTPS)",
+    "CLAIMTRACK_MAX_DOCUMENT_BYTES": "largest document accepted, in bytes (default 5242880)",
+    "CLAIMTRACK_MAX_LINE_CHARS": "longest line accepted in a document, in characters (default 100000)",
+    "CLAIMTRACK_DB_POOL_SIZE": "PostgreSQL connections kept per process (default 5)",
+    "CLAIMTRACK_DB_MAX_OVERFLOW": "extra PostgreSQL connections allowed per process under load (default 10)",
+}
+
+
+def instance_path() -> Path:
+    """The instance folder: from the environment, else `instance/` in the project folder."""
+    return Path(os.environ.get("CLAIMTRACK_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+
+
+def _secret_key(folder: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept (mode 0600) in `folder`."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = folder / "secret_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def from_environment(folder: Path, secret_key: str | None = None) -> dict:
+    """The app's configuration from environment variables, with defaults."""
+    from claimtrack.sources import DEFAULT_MAX_BYTES
+
+    max_bytes = int(os.environ.get("CLAIMTRACK_MAX_DOCUMENT_BYTES", DEFAULT_MAX_BYTES))
+    return {
+        "SECRET_KEY": secret_key or _secret_key(folder),
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'claimtrack.db'}",
+        "LEASE_TTL": timedelta(seconds=int(os.environ.get("CLAIMTRACK_LEASE_TTL", "900"))),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("CLAIMTRACK_SECURE_COOKIES") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("CLAIMTRACK_SECURE_COOKIES") == "1",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # A token per session, not per hour: a reviewer may keep a claim open a long time.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": max_bytes + 64 * 1024,
+    }

@@ -1,0 +1,27 @@
+"""One plain SQLAlchemy session per request, closed (and rolled back if uncommitted) on teardown."""
+import sqlalchemy.orm as so
+from flask import Flask, current_app, g
+
+from claimtrack.database import make_engine, make_sessionmaker
+
+EXTENSION = "claimtrack.sessionmaker"
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine and session factory for the app, and close sessions on teardown."""
+    app.extensions[EXTENSION] = make_sessionmaker(make_engine(app.config["DATABASE_URL"]))
+    app.teardown_appcontext(close_session)
+
+
+def get_session() -> so.Session:
+    """The current request's session, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions[EXTENSION]()
+    return g.db_session
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    """Close the request's session if one was opened."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

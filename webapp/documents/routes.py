@@ -1,0 +1,67 @@
+"""Document pages: the list, one document's text with its claims marked, upload."""
+from dataclasses import replace
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from werkzeug.utils import secure_filename
+
+from claimtrack.documents import document_segments, document_summaries
+from claimtrack.ingest import ingest
+from claimtrack.sources import DocumentError, decode_document
+from models import Document
+
+from ..db import get_session
+from .forms import UploadForm
+
+bp = Blueprint("documents", __name__)
+
+
+@bp.get("/")
+def home():
+    """The start page is the documents list."""
+    return redirect(url_for("documents.index"))
+
+
+@bp.get("/documents")
+def index():
+    """Every ingested document with its date and claim counts."""
+    return render_template(
+        "documents/index.html", documents=document_summaries(get_session()), form=UploadForm()
+    )
+
+
+@bp.get("/documents/<int:document_id>")
+def show(document_id: int):
+    """A document's full text with its claims highlighted and linked."""
+    session = get_session()
+    document = session.get(Document, document_id) or abort(404, description="No such document.")
+    return render_template(
+        "documents/show.html", document=document, segments=document_segments(session, document)
+    )
+
+
+@bp.post("/documents")
+def upload():
+    """Ingest an uploaded file, or say why it was refused without storing anything."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(url_for("documents.index"))
+    upload = form.file.data
+    name = secure_filename(upload.filename or "") or "upload.txt"
+    try:
+        source = decode_document(upload.read(), name, source=f"upload:{name}")
+    except DocumentError as exc:
+        flash(f"{name} refused: {exc}", "error")
+        return redirect(url_for("documents.index"), 303)
+    if form.published.data:
+        source = replace(source, metadata=replace(source.metadata, published=form.published.data))
+    session = get_session()
+    result = ingest(session, source)
+    session.commit()
+    if result.status == "duplicate":
+        flash(f"{name} is already stored as document {result.document_id}; nothing changed.", "info")
+    else:
+        flash(f"{name} added with {result.claims} claims.", "success")
+    return redirect(url_for("documents.show", document_id=result.document_id), 303)
