@@ -292,7 +292,7 @@ def documents(seed: int = 1, claims: int | None = None, subjects: int | None = N
                                 tuple(found))
 
 
-class _Writer:
+class Writer:
     """Bulk row writer on the raw driver connection: COPY on PostgreSQL, executemany on SQLite."""
 
     def __init__(self, engine: sa.Engine):
@@ -336,11 +336,11 @@ class _Writer:
         self.connection.close()
 
 
-_DOCUMENT_COLUMNS = ("id", "sha256", "file_name", "title", "author", "publisher", "source", "source_note",
+DOCUMENT_COLUMNS = ("id", "sha256", "file_name", "title", "author", "publisher", "source", "source_note",
                      "media_type", "published", "text", "char_count", "extractor_version", "ingested_at")
 _CURRENT = ("value", "value_max", "unit", "qualifier", "change", "period_start", "period_end",
             "subject", "measure", "kind")
-_CLAIM_COLUMNS = (
+CLAIM_COLUMNS = (
     "id", "document_id", "start", "end", "quote", "prefix", "suffix", "sentence_start", "sentence_end",
     *_CURRENT, *(f"extracted_{c}" for c in _CURRENT), "measure_text", "confidence", "extractor_version",
     "status", "reviewed_by_id", "reviewed_at", "group_id", "group_pinned", "rank", "rank_reason",
@@ -362,7 +362,7 @@ def _weighted(rng: random.Random, weights) -> str:
 class _Corpus:
     """Turns synthetic documents into rows, keeping the per-group state the claims need."""
 
-    def __init__(self, writer: _Writer, rng: random.Random, stats: GenerateStats):
+    def __init__(self, writer: Writer, rng: random.Random, stats: GenerateStats):
         self.writer, self.rng, self.stats = writer, rng, stats
         self.groups: dict[int, tuple[int, str, int]] = {}  # key -> (group id, status, preferred claim id)
         self.claim_id = self.review_id = 0
@@ -453,7 +453,7 @@ class _Corpus:
 
     def flush(self) -> None:
         """Write the queued rows, parents first, and commit them."""
-        columns = {"documents": _DOCUMENT_COLUMNS, "conflict_groups": _GROUP_COLUMNS, "claims": _CLAIM_COLUMNS,
+        columns = {"documents": DOCUMENT_COLUMNS, "conflict_groups": _GROUP_COLUMNS, "claims": CLAIM_COLUMNS,
                    "reviews": _REVIEW_COLUMNS, "resolutions": _RESOLUTION_COLUMNS}
         self.writer.begin()
         for table, rows in self.rows.items():
@@ -462,7 +462,7 @@ class _Corpus:
         self.writer.commit()
 
 
-def _users(writer: _Writer) -> list[tuple]:
+def _users(writer: Writer) -> list[tuple]:
     password_hash = generate_password_hash(PASSWORD)
     names = [(n, "reviewer") for n in REVIEWERS] + [(n, "lead") for n in LEADS]
     return [(i, name, password_hash, role, True, sha256(name.encode()).hexdigest()[:32],
@@ -470,7 +470,7 @@ def _users(writer: _Writer) -> list[tuple]:
             for i, (name, role) in enumerate(names, start=1)]
 
 
-def _queue_state(engine: sa.Engine, writer: _Writer, rng: random.Random, stats: GenerateStats) -> None:
+def _queue_state(engine: sa.Engine, writer: Writer, rng: random.Random, stats: GenerateStats) -> None:
     """Live and expired leases and skips on pending claims."""
     with engine.connect() as connection:
         pending = connection.scalars(sa.text(
@@ -519,7 +519,7 @@ def generate(url: str, claims: int = 1_000_000, seed: int = 1) -> GenerateStats:
         with engine.connect() as connection:
             if connection.scalar(sa.text("SELECT count(*) FROM documents")):
                 raise ValueError(f"{engine.url.render_as_string()} already holds documents; generate needs an empty database")
-        writer = _Writer(engine)
+        writer = Writer(engine)
         try:
             users = _users(writer)
             writer.begin()
