@@ -377,8 +377,10 @@ def _word_ok(text: str, tok: str, start: int, end: int, s0: int, before: str) ->
 
 def _digit_label(text: str, tok: str, start: int, end: int, s0: int, before: str) -> bool:
     """True for digits that are part of a name or code ("Covid-19", "1+9", "5G", "No. 21")."""
-    if re.search(r"(?<!\bsub)[A-Za-z][-–]$|\+\s*$|#$|\bNo\.?\s*$|\bnumber\s*$", before) and not re.search(r"\bminus[-–]$", before, re.I):
+    if re.search(r"[A-Za-z][-–]$|\+\s*$|#$|\bNo\.?\s*$|\bnumber\s*$", before) and not re.search(r"\b(?:minus|sub)[-–]$", before, re.I):
         return True
+    if re.search(r"\d\s?[-–]$", before):
+        return True  # the second half of a score or code whose first number was refused ("Charlton 2-1")
     if LABEL_NOUN_RE.search(before) or re.search(r"\b[A-Z]{2,}\s?\d+[-–:/]$", before):
         return True  # "category 4", "Game 7", "ISO 3888-2"
     if ADDRESS_RE.match(text, end):

@@ -80,7 +80,7 @@ PINT_WORDS = {
     "knots": "kn", "hertz": "Hz", "kilohertz": "kHz", "megahertz": "MHz", "gigahertz": "GHz",
     "gigabytes": "GB", "megabytes": "MB", "terabytes": "TB",
     "degrees celsius|degree celsius|degrees c|degree c|deg c": "degC",
-    "degrees fahrenheit|degree fahrenheit|fahrenheit": "degF",
+    "degrees fahrenheit|degree fahrenheit|fahrenheit": "degF", "celsius|centigrade": "degC",
     "degrees|degree": "deg", "decibels|decibel": "dB", "gigapascals": "GPa",
     "volts|volt": "V", "amps": "A", "calories": "cal", "kilocalories": "kcal",
 }
@@ -144,7 +144,7 @@ def _alternation(keys) -> str:
 
 
 _word_keys = set(WORD_UNITS) | set(CURRENCY_WORDS) | {k for k in PERCENT_WORDS if k[0].isalpha()}
-WORD_UNIT_RE = re.compile(rf"\s?(?:{_alternation(_word_keys)})(?![\w-])", re.I)
+WORD_UNIT_RE = re.compile(rf"\s?(?:{_alternation(_word_keys)})(?!\w|-\w)", re.I)
 ABBREV_UNIT_RE = re.compile(rf"\s?(?:{_alternation(ABBREV_UNITS)})(?![\w])")
 GLUED_UNIT_RE = re.compile(rf"(?:{_alternation(GLUED_UNITS)})(?![\w])")
 PERCENT_SIGN_RE = re.compile(r"\s?%")
