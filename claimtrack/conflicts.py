@@ -84,11 +84,13 @@ def dimension_of(unit: str) -> Dimension:
     if unit.endswith(("-cent", "-sen")):
         return Dimension(unit.split("-")[0], 0.01)
     try:
-        parsed = _UNITS.parse_units(re.sub(r"([A-Za-z])(\d)", r"\1**\2", unit))
-        if not _UNITS.Quantity(1, parsed).is_multiplicative:
-            raise pint.errors.OffsetUnitCalculusError(unit)
-        base = _UNITS.Quantity(1, parsed).to_base_units()
-    except (pint.errors.PintError, ValueError, TypeError, AttributeError, AssertionError):
+        expression = re.sub(r"([A-Za-z])(\d)", r"\1**\2", unit)
+        base = _UNITS.Quantity(1, expression).to_base_units()
+        zero = _UNITS.Quantity(0, expression).to_base_units().magnitude
+    except (pint.errors.PintError, ValueError, TypeError, AssertionError):
+        return Dimension(f"unit:{unit}", 1.0)
+    if zero:
+        # Degrees Celsius and Fahrenheit have an offset: no factor converts them.
         return Dimension(f"unit:{unit}", 1.0)
     return Dimension(str(base.units), float(base.magnitude))
 
@@ -900,3 +902,45 @@ def split_claim(session: so.Session, user, claim_id: int, note: str = "") -> Con
     audit.record(session, user, "split", "conflict_group", old.id,
                  before={"claim_id": claim.id}, after={"group_id": new.id, "note": note})
     return new
+
+
+# Context shown around a claim's span on the reconciliation page, each side at most.
+CONTEXT_CHARS = 400
+
+
+@dataclass(frozen=True)
+class SpanInContext:
+    """A claim's paragraph cut in three, its span in the middle (plain text: templates escape it)."""
+
+    before: str
+    quote: str
+    after: str
+
+
+@dataclass(frozen=True)
+class GroupDetail:
+    """Everything the reconciliation page shows about one group."""
+
+    group: ConflictGroup
+    members: list[MemberView]
+    contexts: dict[int, SpanInContext]
+    resolutions: list[Resolution]
+
+
+def group_detail(session: so.Session, group_id: int) -> GroupDetail | None:
+    """A group with its claims side by side, each span in its paragraph, and its resolutions."""
+    group = session.get(ConflictGroup, group_id)
+    if group is None:
+        return None
+    claims = members(session, [group.id])[group.id]
+    texts = dict(session.execute(
+        sa.select(Document.id, Document.text).where(Document.id.in_({m.document_id for m in claims}))
+    ).all()) if claims else {}
+    contexts = {}
+    for m in claims:
+        text = texts[m.document_id]
+        start = max(text.rfind("\n", 0, m.start) + 1, m.start - CONTEXT_CHARS)
+        end = text.find("\n", m.end)
+        end = min(len(text) if end < 0 else end, m.end + CONTEXT_CHARS)
+        contexts[m.id] = SpanInContext(text[start:m.start], text[m.start:m.end], text[m.end:end])
+    return GroupDetail(group, claims, contexts, list(group.resolutions))
