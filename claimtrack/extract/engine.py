@@ -414,6 +414,8 @@ def _range(text: str, s1: int, q: _Quantity) -> None:
         return
     if word == "through":
         return
+    if word == "to" and (CHANGE_LEFT_RE.search(text[max(0, q.start - 40):q.start]) or re.search(r"\bby\s+$", text[max(0, q.start - 6):q.start])):
+        return  # "increased by X to Y": a change and a level, not a range
     nxt = NUMBER_RE.match(text, gap.end(), s1)
     pre = 0
     if not nxt:
@@ -430,11 +432,13 @@ def _range(text: str, s1: int, q: _Quantity) -> None:
         return
     tail = _Quantity(nxt.start(), nxt.end(), parse_digits(nxt.group()) if nxt.lastgroup == "dig" else parse_word_number(nxt.group()), kind=nxt.lastgroup)
     if pre:
+        if not q.currency:
+            return
         tail.currency, tail.unit = q.currency, q.unit
     _scale_and_unit(text, s1, tail)
     if not tail.unit and not q.unit and word == "to" and not re.search(r"\b(?:from|between)\s+\S*$", text[max(0, q.start - 15):q.start], re.I):
         return
-    if q.unit and tail.unit and q.unit != tail.unit:
+    if q.unit and q.unit != tail.unit:
         return
     raw_first = q.value
     if not q.unit and tail.unit:

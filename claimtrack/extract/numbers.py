@@ -49,7 +49,7 @@ NUMBER_RE = re.compile(
     rf"""
     (?P<frac>\b(?:(?:one|a|two|three|four|five|six|seven|eight|nine)[-\s](?:{_denoms})|half)\b)
   | (?P<ord>(?<![\w.])\d{{1,4}}(?:st|nd|rd|th)\b|\b(?:{_ord_words})\b)
-  | (?P<dig>(?<![\w.,])(?:[-−](?=\d))?(?:\d{{1,3}}(?:,\d{{3}})+(?![,\d])|\d+)(?:\.\d+)?)
+  | (?P<dig>(?:(?<![\w.,])|(?<=\$US)|(?<=RM)|(?<=PS)|(?<=Rs))(?:[-−](?=\d))?(?:\d{{1,3}}(?:,\d{{3}})+(?![,\d])|\d+)(?:\.\d+)?)
   | (?P<word>\b{WORD_NUMBER}\b)
     """,
     re.I | re.X,

@@ -33,7 +33,8 @@ FUNCTION_WORDS = {
 
 PERIOD_RE = re.compile(
     rf"""
-    (?P<fyp>(?:(?P<fyp_end>(?:the\s+)?end\s+of\s+)|(?:the\s+)?)["“]?(?P<fyp_n>{_ORD})\s*Five[-\s]Year["”]?(?:\s+(?:Plan|period))?)
+    (?P<iso>\b\d{{4}}-\d\d-\d\d(?:T[\d:.]+Z?)?)
+  | (?P<fyp>(?:(?P<fyp_end>(?:the\s+)?end\s+of\s+(?:the\s+)?)|(?:the\s+)?)["“]?(?P<fyp_n>{_ORD})\s*Five[-\s]Year["”]?(?:\s+(?:Plan|period))?)
   | (?P<part>(?:the\s+)?(?P<part_ord>first|second|third|fourth|1st|2nd|3rd|4th|last)\s+(?P<part_kind>quarter|half)\s+of\s+(?P<part_y>{_YREF}))
   | (?P<qtr>\b(?P<qtr_k>[QH])(?P<qtr_n>[1-4])\s+(?P<qtr_y>{_Y}))
   | (?P<months>(?:the\s+)?first\s+(?P<months_n>{_CNT})\s+months\s+of\s+(?P<months_y>{_YREF}))
