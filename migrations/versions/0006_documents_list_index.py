@@ -1,7 +1,7 @@
 """index for paging the documents list by publication date
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-25
 """
 from typing import Sequence, Union
@@ -9,7 +9,7 @@ from typing import Sequence, Union
 from alembic import op
 
 revision: str = "0006"
-down_revision: Union[str, Sequence[str], None] = "0002"
+down_revision: Union[str, Sequence[str], None] = "0004"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
