@@ -10,8 +10,8 @@ few thousand claims),
 `claimtrack serve` on 127.0.0.1, then three locust runs (headless, bounded by --seconds and
 --loops per user) through that one server: the reference (anonymous GET /login), the reviewers
 (log in through the form, then GET /queue/next -> claim page -> POST verify) flat out and then
-paced by --think, and the claims list with filters (first page and a deep keyset page), the
-documents list and the queue's progress page. Section `## HTTP under load`.
+paced by --think, and readers (paced the same) of the claims list with filters (first page and
+a deep keyset page), the documents list and the queue's progress page. Section `## HTTP under load`.
 """
 import argparse
 import csv
@@ -139,15 +139,20 @@ def locust(server: Server, user_class: str, users: int, seconds: int, loops: int
         return [row for row in csv.DictReader(handle) if row["Name"] != "Aggregated"]
 
 
+PHASES = {"reference": ("Visitor", False), "flat": ("Reviewer", False), "paced": ("Reviewer", True),
+          "lists": ("Lister", True)}
+
+
 def measure(backend: str, claims: int, users: int, seconds: int, loops: int, workers: int,
-            threads: int, think: float) -> list[str]:
-    """The table rows for one backend: reference, reviewers flat out and paced, list readers."""
+            threads: int, think: float, phase_names: list[str]) -> list[str]:
+    """The table rows for one backend: reference, reviewers flat out and paced, paced list readers."""
+    phases = [(PHASES[n][0], think if PHASES[n][1] else 0) for n in phase_names]
     url = corpus(backend, claims)
     env = {"BENCH_PASSWORD": PASSWORD, "BENCH_USERS": ",".join(REVIEWERS[:users]),
            "BENCH_LIST_URLS": "\n".join(f"{label}\t{path}" for label, path in list_urls(url))}
     rows = []
     with Server(url, workers, threads) as server:
-        for user_class, pause in (("Visitor", 0), ("Reviewer", 0), ("Reviewer", think), ("Lister", 0)):
+        for user_class, pause in phases:
             started_load = report.load()
             for stat in locust(server, user_class, users, seconds, loops, {**env, "BENCH_THINK": str(pause)}):
                 if stat["Name"] in ("login form", "POST /login"):
@@ -173,6 +178,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--think", type=float, default=2.0,
                         help="mean seconds a paced reviewer waits before each request (a second run)")
+    parser.add_argument("--phases", default=",".join(PHASES),
+                        help=f"comma-separated runs to make, from {', '.join(PHASES)}")
     parser.add_argument("--no-write", action="store_true", help="print the figures without touching RESULTS.md")
     args = parser.parse_args(argv)
     backends = ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]
@@ -180,15 +187,15 @@ def main(argv: list[str] | None = None) -> None:
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for backend in backends:
         lines += measure(backend, args.claims, args.users, args.seconds, args.loops, args.workers, args.threads,
-                         args.think)
+                         args.think, args.phases.split(","))
     command = (f"python -m bench.http_load --claims {args.claims} --backend {args.backend} --users {args.users} "
                f"--seconds {args.seconds} --loops {args.loops} --workers {args.workers} --threads {args.threads} "
-               f"--think {args.think:g}")
+               f"--think {args.think:g} --phases {args.phases}")
     body = (report.header(command) + f"\n{args.users} concurrent users, each run at most {args.seconds} s "
             f"and {args.loops} iterations per user; `claimtrack serve --workers {args.workers} --threads "
             f"{args.threads}`, the database and the load generator (locust) share the same cores. "
             "Think 0: every user sends its next request as soon as the last one is answered (a stress "
-            f"test); think {args.think:g}: a reviewer pauses about that long before each request, "
+            f"test); think {args.think:g}: a reviewer (or list reader) pauses about that long before each request, "
             "still far quicker than a person reads a claim. Targets: lease p95 ≤ "
             f"{TARGET_LEASE_P95_MS} ms, claims list p95 ≤ {TARGET_LIST_P95_MS} ms.\n\n" + "\n".join(lines) + "\n")
     print(body)

@@ -127,7 +127,9 @@ class Lister(LoggedIn):
     @task
     def read_lists(self):
         self.count_loop()
-        for label, url in LIST_URLS:
+        for number, (label, url) in enumerate(LIST_URLS):
+            if THINK and number:
+                self.wait()
             self.client.get(url, name=label)
 
 
