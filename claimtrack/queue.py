@@ -119,11 +119,12 @@ def _take(session: so.Session, claim_id: int, user: User, now: datetime, ttl: ti
 def current_lease(session: so.Session, user: User, now: datetime,
                   queue_filter: QueueFilter = QueueFilter()) -> int | None:
     """The pending claim (matching the filter) that `user` holds a live lease on, if any."""
+    # EXISTS rather than a join keeps the reviewer's few leases the driving side: without
+    # statistics SQLite joined from the 600,000 pending claims instead (50 ms at 1M claims).
+    pending = sa.exists().where(Claim.id == Lease.claim_id, Claim.status == "pending", *queue_filter.conditions())
     return session.scalar(
         sa.select(Lease.claim_id)
-        .join(Claim, Claim.id == Lease.claim_id)
-        .where(Lease.user_id == user.id, Lease.expires_at > now, Claim.status == "pending",
-               *queue_filter.conditions())
+        .where(Lease.user_id == user.id, Lease.expires_at > now, pending)
         .order_by(Lease.leased_at)
         .limit(1)
     )
