@@ -107,7 +107,7 @@ _WS_RE = re.compile(r"\s+")
 SCI_RE = re.compile(r"\s?[×x]\s?10(?:\^|\*\*)?(?P<e>[-−⁻]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})(?![\d.])")
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 WORD_TAIL_RE = re.compile(rf"\s+(?:and\s+)?(?P<n>{WORD_NUMBER})\b", re.I)
-PENCE_RE = re.compile(r"p(?![\w.-]|\.\w)")
+PENCE_RE = re.compile(r"p(?![\w-]|\.\w)")
 VIDEO_LINES = {144.0, 240.0, 360.0, 480.0, 540.0, 720.0, 1080.0, 1440.0, 2160.0, 4320.0}
 # After a glued "m", these make it metres ("a 10m drop", "37m (121ft)-long"), the rest millions.
 METRE_CUES = {"high", "tall", "long", "wide", "deep", "away", "above", "below", "thick", "across", "in", "from",
