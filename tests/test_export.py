@@ -1,6 +1,7 @@
 """CSV export: columns, quoting, safe cells, filters, round trips, web download and CLI."""
 import csv
 import io
+from pathlib import Path
 from datetime import date, datetime, timezone
 
 import pandas as pd
@@ -411,3 +412,15 @@ def test_export_cli_bad_filter(runner, db_session, args, message):
     assert result.exit_code == 2
     assert message in result.output
     assert "claim_id" not in result.output
+
+
+def test_export_docs_describe_every_column_and_filter(app):
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "export.md").read_text(encoding="utf-8")
+    for column in COLUMNS:
+        assert f"| `{column}` |" in docs, f"column {column} is not documented"
+    command = app.cli.commands["export"]
+    for option in command.params:
+        if option.name != "output":
+            assert f"`{option.name}`" in docs, f"filter {option.name} is not documented"
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "docs/export.md" in readme and "claimtrack export" in readme
