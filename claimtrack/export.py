@@ -42,7 +42,7 @@ INERT_PREFIX = "'"
 PAGE_SIZE = 5000
 # Document texts kept for the sentence column; claims come in id order, which follows
 # ingest order, so a few recent documents cover nearly every page.
-TEXT_CACHE_CHARS = 32 * 1024 * 1024
+TEXT_CACHE_CHARS = 4 * 1024 * 1024
 
 
 class ExportFilterError(ValueError):
@@ -107,7 +107,8 @@ def format_timestamp(value: datetime | None) -> str:
     """An aware datetime as ISO 8601 UTC to the second, e.g. 2024-05-01T09:30:00Z."""
     if value is None:
         return ""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat is several times faster than strftime, which matters at a million rows.
+    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat("T", "seconds") + "Z"
 
 
 def export_query(filters: ExportFilters) -> sa.Select:
@@ -240,7 +241,8 @@ class CsvExport:
         texts = _DocumentTexts(self.session)
         last = 0
         while True:
-            rows = self.session.execute(query.where(Claim.id > last).limit(self.page_size)).all()
+            # Core rows through the session's connection: no ORM result processing per row.
+            rows = self.session.connection().execute(query.where(Claim.id > last).limit(self.page_size)).all()
             if not rows:
                 self.session.rollback()
                 return
