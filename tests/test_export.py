@@ -15,7 +15,7 @@ from claimtrack.export import (
 )
 from models import ConflictGroup, Review
 
-from .factories import ClaimFactory, DocumentFactory
+from .factories import ClaimFactory, DocumentFactory, UserFactory
 
 HEADER = (
     "claim_id,subject,measure,value,value_max,unit,qualifier,change,period_start,period_end,kind,"
@@ -177,6 +177,14 @@ def test_export_format_number_cases():
     assert format_number(1.5e-10) == "0.00000000015"
     assert format_number(1e300) == str(int(1e300))
     assert format_number(None) == ""
+
+
+def test_export_filter_reviewer(db_session, gansu):
+    other = ClaimFactory(status="verified", reviewed_by=UserFactory(username="omar"))
+    db_session.commit()
+    assert _ids(_export(db_session, reviewer="omar")) == [other.id]
+    assert _ids(_export(db_session, reviewer="rita")) == [claim.id for claim in gansu]
+    assert _ids(_export(db_session, reviewer="nobody")) == []
 
 
 def test_export_review_note_is_latest_decision(db_session, gansu):
@@ -372,7 +380,7 @@ def test_export_page_has_filter_form_and_nav(client, auth, reviewer):
     auth.login("rita")
     html = client.get("/export").get_data(as_text=True)
     assert '<form method="get" action="/export.csv"' in html
-    for name in ("status", "document", "subject", "measure", "kind", "period_from", "period_to",
+    for name in ("status", "document", "subject", "measure", "kind", "reviewer", "period_from", "period_to",
                  "reviewed_from", "reviewed_to", "conflicts", "bom"):
         assert f'name="{name}"' in html
     assert '<a href="/export"' in client.get("/documents").get_data(as_text=True)

@@ -28,6 +28,7 @@ def _iso_date(_ctx, _param, value: str | None) -> date | None:
 @click.option("--document", type=click.IntRange(min=1), help="Only this document's claims (its id).")
 @click.option("--subject", help="Only claims with exactly this subject.")
 @click.option("--measure", help="Only claims with exactly this measure.")
+@click.option("--reviewer", help="Only claims last reviewed by this user (username).")
 @click.option("--kind", type=click.Choice(KINDS), help="Only facts, targets or projections.")
 @click.option("--period-from", callback=_iso_date, help="Only periods starting on or after YYYY-MM-DD.")
 @click.option("--period-to", callback=_iso_date, help="Only periods ending on or before YYYY-MM-DD.")

@@ -31,6 +31,7 @@ class ExportFilterForm(FlaskForm):
     document = IntegerField("Document id", validators=[Optional(), NumberRange(min=1)])
     subject = StringField("Subject (exact)", filters=[_blank_to_none])
     measure = StringField("Measure (exact)", filters=[_blank_to_none])
+    reviewer = StringField("Reviewer (username)", filters=[_blank_to_none])
     kind = SelectField("Kind", choices=[SelectChoice("", "any")] + [SelectChoice(k) for k in KINDS], default="")
     period_from = DateField("Period from", validators=[Optional()])
     period_to = DateField("Period to", validators=[Optional()])
@@ -48,6 +49,7 @@ class ExportFilterForm(FlaskForm):
             subject=self.subject.data,
             measure=self.measure.data,
             kind=self.kind.data or None,
+            reviewer=self.reviewer.data,
             period_from=self.period_from.data,
             period_to=self.period_to.data,
             reviewed_from=self.reviewed_from.data,

@@ -31,10 +31,10 @@ def download():
     except ExportFilterError as exc:
         abort(400, description=f"Bad filter: {exc}")
     bom = form.bom.data
-    # The stream outlives the view, so it reads through a session of its own.
-    session = current_app.extensions[EXTENSION]()
 
     def generate():
+        # The stream outlives the view, so it reads through a session of its own.
+        session = current_app.extensions[EXTENSION]()
         try:
             for chunk in CsvExport(session, filters, bom=bom):
                 yield chunk.encode("utf-8")
