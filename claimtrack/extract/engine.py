@@ -21,7 +21,7 @@ from .units import (
     PERCENT_SIGN_RE, PREFIX_CODES, SUFFIX_CODES, WORD_UNIT_RE, ABBREV_UNITS, word_unit_code,
 )
 
-EXTRACTOR_VERSION = "rules-1.0"
+EXTRACTOR_VERSION = "rules-1.1"
 
 QUALIFIER_RE = re.compile(
     r"(?:(?P<ge>\bat\s+least|\bno\s+(?:less|fewer)\s+than|\bnot\s+less\s+than|\ba\s+minimum\s+of|\bminimum\s+of)"
