@@ -165,3 +165,8 @@ def test_subject_from_document_opening_and_margin_measure():
 def test_overseas_is_not_singularised():
     c = only("Gansu has set up 58 overseas warehouses.")
     assert c.measure == "overseas warehouse"
+
+
+def test_leading_article_is_dropped_from_subjects():
+    c = only("By the end of June, the AIIB had approved financing of US$43.6 billion.")
+    assert c.subject == "AIIB"

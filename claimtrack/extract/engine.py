@@ -896,7 +896,7 @@ def _assign_measure(text: str, s0: int, s1: int, q: _Quantity, quants: list[_Qua
         key = f"{key} rank".strip()
     q.measure_text = measure_text
     q.measure = key
-    q.subject = subject
+    q.subject = re.sub(r"^[Tt]he\s+(?=[A-Z])", "", subject)  # "the AIIB" -> "AIIB"
     q.guessed_subject = guessed
     if guessed:
         q.confidence -= 0.1
