@@ -1,0 +1,85 @@
+"""Score the extractor on NewsQuant (each sentence extracted on its own).
+
+usage: python bench/eval_newsquant.py [--data /work/shared/eval/newsquant.json] [--show-misses]
+Writes /tmp/claimtrack_newsquant_preds.jsonl and runs the shared scorer on it.
+
+The scorer lower-cases unit strings before handing them to pint, so case-sensitive symbols
+such as "GB" or "kW" would be lost; predictions therefore carry pint's long unit names
+("gigabyte", "kilowatt") derived from the extractor's canonical codes.  Nothing else is
+adapted: values, ranges, qualifiers and changes are the extractor's own.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import pint
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from claimtrack.extract import extract_claims  # noqa: E402
+
+UREG = pint.UnitRegistry()
+PER_WORDS = {"a": "year", "yr": "year", "month": "month", "week": "week", "share": "share", "bbl": "barrel",
+             "gal": "gallon", "d": "day", "h": "hour", "oz": "ounce", "m2": "square metre", "ft2": "square foot"}
+
+
+# Codes whose pint spelling the scorer cannot read back, spelled the way its canonicaliser does.
+SCORER_SPELLING = {
+    "TEU": "teu", "times": "times", "rank": "rank", "USD-cent": "cent", "MYR-sen": "sen",
+    "GBP-pence": "pence", "bp": "basis point", "h*mA": "milliampere-hour", "ft*lbf": "pound-foot", "lb": "pound-mass",
+    "ksi": "kilopound per square inch", "rpm": "revolutions per minute", "degC": "celsius",
+    "degF": "fahrenheit",
+}
+ISO_CURRENCIES = {"USD", "HKD", "AUD", "CAD", "NZD", "SGD", "BRL", "EUR", "GBP", "JPY", "INR", "CNY",
+                  "MYR", "KRW", "CHF", "ILS", "DKK", "RUB", "MXN", "ZAR"}
+
+
+@lru_cache(maxsize=None)
+def long_unit(code: str) -> str:
+    """Spell a canonical unit code the way the scorer's canonicaliser reads it."""
+    if code in SCORER_SPELLING:
+        return SCORER_SPELLING[code]
+    base, _, per = code.partition("/")
+    if per and (base in ISO_CURRENCIES or base in SCORER_SPELLING):
+        return f"{long_unit(base)} per {PER_WORDS.get(per, per)}"
+    if not code or code in ("%", "pp", "point") or code in ISO_CURRENCIES or " of " in code:
+        return code
+    try:
+        text = str(UREG.parse_units(re.sub(r"([a-z])([23])\b", r"\1**\2", code)))
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError, AttributeError, TypeError):
+        return code
+    text = re.sub(r"(\w+) \*\* 2", r"square \1", text)
+    text = re.sub(r"(\w+) \*\* 3", r"cubic \1", text)
+    return text.replace(" / ", " per ").replace(" * ", " ")
+
+
+def main() -> None:
+    """Write predictions for each NewsQuant sentence and print the scorer's report."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="/work/shared/eval/newsquant.json")
+    ap.add_argument("--scorer", default="/work/shared/eval/newsquant_score.py")
+    ap.add_argument("--out", default="/tmp/claimtrack_newsquant_preds.jsonl")
+    ap.add_argument("--show-misses", action="store_true")
+    args = ap.parse_args()
+    data = json.loads(Path(args.data).read_text())
+    with open(args.out, "w") as fh:
+        for i, sent in enumerate(data):
+            for c in extract_claims(sent["text"]):
+                fh.write(json.dumps({
+                    "sentence": i, "value": c.value, "value_max": c.value_max,
+                    "unit": long_unit(c.unit), "qualifier": c.qualifier, "change": c.change,
+                    "text": c.quote,
+                }) + "\n")
+    cmd = [sys.executable, args.scorer, args.data, args.out] + (["--show-misses"] if args.show_misses else [])
+    subprocess.run(cmd, check=True)
+
+
+if __name__ == "__main__":
+    main()

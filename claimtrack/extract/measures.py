@@ -1,0 +1,275 @@
+"""What a number measures: noun phrases around it, their normalised key, and the subject."""
+from __future__ import annotations
+
+import re
+
+WORD_RE = re.compile(r"[A-Za-z][\w’'&.-]*[\w’']|[A-Za-z]|[,;:()\[\]]")
+POSSESSIVE_RE = re.compile(r"[’']s$")
+
+# Verbs and auxiliaries that end a noun phrase when walking away from a number.
+VERBS = {
+    "has", "have", "had", "is", "are", "was", "were", "be", "been", "being", "will", "would",
+    "can", "could", "shall", "should", "may", "might", "must", "do", "does", "did", "saw",
+    "sees", "see", "reach", "reaches", "reached", "exceed", "exceeds", "exceeded", "grew",
+    "grow", "grows", "grown", "rose", "rise", "rises", "risen", "fell", "fall", "falls",
+    "fallen", "stood", "stands", "hit", "hits", "hosts", "host", "operates", "operate",
+    "include", "includes", "included", "including", "stretches", "stretch", "spans", "covers",
+    "cover", "totaled", "totalled", "totaling", "totalling", "total", "amounted", "accounted",
+    "accounting", "accounts", "ranked", "ranking", "ranks", "rank", "put", "make", "makes",
+    "made", "become", "became", "remain", "remains", "remained", "surpassed", "topped",
+    "bringing", "brought", "representing", "represents", "represented", "marking", "marked",
+    "up", "down", "increased", "decreased", "declined", "dropped", "surged", "jumped",
+    "climbed", "gained", "lost", "led", "leading", "reaching", "exceeding", "hosting",
+    "featuring", "supporting", "launching", "opened", "launched", "established", "signed",
+    "attracted", "dispatched", "forged", "implemented", "provided", "transported", "treated",
+    "expanded", "helped", "approved", "concluded", "organized", "dispatched", "formulated",
+    "integrated", "hosted", "employs", "employ", "employed", "comprises", "comprising",
+    "offers", "offered", "cost", "costs", "paid", "pay", "sold", "sell", "earn", "earned",
+    "said", "says", "announced", "reported", "showed", "shows", "estimated", "expected",
+    "lift", "help", "build", "achieve", "compress", "increase", "reduce", "strive", "aim",
+    "boasts", "boast", "valued", "worth", "got", "get", "gets", "set", "plans", "plan",
+}
+# -ing words that are nouns, so they do not end a noun phrase.
+ING_NOUNS = {
+    "financing", "funding", "shipping", "building", "processing", "training", "manufacturing",
+    "spending", "housing", "clearing", "building", "lending", "earnings", "holdings",
+    "listing", "offering", "pricing", "trading", "banking", "opening", "rating", "ranking",
+    "meeting", "marketing", "mileage", "accounting", "outstanding", "farming", "mining",
+}
+DETERMINERS = {
+    "the", "a", "an", "its", "their", "our", "his", "her", "this", "that", "these", "those",
+    "such", "each", "every", "all", "some", "any", "other", "another", "various", "both",
+    "my", "your", "which", "whose",
+}
+NP_LINKS = {"of", "and", "with", "in", "for", "from", "along", "between", "to", "on", "&"}
+PREPOSITIONS = {
+    "of", "in", "on", "at", "to", "from", "with", "by", "for", "into", "onto", "over", "under",
+    "across", "along", "between", "among", "through", "within", "without", "during", "since",
+    "until", "via", "per", "after", "before", "about", "around", "against", "toward", "towards",
+    "including", "such", "like", "out", "up", "down", "off", "as", "than", "near", "beyond",
+}
+QUALIFIER_WORDS = {
+    "about", "around", "approximately", "nearly", "almost", "roughly", "some", "over", "more",
+    "than", "above", "at", "least", "less", "fewer", "under", "below", "within", "up", "to",
+    "by", "of", "just", "only", "well", "exceeding", "beyond", "close", "circa", "estimated",
+}
+ANAPHORS = {
+    "it", "we", "they", "the province", "our province", "this province", "the city",
+    "our city", "this city", "the country", "our country", "the region", "the area",
+    "the municipality", "the state", "the nation", "the company", "the firm", "which",
+    "this", "these", "those", "its", "our", "there", "he", "she", "us",
+}
+TITLE_WORDS = {
+    "secretary", "president", "comrade", "minister", "governor", "mr", "mrs", "ms", "dr",
+    "premier", "chairman", "general", "vice", "deputy", "director", "professor", "prof",
+    "mayor", "ceo", "chief", "king", "queen", "prince", "senator", "author", "head",
+}
+# Noun heads that only package the thing counted ("66 pairs of sister cities").
+CONTAINERS = {"pair", "pairs", "set", "sets", "batch", "batches", "kind", "kinds", "group",
+              "groups", "piece", "pieces", "lot", "lots", "number", "total", "series", "type",
+              "types", "amount", "range", "couple"}
+FILLER = {
+    "total", "overall", "number", "amount", "relationship", "relationships", "relation",
+    "relations", "totaling", "totalling", "now", "currently", "already", "also", "still",
+    "actual", "actually", "respectively", "year-on-year", "yoy", "successfully", "further",
+    "more", "than", "over", "some", "about", "nearly", "approximately", "around", "just",
+    "only", "in", "the", "a", "an", "its", "their", "our", "this", "that", "these", "those",
+    "various", "other", "such", "both", "level", "scale", "volume", "value", "rate", "entire", "whole",
+}
+SYNONYMS = {
+    "freight": "cargo", "railroad": "railway", "railroads": "railway", "rail": "railway",
+    "mileage": "length", "kilometers": "length", "kilometres": "length", "expressway": "expressway",
+    "highways": "highway", "imports": "import", "exports": "export", "enterprises": "enterprise",
+    "firms": "enterprise", "firm": "enterprise", "companies": "enterprise", "company": "enterprise",
+    "countries": "country", "nations": "country", "nation": "country",
+    "flights": "route", "flight": "route", "lines": "route", "line": "route", "routes": "route",
+    "gdp": "gdp", "economy": "gdp", "fdi": "foreign direct investment",
+    "institutes": "institute", "centres": "center", "centre": "center", "centers": "center",
+}
+IRREGULAR_SINGULAR = {
+    "people": "person", "children": "child", "men": "man", "women": "woman", "feet": "foot",
+    "teeth": "tooth", "mice": "mouse", "geese": "goose", "data": "data", "media": "media",
+    "series": "series", "species": "species", "news": "news", "goods": "goods",
+    "millennia": "millennium", "criteria": "criterion", "analyses": "analysis",
+    "bases": "base", "warehouses": "warehouse", "cases": "case", "courses": "course",
+    "purchases": "purchase", "premises": "premises", "headquarters": "headquarters",
+    "gas": "gas", "status": "status", "bus": "bus", "campus": "campus", "census": "census",
+    "basis": "basis", "crisis": "crisis", "this": "this", "its": "its", "us": "us",
+    "has": "has", "was": "was", "is": "is", "less": "less", "business": "business",
+    "process": "process", "access": "access", "success": "success", "progress": "progress",
+    "express": "express", "glass": "glass", "class": "class", "mass": "mass", "across": "across",
+    "overseas": "overseas", "whereas": "whereas", "always": "always", "perhaps": "perhaps", "atlas": "atlas",
+    "plus": "plus", "bonus": "bonus", "virus": "virus", "focus": "focus", "corpus": "corpus",
+}
+AIR_CUES = re.compile(r"\b(?:air|aviation|airport|airline|airlines|flights?|aircraft|airway)s?\b", re.I)
+LAND_SEA_CUES = re.compile(r"\b(?:rail|railway|train|trains|land|sea|shipping|truck|road)\b", re.I)
+MODE_HEADS = {"cargo route", "passenger route", "cargo", "passenger and cargo route"}
+CAP_NAME_RE = re.compile(
+    r"(?:[A-Z][\w’'-]*|[A-Z]{2,})(?:\s+(?:of|and|the|de|for)\s+(?:the\s+)?[A-Z][\w’'-]*|\s+\(?[A-Z][\w’'-]*\)?)*"
+)
+SUBJECT_VERB_RE = re.compile(
+    r"((?:[A-Z][\w’'-]*|the\s+[A-Z][\w’'-]*)(?:\s+(?:of\s+(?:the\s+)?|and\s+|for\s+)?[A-Z][\w’'()-]*)*)"
+    r"(?:\s*\([^)]{1,40}\))?\s+(?:has|have|had|is|are|was|were|saw|sees|will|now|also|still|then|"
+    r"already|continues|remains|hosts|operates|ranks|ranked|accounts|reached|[a-z]\w*ed)\b"
+)
+
+
+def singular(word: str) -> str:
+    """Singular form of an English noun, by rule plus a short exception list."""
+    low = word.lower()
+    if low in IRREGULAR_SINGULAR:
+        return IRREGULAR_SINGULAR[low]
+    if len(low) <= 3 or not low.endswith("s") or low.endswith(("ss", "us", "is", "'s", "’s")):
+        return low
+    if low.endswith("ies") and len(low) > 4:
+        return low[:-3] + "y"
+    if low.endswith(("sses", "shes", "ches", "xes", "zes")):
+        return low[:-2]
+    return low[:-1]
+
+
+def tokens(text: str) -> list[str]:
+    """Words and clause punctuation of a short span."""
+    return WORD_RE.findall(text)
+
+
+def is_verb(word: str, first: bool = False) -> bool:
+    """Heuristic verb test used to delimit noun phrases."""
+    low = word.lower()
+    if low in VERBS:
+        return True
+    if first:
+        return False
+    return low.endswith("ing") and low not in ING_NOUNS and len(low) > 5
+
+
+def phrase_after(text: str, pos: int, end: int, max_words: int = 7) -> tuple[str, int]:
+    """Noun phrase right after a number, and where it ends ("66 pairs of ... relationships")."""
+    out: list[str] = []
+    last = pos
+    for w in WORD_RE.finditer(text, pos, min(end, pos + 160)):
+        word = w.group()
+        low = word.lower()
+        gap = text[last:w.start()]
+        if gap.strip() or "\n" in gap or not word[0].isalpha():
+            break
+        if not out and low in DETERMINERS and low not in ("which", "whose", "each", "every", "all", "both"):
+            last = w.end()
+            continue
+        if not out and (low in DETERMINERS or low in PREPOSITIONS or low in ("and", "or", "than")):
+            break
+        if low == "of" and out and out[-1].lower() in CONTAINERS:
+            out.append(word)
+            last = w.end()
+            continue
+        if low == "and" and out:
+            nxt = re.compile(r"\s+([a-z][\w-]*)").match(text, w.end())
+            if nxt and nxt.group(1) not in DETERMINERS and not is_verb(nxt.group(1)) and not nxt.group(1).endswith("ly") and nxt.group(1) not in PREPOSITIONS:
+                out.append(word)
+                last = w.end()
+                continue
+            break
+        if low in PREPOSITIONS or low in DETERMINERS or low in ("or", "than") or is_verb(word, first=not out) or low.endswith("ly"):
+            break
+        if low in ("respectively", "year-on-year", "yoy", "each", "apiece", "nationwide", "nationally", "annually"):
+            break
+        out.append(word)
+        last = w.end()
+        if len(out) >= max_words:
+            break
+    while out and out[-1].lower() in ("and", "of"):
+        out.pop()
+    if not out:
+        return "", pos
+    return " ".join(out), last
+
+
+def split_coordination(phrase: str) -> list[str]:
+    """Items of a coordinated noun phrase ("highway mileage, railroad mileage, and X")."""
+    parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", phrase) if p.strip()]
+    return parts
+
+
+def possessor(phrase: str) -> tuple[str, str]:
+    """Split "Gansu's GDP" into ("Gansu", "GDP"); no possessor gives ("", phrase)."""
+    m = re.search(r"((?:[A-Z][\w-]*\s+)*[A-Z][\w-]*|[Tt]he\s+\w+|[Oo]ur\s+\w+|[Ii]ts|[Tt]heir)[’']s?\s+", phrase)
+    if m and ("’" in m.group() or "'" in m.group()):
+        return m.group(1), (phrase[:m.start()] + phrase[m.end():]).strip()
+    if m and m.group(1).lower() in ("its", "their"):
+        return m.group(1), (phrase[:m.start()] + phrase[m.end():]).strip()
+    return "", phrase
+
+
+def embedded_name(phrase: str) -> tuple[str, str]:
+    """Split "institutions in the University Alliance" into the proper name and the rest."""
+    m = re.search(r"\s+(?:in|at|of)\s+(?:the\s+)?((?:[A-Z][\w’'-]*)(?:\s+(?:of|and|the|for)\s+(?:the\s+)?[A-Z][\w’'-]*|\s+[A-Z][\w’'-]*)*)\s*$", phrase)
+    if m and len(m.group(1).split()) >= 2:
+        return m.group(1), phrase[:m.start()]
+    return "", phrase
+
+
+def normalise(phrase: str, sentence: str) -> str:
+    """Normalised measure key: lemmatised, fillers dropped, synonyms and transport mode unified."""
+    text = phrase.lower().replace("’", "'")
+    text = re.sub(r"\b(?:foreign\s+)?(?:trade\s+)?(?:imports?\s+and\s+exports?|exports?\s+and\s+imports?|import-export)\b", "foreign trade", text)
+    text = re.sub(r"\b(?:the\s+)?(?:total\s+)?number\s+of\b|\ba\s+total\s+of\b", " ", text)
+    text = re.sub(r"\b(?:%s)\s+of\b" % "|".join(CONTAINERS), " ", text)
+    text = re.sub(r"'s\b", "", text)
+    words: list[str] = []
+    for w in re.findall(r"[a-z0-9][a-z0-9&-]*", text):
+        if w in FILLER or w in DETERMINERS:
+            continue
+        w = SYNONYMS.get(w, w)
+        for part in w.split():
+            part = singular(part)
+            part = SYNONYMS.get(part, part)
+            if not words or words[-1] != part:
+                words.append(part)
+    while words and words[-1] in NP_LINKS:
+        words.pop()
+    while words and words[0] in NP_LINKS:
+        words.pop(0)
+    key = " ".join(words)
+    key = re.sub(r"\btrade trade\b", "trade", key)
+    if any(key.endswith(h) for h in MODE_HEADS) and not re.search(r"\b(?:air|railway|sea|land|road)\b", key):
+        if AIR_CUES.search(sentence) and not LAND_SEA_CUES.search(sentence):
+            key = re.sub(r"\b(cargo|passenger)\b", r"air \1", key, count=1)
+    return key
+
+
+def clause_subject(text: str, start: int, pos: int) -> str:
+    """Proper-noun subject of the clause before `pos` ("Gansu has ...", "the China-Laos Railway had ...")."""
+    best = ""
+    for m in SUBJECT_VERB_RE.finditer(text, start, pos):
+        name = m.group(1)
+        name = re.sub(r"^[Tt]he\s+", "", name)
+        if name.split()[0].lower() in TITLE_WORDS or name.lower() in ("in", "it", "we", "by", "the"):
+            continue
+        if name.split()[0] in ("In", "By", "From", "Since", "During", "Between", "Over", "Under", "As", "At", "On", "With", "For", "Through", "Among", "Of", "To", "And", "But", "This", "These", "It", "We", "They"):
+            rest = name.split(None, 1)
+            if len(rest) < 2:
+                continue
+            name = re.sub(r"^the\s+", "", rest[1])
+        best = name.strip()
+    return best
+
+
+def is_anaphor(phrase: str) -> bool:
+    """True for "the province", "we", "it" and similar references to the document's subject."""
+    low = phrase.lower().strip()
+    return low in ANAPHORS or bool(re.fullmatch(r"(?:the|our|this|its)\s+(?:province|city|country|region|nation|municipality|state|company|group)", low))
+
+
+EVENT_HEADS = {"forum", "fair", "expo", "exposition", "summit", "congress", "session", "plenary", "conference",
+               "festival", "games", "olympics", "championship", "cup", "meeting", "committee", "plan"}
+
+
+def is_event_name(name: str) -> bool:
+    """True for events and bodies that are rarely what a figure is about ("Third Belt and Road Forum")."""
+    return any(w.lower() in EVENT_HEADS for w in name.split())
+
+
+def is_title_name(name: str) -> bool:
+    """True for a person's title-led name ("General Secretary Xi Jinping")."""
+    first = name.split()[0].lower() if name.split() else ""
+    return first in TITLE_WORDS
