@@ -47,9 +47,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Each area of the app is a blueprint with its own routes, forms and templates."""
-    from . import auth, conflicts, documents
+    from . import auth, claims, conflicts, documents, queue, users
 
-    for area in (auth, documents, conflicts):
+    for area in (auth, documents, queue, claims, conflicts, users):
         area.init_app(app)
 
 

@@ -3,6 +3,9 @@
 `server` runs the app with werkzeug on a random 127.0.0.1 port over a `fresh_database` with the
 seeds ingested and two accounts (REVIEWER and LEAD, password PASSWORD). `browser` is Debian's
 Chromium (`/usr/bin/chromium`); without it the tests fail under CI and are skipped elsewhere.
+`page` is a new browser context per test whose JavaScript dialogs are recorded in
+`page.dialogs` (and dismissed), so a test can assert that untrusted text never ran as script.
+Reuse: `from tests.browser.conftest import login` and take the `server` and `page` fixtures.
 """
 import os
 import threading
@@ -23,7 +26,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 PASSWORD = "correct horse battery"
-REVIEWER, LEAD = "rita", "lena"
+REVIEWER, SECOND_REVIEWER, LEAD = "rita", "otto", "lena"
 
 
 def pytest_collection_modifyitems(items):
@@ -42,20 +45,27 @@ class Server:
     sessionmaker: object = field(repr=False)
 
     def session(self):
-        """A new database session on the server's database."""
+        """A new database session on the server's database (commit to make rows visible to it)."""
         return self.sessionmaker()
+
+
+def _fill(database_url: str) -> object:
+    """Ingest the seeds and create the test accounts; return a session factory."""
+    sessionmaker = make_sessionmaker(make_engine(database_url))
+    with sessionmaker() as session:
+        for path in find_documents([SEEDS]):
+            ingest(session, read_document(path))
+        accounts.create_user(session, REVIEWER, PASSWORD, "reviewer")
+        accounts.create_user(session, SECOND_REVIEWER, PASSWORD, "reviewer")
+        accounts.create_user(session, LEAD, PASSWORD, "lead")
+        session.commit()
+    return sessionmaker
 
 
 @pytest.fixture
 def server(fresh_database, tmp_path):
     """A real server (werkzeug, threaded) on a random port over a fresh, seeded database."""
-    sessionmaker = make_sessionmaker(make_engine(fresh_database))
-    with sessionmaker() as session:
-        for path in find_documents([SEEDS]):
-            ingest(session, read_document(path))
-        accounts.create_user(session, REVIEWER, PASSWORD, "reviewer")
-        accounts.create_user(session, LEAD, PASSWORD, "lead")
-        session.commit()
+    sessionmaker = _fill(fresh_database)
     app = create_app({
         "SECRET_KEY": "browser-test-secret",
         "DATABASE_URL": fresh_database,
