@@ -132,3 +132,10 @@ def test_conflicts_badge_on_the_claim_page(client, auth, reviewer, db_session):
     html = client.get(f"/claims/{a.id}").get_data(as_text=True)
     assert f'href="/conflicts/{group.id}"' in html and "in an open conflict" in html
     assert "1 other value" in html
+
+
+def test_conflicts_marked_in_the_claims_list(client, auth, reviewer, db_session):
+    a, b, group = _pair(db_session)
+    auth.login("rita")
+    html = client.get("/claims").get_data(as_text=True)
+    assert html.count(f'href="/conflicts/{group.id}">open conflict</a>') == 2
