@@ -326,3 +326,15 @@ def test_conflicts_summary_for_badges(db_session):
 ])
 def test_conflicts_stated_precision(quote, value, count, step):
     assert conflicts.stated_step(quote, value, count) == pytest.approx(step)
+
+
+def test_conflicts_rebuild_in_bulk_places_like_row_by_row(db_session, monkeypatch):
+    a = _claim("Gansu has 66 sister cities.", "66", 66)
+    b = _claim("Gansu hosts 69 sister cities.", "69", 69)
+    c = _claim("Over 30 routes.", "Over 30", 30, qualifier=">", measure="route")
+    monkeypatch.setattr(conflicts, "BULK_UPDATE_ROWS", 0)
+    conflicts.rebuild(db_session)
+    for x in (a, b, c):
+        db_session.refresh(x)
+    assert a.group_id == b.group_id != c.group_id
+    assert a.conflict_open and b.conflict_open and not c.conflict_open
