@@ -170,3 +170,52 @@ def test_overseas_is_not_singularised():
 def test_leading_article_is_dropped_from_subjects():
     c = only("By the end of June, the AIIB had approved financing of US$43.6 billion.")
     assert c.subject == "AIIB"
+
+
+def test_units_left_implicit_are_shared_within_the_sentence():
+    c = extract_claims("The highest forecast is 84.75 cents, while the lowest is 74.07.")
+    assert [(q.value, q.unit) for q in c] == [(84.75, "USD-cent"), (74.07, "USD-cent")]
+    c = extract_claims("It lists at 2,435,000 yen ($22,480) for the manual and 2,380,000 ($21,972) for the CVT.")
+    assert [(q.value, q.unit) for q in c][2] == (2380000.0, "JPY")  # the amount of the same size, not the dollars
+    assert [(q.value, q.unit) for q in extract_claims("It costs about 8 or $9.")] == [(8.0, "USD"), (9.0, "USD")]
+    c = extract_claims("He has raised 280 million of the 1.5 billion shekels he needs.")
+    assert [(q.value, q.unit) for q in c] == [(2.8e8, "ILS"), (1.5e9, "ILS")]
+    # not shared: a number of another size, a counted noun, a percentage
+    c = extract_claims("The index rose 2% to 3,120 while 40 firms fell.")
+    assert [(q.value, q.unit) for q in c] == [(2.0, "%"), (3120.0, ""), (40.0, "")]
+    assert [q.unit for q in extract_claims("It paid $5 million for 4 stores.")] == ["USD", ""]
+
+
+def test_index_levels_are_points():
+    c = extract_claims("The S&P 500 rose 64.06 points to 4,577.10.")
+    assert [(q.value, q.unit) for q in c] == [(64.06, "point"), (4577.1, "point")]
+    c = extract_claims("The Dow Jones Industrial Average rose 0.65 per cent to end at 27,349.19.")
+    assert [(q.value, q.unit) for q in c] == [(0.65, "%"), (27349.19, "point")]
+    # without a market cue a bare level stays bare
+    assert [q.unit for q in extract_claims("The team rose 3 places to 112.5 after the game.")][-1] == ""
+
+
+def test_per_phrase_after_a_bracketed_conversion():
+    c = extract_claims("Shares were tendered to the offer of C $6 (US $4.46) per share in cash.")
+    assert [(q.value, q.unit) for q in c] == [(6.0, "CAD/share"), (4.46, "USD")]
+    c = extract_claims("It is a 9 billion shekels ($2.4 billion) a year industry.")
+    assert c[0].unit == "ILS/a"
+
+
+def test_units_after_a_modifier_spaced_symbols_and_suspended_hyphens():
+    assert only("The defense gave up 517 rushing yards against Kentucky.").unit == "yd"
+    assert only("It joins 50 previous years of programming.").unit == "a"
+    assert only("He will serve three more years.").unit == "a"
+    assert only("The tablet comes with a 5 W USB-C charger.").unit == "W"
+    assert only("The cell delivers 20 V at peak.").unit == "V"
+    assert only("It melts at 12 C under pressure.").unit == "degC"
+    c = extract_claims("The SUV gets a 7- or 8-inch touchscreen.")
+    assert [(q.value, q.value_max, q.unit) for q in c] == [(7.0, None, "in"), (8.0, None, "in")]
+    assert [(q.value, q.value_max, q.unit) for q in extract_claims("It has a 7- to 8-inch screen.")] == [(7.0, 8.0, "in")]
+    assert only("It hosts a 52,000 barrel-a-day refinery.").unit == "bbl/d"
+    assert only("Gas was up to US $2.24 per mmBTU.").unit == "USD/MMBtu"
+    assert only("Many died under the age of 5 years.").unit == "year of age"
+    # not units: a time anchor, a light year, a verb between number and noun
+    assert extract_claims("In 2018 it was 2.1 last year.")[0].unit == ""
+    assert only("The star is 4 light years away.").unit != "a"
+    assert [q.unit for q in extract_claims("They played 5 games in 3 days.")] == ["", "d"]

@@ -18,7 +18,8 @@ from .periods import Period, find_periods
 from .sentences import Sentence, iter_sentences
 from .units import (
     ABBREV_UNIT_RE, AGE_RE, CURRENCY_FWD_RE, CURRENCY_PREFIX_RE, CURRENCY_SUFFIX_RE, GLUED_UNIT_RE, GLUED_UNITS, PER_RE, PER_UNITS,
-    PERCENT_SIGN_RE, PREFIX_CODES, SUFFIX_CODES, WORD_UNIT_RE, ABBREV_UNITS, word_unit_code,
+    PERCENT_SIGN_RE, PREFIX_CODES, SUFFIX_CODES, WORD_UNIT_RE, ABBREV_UNITS, MODIFIED_UNIT_CODES, SPACED_LETTER_CODES,
+    SPACED_LETTER_RE, word_unit_code,
 )
 
 EXTRACTOR_VERSION = "rules-1.1"
@@ -161,6 +162,7 @@ class _Quantity:
     guessed_subject: bool = False
     confidence: float = 0.9
     raw: float | None = None  # value of the number token alone, before scale words
+    spaced: bool = False  # unit is a one-letter symbol written apart ("5 W"): checked like a bare number
     drop: bool = False  # recognised but not a claim (a sports score): consumed, not emitted
 
 
@@ -239,6 +241,7 @@ def _sentence_claims(text: str, sent: Sentence, state: _DocState) -> list[Extrac
     if not quants:
         _update_carry(state, periods)
         return []
+    _share_units(text, s0, s1, quants)
     for q in quants:
         _qualify(text, s0, s1, q)
     _coordinate(text, quants)
@@ -336,12 +339,14 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[_Quantity]) -> 
         q.change = "up"
     _currency_prefix(text, s0, q)
     _scale_and_unit(text, s1, q)
-    if kind == "dig" and q.unit in ("", "s") and _capital_label(text, start, s0, before):
+    if kind == "dig" and (q.unit in ("", "s") or q.spaced) and _capital_label(text, start, s0, before):
         return None
     if kind == "dig" and re.match(r"[A-Za-z]", text[q.end:q.end + 1]):
         return None
     if tok.startswith("+") and q.unit not in ("%", "pp", "bp", "point"):
         q.change = None
+    if q.unit == "a" and AGE_OF_RE.search(before):
+        q.unit = "year of age"  # "under the age of 5 years"
     if q.unit in ("a", "month", "week", "d") and TIME_ANCHOR_RE.match(text, q.end, s1):
         return None  # "one year after the inspection", "two weeks ago": a time anchor
     _range(text, s1, q)
@@ -539,6 +544,12 @@ def _unit_at(text: str, pos: int, s1: int, q: _Quantity) -> tuple[str, int]:
     if m:
         return f"{m.group('u').lower()} of age", m.end()
     hy = 1 if text[pos:pos + 1] == "-" and q.kind == "dig" else 0
+    if hy:
+        m = SUSPENDED_RE.match(text, pos, s1)
+        if m:  # "a 7- or 8-inch screen": the first number takes the unit written after the second
+            code, _ = _unit_at(text, m.end(), s1, _Quantity(m.end(), m.end(), q.value, kind="dig"))
+            if code:
+                return code, pos + 1
     m = WORD_UNIT_RE.match(text, pos + hy, s1)
     if m:
         surface = m.group().strip()
@@ -567,10 +578,36 @@ def _unit_at(text: str, pos: int, s1: int, q: _Quantity) -> tuple[str, int]:
         m = PENCE_RE.match(text, pos, s1)
         if m and q.kind == "dig" and q.raw not in VIDEO_LINES:
             return "GBP-pence", m.end()
-    m = re.compile(r"\s?(?:pounds?|lbs?)\b", re.I).match(text, pos, s1)
+    m = POUNDS_RE.match(text, pos, s1)
     if m:
         return "lb", m.end()
+    if q.currency:
+        return "", pos
+    m = SPACED_LETTER_RE.match(text, pos, s1)
+    if m and q.kind == "dig":
+        q.spaced = True
+        return SPACED_LETTER_CODES[m.group("u")], m.end()
+    m = MODIFIER_RE.match(text, pos, s1)
+    if m and m.group("w").lower() not in NOT_MODIFIERS and m.group("w").lower() not in M.VERBS:
+        u = WORD_UNIT_RE.match(text, m.end(), s1)
+        if u:
+            code = word_unit_code(u.group())
+            if code in MODIFIED_UNIT_CODES:
+                return code, u.end()  # "517 rushing yards", "50 previous years"
     return "", pos
+
+
+POUNDS_RE = re.compile(r"\s?(?:pounds?|lbs?)\b", re.I)
+AGE_OF_RE = re.compile(r"\bages?\s+of\s+$", re.I)
+SUSPENDED_RE = re.compile(r"-,?\s+(?:(?:or|to|and)\s+)?\d+(?:\.\d+)?(?=-[A-Za-z])")
+MODIFIER_RE = re.compile(r"\s+(?P<w>[a-z]+(?:-[a-z]+)?)(?=\s+[a-z])")
+# Words that cannot stand between a number and its unit as a modifier.
+NOT_MODIFIERS = M.DETERMINERS | M.PREPOSITIONS | {
+    "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "from", "with", "per", "than", "a", "an", "the",
+    "light", "is", "are", "was", "were", "be", "been", "has", "have", "had", "times", "percent", "cent", "that",
+    "which", "who", "as", "out", "each", "apiece", "plus", "minus", "times", "hundred", "thousand", "million",
+    "billion", "trillion", "dozen", "old", "ago", "later", "earlier", "before", "after", "last", "next", "this", "past",
+    "coming", "following", "same", "fiscal", "financial"}
 
 
 def _range(text: str, s1: int, q: _Quantity) -> None:
@@ -644,6 +681,79 @@ def _range(text: str, s1: int, q: _Quantity) -> None:
     q.value = first
     q.value_max = tail.value
     q.end = tail.end
+
+
+# ---------------------------------------------------------------- units shared across quantities
+
+# What may follow a number that stands alone, its unit left implicit ("the lowest is 74.07.").
+BARE_AFTER_RE = re.compile(
+    r"\s*(?:[,.;:)\]]|\(|$|(?:last|this|next|in|on|at|for|by|from|while|and|or|but|after|before|with|compared|"
+    r"versus|vs|respectively|each|apiece)\b)", re.I)
+INDEX_CUE_RE = re.compile(
+    r"\b(?:ind(?:ex|ices|exes)|Dow|Nasdaq|NASDAQ|S&P|FTSE|DAX|CAC|Nikkei|Hang\s+Seng|Sensex|Nifty|Stoxx|TSX|KOSPI|"
+    r"TA-\d+|Stock\s+Exchange|stocks?|benchmark)\b")
+INDEX_LEVEL_BEFORE_RE = re.compile(r"(?:\bto|\bat|\bof|\(|\bfrom|\bclosed|\bended)\s*$", re.I)
+UNSHARED_UNITS = {"", "%", "pp", "bp", "rank", "times", "point", "GBP-pence"}
+BACK_COORD_RE = re.compile(r"\s*(?:,|or|and)\s*|\s*,\s*(?:or|and)\s+")
+OF_THE_RE = re.compile(r"\s+of\s+(?:the|its|their|his|her|a|an)\s+", re.I)
+
+
+def _shareable(u: _Quantity) -> bool:
+    """True when u's unit can be understood for a neighbouring bare number."""
+    return u.unit.split("/")[0] not in UNSHARED_UNITS and " of " not in u.unit
+
+
+def _comparable(value: float, u: _Quantity) -> bool:
+    """True when value is within a factor of five of u's value (or its upper bound)."""
+    for ref in (u.value, u.value_max):
+        if ref and value and 0.2 <= abs(value) / abs(ref) <= 5:
+            return True
+    return False
+
+
+def _share_units(text: str, s0: int, s1: int, quants: list[_Quantity]) -> None:
+    """Give bare numbers the unit the sentence leaves implicit, and spread a per-phrase over a bracket.
+
+    - "C $6 (US $4.46) per share": the per-phrase closes the outer amount's phrase.
+    - "about 8 or $9", "280 million of the 1.5 billion shekels": the unit of the next amount.
+    - "rose 64.06 points to 4,577.10": an index level is in points.
+    - "84.75 cents, while the lowest is 74.07": the unit of the nearest earlier amount of the same size.
+    """
+    for a, b in zip(quants, quants[1:]):
+        if a.unit and "/" not in a.unit and re.fullmatch(r"\s*\(\s*", text[a.end:b.start]):
+            close = re.compile(r"\s*\)").match(text, b.end, s1)
+            per = PER_RE.match(text, close.end(), s1) if close else None
+            if per:
+                denom = (per.group("d") or "year").lower()
+                code = PER_UNITS.get(denom, PER_UNITS.get(denom.rstrip("s"), ""))
+                if code:
+                    a.unit = f"{a.unit}/{code}"
+    index_cue = None
+    for i, q in enumerate(quants):
+        if q.unit or q.kind != "dig" or q.drop:
+            continue
+        nxt = quants[i + 1] if i + 1 < len(quants) else None
+        if nxt and _shareable(nxt) and q.value_max is None:
+            gap = text[q.end:nxt.start]
+            if (BACK_COORD_RE.fullmatch(gap) and _comparable(q.value, nxt)) or (OF_THE_RE.fullmatch(gap) and q.value <= nxt.value):
+                q.unit, q.currency = nxt.unit, nxt.currency
+                continue
+        if not BARE_AFTER_RE.match(text, q.end, s1) and not re.match(r"\s+(?:up|down)\b", text[q.end:q.end + 6]):
+            continue
+        if q.value >= 100 and INDEX_LEVEL_BEFORE_RE.search(text, max(s0, q.start - 12), q.start):
+            if index_cue is None:
+                index_cue = bool(INDEX_CUE_RE.search(text, s0, s1))
+            if index_cue and (any(o.unit == "point" for o in quants) or not float(q.value).is_integer()):
+                q.unit = "point"
+                continue
+        if not BARE_AFTER_RE.match(text, q.end, s1):
+            continue
+        for o in reversed(quants[:i]):
+            if q.start - o.end > 90:
+                break
+            if _shareable(o) and _comparable(q.value, o) and ";" not in text[o.end:q.start]:
+                q.unit, q.currency = o.unit, o.currency
+                break
 
 
 # ---------------------------------------------------------------- context
