@@ -35,6 +35,7 @@ import sqlalchemy.orm as so
 from models import Claim, ConflictGroup, Document, Resolution, Review, utcnow
 
 from . import audit
+from .documents import SpanInContext, span_in_paragraph
 from .extract.measures import singular
 from .extract.units import CURRENCY_WORDS, PREFIX_CODES
 
@@ -951,15 +952,6 @@ CONTEXT_CHARS = 400
 
 
 @dataclass(frozen=True)
-class SpanInContext:
-    """A claim's paragraph cut in three, its span in the middle (plain text: templates escape it)."""
-
-    before: str
-    quote: str
-    after: str
-
-
-@dataclass(frozen=True)
 class GroupDetail:
     """Everything the reconciliation page shows about one group."""
 
@@ -980,9 +972,5 @@ def group_detail(session: so.Session, group_id: int) -> GroupDetail | None:
     ).all()) if claims else {}
     contexts = {}
     for m in claims:
-        text = texts[m.document_id]
-        start = max(text.rfind("\n", 0, m.start) + 1, m.start - CONTEXT_CHARS)
-        end = text.find("\n", m.end)
-        end = min(len(text) if end < 0 else end, m.end + CONTEXT_CHARS)
-        contexts[m.id] = SpanInContext(text[start:m.start], text[m.start:m.end], text[m.end:end])
+        contexts[m.id] = span_in_paragraph(texts[m.document_id], m.start, m.end, CONTEXT_CHARS)
     return GroupDetail(group, claims, contexts, list(group.resolutions))

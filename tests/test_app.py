@@ -118,3 +118,16 @@ def test_logout(client, reviewer, auth):
     auth.login("rita")
     auth.logout()
     assert client.get("/documents").status_code == 302
+
+
+def test_span_in_paragraph_trims_at_sentence_edges():
+    from claimtrack.documents import span_in_paragraph
+
+    text = "First sentence is long enough. Second one has 16 routes in it. Third sentence follows here.\nNext"
+    start = text.index("16")
+    context = span_in_paragraph(text, start, start + 2, limit=25)
+    assert context.before == "Second one has "
+    assert context.quote == "16"
+    assert context.after == " routes in it."
+    whole = span_in_paragraph(text, start, start + 2)
+    assert whole.before + whole.quote + whole.after == text.split("\n")[0]
