@@ -264,7 +264,22 @@ def write_results(results: list[dict], command: str) -> None:
             f"{reference} | {r['reference_s']:.1f} | **{r['reference_s'] / r['export_s']:.2f}** | "
             f"{r['rss_mb']:.0f} | {r['baseline_rss_mb']:.0f} | {traced} |"
         )
-    lines += ["", "Command (from the repository root):", "", f"    {command}", ""]
+    lines += [
+        "", "Command (from the repository root):", "", f"    {command}", "",
+        "Notes:",
+        "- Export time is the whole `claimtrack export` run in a fresh process writing to /dev/null;",
+        "  the reference is `psql -c \"\\copy (...) TO STDOUT WITH CSV HEADER\"` or `sqlite3 -csv -header db`",
+        "  running the export's own SELECT (same joins, same latest-note subquery, same filters) with",
+        "  the sentence cut in SQL by `substr`, so both produce the same rows and columns.",
+        "- Peak RSS includes the interpreter, SQLAlchemy and psycopg (the \"after imports\" column);",
+        "  what the export adds is the difference, the same at 100k and 1M claims: memory is flat.",
+        "  It is bounded by one page of rows plus the document-text cache (4M characters).",
+        "- SQLite's own CSV mode is C end to end; the export formats every cell in Python",
+        "  (number round-tripping, formula guard, ISO timestamps), which is why the ratio there is",
+        "  far below PostgreSQL's, where the server's per-row work (latest-note lookup, joins,",
+        "  substr on the document text) dominates both sides.",
+        "",
+    ]
     section = "\n".join(lines) + "\n"
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
     pattern = re.compile(r"^## CSV export\n.*?(?=^## |\Z)", re.S | re.M)

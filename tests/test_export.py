@@ -357,6 +357,16 @@ def test_export_web_filters_and_bom(client, auth, reviewer, db_session, gansu):
     assert plain.startswith(b"claim_id,")
 
 
+def test_export_web_claims_list_link_exports_every_status(client, auth, reviewer, db_session, gansu):
+    pending = ClaimFactory(status="pending")
+    db_session.commit()
+    auth.login("rita")
+    query = "status=&document=&subject=&measure=&reviewer=&reviewed_from=&reviewed_to=&after=1"
+    response = client.get(f"/export.csv?{query}")
+    assert response.status_code == 200
+    assert _ids(response.get_data(as_text=True)) == [gansu[0].id, gansu[1].id, pending.id]
+
+
 @pytest.mark.parametrize("query, message", [
     ("status=approved", "status"),
     ("document=abc", "document"),

@@ -26,7 +26,9 @@ class ExportFilterForm(FlaskForm):
         # A GET download changes nothing, and links to it must work without a token.
         csrf = False
 
-    status = SelectMultipleField("Status", choices=[SelectChoice(s, s.replace("_", " ")) for s in STATUSES],
+    # Absent means verified; present but empty (the claims list's "any") means every status.
+    status = SelectMultipleField("Status", choices=[SelectChoice("", "any")]
+                                 + [SelectChoice(s, s.replace("_", " ")) for s in STATUSES],
                                  default=["verified"])
     document = IntegerField("Document id", validators=[Optional(), NumberRange(min=1)])
     subject = StringField("Subject (exact)", filters=[_blank_to_none])
@@ -44,7 +46,7 @@ class ExportFilterForm(FlaskForm):
     def to_filters(self) -> ExportFilters:
         """The validated fields as export filters (raises ExportFilterError on an inverted range)."""
         return ExportFilters(
-            status=tuple(self.status.data or ()),
+            status=tuple(v for v in self.status.data if v) or (STATUSES if self.status.data else ()),
             document=self.document.data,
             subject=self.subject.data,
             measure=self.measure.data,

@@ -9,6 +9,10 @@ from .forms import ExportFilterForm
 
 bp = Blueprint("export", __name__)
 
+# The claims list's page position, carried by its "Export these" link: an export is every
+# matching claim, never one page of them.
+IGNORED_PARAMETERS = {"after"}
+
 
 @bp.get("/export")
 def index():
@@ -20,7 +24,7 @@ def index():
 def download():
     """The claims matching the query's filters as CSV, streamed as it is read."""
     form = ExportFilterForm(formdata=request.args)
-    unknown = sorted(set(request.args) - {field.name for field in form})
+    unknown = sorted(set(request.args) - {field.name for field in form} - IGNORED_PARAMETERS)
     if unknown:
         abort(400, description=f"Unknown filter: {', '.join(unknown)}. See /export for the filters.")
     if not form.validate():
