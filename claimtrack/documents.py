@@ -34,8 +34,51 @@ class Segment:
     status: str = ""
 
 
-def document_summaries(session: so.Session) -> list[DocumentSummary]:
-    """Every document, newest publication first, with its claim counts by status."""
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class DocumentPage:
+    """One page of the documents list, and the id to continue after (None on the last page)."""
+
+    documents: list[DocumentSummary]
+    next_after: int | None
+
+
+def _page_ids(session: so.Session, after: int | None, limit: int) -> list[int]:
+    """Ids of the next documents: dated ones newest first, then undated ones, newest id first.
+
+    Two keyset scans of one (published, id) index, so a page costs the same on both databases
+    however many documents there are (a single ORDER BY with NULLS LAST cannot use that index).
+    """
+    cursor = session.execute(sa.select(Document.published).where(Document.id == after)).first() if after else None
+    ids: list[int] = []
+    undated_after = None
+    if cursor is None or cursor.published is not None:
+        dated = (
+            sa.select(Document.id)
+            .where(Document.published.is_not(None))
+            .order_by(Document.published.desc(), Document.id.desc())
+            .limit(limit)
+        )
+        if cursor is not None:
+            dated = dated.where(sa.tuple_(Document.published, Document.id) < sa.tuple_(cursor.published, after))
+        ids = list(session.scalars(dated))
+    else:
+        undated_after = after
+    if len(ids) < limit:
+        undated = sa.select(Document.id).where(Document.published.is_(None)).order_by(Document.id.desc())
+        if undated_after is not None:
+            undated = undated.where(Document.id < undated_after)
+        ids += session.scalars(undated.limit(limit - len(ids)))
+    return ids
+
+
+def document_page(session: so.Session, after: int | None = None, limit: int | None = None) -> DocumentPage:
+    """A page of documents (PAGE_SIZE by default), newest publication first (undated last), with claim counts."""
+    limit = limit or PAGE_SIZE
+    ids = _page_ids(session, after, limit + 1)
+    page_ids = ids[:limit]
     counts = {
         status: sa.func.count(Claim.id).filter(Claim.status == status)
         for status in ("pending", "verified", "rejected", "needs_info")
@@ -46,10 +89,11 @@ def document_summaries(session: so.Session) -> list[DocumentSummary]:
             sa.func.count(Claim.id), *counts.values(),
         )
         .outerjoin(Claim, Claim.document_id == Document.id)
+        .where(Document.id.in_(page_ids))
         .group_by(Document.id)
-        .order_by(Document.published.desc().nulls_last(), Document.id)
     )
-    return [DocumentSummary(*row) for row in rows]
+    by_id = {row[0]: DocumentSummary(*row) for row in rows}
+    return DocumentPage([by_id[i] for i in page_ids], page_ids[-1] if len(ids) > limit else None)
 
 
 def segments(text: str, spans: list[tuple[int, int, int, str]]) -> list[Segment]:

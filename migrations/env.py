@@ -46,9 +46,19 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(_url())
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch migration copies a table and drops the old one, which rows referencing it
+            # would forbid; the pragma only takes effect outside a transaction, so it is set on
+            # the driver's connection before SQLAlchemy begins one, and the keys checked after.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         _configure(connection=connection)
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite and (dangling := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                raise RuntimeError(f"the migration left rows with dangling foreign keys: {dangling[:5]}")
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
     engine.dispose()
 
 

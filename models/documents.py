@@ -15,6 +15,8 @@ class Document(Base):
     """A source text; its `text` is stored exactly and never changes after ingest."""
 
     __tablename__ = "documents"
+    # The documents list pages through this, newest publication first.
+    __table_args__ = (sa.Index("ix_documents_published_id", "published", "id"),)
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     sha256: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)

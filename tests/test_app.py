@@ -131,3 +131,24 @@ def test_span_in_paragraph_trims_at_sentence_edges():
     assert context.after == " routes in it."
     whole = span_in_paragraph(text, start, start + 2)
     assert whole.before + whole.quote + whole.after == text.split("\n")[0]
+
+
+def _client_address_app(monkeypatch, tmp_path, proxies: str):
+    from flask import request
+
+    from webapp.auth import access
+
+    monkeypatch.setenv("CLAIMTRACK_PROXIES", proxies)
+    monkeypatch.setattr(access, "PUBLIC_ENDPOINTS", access.PUBLIC_ENDPOINTS | {"client_address"})
+    app = create_app({"SECRET_KEY": "k", "DATABASE_URL": f"sqlite:///{tmp_path}/p.db",
+                      "INSTANCE_PATH": str(tmp_path)})
+    app.add_url_rule("/client-address", "client_address", lambda: f"{request.remote_addr} {request.scheme}")
+    return app.test_client()
+
+
+def test_forwarded_headers_trusted_only_behind_configured_proxies(monkeypatch, tmp_path):
+    headers = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+    direct = _client_address_app(monkeypatch, tmp_path, "0")
+    assert direct.get("/client-address", headers=headers).get_data(as_text=True) == "127.0.0.1 http"
+    proxied = _client_address_app(monkeypatch, tmp_path, "1")
+    assert proxied.get("/client-address", headers=headers).get_data(as_text=True) == "203.0.113.7 https"

@@ -3,7 +3,7 @@ import sqlalchemy as sa
 
 from claimtrack import schema
 from claimtrack.database import make_engine
-from models import Base
+from models import Base, Claim, Document
 
 
 def _tables(url: str) -> set[str]:
@@ -25,3 +25,30 @@ def test_upgrade_check_downgrade_upgrade(databases):
     schema.upgrade(url)
     schema.check(url)
     assert schema.current(url) is not None
+
+
+
+def test_upgrade_keeps_existing_claims_and_groups(databases):
+    """Migrations that rebuild a table on SQLite must not trip over the rows referencing it."""
+    url = databases.create()
+    schema.upgrade(url, "0003")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(Document.__table__.insert(), {
+            "id": 1, "sha256": "x", "file_name": "a.txt", "title": "A", "text": "It has 66 cities.", "char_count": 17})
+        connection.execute(sa.table("conflict_groups", *map(sa.column, ("id", "key", "subject", "measure",
+                                                                        "status", "created_at", "updated_at",
+                                                                        "version", "is_series", "note",
+                                                                        "dimension"))).insert(),
+                           {"id": 1, "key": "k", "subject": "s", "measure": "m", "status": "open", "version": 1,
+                            "is_series": False, "note": "", "dimension": "",
+                            "created_at": "2025-01-01 00:00:00", "updated_at": "2025-01-01 00:00:00"})
+        connection.execute(Claim.__table__.insert(), {
+            "id": 1, "document_id": 1, "start": 7, "end": 9, "quote": "66", "sentence_start": 0,
+            "sentence_end": 17, "value": 66, "extracted_value": 66, "group_id": 1})
+    engine.dispose()
+    schema.upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT group_id FROM claims").scalar() == 1
+    engine.dispose()

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, db
 from .auth import access
@@ -28,6 +29,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     app.after_request(set_security_headers)
+    if app.config["PROXIES"]:
+        # Behind a load balancer the client's address (login rate limits) and scheme come
+        # from the proxies' headers; trusting more hops than there are would let clients forge them.
+        hops = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     return app
 
 

@@ -18,6 +18,7 @@ ENVIRONMENT = {
     "CLAIMTRACK_MAX_LINE_CHARS": "longest line accepted in a document, in characters (default 100000)",
     "CLAIMTRACK_DB_POOL_SIZE": "PostgreSQL connections kept per process (default 5)",
     "CLAIMTRACK_DB_MAX_OVERFLOW": "extra PostgreSQL connections allowed per process under load (default 10)",
+    "CLAIMTRACK_PROXIES": "number of reverse proxies in front of the app whose X-Forwarded-* headers to trust (default 0)",
 }
 
 
@@ -58,4 +59,5 @@ def from_environment(folder: Path, secret_key: str | None = None) -> dict:
         # A token per session, not per hour: a reviewer may keep a claim open a long time.
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": max_bytes + 64 * 1024,
+        "PROXIES": int(os.environ.get("CLAIMTRACK_PROXIES", "0")),
     }

@@ -1,10 +1,10 @@
 """Document pages: the list, one document's text with its claims marked, upload."""
 from dataclasses import replace
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.utils import secure_filename
 
-from claimtrack.documents import document_segments, document_summaries
+from claimtrack.documents import document_page, document_segments
 from claimtrack.ingest import ingest
 from claimtrack.sources import DocumentError, decode_document
 from models import Document
@@ -23,9 +23,12 @@ def home():
 
 @bp.get("/documents")
 def index():
-    """Every ingested document with its date and claim counts."""
+    """Ingested documents, a page at a time, with their dates and claim counts."""
+    after = request.args.get("after", "")
+    page = document_page(get_session(), int(after) if after.isdigit() else None)
     return render_template(
-        "documents/index.html", documents=document_summaries(get_session()), form=UploadForm()
+        "documents/index.html", documents=page.documents, next_after=page.next_after,
+        paged=after.isdigit(), form=UploadForm(),
     )
 
 

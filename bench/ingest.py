@@ -1,0 +1,181 @@
+"""Ingest throughput: `claimtrack ingest` (extraction + storing) against a raw bulk insert of the same rows.
+
+    python -m bench.ingest [--documents 1000] [--backend sqlite|postgresql|both] [--no-write]
+
+Writes synthetic documents (bench.generate) to files, then on each backend, each into a new
+database: `claimtrack ingest --jobs 1` and `--jobs 2` (a subprocess, as a user runs it; its
+~1 s start-up included), `ingest.store` alone on claims extracted beforehand (the ORM's share),
+and the reference, a bulk insert of the very same document and claim rows (COPY on
+PostgreSQL, executemany on SQLite) with no extraction. Section `## Ingest throughput`.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from hashlib import sha256
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from claimtrack import schema
+from claimtrack.database import make_engine, make_sessionmaker
+from claimtrack.extract import EXTRACTOR_VERSION
+from claimtrack.ingest import CONTEXT_CHARS, PreparedDocument, prepare, store
+from claimtrack.sources import find_documents, read_document
+
+from . import report
+from .generate import CLAIM_COLUMNS, DOCUMENT_COLUMNS, Writer, documents
+
+CLAIMTRACK = Path(sys.executable).with_name("claimtrack")
+
+
+def write_files(folder: Path, count: int, seed: int = 11) -> list[Path]:
+    """Write `count` synthetic documents as .txt files (their datelines give publication dates)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number, document in enumerate(documents(seed), start=1):
+        if number > count:
+            break
+        path = folder / document.file_name
+        path.write_text(document.text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _counts(url: str) -> tuple[int, int]:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        counted = (connection.scalar(sa.text("SELECT count(*) FROM documents")),
+                   connection.scalar(sa.text("SELECT count(*) FROM claims")))
+    engine.dispose()
+    return counted
+
+
+def time_cli(url: str, folder: Path, jobs: int) -> float:
+    """Seconds `claimtrack ingest --jobs N folder` takes on a migrated empty database."""
+    env = {**os.environ, "DATABASE_URL": url, "CLAIMTRACK_INSTANCE_PATH": str(report.SCRATCH / "instance")}
+    started = time.perf_counter()
+    subprocess.run([str(CLAIMTRACK), "ingest", "--jobs", str(jobs), str(folder)], env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def time_store(url: str, prepared: list[PreparedDocument]) -> float:
+    """Seconds `ingest.store` takes for already-extracted documents, one transaction each."""
+    engine = make_engine(url)
+    session = make_sessionmaker(engine)()
+    started = time.perf_counter()
+    for document in prepared:
+        store(session, document)
+        session.commit()
+    elapsed = time.perf_counter() - started
+    session.close()
+    engine.dispose()
+    return elapsed
+
+
+def _rows(prepared: list[PreparedDocument], timestamp) -> tuple[list[tuple], list[tuple]]:
+    """Document and claim rows equal to what `store` writes, for the bulk reference."""
+    now = timestamp(datetime.now(timezone.utc).replace(tzinfo=None))
+    document_rows, claim_rows = [], []
+    claim_id = 0
+    for document_id, document in enumerate(prepared, start=1):
+        source, text = document.source, document.source.text
+        document_rows.append((
+            document_id, sha256(text.encode("utf-8")).hexdigest(), source.file_name, source.title[:500],
+            source.metadata.author, source.metadata.publisher, source.source[:1000], source.metadata.source_note,
+            source.media_type, source.metadata.published, text, len(text), EXTRACTOR_VERSION, now,
+        ))
+        for c in document.claims:
+            claim_id += 1
+            current = (c.value, c.value_max, c.unit, c.qualifier, c.change, c.period_start, c.period_end,
+                       c.subject[:200], c.measure[:200], c.kind)
+            claim_rows.append((
+                claim_id, document_id, c.start, c.end, c.quote, text[max(0, c.start - CONTEXT_CHARS):c.start],
+                text[c.end:c.end + CONTEXT_CHARS], c.sentence_start, c.sentence_end, *current, *current,
+                c.measure_text[:500], c.confidence, EXTRACTOR_VERSION, "pending", None, None, None, False,
+                "normal", "", False, 1, now, now,
+            ))
+    return document_rows, claim_rows
+
+
+def time_bulk(url: str, prepared: list[PreparedDocument], batch: int = 20_000) -> float:
+    """Seconds a bulk insert of the same rows takes (row building included), in batches."""
+    engine = make_engine(url)
+    writer = Writer(engine)
+    started = time.perf_counter()
+    document_rows, claim_rows = _rows(prepared, writer.timestamp)
+    for table, columns, rows in (("documents", DOCUMENT_COLUMNS, document_rows),
+                                 ("claims", CLAIM_COLUMNS, claim_rows)):
+        for offset in range(0, len(rows), batch):
+            writer.begin()
+            writer.write(table, columns, rows[offset:offset + batch])
+            writer.commit()
+    elapsed = time.perf_counter() - started
+    writer.close()
+    engine.dispose()
+    return elapsed
+
+
+def run(count: int, backends: list[str]) -> str:
+    """Measure every way in on each backend; return the markdown table."""
+    folder = report.SCRATCH / f"ingest-{count}"
+    paths = sorted(folder.glob("*.txt")) if folder.is_dir() else []
+    if len(paths) != count:
+        for path in paths:
+            path.unlink()
+        paths = write_files(folder, count)
+    started = time.perf_counter()
+    prepared = [prepare(read_document(path)) for path in find_documents([folder])]
+    extract_seconds = time.perf_counter() - started
+    claims = sum(len(p.claims) for p in prepared)
+    lines = [f"{count:,} synthetic documents, {claims:,} claims extracted "
+             f"({sum(len(p.source.text) for p in prepared) / 2**20:.1f} MiB of text). Extraction alone, "
+             f"in this process: {extract_seconds:.1f} s = {count / extract_seconds:,.0f} documents/s, "
+             f"{claims / extract_seconds:,.0f} claims/s ({report.load()}).", "",
+             "| backend | way in | seconds | documents/s | claims/s | vs bulk insert | load |",
+             "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    for backend in backends:
+        measured = []
+        for label, measure in (
+            ("bulk insert of the same rows (reference)", lambda url: time_bulk(url, prepared)),
+            ("`ingest.store` only (pre-extracted, ORM)", lambda url: time_store(url, prepared)),
+            ("`claimtrack ingest --jobs 1`", lambda url: time_cli(url, folder, 1)),
+            ("`claimtrack ingest --jobs 2`", lambda url: time_cli(url, folder, 2)),
+        ):
+            url = report.scratch_database(backend, "claimtrack_bench_ingest")
+            schema.upgrade(url)
+            seconds = measure(url)
+            stored = _counts(url)
+            report.drop_database(url)
+            if stored != (count, claims):
+                raise RuntimeError(f"{label} on {backend} stored {stored}, expected {(count, claims)}")
+            measured.append((label, seconds, report.load()))
+            print(f"{backend:10} {label:45} {seconds:7.2f} s", file=sys.stderr)
+        reference = measured[0][1]
+        for label, seconds, load in measured:
+            lines.append(f"| {backend} | {label} | {seconds:.2f} | {count / seconds:,.0f} | "
+                         f"{claims / seconds:,.0f} | {reference / seconds:.0%} | {load} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: run the ingest benchmark and record it in RESULTS.md."""
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=1000)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--no-write", action="store_true", help="print the figures without touching RESULTS.md")
+    args = parser.parse_args(argv)
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    table = run(args.documents, backends)
+    command = f"python -m bench.ingest --documents {args.documents} --backend {args.backend}"
+    body = report.header(command) + "\n" + table + "\n"
+    print(body)
+    if not args.no_write:
+        report.write_section("Ingest throughput", body)
+
+
+if __name__ == "__main__":
+    main()

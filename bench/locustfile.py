@@ -1,0 +1,142 @@
+"""Simulated users for bench.http_load, run by locust headless; settings come from BENCH_* variables.
+
+Reviewer: logs in through the real form (CSRF token read from the page), then loops: GET
+/queue/next (the lease, timed alone), GET the claim page it redirects to, POST a verify decision
+with every field and the CSRF token read from that page's review form. Lister: logs in, then
+reads the claims list URLs given in BENCH_LIST_URLS (lines of label, tab, URL). Visitor: GET /login,
+the trivial reference page. Each user stops after BENCH_LOOPS iterations.
+"""
+import itertools
+import os
+from html.parser import HTMLParser
+
+from locust import HttpUser, constant, task
+from locust.exception import StopUser
+
+PASSWORD = os.environ.get("BENCH_PASSWORD", "")
+USERNAMES = os.environ.get("BENCH_USERS", "").split(",")
+LOOPS = int(os.environ.get("BENCH_LOOPS", "300"))
+LIST_URLS = [line.split("\t", 1) for line in os.environ.get("BENCH_LIST_URLS", "").splitlines() if line]
+_accounts = itertools.count()
+
+
+class FormReader(HTMLParser):
+    """The fields of every form on a page, as a browser would submit them (buttons excluded)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[tuple[dict[str, str], dict[str, str]]] = []
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append((attrs, {}))
+        elif not self.forms:
+            return
+        fields = self.forms[-1][1]
+        if tag == "input" and attrs.get("type") not in ("submit", "button", "checkbox", "radio"):
+            fields[attrs.get("name", "")] = attrs.get("value", "")
+        elif tag == "select":
+            self._select = attrs.get("name", "")
+            fields.setdefault(self._select, "")
+        elif tag == "option" and self._select is not None:
+            if "selected" in attrs or not fields[self._select]:
+                fields[self._select] = attrs.get("value", "")
+        elif tag == "textarea":
+            self._textarea = attrs.get("name", "")
+            fields[self._textarea] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea is not None and self.forms:
+            self.forms[-1][1][self._textarea] += data
+
+
+def find_form(html: str, form_id: str = "", field: str = "") -> tuple[str, dict[str, str]]:
+    """The action ("" for the page itself) and fields of the form with this id or this field."""
+    reader = FormReader()
+    reader.feed(html)
+    for attrs, fields in reader.forms:
+        if (form_id and attrs.get("id") == form_id) or (field and field in fields):
+            fields.pop("", None)
+            return attrs.get("action", ""), fields
+    raise LookupError(f"no form {form_id or field} on the page")
+
+
+class LoggedIn(HttpUser):
+    """A user who logs in through the login form first, with the next benchmark account."""
+
+    abstract = True
+    wait_time = constant(0)
+
+    def on_start(self):
+        self.loops = 0
+        username = USERNAMES[next(_accounts) % len(USERNAMES)]
+        page = self.client.get("/login", name="login form")
+        _, fields = find_form(page.text, field="password")
+        fields.update(username=username, password=PASSWORD)
+        with self.client.post("/login", data=fields, name="POST /login", allow_redirects=False,
+                              catch_response=True) as response:
+            if response.status_code != 302:
+                response.failure(f"login as {username} answered {response.status_code}")
+                raise StopUser()
+
+    def count_loop(self):
+        """Stop this user once it has done its share of iterations."""
+        self.loops += 1
+        if self.loops > LOOPS:
+            raise StopUser()
+
+
+class Reviewer(LoggedIn):
+    """Leases the next claim, opens it, and verifies it, over and over."""
+
+    @task
+    def review(self):
+        self.count_loop()
+        with self.client.get("/queue/next", name="GET /queue/next (lease)", allow_redirects=False,
+                             catch_response=True) as response:
+            if response.status_code != 302:
+                response.failure(f"no claim leased ({response.status_code})")
+                return
+            location = response.headers["Location"]
+        page = self.client.get(location, name="GET /claims/[id]")
+        action, fields = find_form(page.text, form_id="review-form")
+        fields["decision"] = "verify"
+        with self.client.post(action, data=fields, name="POST /claims/[id] verify", allow_redirects=False,
+                              catch_response=True) as response:
+            if response.status_code not in (302, 303):
+                response.failure(f"verify answered {response.status_code}")
+
+
+class Lister(LoggedIn):
+    """Reads the claims list pages given in BENCH_LIST_URLS, in turn."""
+
+    @task
+    def read_lists(self):
+        self.count_loop()
+        for label, url in LIST_URLS:
+            self.client.get(url, name=label)
+
+
+class Visitor(HttpUser):
+    """Fetches the login page: the trivial page every other figure is compared with."""
+
+    wait_time = constant(0)
+
+    def on_start(self):
+        self.loops = 0
+
+    @task
+    def login_page(self):
+        self.loops += 1
+        if self.loops > LOOPS:
+            raise StopUser()
+        self.client.get("/login", name="GET /login (reference)")
