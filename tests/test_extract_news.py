@@ -219,3 +219,15 @@ def test_units_after_a_modifier_spaced_symbols_and_suspended_hyphens():
     assert extract_claims("In 2018 it was 2.1 last year.")[0].unit == ""
     assert only("The star is 4 light years away.").unit != "a"
     assert [q.unit for q in extract_claims("They played 5 games in 3 days.")] == ["", "d"]
+
+
+def test_model_numbers_era_years_and_slashed_amounts():
+    assert quants("Apple's new iPhone 11 cameras are better.") == []
+    assert quants("The airline grounded two new 737 Max jets.")[0][1] == 2.0 and len(quants("The airline grounded two new 737 Max jets.")) == 1
+    assert quants("Reviews of the 11 Pro Max are in.") == []
+    assert quants("The temple was built between A.D. 1000 and 1260.") == []
+    assert quants("Rome was founded in 753 BC by legend.") == []
+    assert quants("The airline flies 300 routes.")[0][1:] == (300.0, None, "")  # a plain count stays
+    c = only("The downside/upside in the stock is $7/$9 now.")
+    assert (c.value, c.value_max, c.unit) == (7.0, 9.0, "USD")
+    assert quants("The shop is open 24/7 for customers.") == []

@@ -94,7 +94,7 @@ SHARE_RE = re.compile(r"\b(?:account(?:ed|s|ing)?\s+for|compris(?:ing|ed|es)|mad
 RESPECTIVELY_RE = re.compile(r"\brespectively\b", re.I)
 CONVERSION_GAP_RE = re.compile(r"\s*(?:\(\s*|/\s*|,\s*or\s+)")
 COORD_GAP_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)\s*$")
-RANGE_GAP_RE = re.compile(r"\s*(?:-|–|—|to|and|through|or|up\s+to)\s*")
+RANGE_GAP_RE = re.compile(r"\s*(?:-|–|—|to|and|through|or|up\s+to)\s*|/(?=\$)")
 AVERAGE_RE = re.compile(r"\baverage\s+annual\b|\bannual\s+average\b|\bCAGR\b|\bon\s+average\b", re.I)
 BOUND_GAP_RE = re.compile(r"[\s,]*(?:(?:year[- ]on[- ]year|yoy|y-o-y|respectively|as\s+of|in|for|during|at|by|on|of|over|since|through)\s+)*(?:the\s+)?", re.I)
 TOTALING_RE = re.compile(r"\b(?:totall?ing|worth|valued\s+at|amounting\s+to|with\s+a\s+(?:total\s+)?value\s+of)\s+(?:\w+\s+)?$", re.I)
@@ -339,7 +339,7 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[_Quantity]) -> 
         q.change = "up"
     _currency_prefix(text, s0, q)
     _scale_and_unit(text, s1, q)
-    if kind == "dig" and (q.unit in ("", "s") or q.spaced) and _capital_label(text, start, s0, before):
+    if kind == "dig" and (q.unit in ("", "s") or q.spaced) and _capital_label(text, start, m.end(), s0, before):
         return None
     if kind == "dig" and re.match(r"[A-Za-z]", text[q.end:q.end + 1]):
         return None
@@ -421,6 +421,8 @@ def _digit_label(text: str, tok: str, start: int, end: int, s0: int, before: str
         return True  # the second half of a score or code whose first number was refused ("Charlton 2-1")
     if LABEL_NOUN_RE.search(before) or re.search(r"\b[A-Z]{2,}\s?\d+[-–:/]$", before):
         return True  # "category 4", "Game 7", "ISO 3888-2"
+    if ERA_BEFORE_RE.search(before) or ERA_AFTER_RE.match(text, end):
+        return True  # "between A.D. 1000 and 1260", "500 BC": years of an era
     if ADDRESS_RE.match(text, end):
         return True  # "49 Zorro Ranch Road", "16-18 Industrial Avenue"
     if re.search(r"[A-Z][\w.]*\s?\($", before) and text[end:end + 1] == ")":
@@ -436,8 +438,16 @@ def _digit_label(text: str, tok: str, start: int, end: int, s0: int, before: str
     return False
 
 
-def _capital_label(text: str, start: int, s0: int, before: str) -> bool:
+ERA_BEFORE_RE = re.compile(r"\b(?:A\.D\.|AD)\s*(?:\d{1,4}\s*(?:and|to|-|–|or)\s*)?$")
+ERA_AFTER_RE = re.compile(r"\s*(?:B\.C\.(?:E\.)?|BCE?\b|A\.D\.|AD\b|C\.E\.|CE\b)")
+CAMEL_BEFORE_RE = re.compile(r"\b[a-z]{1,3}[A-Z][A-Za-z]+\s$")
+PRODUCT_AFTER_RE = re.compile(r"\s(?:Max|Pro|Plus|Mini|Ultra|Lite|Edition|Series|Neo|XL|Turbo)\b")
+
+
+def _capital_label(text: str, start: int, end: int, s0: int, before: str) -> bool:
     """True when a bare number follows a capitalised name ("Fortune Global 500", "Game 2")."""
+    if CAMEL_BEFORE_RE.search(before) or PRODUCT_AFTER_RE.match(text, end):
+        return True  # "iPhone 11", "two new 737 Max jets": a model number
     m = re.search(r"([A-Z][\w&/.-]*)\s$", before)
     if not m or m.group(1) in LABEL_BEFORE_OK or m.group(1).rstrip(".") in LABEL_BEFORE_OK:
         return False
@@ -622,8 +632,8 @@ def _range(text: str, s1: int, q: _Quantity) -> None:
         word = "to"
     if word == "and" and not re.search(r"\bbetween\s+(?:\S+\s+){0,2}$", text[max(0, q.start - 24):q.start], re.I):
         return
-    if word == "through":
-        return
+    if word == "through" or (word == "/" and not q.currency):
+        return  # "$7/$9" is a range of two amounts; other slashes are ratios or dates
     left = text[max(0, q.start - 40):q.start]
     by_change = word == "to" and (CHANGE_LEFT_RE.search(left) or re.search(r"\bby\s+$", left[-6:]))
     if by_change and q.unit:
