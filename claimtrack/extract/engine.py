@@ -22,7 +22,7 @@ from .units import (
     SPACED_LETTER_RE, word_unit_code,
 )
 
-EXTRACTOR_VERSION = "rules-1.1"
+EXTRACTOR_VERSION = "rules-1.2"
 
 QUALIFIER_RE = re.compile(
     r"(?:(?P<ge>\bat\s+least|\bno\s+(?:less|fewer)\s+than|\bnot\s+less\s+than|\ba\s+minimum\s+of|\bminimum\s+of)"
