@@ -26,22 +26,34 @@ sys.path.insert(0, str(ROOT))
 from claimtrack.extract import extract_claims  # noqa: E402
 
 UREG = pint.UnitRegistry()
-PER_WORDS = {"a": "year", "month": "month", "week": "week", "share": "share", "bbl": "barrel", "gal": "gallon"}
+PER_WORDS = {"a": "year", "yr": "year", "month": "month", "week": "week", "share": "share", "bbl": "barrel",
+             "gal": "gallon", "d": "day", "h": "hour", "oz": "ounce", "m2": "square metre", "ft2": "square foot"}
+
+
+# Codes whose pint spelling the scorer cannot read back, spelled the way its canonicaliser does.
+SCORER_SPELLING = {
+    "TEU": "teu", "times": "times", "rank": "rank", "USD-cent": "cent", "MYR-sen": "sen",
+    "GBP-pence": "pence", "bp": "basis point", "mA*h": "milliampere-hour", "ft*lbf": "pound-foot", "lb": "pound-mass",
+    "ksi": "kilopound per square inch", "rpm": "revolutions per minute", "degC": "celsius",
+    "degF": "fahrenheit",
+}
+ISO_CURRENCIES = {"USD", "HKD", "AUD", "CAD", "NZD", "SGD", "BRL", "EUR", "GBP", "JPY", "INR", "CNY",
+                  "MYR", "KRW", "CHF", "ILS", "DKK", "RUB", "MXN", "ZAR"}
 
 
 @lru_cache(maxsize=None)
 def long_unit(code: str) -> str:
     """Spell a canonical unit code the way the scorer's canonicaliser reads it."""
-    if not code or code in ("%", "pp", "bp", "rank", "times", "point", "TEU") or code.isupper() or "-" in code or " of " in code:
-        return {"TEU": "teu", "times": "times", "rank": "rank"}.get(code, code)
+    if code in SCORER_SPELLING:
+        return SCORER_SPELLING[code]
     base, _, per = code.partition("/")
-    if base.isupper() and per in PER_WORDS:
-        return f"{base} per {PER_WORDS[per]}"
-    if code in ("degC", "degF"):
-        return {"degC": "celsius", "degF": "fahrenheit"}[code]
+    if per and (base in ISO_CURRENCIES or base in SCORER_SPELLING):
+        return f"{long_unit(base)} per {PER_WORDS.get(per, per)}"
+    if not code or code in ("%", "pp", "point") or code in ISO_CURRENCIES or " of " in code:
+        return code
     try:
-        text = str(UREG.parse_units(code))
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError, AttributeError):
+        text = str(UREG.parse_units(re.sub(r"([a-z])([23])\b", r"\1**\2", code)))
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError, AttributeError, TypeError):
         return code
     text = re.sub(r"(\w+) \*\* 2", r"square \1", text)
     text = re.sub(r"(\w+) \*\* 3", r"cubic \1", text)

@@ -11,14 +11,14 @@ from typing import Iterator
 from . import measures as M
 from .model import ExtractedClaim
 from .numbers import (
-    DECADE_WORDS, NUMBER_RE, SCALE_RE, SCALES, parse_digits, parse_fraction, parse_ordinal,
-    parse_word_number,
+    DECADE_WORDS, NUMBER_RE, SCALE_RE, SCALES, WORD_NUMBER, parse_digits, parse_fraction, parse_ordinal,
+    parse_slash_fraction, parse_word_number,
 )
 from .periods import Period, find_periods
 from .sentences import Sentence, iter_sentences
 from .units import (
-    ABBREV_UNIT_RE, AGE_RE, CURRENCY_PREFIX_RE, GLUED_UNIT_RE, GLUED_UNITS, PER_RE, PER_UNITS,
-    PERCENT_SIGN_RE, PREFIX_CODES, WORD_UNIT_RE, ABBREV_UNITS, word_unit_code,
+    ABBREV_UNIT_RE, AGE_RE, CURRENCY_FWD_RE, CURRENCY_PREFIX_RE, CURRENCY_SUFFIX_RE, GLUED_UNIT_RE, GLUED_UNITS, PER_RE, PER_UNITS,
+    PERCENT_SIGN_RE, PREFIX_CODES, SUFFIX_CODES, WORD_UNIT_RE, ABBREV_UNITS, word_unit_code,
 )
 
 EXTRACTOR_VERSION = "rules-1.0"
@@ -67,10 +67,25 @@ KIND_TARGET_RE = re.compile(
     re.I,
 )
 WILL_RE = re.compile(r"\bwill\b", re.I)
+AGED_RE = re.compile(r"\b(?:aged|ages)\s+(?:between\s+)?(?:\d+\s*(?:to|-|–|and)\s*)?$", re.I)
+HALF_PERIOD_RE = re.compile(r"\b(?:first|second|this|last|next|latter|other|back|front|opening|closing)\s+$", re.I)
+PRONOUN_ONE_RE = re.compile(r"\b(?:the|a|this|that|which|any)\s+(?:same|other|only|right|wrong|new|old|last|big|little|single|latest)\s+$", re.I)
+LABEL_NOUN_RE = re.compile(
+    r"\b(?:category|type|grade|phase|stage|tier|version|chapter|section|article|row|gate|room|terminal|platform|"
+    r"runway|channel|seat|lane|game|round|class|model|series|season|episode|level|unit|flight|route|highway|interstate)\s+$",
+    re.I)
+ADDRESS_RE = re.compile(
+    r"(?:[-–]\d+)?\s+(?:(?:[A-Z][\w.]*|\d+(?:st|nd|rd|th))\s+){1,3}"
+    r"(?:St|Street|Rd|Road|Ave|Avenue|Blvd|Boulevard|Lane|Ln|Drive|Way|Place|Court|Terrace|Square|Parade|Crescent)\b"
+    r"|\s+(?:Ave|Avenue|Rue|Via|Calle)\s+[A-Z]")
+SCORE_CONTEXT_RE = re.compile(
+    r"\b(?:beat|beats|won|win|wins|lost|lose|loses|defeated|defeat|victory|drew|draw|tied|tie|ended|finished|"
+    r"trailing|trailed|leading|led|score|scored|scoreline)\s+(?:\w+\s+){0,2}$|\bat\s+$", re.I)
+SCORE_AFTER_RE = re.compile(r"\s*(?:win|victory|lead|loss|defeat|draw|home|away|on\s+aggregate|down|up\b)", re.I)
 SHARE_RE = re.compile(r"\b(?:account(?:ed|s|ing)?\s+for|compris(?:ing|ed|es)|made\s+up|represent(?:ed|ing|s)?)\s+(?:\w+\s+){0,3}$", re.I)
 RESPECTIVELY_RE = re.compile(r"\brespectively\b", re.I)
 COORD_GAP_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)\s*$")
-RANGE_GAP_RE = re.compile(r"\s*(?:-|–|—|to|and|through)\s*")
+RANGE_GAP_RE = re.compile(r"\s*(?:-|–|—|to|and|through|or|up\s+to)\s*")
 AVERAGE_RE = re.compile(r"\baverage\s+annual\b|\bannual\s+average\b|\bCAGR\b|\bon\s+average\b", re.I)
 BOUND_GAP_RE = re.compile(r"[\s,]*(?:(?:year[- ]on[- ]year|yoy|y-o-y|respectively|as\s+of|in|for|during|at|by|on|of|over|since|through)\s+)*(?:the\s+)?", re.I)
 TOTALING_RE = re.compile(r"\b(?:totall?ing|worth|valued\s+at|amounting\s+to|with\s+a\s+(?:total\s+)?value\s+of)\s+(?:\w+\s+)?$", re.I)
@@ -81,6 +96,41 @@ DIMENSION_WORDS = {"km": "length", "m": "length", "mi": "length", "km2": "area",
                    "t": "weight", "kg": "weight", "h": "duration", "d": "duration", "min": "duration",
                    "a": "duration", "month": "duration", "week": "duration"}
 _WS_RE = re.compile(r"\s+")
+SCI_RE = re.compile(r"\s?[×x]\s?10(?:\^|\*\*)?(?P<e>[-−⁻]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})(?![\d.])")
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+WORD_TAIL_RE = re.compile(rf"\s+(?:and\s+)?(?P<n>{WORD_NUMBER})\b", re.I)
+PENCE_RE = re.compile(r"p(?![\w.-]|\.\w)")
+VIDEO_LINES = {144.0, 240.0, 360.0, 480.0, 540.0, 720.0, 1080.0, 1440.0, 2160.0, 4320.0}
+# After a glued "m", these make it metres ("a 10m drop", "37m (121ft)-long"), the rest millions.
+METRE_CUES = {"high", "tall", "long", "wide", "deep", "away", "above", "below", "thick", "across", "in", "from",
+              "by", "to", "and", "or", "x", "of", "above", "under", "over", "off", "down", "up", "depth",
+              "height", "length", "width", "radius", "diameter", "sprint", "race", "dash", "hurdles", "freestyle"}
+MILLION_NOUN_RE = re.compile(r"[a-z]+(?:s|people|staff|personnel|cattle)$")
+
+
+def _exponent(text: str) -> int:
+    """Integer exponent of "8", "−30" or "⁻³"."""
+    return int(text.translate(_SUPERSCRIPT).replace("−", "-"))
+
+
+def _m_is_million(text: str, pos: int, s1: int) -> bool:
+    """After a glued "m" with no currency: million when a counted plural or a unit follows ("1.2m tons")."""
+    if re.match(r"\s+of\b", text[pos:pos + 5]):
+        return True
+    words = re.compile(r"(?:\s+[a-z][a-z-]*){1,5}").match(text, pos, s1)
+    if not words:
+        return False
+    toks = words.group().split()
+    if toks[0] in METRE_CUES:
+        return False
+    if WORD_UNIT_RE.match(" " + toks[0]):
+        return True
+    for w in toks:
+        if w in METRE_CUES - {"and"} or w in M.VERBS or w in M.PREPOSITIONS:
+            return False
+        if MILLION_NOUN_RE.search(w) and not w.endswith(("ss", "ous", "is")):
+            return True
+    return False
 
 
 @dataclass
@@ -102,6 +152,8 @@ class _Quantity:
     subject: str = ""
     guessed_subject: bool = False
     confidence: float = 0.9
+    raw: float | None = None  # value of the number token alone, before scale words
+    drop: bool = False  # recognised but not a claim (a sports score): consumed, not emitted
 
 
 @dataclass
@@ -206,8 +258,9 @@ def _find_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]]) 
             continue
         if q.value_max is None and out and _is_range_tail(text, out[-1], q):
             continue
-        out.append(q)
         consumed = q.end
+        if not q.drop:
+            out.append(q)
     return out
 
 
@@ -224,10 +277,16 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[_Quantity]) -> 
     before = text[max(s0, start - 40):start]
     if kind == "ord":
         return _rank(text, m, s0, s1, prior)
+    if kind == "sfrac":
+        return _slash_fraction(text, m, s1)
+    if AGED_RE.search(before):
+        return None  # "men aged 18 to 34": an age band describing who is counted
     if kind == "frac":
         if re.match(r"[-‐]\w", text[end:end + 2]) or re.search(r"[-‐]$", before):
             return None
         if not re.search(r"[-\s]", tok):  # bare "half"
+            if HALF_PERIOD_RE.search(before):
+                return None  # "the second half", "this half": a period, not a share
             if not re.match(r"\s*(?:of|the|a|an|its|their|his|her|our|those|these|that)\b|\s*[,.;)]", text[end:end + 10], re.I):
                 return None
         elif not re.search(r"-", tok) and not re.match(r"\s*(?:of|the)\b|\s*[,.;)]", text[end:end + 6], re.I):
@@ -241,15 +300,52 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[_Quantity]) -> 
         if _digit_label(text, tok, start, end, s0, before):
             return None
         value = parse_digits(tok)
-    q = _Quantity(start, end, value, kind=kind, confidence=0.9 if kind == "dig" else 0.7)
+        if tok.startswith("+"):
+            start += 1  # the sign is kept as a change, not in the quote
+    q = _Quantity(start, end, value, kind=kind, confidence=0.9 if kind == "dig" else 0.7, raw=value)
+    if tok.startswith("+"):
+        q.change = "up"
     _currency_prefix(text, s0, q)
     _scale_and_unit(text, s1, q)
-    if kind == "dig" and not q.unit and _capital_label(text, start, s0, before):
+    if kind == "dig" and q.unit in ("", "s") and _capital_label(text, start, s0, before):
         return None
     if kind == "dig" and re.match(r"[A-Za-z]", text[q.end:q.end + 1]):
         return None
+    if tok.startswith("+") and q.unit not in ("%", "pp", "bp", "point"):
+        q.change = None
     _range(text, s1, q)
+    if q.value_max is not None and q.kind == "dig" and not q.unit and _is_score(text, q, s0):
+        q.drop = True
     return q
+
+
+def _is_score(text: str, q: _Quantity, s0: int) -> bool:
+    """True for a match score written as a range ("beat Charlton 2-1", "tied at 89-89", "a 9-2 lead")."""
+    quote = text[q.start:q.end]
+    if not re.fullmatch(r"\d{1,3}\s?[-–]\s?\d{1,3}", quote):
+        return False
+    if q.value_max is not None and q.value_max <= q.value:
+        return True
+    return bool(SCORE_CONTEXT_RE.search(text[max(s0, q.start - 25):q.start]) or SCORE_AFTER_RE.match(text, q.end))
+
+
+def _slash_fraction(text: str, m: re.Match, s1: int) -> _Quantity | None:
+    """A written fraction: of a unit ("1/2 pound", "1/16 of a pint") or a share ("1/3 of voters")."""
+    value = parse_slash_fraction(m.group())
+    start, end = m.span()
+    of = re.compile(r"\s+of\s+(?:an?\s+)?(?:(?:US|U\.S\.|UK|imperial)\s+)?", re.I).match(text, end, s1)
+    q = _Quantity(start, end, value, kind="dig", confidence=0.7, raw=value)
+    _scale_and_unit(text, s1, q)
+    if q.unit:
+        return q
+    if of:
+        probe = _Quantity(of.end(), of.end(), value, kind="dig")
+        unit, upos = _unit_at(text, of.end(), s1, probe)
+        if unit and unit != "%":
+            q.unit, q.end = unit, upos
+            return q
+        return _Quantity(start, end, round(100.0 * value, 6), unit="%", kind="frac", confidence=0.7)
+    return None
 
 
 def _word_ok(text: str, tok: str, start: int, end: int, s0: int, before: str) -> bool:
@@ -262,8 +358,17 @@ def _word_ok(text: str, tok: str, start: int, end: int, s0: int, before: str) ->
         return False
     if tok[0].isupper() and start > s0 and re.match(r"\s+[A-Z]", nxt) and not text[s0:start].strip().endswith((".", ":")):
         return False
+    if tok[0].isupper() and start > s0:
+        prev = re.search(r"([A-Z][\w&.]*)\s+$", before)
+        if prev and prev.group(1) not in LABEL_BEFORE_OK and not text[s0:start].strip().endswith((".", ":")):
+            return False  # "BBC One", "the Kick Six"
     if re.search(r"\b(?:the|these|those)\s+$", before, re.I) and low != "one":
+        # "these four cultural systems", "the two sides": a definite reference back to things already counted
         return False
+    if low == "one" and PRONOUN_ONE_RE.search(before):
+        return False  # "the same one", "a new one"
+    if low == "one" and re.match(r"\s+hand\b", nxt) and not re.search(r"\bon\s+(?:the\s+)?(?:other\s+)?$", before, re.I):
+        return True
     if low in ("one", "a"):
         if IDIOM_AFTER_RE.match(nxt) or IDIOM_BEFORE_RE.search(before):
             return bool(re.match(r"\s+(?:hundred|thousand|million|billion|trillion|per\s*cent|percent)\b", nxt, re.I))
@@ -272,7 +377,15 @@ def _word_ok(text: str, tok: str, start: int, end: int, s0: int, before: str) ->
 
 def _digit_label(text: str, tok: str, start: int, end: int, s0: int, before: str) -> bool:
     """True for digits that are part of a name or code ("Covid-19", "1+9", "5G", "No. 21")."""
-    if re.search(r"[A-Za-z][-–]$|\+\s*$|#$|\bNo\.?\s*$|\bnumber\s*$", before):
+    if re.search(r"(?<!\bsub)[A-Za-z][-–]$|\+\s*$|#$|\bNo\.?\s*$|\bnumber\s*$", before) and not re.search(r"\bminus[-–]$", before, re.I):
+        return True
+    if LABEL_NOUN_RE.search(before) or re.search(r"\b[A-Z]{2,}\s?\d+[-–:/]$", before):
+        return True  # "category 4", "Game 7", "ISO 3888-2"
+    if ADDRESS_RE.match(text, end):
+        return True  # "49 Zorro Ranch Road", "16-18 Industrial Avenue"
+    if re.search(r"[A-Z][\w.]*\s?\($", before) and text[end:end + 1] == ")":
+        return True  # a shirt or footnote number: "Dak Prescott (4)"
+    if re.match(r"\s?(?:GMT|UTC|EDT|EST|BST|CET|CEST|PST|PDT|ZIP|zip\s+code)\b", text[end:end + 9]):
         return True
     if re.match(r"\s*\+\s*\d", text[end:end + 4]):
         return True
@@ -326,6 +439,10 @@ def _currency_prefix(text: str, s0: int, q: _Quantity) -> None:
 def _scale_and_unit(text: str, s1: int, q: _Quantity) -> None:
     """Extend q rightwards over scale words and a unit; apply both to the value."""
     pos = q.end
+    sci = SCI_RE.match(text, pos, s1)
+    if sci:
+        q.value *= 10.0 ** _exponent(sci.group("e"))
+        pos = sci.end()
     for _ in range(2):  # "hundred million"
         m = SCALE_RE.match(text, pos, s1)
         if not m:
@@ -335,15 +452,27 @@ def _scale_and_unit(text: str, s1: int, q: _Quantity) -> None:
             glued = not m.group().startswith(" ")
             if not glued:
                 break
-            if word == "m" and not q.currency and not re.match(r"\s+of\b", text[m.end():m.end() + 5]):
+            capital = m.group("short") in ("M", "B")  # "4.3M sales": never metres or bytes
+            if word == "m" and not q.currency and not capital and not _m_is_million(text, m.end(), s1):
                 break
-            if word in ("b", "k") and not q.currency and not re.match(r"[\s,.;)]|$", text[m.end():m.end() + 1]):
+            if word in ("b", "k") and not q.currency and not capital and not re.match(r"[\s,.;)]|$", text[m.end():m.end() + 1]):
+                break
+            if word == "mil" and not q.currency:
                 break
         q.value *= SCALES[word]
         pos = m.end()
+        if q.kind == "word" and m.group("long"):
+            more = WORD_TAIL_RE.match(text, pos, s1)  # "twenty-eight thousand six hundred forty-two"
+            if more and parse_word_number(more.group("n")) < SCALES[word]:
+                q.value += parse_word_number(more.group("n"))
+                pos = more.end()
     if q.kind == "word" and SCALE_RE.match(text, q.end, s1) is None and pos == q.end and False:
         pos = q.end
     unit, upos = _unit_at(text, pos, s1, q)
+    if not unit and not q.currency:
+        cs = CURRENCY_SUFFIX_RE.match(text, pos, s1)
+        if cs:
+            q.unit, q.currency, pos = SUFFIX_CODES[cs.group("sym")], True, cs.end()
     if unit and not (q.currency and unit not in ("", "%")):
         if not q.currency or unit in ("%",):
             q.unit = unit
@@ -391,13 +520,18 @@ def _unit_at(text: str, pos: int, s1: int, q: _Quantity) -> tuple[str, int]:
     if m:
         q.value *= DECADE_WORDS[m.group().strip().lower()]
         return "a", m.end()
+    m = ABBREV_UNIT_RE.match(text, pos + hy, s1)
+    if m and not (hy and m.group().startswith(" ")):
+        return ABBREV_UNITS[_WS_RE.sub(" ", m.group().strip())], m.end()
     if text[pos:pos + 1] != "-":
-        m = ABBREV_UNIT_RE.match(text, pos, s1)
-        if m:
-            return ABBREV_UNITS[_WS_RE.sub(" ", m.group().strip())], m.end()
         m = GLUED_UNIT_RE.match(text, pos, s1)
         if m and q.kind == "dig":
+            if m.group() == "s" and q.raw is not None and q.raw >= 1000:
+                return "", pos  # "1970s", "2018s": decades and years, not seconds
             return GLUED_UNITS[m.group()], m.end()
+        m = PENCE_RE.match(text, pos, s1)
+        if m and q.kind == "dig" and q.raw not in VIDEO_LINES:
+            return "GBP-pence", m.end()
     m = re.compile(r"\s?(?:pounds?|lbs?)\b", re.I).match(text, pos, s1)
     if m:
         return "lb", m.end()
@@ -405,50 +539,74 @@ def _unit_at(text: str, pos: int, s1: int, q: _Quantity) -> tuple[str, int]:
 
 
 def _range(text: str, s1: int, q: _Quantity) -> None:
-    """Merge "X to Y", "X-Y", "between X and Y" into one quantity with value_max."""
+    """Merge "X to Y", "X-Y", "between X and Y", "two or three" into one quantity with value_max."""
     gap = RANGE_GAP_RE.match(text, q.end, s1)
     if not gap:
         return
-    word = gap.group().strip().lower()
-    if word == "and" and not re.search(r"\bbetween\s+(?:\S+\s+)?$", text[max(0, q.start - 20):q.start], re.I):
+    word = _WS_RE.sub(" ", gap.group().strip().lower())
+    if word == "up to":
+        if not re.search(r"\bfrom\s+\S*$", text[max(0, q.start - 15):q.start], re.I):
+            return
+        word = "to"
+    if word == "and" and not re.search(r"\bbetween\s+(?:\S+\s+){0,2}$", text[max(0, q.start - 24):q.start], re.I):
         return
     if word == "through":
         return
-    if word == "to" and (CHANGE_LEFT_RE.search(text[max(0, q.start - 40):q.start]) or re.search(r"\bby\s+$", text[max(0, q.start - 6):q.start])):
-        return  # "increased by X to Y": a change and a level, not a range
+    left = text[max(0, q.start - 40):q.start]
+    by_change = word == "to" and (CHANGE_LEFT_RE.search(left) or re.search(r"\bby\s+$", left[-6:]))
+    if by_change and q.unit:
+        return  # "increased by 5% to 20%": a change and a level, not a range
     nxt = NUMBER_RE.match(text, gap.end(), s1)
     pre = 0
+    pre_code = ""
     if not nxt:
-        cm = re.compile(r"(?:US\s?\$|\$|€|£|¥|RMB\s?|HK\$)").match(text, gap.end(), s1)
+        cm = CURRENCY_FWD_RE.match(text, gap.end(), s1)
         if not cm:
             return
         pre = cm.end() - gap.end()
+        pre_code = PREFIX_CODES[int(cm.lastgroup[1:])]  # type: ignore[index]
         nxt = NUMBER_RE.match(text, cm.end(), s1)
         if not nxt:
             return
-    if nxt.lastgroup not in ("dig", "word") or (nxt.lastgroup == "word") != (q.kind == "word"):
+    if nxt.lastgroup not in ("dig", "word") or nxt.group().lower() == "a" or nxt.group().lower().startswith(("minus", "+")):
         return
     if word in ("-", "–", "—") and (text[q.end - 1:q.end].isspace() != text[gap.end():gap.end() + 1].isspace()):
         return
-    tail = _Quantity(nxt.start(), nxt.end(), parse_digits(nxt.group()) if nxt.lastgroup == "dig" else parse_word_number(nxt.group()), kind=nxt.lastgroup)
+    tail_raw = parse_digits(nxt.group()) if nxt.lastgroup == "dig" else parse_word_number(nxt.group())
+    tail = _Quantity(nxt.start(), nxt.end(), tail_raw, kind=nxt.lastgroup, raw=tail_raw)
     if pre:
-        if not q.currency:
+        if not q.currency or pre_code != q.unit.split("/")[0]:
             return
-        tail.currency, tail.unit = q.currency, q.unit
+        tail.currency, tail.unit = q.currency, pre_code
     _scale_and_unit(text, s1, tail)
-    if not tail.unit and not q.unit and word == "to" and not re.search(r"\b(?:from|between)\s+\S*$", text[max(0, q.start - 15):q.start], re.I):
+    if word == "or":
+        if q.unit:
+            return
+        if not (float(q.value).is_integer() and float(tail_raw).is_integer() and q.value < tail_raw <= 2 * q.value + 1):
+            return
+    if by_change and not tail.unit:
         return
+    scaled_tail = tail.raw is not None and tail.value != tail.raw and not tail.unit.startswith(("%", "pp"))
+    if q.kind != tail.kind and not (q.unit or tail.unit or scaled_tail):
+        return  # "one to 2" without a unit is too loose to call a range
+    if not tail.unit and not q.unit and word == "to" and not scaled_tail and not re.search(r"\b(?:from|between)\s+\S*$", text[max(0, q.start - 15):q.start], re.I):
+        return
+    if q.unit and tail.unit.startswith(q.unit + "/"):
+        q.unit = tail.unit  # "between $62 and $68 per share"
     if q.unit and q.unit != tail.unit:
         return
-    raw_first = q.value
+    first = q.value
     if not q.unit and tail.unit:
         q.unit = tail.unit
         q.currency = tail.currency
-        first_raw = parse_digits(text[q.start:q.end]) if q.kind == "dig" and re.fullmatch(r"[-−]?[\d,]+(?:\.\d+)?", text[q.start:q.end]) else None
-        scale = tail.value / (parse_digits(nxt.group()) if nxt.lastgroup == "dig" and parse_digits(nxt.group()) else 1)
-        if first_raw is not None and scale > 1 and first_raw * scale <= tail.value * 1.0001 * 10 and first_raw < parse_digits(nxt.group()) * 1.0001:
-            raw_first = first_raw * scale
-    q.value = raw_first
+    q_scaled = q.raw is not None and q.value != q.raw and not q.currency
+    if q.currency and q.raw is not None:
+        q_scaled = abs(q.value - q.raw) > 1e-9
+    if not q_scaled and q.raw is not None and tail.raw:
+        scale = tail.value / tail.raw
+        if scale > 1 and not tail.unit.startswith(("%", "pp")) and q.raw < tail.raw * 1.0001:
+            first = q.raw * scale  # "$10 to $15 billion", "four to five thousand"
+    q.value = first
     q.value_max = tail.value
     q.end = tail.end
 

@@ -29,7 +29,7 @@ DENOMINATORS = {
 SCALES = {
     "hundred": 1e2, "thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12,
     "k": 1e3, "mn": 1e6, "mln": 1e6, "m": 1e6, "bn": 1e9, "b": 1e9, "tn": 1e12, "trn": 1e12,
-    "lakh": 1e5, "crore": 1e7,
+    "lakh": 1e5, "crore": 1e7, "dozen": 12, "mil": 1e6,
 }
 DECADE_WORDS = {"decade": 10, "decades": 10, "century": 100, "centuries": 100,
                 "millennium": 1000, "millennia": 1000}
@@ -44,18 +44,25 @@ WORD_NUMBER = (
 _ord_words = "|".join(sorted(ORDINAL_WORDS, key=len, reverse=True))
 _denoms = "|".join(sorted(DENOMINATORS, key=len, reverse=True))
 
+# Currency marks written flush against the digits ("$US160", "RM3", "USD10m", "$A82"): the digits
+# may follow them even though a letter precedes.
+_GLUED_PREFIX = "|".join(f"(?<={re.escape(p)})" for p in (
+    "$US", "$A", "RM", "PS", "Rs", "USD", "EUR", "GBP", "AUD", "CAD", "NZD", "SGD", "HKD", "INR", "CNY", "RMB",
+    "JPY", "CHF", "KRW", "MYR"))
+
 # One alternation so a single finditer pass yields every number-like token.
 NUMBER_RE = re.compile(
     rf"""
     (?P<frac>\b(?:(?:one|a|two|three|four|five|six|seven|eight|nine)[-\s](?:{_denoms})|half)\b)
   | (?P<ord>(?<![\w.])\d{{1,4}}(?:st|nd|rd|th)\b|\b(?:{_ord_words})\b)
-  | (?P<dig>(?:(?<![\w.,])|(?<=\$US)|(?<=RM)|(?<=PS)|(?<=Rs))(?:[-−](?=\d))?(?:\d{{1,3}}(?:,\d{{3}})+(?![,\d])|\d+)(?:\.\d+)?)
-  | (?P<word>\b{WORD_NUMBER}\b)
+  | (?P<sfrac>(?<![\w./⁄,])\d{{1,2}}\s?[/⁄]\s?\d{{1,3}}(?![\w/⁄.,]|\.\d))
+  | (?P<dig>(?:(?<![\w.,])|{_GLUED_PREFIX})(?:(?:minus[-\s]|[-−+])(?=\d))?(?:\d{{1,3}}(?:,\d{{3}})+(?![,\d])|\d+)(?:\.\d+)?|(?<![\w.,\d])\.\d+)
+  | (?P<word>\b(?:{WORD_NUMBER}|a(?=\s+(?:dozen|hundred|thousand|million|billion|trillion)\b))(?:\b|(?=fold\b)))
     """,
     re.I | re.X,
 )
 SCALE_RE = re.compile(
-    r"\s?(?:(?P<long>hundred|thousand|million|billion|trillion|lakh|crore)\b|(?P<short>bn|mn|mln|tn|trn|[kmb])(?![a-z]))",
+    r"\s?(?:(?P<long>hundred|thousand|million|billion|trillion|lakh|crore|dozen)\b|(?P<short>bn|mn|mln|mil|tn|trn|[kmbKMB])(?![a-z]))",
     re.I,
 )
 
@@ -65,7 +72,9 @@ def parse_word_number(text: str) -> float:
     total = 0.0
     current = 0.0
     for tok in re.split(r"[\s-]+", text.lower()):
-        if tok in SMALL:
+        if tok == "a":
+            current = 1.0
+        elif tok in SMALL:
             current += SMALL[tok]
         elif tok in TENS:
             current += TENS[tok]
@@ -77,8 +86,17 @@ def parse_word_number(text: str) -> float:
 
 
 def parse_digits(text: str) -> float:
-    """Value of a digit token such as "1,172", "-1.3" or "6.47"."""
+    """Value of a digit token such as "1,172", "-1.3", "minus-5", "+0.2", ".5" or "6.47"."""
+    low = text.lower()
+    if low.startswith("minus"):
+        return -float(low[6:].replace(",", ""))
     return float(text.replace(",", "").replace("−", "-"))
+
+
+def parse_slash_fraction(text: str) -> float:
+    """Value of a written fraction such as "1/16" or "3⁄4" (0 denominators give inf, dropped later)."""
+    num, den = re.split(r"\s?[/⁄]\s?", text)
+    return float(num) / float(den) if float(den) else float("inf")
 
 
 def parse_fraction(text: str) -> float:

@@ -12,15 +12,22 @@ import pint
 # Currency written before the number; longest alternatives first so "US$" beats "$".
 CURRENCY_PREFIX = [
     (r"US\s?\$|\$\s?US|USD\s?", "USD"), (r"HK\s?\$|HKD\s?", "HKD"),
-    (r"A\s?\$|AU\$|AUD\s?", "AUD"), (r"C\$|CA\$|CAD\s?", "CAD"), (r"NZ\$|NZD\s?", "NZD"),
-    (r"S\$|SGD\s?", "SGD"), (r"R\$", "BRL"), (r"\$", "USD"), (r"€|EUR\s?", "EUR"),
-    (r"£|GBP\s?|PS(?=\d)", "GBP"), (r"¥|JPY\s?|Y=", "JPY"), (r"₹|Rs\.?\s?|INR\s?", "INR"),
+    (r"A\s?\$|AU\s?\$|\$A|AUD\s?", "AUD"), (r"C\s?\$|CA\$|CAD\s?", "CAD"), (r"NZ\s?\$|NZD\s?", "NZD"),
+    (r"S\s?\$|SGD\s?", "SGD"), (r"R\$", "BRL"), (r"\$", "USD"), (r"€|EUR\s?", "EUR"),
+    (r"£|GBP\s?|PS", "GBP"), (r"¥|JPY\s?|Y=", "JPY"), (r"₹|Rs\.?\s?|INR\s?", "INR"),
     (r"RMB\s?|CNY\s?", "CNY"), (r"RM\s?", "MYR"), (r"₩|KRW\s?", "KRW"), (r"CHF\s?", "CHF"),
 ]
 CURRENCY_PREFIX_RE = re.compile(
     "(?:" + "|".join(f"(?P<c{i}>{pat})" for i, (pat, _) in enumerate(CURRENCY_PREFIX)) + r")\s?$"
 )
 PREFIX_CODES = [code for _, code in CURRENCY_PREFIX]
+# The same marks read forwards, for the second bound of a range ("from RM120,000 to RM300,000").
+CURRENCY_FWD_RE = re.compile(
+    "(?:" + "|".join(f"(?P<c{i}>{pat})" for i, (pat, _) in enumerate(CURRENCY_PREFIX)) + r")\s?(?=[\d.])"
+)
+# Currency symbols written after the amount ("1,200€").
+CURRENCY_SUFFIX_RE = re.compile(r"\s?(?P<sym>€|£|¥)")
+SUFFIX_CODES = {"€": "EUR", "£": "GBP", "¥": "JPY"}
 
 # Currency named after the number ("7,199 Chinese yuan", "2.2 billion shekels").
 CURRENCY_WORDS = {
@@ -59,7 +66,10 @@ PINT_WORDS = {
     "gram|grams": "g", "milligram|milligrams": "mg", "lbs": "lb", "ounce|ounces": "oz",
     "gigatonnes|gigatons|gigatonne|gigaton": "Gt", "megatonnes|megatons": "Mt",
     "liter|liters|litre|litres": "l", "milliliter|milliliters|millilitre|millilitres": "ml",
-    "gallon|gallons": "gal", "barrel|barrels": "bbl", "cubic metres|cubic meters": "m**3",
+    "gallon|gallons": "gal", "quart|quarts": "quart", "pint|pints": "pint",
+    "teaspoon|teaspoons": "teaspoon", "tablespoon|tablespoons": "tablespoon", "dram|drams": "dram",
+    "pound-feet|pound-foot|pounds-feet|lb-ft": "lbf*ft", "miles per gallon": "mi/gal",
+    "revolutions per minute": "rpm", "kilopascals": "kPa", "megapascals": "MPa", "pascals": "Pa", "barrel|barrels": "bbl", "cubic metres|cubic meters": "m**3",
     "hour|hours": "h", "minute|minutes": "min", "second|seconds": "s",
     "calendar days|working days|day|days": "d", "week|weeks": "week", "month|months": "month",
     "year|years": "yr",
@@ -84,7 +94,9 @@ PINT_ABBREV = {
     "Hz": "Hz", "kHz": "kHz", "MHz": "MHz", "GHz": "GHz", "Ghz": "GHz", "GB": "GB", "MB": "MB",
     "TB": "TB", "KB": "kB", "Gbps": "Gbit/s", "Mbps": "Mbit/s", "Nm": "N*m", "lb-ft": "lbf*ft",
     "°C": "degC", "°F": "degF", "degF": "degF", "degC": "degC", "dB": "dB", "GPa": "GPa",
-    "mAh": "mA*h", "sq m": "m**2", "m2": "m**2", "m²": "m**2", "hrs": "h", "hr": "h",
+    "mAh": "mA*h", "rpm": "rpm", "RPM": "rpm", "mpg": "mi/gal", "MPG": "mi/gal", "μm": "um", "µm": "um",
+    "ksi": "ksi", "psi": "psi", "MPa": "MPa", "kPa": "kPa", "kV": "kV", "kV/cm": "kV/cm", "HZ": "Hz",
+    "m.p.h.": "mi/h", "m.p.h": "mi/h", "″": "inch", "lb.-ft.": "lbf*ft", "sq m": "m**2", "m2": "m**2", "m²": "m**2", "hrs": "h", "hr": "h",
     "min": "min", "mins": "min", "sec": "s", "secs": "s", "yrs": "yr", "ha": "ha", "bbl": "bbl",
 }
 # Only valid when glued to the number ("5m", "45g", "1.0l"): as separate words they are ambiguous.
@@ -100,6 +112,7 @@ PER_DENOMINATORS = {
     "day": "d", "hour": "h", "share": "share", "barrel": "bbl", "gallon": "gal",
     "gram": "g", "square foot": "ft**2", "square metre": "m**2", "square meter": "m**2",
     "tonne": "t", "ton": "t", "person": "person", "kilogram": "kg", "minute": "min",
+    "ounce": "oz", "sq m": "m**2", "sq ft": "ft**2", "pound": "lb",
 }
 
 
@@ -137,7 +150,7 @@ GLUED_UNIT_RE = re.compile(rf"(?:{_alternation(GLUED_UNITS)})(?![\w])")
 PERCENT_SIGN_RE = re.compile(r"\s?%")
 AGE_RE = re.compile(r"[\s-](?P<u>year|month|week|day)s?[\s-]old\b", re.I)
 PER_RE = re.compile(
-    rf"\s?(?:/|\s(?:per|a|an|each)\s)(?P<d>{_alternation(PER_DENOMINATORS)})s?\b|\s(?P<adv>annually|a\s+year|per\s+annum)\b",
+    rf"\s?(?:/|\s(?:per|a|an|each)[\s-])(?P<d>{_alternation(PER_DENOMINATORS)})s?\b|\s(?P<adv>annually|a[\s-]year|per\s+annum)\b",
     re.I,
 )
 
