@@ -1,8 +1,10 @@
 """The Claimtrack web application: `create_app()` builds it from the environment."""
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import ServiceUnavailable
 
 from . import config, db
 from .auth import access
@@ -63,7 +65,7 @@ def register_errorhandlers(app: Flask) -> None:
             return {"error": getattr(error, "name", "Error"), "message": description}, code
         return render_template("errors/error.html", code=code, error=error, description=description), code
 
-    for code in (400, 401, 403, 404, 405, 409, 413, 429, 500):
+    for code in (400, 401, 403, 404, 405, 409, 413, 429, 500, 503):
         app.register_error_handler(code, render_error)
 
     def render_csrf_error(error: CSRFError):
@@ -71,6 +73,20 @@ def register_errorhandlers(app: Flask) -> None:
         return render_error(error)
 
     app.register_error_handler(CSRFError, render_csrf_error)
+
+    def render_database_error(error: sa.exc.DBAPIError):
+        # The connection is gone (server restarted, network cut, SQLite file unreadable): the
+        # request's transaction is lost, so say so plainly; the pool reconnects on the next request.
+        app.logger.error("database unavailable during %s %s: %s", request.method, request.path,
+                         type(error.orig).__name__)
+        db.close_session()
+        access.render_as_anonymous()
+        return render_error(ServiceUnavailable(
+            "The database is unavailable right now. Nothing you submitted was saved; try again in a moment."
+        ))
+
+    for error_class in (sa.exc.OperationalError, sa.exc.InterfaceError):
+        app.register_error_handler(error_class, render_database_error)
 
 
 def register_commands(app: Flask) -> None:
