@@ -10,6 +10,7 @@ from models import ROLES, User
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
+MAX_ROW_ID = 2**31 - 1
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
 # A hash to check against when the user does not exist, so timing does not reveal it.
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
@@ -71,7 +72,9 @@ def authenticate(session: so.Session, username: str, password: str) -> User | No
 def load_user(session: so.Session, login_id: str) -> User | None:
     """The active user for a login session id ("<id>:<token>"), or None if it is stale."""
     user_id, _, token = login_id.partition(":")
-    if not user_id.isdigit():
+    # A forged or corrupted cookie may carry any string; ids past 32 bits would make the
+    # database raise instead of finding nobody.
+    if not (user_id.isascii() and user_id.isdigit() and int(user_id) <= MAX_ROW_ID):
         return None
     user = session.get(User, int(user_id))
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import ServiceUnavailable
+from werkzeug.routing import IntegerConverter
 
 from . import config, db
 from .auth import access
@@ -18,10 +19,18 @@ CSP = (
 )
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: numbers past the 32-bit ids PostgreSQL stores are a 404, not a 500."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits, min, max, signed)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app from the environment, with `test_config` overriding settings."""
     instance = Path((test_config or {}).get("INSTANCE_PATH") or config.instance_path())
     app = Flask(__name__, instance_path=str(instance))
+    app.url_map.converters["int"] = RowIdConverter
     app.config.from_mapping(config.from_environment(instance, (test_config or {}).get("SECRET_KEY")))
     if test_config:
         app.config.update(test_config)

@@ -37,6 +37,17 @@ def unchanged(bind: sa.Engine | sa.Connection):
 
 
 @pytest.fixture
+def client(app):
+    """A test client that keeps no request context between requests, like a browser.
+
+    pytest-flask's `client` opens `with app.test_client()`, which keeps the last request's
+    app context (and its `g`, with the logged-in user) pushed, so a second client would see
+    the first one's user.
+    """
+    return app.test_client()
+
+
+@pytest.fixture
 def logged_in(client, reviewer):
     """The test client, logged in as the reviewer 'rita'."""
     response = Auth(client).login("rita")

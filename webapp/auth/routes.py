@@ -37,6 +37,8 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         flash("Unknown username or wrong password.", "error")
         return render_template("auth/login.html", form=form), 401
+    if form.is_submitted():
+        return render_template("auth/login.html", form=form), 400
     return render_template("auth/login.html", form=form)
 
 
