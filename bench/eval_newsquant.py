@@ -33,7 +33,7 @@ PER_WORDS = {"a": "year", "yr": "year", "month": "month", "week": "week", "share
 # Codes whose pint spelling the scorer cannot read back, spelled the way its canonicaliser does.
 SCORER_SPELLING = {
     "TEU": "teu", "times": "times", "rank": "rank", "USD-cent": "cent", "MYR-sen": "sen",
-    "GBP-pence": "pence", "bp": "basis point", "mA*h": "milliampere-hour", "ft*lbf": "pound-foot", "lb": "pound-mass",
+    "GBP-pence": "pence", "bp": "basis point", "h*mA": "milliampere-hour", "ft*lbf": "pound-foot", "lb": "pound-mass",
     "ksi": "kilopound per square inch", "rpm": "revolutions per minute", "degC": "celsius",
     "degF": "fahrenheit",
 }

@@ -1,16 +1,22 @@
 """User accounts: creation, password checks, roles."""
 import re
 import secrets
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import ROLES, User
+from models import ROLES, LoginAttempt, User
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 MAX_ROW_ID = 2**31 - 1
+# Failed logins allowed in a sliding window before further attempts are refused (HTTP 429):
+# per username (guessing one account's password) and per client address (spraying many).
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_USERNAME = 5
+MAX_FAILURES_PER_ADDRESS = 20
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
 # A hash to check against when the user does not exist, so timing does not reveal it.
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
@@ -80,3 +86,51 @@ def load_user(session: so.Session, login_id: str) -> User | None:
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user
+
+
+def login_wait(session: so.Session, username: str, address: str, now: datetime) -> timedelta | None:
+    """How long until this username and address may try again, or None if they may try now."""
+    since = now - LOGIN_WINDOW
+    waits = []
+    for column, key, limit in ((LoginAttempt.username, username.lower()[:64], MAX_FAILURES_PER_USERNAME),
+                               (LoginAttempt.address, address[:64], MAX_FAILURES_PER_ADDRESS)):
+        recent = session.scalars(
+            sa.select(LoginAttempt.attempted_at).where(column == key, LoginAttempt.attempted_at > since)
+            .order_by(LoginAttempt.attempted_at.desc()).limit(limit)
+        ).all()
+        if len(recent) >= limit:
+            waits.append(recent[-1] + LOGIN_WINDOW - now)
+    return max(waits) if waits else None
+
+
+def record_failed_login(session: so.Session, username: str, address: str, now: datetime) -> None:
+    """Count one failed login against the username and the address; forget attempts past the window."""
+    session.execute(sa.delete(LoginAttempt).where(LoginAttempt.attempted_at <= now - LOGIN_WINDOW))
+    session.add(LoginAttempt(username=username.lower()[:64], address=address[:64], attempted_at=now))
+
+
+def clear_failed_logins(session: so.Session, username: str) -> None:
+    """Forget a username's failed logins after it logs in successfully."""
+    session.execute(sa.delete(LoginAttempt).where(LoginAttempt.username == username.lower()[:64]))
+
+
+def deactivate(session: so.Session, user: User, actor: User) -> None:
+    """Deactivate an account and end its sessions (the caller releases its leases and commits)."""
+    if user.id == actor.id:
+        raise AccountError("you cannot deactivate your own account")
+    user.active = False
+    user.session_token = secrets.token_hex(16)
+
+
+def activate(user: User) -> None:
+    """Let a deactivated account log in again."""
+    user.active = True
+
+
+def set_role(user: User, role: str, actor: User) -> None:
+    """Change a user's role; a lead cannot demote themself (someone must stay able to manage users)."""
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if user.id == actor.id and role != user.role:
+        raise AccountError("you cannot change your own role")
+    user.role = role

@@ -11,6 +11,7 @@ import sqlalchemy.orm as so
 
 from models import Claim, Document
 
+from . import conflicts
 from .extract import EXTRACTOR_VERSION, ExtractedClaim, iter_claims
 from .sources import DocumentSource
 
@@ -112,9 +113,8 @@ def ingest(session: so.Session, source: DocumentSource) -> IngestResult:
     return store(session, prepare(source))
 
 
-# Work that follows each stored document inside its transaction (conflict detection
-# registers here), so every ingest path runs it.
-AFTER_STORE: list = []
+# Work that follows each stored document inside its transaction, so every ingest path runs it.
+AFTER_STORE: list = [conflicts.detect_document]
 
 
 def ingest_all(session: so.Session, sources: Iterable[DocumentSource]) -> list[IngestResult]:

@@ -7,11 +7,11 @@ from .documents import Document
 from .guards import InvariantError
 from .queue import Lease, Skip
 from .reviews import Review
-from .users import ROLES, User
+from .users import ROLES, LoginAttempt, User
 
 __all__ = [
     "AuditEvent", "Base", "CHANGES", "Claim", "ConflictGroup", "Document", "GROUP_STATUSES",
-    "KINDS", "Lease", "QUALIFIERS", "RANKS", "RESOLUTION_DECISIONS", "REVIEWABLE_FIELDS",
+    "KINDS", "Lease", "LoginAttempt", "QUALIFIERS", "RANKS", "RESOLUTION_DECISIONS", "REVIEWABLE_FIELDS",
     "InvariantError", "ROLES", "Resolution", "Review", "STATUSES", "Skip", "UTCDateTime", "User",
     "utcnow",
 ]

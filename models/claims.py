@@ -51,6 +51,8 @@ class Claim(Base):
         # (one index scan per band of conflict_open).
         sa.Index("ix_claims_queue", "status", "conflict_open", "confidence", "id"),
         sa.Index("ix_claims_document_span", "document_id", "start"),
+        # The claims list pages by id within a status (keyset pagination).
+        sa.Index("ix_claims_status_id", "status", "id"),
         sa.Index("ix_claims_subject_measure", "subject", "measure"),
         sa.Index("ix_claims_reviewed", "reviewed_by_id", "reviewed_at"),
     )

@@ -37,12 +37,15 @@ class ConflictGroup(Base):
     # A group whose members differ by period: a time series, not a conflict.
     is_series: so.Mapped[bool] = so.mapped_column(default=False)
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Set when a reviewer merged this group into another: claims of this key go there from now on.
+    merged_into_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("conflict_groups.id"))
     version: so.Mapped[int] = so.mapped_column(default=1)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
     __mapper_args__ = {"version_id_col": version}
 
+    merged_into: so.Mapped["ConflictGroup | None"] = so.relationship(remote_side=[id])
     claims: so.Mapped[list["Claim"]] = so.relationship(back_populates="group")
     resolutions: so.Mapped[list["Resolution"]] = so.relationship(
         back_populates="group", order_by="Resolution.id.desc()"

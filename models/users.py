@@ -44,3 +44,22 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username} ({self.role})>"
+
+
+class LoginAttempt(Base):
+    """A failed login, counted per username and per client address to slow down guessing.
+
+    Kept in the database, not in process memory, so the limit holds across every worker
+    and app server.
+    """
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        sa.Index("ix_login_attempts_username", "username", "attempted_at"),
+        sa.Index("ix_login_attempts_address", "address", "attempted_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    username: so.Mapped[str] = so.mapped_column(sa.String(64))
+    address: so.Mapped[str] = so.mapped_column(sa.String(64))
+    attempted_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

@@ -58,9 +58,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Each area of the app is a blueprint with its own routes, forms and templates."""
-    from . import auth, documents
+    from . import auth, claims, conflicts, documents, queue, users
 
-    for area in (auth, documents):
+    for area in (auth, documents, queue, claims, conflicts, users):
         area.init_app(app)
 
 

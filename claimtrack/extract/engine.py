@@ -35,9 +35,9 @@ QUALIFIER_RE = re.compile(
 QUALIFIER_AFTER_RE = re.compile(r"\s*(?:(?P<ge>or\s+more|or\s+above|\+)|(?P<le>or\s+less|or\s+fewer|or\s+below))\b", re.I)
 _FILL = r"(?:by|of|at|some|about|nearly|almost|around|roughly|approximately|more\s+than|over|just|a|an|further|average|annual|annually|rate|year[- ]on[- ]year|yoy|y-o-y|another|additional|sharp|sharply|remarkable|significant|steady|total|nearly|respectively)"
 CHANGE_LEFT_RE = re.compile(
-    r"\b(?:(?P<up>increase[sd]?|increasing|rose|rise[sn]?|rising|grew|grow(?:s|n|ing)?|growths?|up|gain(?:s|ed)?|jump(?:s|ed)?|surge[sd]?|surging|climb(?:s|ed)?|soar(?:s|ed)?|advance[sd]?|added|boost(?:s|ed)?|expand(?:s|ed)|raised?|widened|hike[sd]?|edged\s+up|ticked\s+up|higher|outpacing|outpaced)"
-    r"|(?P<down>decrease[sd]?|decreasing|fell|fall(?:s|en|ing)?|drop(?:s|ped)?|dropping|decline[sd]?|declining|down|lost|loses|losing|slid|slip(?:s|ped)|plunge[sd]?|plummet(?:s|ed)?|tumble[sd]?|shed|sank|slump(?:s|ed)?|dip(?:s|ped)|eased|edged\s+down|shr[aiu]nk|contract(?:s|ed)|cut|reduced?|lower|narrowed|minus))"
-    rf"(?:\s+{_FILL})*\s*$",
+    r"\b(?:(?P<up>increase[sd]?|increasing|rose|rise[sn]?|rising|grew|grow(?:s|n|ing)?|growths?|up|gain(?:s|ed|ing)?|jump(?:s|ed|ing)?|surge[sd]?|surging|climb(?:s|ed|ing)?|soar(?:s|ed|ing)?|advance[sd]?|advancing|added|adding|boost(?:s|ed|ing)?|expand(?:s|ed|ing)|raised?|raising|widened|hike[sd]?|hiking|rall(?:y|ied|ies|ying)|edged\s+up|ticked\s+up|higher|outpacing|outpaced)"
+    r"|(?P<down>decrease[sd]?|decreasing|fell|fall(?:s|en|ing)?|drop(?:s|ped)?|dropping|decline[sd]?|declining|down|lost|loses|losing|slid|sliding|slip(?:s|ped|ping)?|plunge[sd]?|plunging|plummet(?:s|ed|ing)?|tumble[sd]?|tumbling|shed|shedding|sank|sinking|slump(?:s|ed|ing)?|dip(?:s|ped|ping)?|eased|easing|edged\s+down|shr[aiu]nk|shrinking|contract(?:s|ed|ing)|cut(?:ting)?|reduced?|reducing|lower|narrowed|minus))"
+    rf"(?:(?:\s+{_FILL})*|(?:\s+(?!by\b)[a-z]+){{1,3}}\s+by)\s*$",
     re.I,
 )
 CHANGE_AFTER_RE = re.compile(
@@ -84,6 +84,7 @@ SCORE_CONTEXT_RE = re.compile(
 SCORE_AFTER_RE = re.compile(r"\s*(?:win|victory|lead|loss|defeat|draw|home|away|on\s+aggregate|down|up\b)", re.I)
 SHARE_RE = re.compile(r"\b(?:account(?:ed|s|ing)?\s+for|compris(?:ing|ed|es)|made\s+up|represent(?:ed|ing|s)?)\s+(?:\w+\s+){0,3}$", re.I)
 RESPECTIVELY_RE = re.compile(r"\brespectively\b", re.I)
+CONVERSION_GAP_RE = re.compile(r"\s*(?:\(\s*|/\s*|,\s*or\s+)")
 COORD_GAP_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)\s*$")
 RANGE_GAP_RE = re.compile(r"\s*(?:-|–|—|to|and|through|or|up\s+to)\s*")
 AVERAGE_RE = re.compile(r"\baverage\s+annual\b|\bannual\s+average\b|\bCAGR\b|\bon\s+average\b", re.I)
@@ -377,8 +378,10 @@ def _word_ok(text: str, tok: str, start: int, end: int, s0: int, before: str) ->
 
 def _digit_label(text: str, tok: str, start: int, end: int, s0: int, before: str) -> bool:
     """True for digits that are part of a name or code ("Covid-19", "1+9", "5G", "No. 21")."""
-    if re.search(r"(?<!\bsub)[A-Za-z][-–]$|\+\s*$|#$|\bNo\.?\s*$|\bnumber\s*$", before) and not re.search(r"\bminus[-–]$", before, re.I):
+    if re.search(r"[A-Za-z][-–]$|\+\s*$|#$|\bNo\.?\s*$|\bnumber\s*$", before) and not re.search(r"\b(?:minus|sub)[-–]$", before, re.I):
         return True
+    if re.search(r"\d\s?[-–]$", before):
+        return True  # the second half of a score or code whose first number was refused ("Charlton 2-1")
     if LABEL_NOUN_RE.search(before) or re.search(r"\b[A-Z]{2,}\s?\d+[-–:/]$", before):
         return True  # "category 4", "Game 7", "ISO 3888-2"
     if ADDRESS_RE.match(text, end):
@@ -639,6 +642,17 @@ def _qualify(text: str, s0: int, s1: int, q: _Quantity) -> None:
 def _coordinate(text: str, quants: list[_Quantity]) -> None:
     """Share qualifier and change across a coordinated list ("up 44.1% and 41.8%")."""
     for prev, q in zip(quants, quants[1:]):
+        gap = text[prev.end:q.start]
+        if CONVERSION_GAP_RE.fullmatch(gap) and q.unit and prev.unit and not q.unit.startswith(("%", "pp")):
+            # "just under 296 hp (224 kW / 300 PS)": a conversion says the same as the quantity it follows
+            if q.qualifier == "=":
+                q.qualifier = prev.qualifier
+            if q.change is None:
+                q.change = prev.change
+            continue
+        if re.fullmatch(r"\s*,?\s*or\s+", gap) and prev.change and q.change is None and q.unit in ("%", "pp"):
+            q.change = prev.change  # "lost 190 points, or 0.6%"
+            continue
         if q.unit.split("/")[0] != prev.unit.split("/")[0] and not (q.currency and prev.currency):
             continue
         if not COORD_GAP_RE.fullmatch(text[prev.end:q.start]) and not re.fullmatch(r"\s*(?:,\s*)?(?:and|or)\s+", text[prev.end:q.start]):

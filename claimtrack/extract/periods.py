@@ -7,6 +7,7 @@ import re
 from typing import NamedTuple
 
 from .numbers import ORDINAL_WORDS, SMALL
+from .units import ABBREV_UNIT_RE, WORD_UNIT_RE
 
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
@@ -19,7 +20,7 @@ FYP_START = {1: 1953, 2: 1958}
 FYP_START |= {n: 1966 + 5 * (n - 3) for n in range(3, 20)}
 
 _M = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
-_Y = r"(?:1[89]\d\d|20\d\d)(?![\d,.]\d|\w)"
+_Y = r"(?:1[6-9]\d\d|20\d\d|21\d\d)(?![\d,.]\d|\w)"
 _REL = r"(?:this|last|next|the\s+previous|the\s+current|the\s+same|the\s+past)\s+year"
 _YREF = rf"(?:{_Y}|{_REL})"
 _ORD = r"(?:\d{1,2}(?:st|nd|rd|th)|" + "|".join(ORDINAL_WORDS) + ")"
@@ -39,6 +40,7 @@ PERIOD_RE = re.compile(
   | (?P<qtr>\b(?P<qtr_k>[QH])(?P<qtr_n>[1-4])\s+(?P<qtr_y>{_Y}))
   | (?P<months>(?:the\s+)?first\s+(?P<months_n>{_CNT})\s+months\s+of\s+(?P<months_y>{_YREF}))
   | (?P<mrange>\b(?:from\s+)?(?P<mr_a>{_M})\s*(?:to|-|–|through|until)\s*(?P<mr_b>{_M})(?:\s*,?\s+(?:of\s+)?(?P<mr_y>{_YREF}))?)
+  | (?P<yshort>\b(?P<ys_a>{_Y})[-–/](?P<ys_b>\d\d)(?![\d%]|\s*(?:per|percent)\b))
   | (?P<yrange>\b(?:(?P<yr_kw>from|between)\s+)?(?P<yr_a>{_Y})\s*(?:to|-|–|and|through|until)\s*(?P<yr_b>{_Y}))
   | (?P<date>\b(?P<date_m>{_M})\s+(?P<date_d>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*(?:to|-|–)\s*\d{{1,2}})?(?!\d)(?:,?\s+(?P<date_y>{_Y}))?|\b(?P<date_d2>\d{{1,2}})\s+(?P<date_m2>{_M})(?:,?\s+(?P<date_y2>{_Y}))?)
   | (?P<endof>(?:by\s+)?(?:the\s+)?end\s+of\s+(?:(?P<end_m>{_M})(?:\s*,?\s+(?:of\s+)?(?P<end_my>{_YREF}))?|(?P<end_y>{_YREF})))
@@ -46,6 +48,7 @@ PERIOD_RE = re.compile(
   | (?P<since>\bsince\s+(?:(?P<since_m>{_M})\s+)?(?P<since_y>{_Y}))
   | (?P<by>\bby\s+(?P<by_y>{_Y}))
   | (?P<ylist>(?P<yl_a>{_Y})\s*(?:,\s*{_Y}\s*)*,?\s*and\s+(?P<yl_b>{_Y}))
+  | (?P<ydec>(?<![\w$€£¥.,])(?P<yd_y>(?:1[6-9]|20|21)\d\d)['’]?s\b)
   | (?P<year>(?<![\w$€£¥.,])(?P<year_y>{_Y}))
   | (?P<rel>\b{_REL}|\b(?:over\s+)?the\s+(?:past|last)\s+(?P<rel_n>{_CNT}\s+)?(?P<rel_u>decade|years))
   | (?P<inmonth>\b(?:in|since|during)\s+(?P<im_m>January|February|March|April|May|June|July|August|September|October|November|December)\b)
@@ -55,6 +58,10 @@ PERIOD_RE = re.compile(
 )
 # After a bare four-digit number these make it a quantity ("2000 people"), not a year.
 _AFTER_YEAR_RE = re.compile(r"[ \t]*(%|[A-Za-z][\w-]*)")
+_YEAR_CUE_RE = re.compile(r"\b(?:in|since|by|during|from|until|till|before|after|through|early|late|mid|fiscal|FY|year)\s+$", re.I)
+_RANGE_ON_RE = re.compile(r"\s*[-–]\s*(?!(?:1[6-9]|20|21)\d\d)\d+(?:\.\d+)?\s*(?:%|[A-Za-z])")
+_PLURAL_NOUNS = {"people", "staff", "personnel", "police", "children", "men", "women", "cattle", "sheep", "fish",
+                 "yuan", "yen", "won", "rupees", "euros", "dollars"}
 
 
 class Period(NamedTuple):
@@ -111,13 +118,23 @@ def _count_value(text: str) -> int:
     return int(low) if low.isdigit() else SMALL[low]
 
 
-def _is_quantity_not_year(text: str, end: int) -> bool:
-    """True when a bare year-like number is followed by a unit or a common noun ("2000 people")."""
+def _is_quantity_not_year(text: str, start: int, end: int) -> bool:
+    """True when a bare year-like number counts something: a unit, a plural noun or a range follows
+    ("2000 people", "1500 km", "2000 - 2500 calories"); "the 1995 proposal", "2019 will" stay years."""
+    if _YEAR_CUE_RE.search(text, max(0, start - 12), start):
+        return False
+    if _RANGE_ON_RE.match(text, end):
+        return True
     m = _AFTER_YEAR_RE.match(text, end)
     if not m:
         return False
     word = m.group(1)
-    return word == "%" or (word[0].islower() and word.lower() not in FUNCTION_WORDS)
+    if word == "%" or WORD_UNIT_RE.match(text, end) or ABBREV_UNIT_RE.match(text, end):
+        return True
+    low = word.lower()
+    if not word[0].islower() or low in FUNCTION_WORDS:
+        return False
+    return low in _PLURAL_NOUNS or (len(low) > 3 and low.endswith("s") and not low.endswith(("ss", "us", "is", "ous")))
 
 
 def find_periods(text: str, start: int, end: int, published: dt.date | None) -> list[Period]:
@@ -189,8 +206,21 @@ def find_periods(text: str, start: int, end: int, published: dt.date | None) -> 
         elif g["ylist"]:
             years = tuple(int(y) for y in re.findall(_Y, m.group()))
             out.append(Period(s, e, dt.date(min(years), 1, 1), dt.date(max(years), 12, 31), "list", years))
+        elif g["yshort"]:
+            a = int(g["ys_a"])
+            b = a // 100 * 100 + int(g["ys_b"])
+            if b > a:
+                out.append(Period(s, e, dt.date(a, 1, 1), dt.date(b, 12, 31), "point"))
+            else:
+                out.append(Period(s, e, None, None, "mask"))
+        elif g["ydec"]:
+            y = int(g["yd_y"])
+            if y % 10 == 0:
+                out.append(Period(s, e, dt.date(y, 1, 1), dt.date(y + 9, 12, 31), "point"))
+            else:
+                out.append(Period(s, e, *_year_bounds(y), "point"))
         elif g["year"]:
-            if _is_quantity_not_year(text, e):
+            if _is_quantity_not_year(text, s, e):
                 continue
             out.append(Period(s, e, *_year_bounds(int(g["year_y"])), "point"))
         elif g["rel"]:

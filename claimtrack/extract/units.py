@@ -69,7 +69,7 @@ PINT_WORDS = {
     "gallon|gallons": "gal", "quart|quarts": "quart", "pint|pints": "pint",
     "teaspoon|teaspoons": "teaspoon", "tablespoon|tablespoons": "tablespoon", "dram|drams": "dram",
     "pound-feet|pound-foot|pounds-feet|lb-ft": "lbf*ft", "miles per gallon": "mi/gal",
-    "revolutions per minute": "rpm", "kilopascals": "kPa", "megapascals": "MPa", "pascals": "Pa", "barrel|barrels": "bbl", "cubic metres|cubic meters": "m**3",
+    "revolutions per minute": "rpm", "kilopascals": "kPa", "megapascals": "MPa", "pascals": "Pa", "barrel|barrels": "bbl", "cubic metres|cubic meters": "m**3", "cubic feet|cubic foot": "ft**3",
     "hour|hours": "h", "minute|minutes": "min", "second|seconds": "s",
     "calendar days|working days|day|days": "d", "week|weeks": "week", "month|months": "month",
     "year|years": "yr",
@@ -80,7 +80,7 @@ PINT_WORDS = {
     "knots": "kn", "hertz": "Hz", "kilohertz": "kHz", "megahertz": "MHz", "gigahertz": "GHz",
     "gigabytes": "GB", "megabytes": "MB", "terabytes": "TB",
     "degrees celsius|degree celsius|degrees c|degree c|deg c": "degC",
-    "degrees fahrenheit|degree fahrenheit|fahrenheit": "degF",
+    "degrees fahrenheit|degree fahrenheit|fahrenheit": "degF", "celsius|centigrade": "degC",
     "degrees|degree": "deg", "decibels|decibel": "dB", "gigapascals": "GPa",
     "volts|volt": "V", "amps": "A", "calories": "cal", "kilocalories": "kcal",
 }
@@ -112,7 +112,7 @@ PER_DENOMINATORS = {
     "day": "d", "hour": "h", "share": "share", "barrel": "bbl", "gallon": "gal",
     "gram": "g", "square foot": "ft**2", "square metre": "m**2", "square meter": "m**2",
     "tonne": "t", "ton": "t", "person": "person", "kilogram": "kg", "minute": "min",
-    "ounce": "oz", "sq m": "m**2", "sq ft": "ft**2", "pound": "lb",
+    "ounce": "oz", "sq m": "m**2", "sq ft": "ft**2", "pound": "lb", "century": "century", "decade": "decade",
 }
 
 
@@ -144,13 +144,14 @@ def _alternation(keys) -> str:
 
 
 _word_keys = set(WORD_UNITS) | set(CURRENCY_WORDS) | {k for k in PERCENT_WORDS if k[0].isalpha()}
-WORD_UNIT_RE = re.compile(rf"\s?(?:{_alternation(_word_keys)})(?![\w-])", re.I)
+WORD_UNIT_RE = re.compile(rf"\s?(?:{_alternation(_word_keys)})(?!\w|-\w)", re.I)
 ABBREV_UNIT_RE = re.compile(rf"\s?(?:{_alternation(ABBREV_UNITS)})(?![\w])")
 GLUED_UNIT_RE = re.compile(rf"(?:{_alternation(GLUED_UNITS)})(?![\w])")
-PERCENT_SIGN_RE = re.compile(r"\s?%")
+PERCENT_SIGN_RE = re.compile(r"\s?(?:%|per\s?cent(?=-\w)|percent(?=-\w))", re.I)
 AGE_RE = re.compile(r"[\s-](?P<u>year|month|week|day)s?[\s-]old\b", re.I)
 PER_RE = re.compile(
-    rf"\s?(?:/|\s(?:per|a|an|each)[\s-])(?P<d>{_alternation(PER_DENOMINATORS)})s?\b|\s(?P<adv>annually|a[\s-]year|per\s+annum)\b",
+    rf"\s?(?:/|\s(?:per|a|an|each)[\s-])(?P<d>{_alternation(PER_DENOMINATORS)})s?\b(?!\s+(?:earlier|ago|before|later|on))"
+    r"|\s(?P<adv>annually|a[\s-]year(?!\s+(?:earlier|ago|before|later|on))|per\s+annum)\b",
     re.I,
 )
 

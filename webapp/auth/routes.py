@@ -4,7 +4,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from claimtrack.accounts import authenticate
+from claimtrack import queue
+from claimtrack.accounts import authenticate, clear_failed_logins, login_wait, record_failed_login
+from models import utcnow
 
 from ..db import get_session
 from .forms import LoginForm
@@ -24,17 +26,28 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Show the login form; log the user in on valid credentials."""
+    """Show the login form; log the user in on valid credentials; refuse (429) after too many failures."""
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(get_session(), form.username.data, form.password.data)
+        db, now = get_session(), utcnow()
+        address = request.remote_addr or "unknown"
+        wait = login_wait(db, form.username.data, address, now)
+        if wait is not None:
+            minutes = max(1, round(wait.total_seconds() / 60))
+            flash(f"Too many failed logins. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", "error")
+            return render_template("auth/login.html", form=form), 429
+        user = authenticate(db, form.username.data, form.password.data)
         if user is not None:
+            clear_failed_logins(db, user.username)
+            db.commit()
             session.clear()
             login_user(user)
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
+        record_failed_login(db, form.username.data, address, now)
+        db.commit()
         flash("Unknown username or wrong password.", "error")
         return render_template("auth/login.html", form=form), 401
     if form.is_submitted():
@@ -44,7 +57,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Log out and end the session."""
+    """Log out, give back the claims this user was holding, and end the session."""
+    db = get_session()
+    queue.release_all(db, current_user)
+    db.commit()
     logout_user()
     session.clear()
     flash("You are logged out.", "info")

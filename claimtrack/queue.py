@@ -1,0 +1,253 @@
+"""The moderation queue: leasing claims to reviewers, skips, and progress counts.
+
+Plain Python over a Session; every function takes the current time so tests and benchmarks
+control the clock. The caller commits.
+
+Order of the queue: claims in an open conflict first, then the least confident, then the
+oldest (id); each reviewer's skipped claims come after everything else, oldest skip first.
+Each band is one `ORDER BY confidence, id LIMIT 1` scan of `ix_claims_queue`, with an anti-join
+on live leases, so finding the next claim stays cheap however large the table grows.
+
+Two reviewers never hold the same claim: the lease row (primary key claim_id) is written by
+one conditional upsert that only takes a free or expired lease; on PostgreSQL the candidate
+is also locked with `FOR UPDATE SKIP LOCKED` so concurrent reviewers step past each other
+instead of queueing on one row, and on SQLite the engine's `BEGIN IMMEDIATE` serialises writers.
+"""
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from sqlalchemy.dialects import postgresql, sqlite
+
+from models import KINDS, STATUSES, Claim, Document, Lease, Review, Skip, User
+
+DEFAULT_TTL = timedelta(minutes=15)
+# A lease lost to a concurrent reviewer between our read and our write is retried this often.
+MAX_ATTEMPTS = 20
+DECISIONS_COUNTED = ("verify", "reject", "needs_info")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What narrows the queue: a document, subject, measure or kind (all optional)."""
+
+    document: int | None = None
+    subject: str = ""
+    measure: str = ""
+    kind: str = ""
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> "QueueFilter":
+        """Read the filter from query-string arguments, ignoring values that cannot apply."""
+        document = (args.get("document") or "").strip()
+        kind = (args.get("kind") or "").strip()
+        return cls(
+            document=int(document) if document.isdigit() else None,
+            subject=(args.get("subject") or "").strip()[:200],
+            measure=(args.get("measure") or "").strip()[:200],
+            kind=kind if kind in KINDS else "",
+        )
+
+    def as_args(self) -> dict[str, str]:
+        """The filter as query-string arguments (only those set), to carry through redirects."""
+        out = {}
+        if self.document is not None:
+            out["document"] = str(self.document)
+        for name in ("subject", "measure", "kind"):
+            if value := getattr(self, name):
+                out[name] = value
+        return out
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        """SQL conditions on Claim for this filter."""
+        out = []
+        if self.document is not None:
+            out.append(Claim.document_id == self.document)
+        if self.subject:
+            out.append(Claim.subject == self.subject)
+        if self.measure:
+            out.append(Claim.measure == self.measure)
+        if self.kind:
+            out.append(Claim.kind == self.kind)
+        return out
+
+
+def _live_lease_on(claim_id, now: datetime) -> sa.Exists:
+    return sa.exists().where(Lease.claim_id == claim_id, Lease.expires_at > now)
+
+
+def _candidates(session: so.Session, user: User, now: datetime, queue_filter: QueueFilter):
+    """Statements for each band of the queue, in order; each yields at most one claim id."""
+    locking = session.get_bind().dialect.name == "postgresql"
+    base = [Claim.status == "pending", *queue_filter.conditions(), ~_live_lease_on(Claim.id, now)]
+    skipped_by_me = sa.exists().where(Skip.user_id == user.id, Skip.claim_id == Claim.id)
+    for band in (True, False):
+        stmt = (
+            sa.select(Claim.id)
+            .where(Claim.conflict_open.is_(band), *base, ~skipped_by_me)
+            .order_by(Claim.confidence, Claim.id)
+            .limit(1)
+        )
+        yield stmt.with_for_update(skip_locked=True, of=Claim) if locking else stmt
+    stmt = (
+        sa.select(Claim.id)
+        .join(Skip, sa.and_(Skip.claim_id == Claim.id, Skip.user_id == user.id))
+        .where(*base)
+        .order_by(Skip.skipped_at, Claim.id)
+        .limit(1)
+    )
+    yield stmt.with_for_update(skip_locked=True, of=Claim) if locking else stmt
+
+
+def _take(session: so.Session, claim_id: int, user: User, now: datetime, ttl: timedelta) -> bool:
+    """Write a lease on `claim_id` for `user` unless someone else holds a live one; True if taken."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Lease).values(claim_id=claim_id, user_id=user.id, leased_at=now, expires_at=now + ttl)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Lease.claim_id],
+        set_={"user_id": user.id, "leased_at": now, "expires_at": now + ttl},
+        where=sa.or_(Lease.expires_at <= now, Lease.user_id == user.id),
+    ).returning(Lease.claim_id)
+    return session.execute(stmt).scalar() is not None
+
+
+def current_lease(session: so.Session, user: User, now: datetime,
+                  queue_filter: QueueFilter = QueueFilter()) -> int | None:
+    """The pending claim (matching the filter) that `user` holds a live lease on, if any."""
+    return session.scalar(
+        sa.select(Lease.claim_id)
+        .join(Claim, Claim.id == Lease.claim_id)
+        .where(Lease.user_id == user.id, Lease.expires_at > now, Claim.status == "pending",
+               *queue_filter.conditions())
+        .order_by(Lease.leased_at)
+        .limit(1)
+    )
+
+
+def lease_next(session: so.Session, user: User, now: datetime, ttl: timedelta = DEFAULT_TTL,
+               queue_filter: QueueFilter = QueueFilter()) -> int | None:
+    """Lease the next claim in the queue to `user` and return its id (None when nothing is left).
+
+    A reviewer who already holds a live lease on a matching claim gets that claim back, so
+    reloading the page never hands out a second one; other leases of theirs are released.
+    """
+    held = current_lease(session, user, now, queue_filter)
+    if held is not None:
+        renew(session, held, user, now, ttl)
+        return held
+    release_all(session, user)
+    for _ in range(MAX_ATTEMPTS):
+        for stmt in _candidates(session, user, now, queue_filter):
+            claim_id = session.scalar(stmt)
+            if claim_id is not None:
+                break
+        else:
+            return None
+        if _take(session, claim_id, user, now, ttl):
+            return claim_id
+    return None
+
+
+def acquire(session: so.Session, claim_id: int, user: User, now: datetime,
+            ttl: timedelta = DEFAULT_TTL) -> bool:
+    """Take (or renew) the lease on one claim unless another reviewer holds it; True if held now."""
+    return _take(session, claim_id, user, now, ttl)
+
+
+def renew(session: so.Session, claim_id: int, user: User, now: datetime,
+          ttl: timedelta = DEFAULT_TTL) -> bool:
+    """Extend `user`'s lease on the claim (retaking it if it lapsed and is still free); True if held."""
+    status = session.scalar(sa.select(Claim.status).where(Claim.id == claim_id))
+    if status != "pending":
+        return False
+    return _take(session, claim_id, user, now, ttl)
+
+
+def release(session: so.Session, claim_id: int, user: User) -> None:
+    """Give up `user`'s lease on the claim, if they hold it."""
+    session.execute(sa.delete(Lease).where(Lease.claim_id == claim_id, Lease.user_id == user.id))
+
+
+def release_all(session: so.Session, user: User) -> int:
+    """Give up every lease `user` holds (logout, deactivation); returns how many."""
+    return session.execute(sa.delete(Lease).where(Lease.user_id == user.id)).rowcount
+
+
+def holder(session: so.Session, claim_id: int, now: datetime) -> Lease | None:
+    """The live lease on the claim, if anyone holds one."""
+    return session.scalar(
+        sa.select(Lease).options(so.joinedload(Lease.user))
+        .where(Lease.claim_id == claim_id, Lease.expires_at > now)
+    )
+
+
+def skip(session: so.Session, claim_id: int, user: User, now: datetime) -> None:
+    """Send the claim to the back of `user`'s queue and release their lease on it."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(Skip).values(user_id=user.id, claim_id=claim_id, skipped_at=now)
+        .on_conflict_do_update(index_elements=[Skip.user_id, Skip.claim_id], set_={"skipped_at": now})
+    )
+    release(session, claim_id, user)
+
+
+@dataclass
+class StatusCounts:
+    """How many claims are in each status."""
+
+    pending: int = 0
+    verified: int = 0
+    rejected: int = 0
+    needs_info: int = 0
+
+    @property
+    def total(self) -> int:
+        """All claims counted."""
+        return self.pending + self.verified + self.rejected + self.needs_info
+
+    @property
+    def done_percent(self) -> int:
+        """Share of claims no longer pending, in whole percent."""
+        return round(100 * (self.total - self.pending) / self.total) if self.total else 0
+
+
+@dataclass
+class DocumentProgress:
+    """Progress on one document."""
+
+    id: int
+    title: str
+    counts: StatusCounts
+
+
+@dataclass
+class Progress:
+    """Progress overall, per document, and the reviewer's own decisions today."""
+
+    overall: StatusCounts
+    documents: list[DocumentProgress] = field(default_factory=list)
+    mine_today: int = 0
+
+
+def progress(session: so.Session, user: User, now: datetime) -> Progress:
+    """Counts by status per document and overall, and how many decisions `user` made today (UTC)."""
+    counts = [sa.func.count(Claim.id).filter(Claim.status == status) for status in STATUSES]
+    rows = session.execute(
+        sa.select(Document.id, Document.title, *counts)
+        .outerjoin(Claim, Claim.document_id == Document.id)
+        .group_by(Document.id, Document.title)
+        .order_by(Document.id)
+    ).all()
+    documents = [DocumentProgress(row[0], row[1], StatusCounts(*row[2:])) for row in rows]
+    overall = StatusCounts(*(sum(getattr(d.counts, s) for d in documents) for s in STATUSES))
+    midnight = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    mine_today = session.scalar(
+        sa.select(sa.func.count(Review.id))
+        .where(Review.user_id == user.id, Review.created_at >= midnight,
+               Review.decision.in_(DECISIONS_COUNTED))
+    )
+    return Progress(overall, documents, mine_today or 0)

@@ -1,0 +1,368 @@
+"""Reviewers' decisions on claims: verify, reject, needs info, skip, corrections, undo, history.
+
+Plain Python over a Session; the caller commits. Every decision appends a Review and an
+AuditEvent; corrections change the current fields only (the `extracted_*` twins never move) and
+are kept in `Review.changes` as {field: [before, after]}. Nothing is ever deleted: an undo is a
+new Review pointing at the one it reverses.
+"""
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from models import REVIEWABLE_FIELDS, Claim, Review, User
+
+from . import audit
+from . import queue as claim_queue
+
+DECISION_STATUS = {"verify": "verified", "reject": "rejected", "needs_info": "needs_info"}
+DECISIONS = (*DECISION_STATUS, "skip", "correct")
+# Reviews that change a claim's status or values, and so can be undone.
+UNDOABLE = (*DECISION_STATUS, "correct", "reopen")
+FIELD_LABELS = {
+    "value": "value", "value_max": "upper value", "unit": "unit", "qualifier": "qualifier",
+    "change": "change", "period_start": "period start", "period_end": "period end",
+    "subject": "subject", "measure": "measure", "kind": "kind", "status": "status",
+}
+
+
+class ReviewError(ValueError):
+    """A refused review action; str() says why and `status` is the HTTP status that fits."""
+
+    status = 409
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        if status is not None:
+            self.status = status
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One field where the reviewer's form and the stored claim disagree."""
+
+    field: str
+    yours: Any
+    theirs: Any
+
+    @property
+    def label(self) -> str:
+        """The field's name as reviewers say it."""
+        return FIELD_LABELS.get(self.field, self.field)
+
+
+class StaleClaim(ReviewError):
+    """The claim changed since the reviewer loaded it; nothing was written."""
+
+    def __init__(self, claim: Claim, differences: list[Difference], changed_by: str | None):
+        who = f" by {changed_by}" if changed_by else ""
+        super().__init__(f"Claim {claim.id} was changed{who} while you had it open; nothing was saved.")
+        self.claim = claim
+        self.differences = differences
+        self.changed_by = changed_by
+
+
+class HeldByOther(ReviewError):
+    """Another reviewer holds a live lease on the claim."""
+
+    def __init__(self, claim_id: int, username: str, until: datetime):
+        super().__init__(f"Claim {claim_id} is held by {username} until {until:%H:%M} UTC.")
+        self.username = username
+        self.until = until
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a decision did: the review written, or that it was a repeat of one already recorded."""
+
+    review: Review | None
+    duplicate: bool = False
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a field value."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def snapshot(claim: Claim) -> dict[str, Any]:
+    """The claim's status and current reviewable fields, JSON-safe (for the audit trail)."""
+    return {"status": claim.status, **{f: _plain(getattr(claim, f)) for f in REVIEWABLE_FIELDS}}
+
+
+def load_for_update(session: so.Session, claim_id: int) -> Claim | None:
+    """The claim, freshly read and row-locked (PostgreSQL) so a decision on it cannot interleave."""
+    return session.scalar(
+        sa.select(Claim).where(Claim.id == claim_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+def differences(claim: Claim, values: dict[str, Any] | None, status: str | None = None) -> list[Difference]:
+    """Fields where `values` (what the reviewer submitted) differ from the stored claim."""
+    out = []
+    if status is not None and status != claim.status:
+        out.append(Difference("status", status, claim.status))
+    for name, yours in (values or {}).items():
+        theirs = getattr(claim, name)
+        if yours != theirs:
+            out.append(Difference(name, yours, theirs))
+    return out
+
+
+def _last_review(session: so.Session, claim_id: int) -> Review | None:
+    return session.scalar(
+        sa.select(Review).options(so.joinedload(Review.user))
+        .where(Review.claim_id == claim_id).order_by(Review.id.desc()).limit(1)
+    )
+
+
+def _check_version(session: so.Session, claim: Claim, version: int, user: User, decision: str,
+                   values: dict[str, Any] | None, status_seen: str | None) -> bool:
+    """Raise StaleClaim if the claim moved on since `version`; True if this is a repeat submit."""
+    if version == claim.version:
+        return False
+    last = _last_review(session, claim.id)
+    if (last is not None and last.user_id == user.id and last.decision == decision
+            and claim.version == version + 1):
+        return True
+    raise StaleClaim(claim, differences(claim, values, status_seen), last.user.username if last else None)
+
+
+def _check_lease(session: so.Session, claim: Claim, user: User, now: datetime) -> None:
+    lease = claim_queue.holder(session, claim.id, now)
+    if lease is not None and lease.user_id != user.id:
+        raise HeldByOther(claim.id, lease.user.username, lease.expires_at)
+
+
+def _apply(claim: Claim, values: dict[str, Any] | None) -> dict[str, list[Any]]:
+    """Set the corrected fields on the claim; return {field: [before, after]} for those that changed."""
+    changes = {}
+    for name, after in (values or {}).items():
+        if name not in REVIEWABLE_FIELDS:
+            raise ReviewError(f"{name} cannot be corrected", 400)
+        before = getattr(claim, name)
+        if before != after:
+            changes[name] = [_plain(before), _plain(after)]
+            setattr(claim, name, after)
+    return changes
+
+
+def decide(session: so.Session, claim: Claim, user: User, decision: str, *, version: int, now: datetime,
+           values: dict[str, Any] | None = None, note: str = "", status_seen: str | None = None,
+           batch_id: str | None = None, check_lease: bool = True) -> Outcome:
+    """Record a decision (verify, reject, needs_info, skip) or a correction on a pending claim.
+
+    `version` is the claim version the reviewer saw; if the claim moved on since, StaleClaim
+    is raised (unless this exact decision by this user was the change, which makes it a repeat
+    submit: nothing is recorded twice). Corrections in `values` are applied with the decision.
+    """
+    note = (note or "").strip()
+    if decision not in DECISIONS:
+        raise ReviewError(f"unknown decision {decision!r}", 400)
+    if decision == "reject" and not note:
+        raise ReviewError("A reason is required to reject a claim.", 400)
+    if decision == "needs_info" and not note:
+        raise ReviewError("A note saying what information is needed is required.", 400)
+    if _check_version(session, claim, version, user, decision, values, status_seen):
+        return Outcome(None, duplicate=True)
+    if check_lease:
+        _check_lease(session, claim, user, now)
+    if claim.status != "pending":
+        raise ReviewError(f"Claim {claim.id} is already {claim.status.replace('_', ' ')}; a lead can reopen it.")
+    if decision == "skip":
+        last = _last_review(session, claim.id)
+        lease = claim_queue.holder(session, claim.id, now)
+        if last is not None and last.user_id == user.id and last.decision == "skip" and lease is None:
+            return Outcome(None, duplicate=True)
+        claim_queue.skip(session, claim.id, user, now)
+        review = Review(claim_id=claim.id, user_id=user.id, decision="skip", note=note, changes={},
+                        status_before=claim.status, status_after=claim.status, created_at=now)
+        session.add(review)
+        audit.record(session, user, "skip", "claim", claim.id, batch_id=batch_id)
+        session.flush()
+        return Outcome(review)
+    before = snapshot(claim)
+    changes = _apply(claim, values)
+    if decision == "correct" and not changes and not note:
+        raise ReviewError("Nothing was changed.", 400)
+    status_before = claim.status
+    if decision in DECISION_STATUS:
+        claim.status = DECISION_STATUS[decision]
+        claim.reviewed_by_id = user.id
+        claim.reviewed_at = now
+    if decision == "correct" and not changes:
+        decision = "note"
+    claim.updated_at = now
+    if decision in DECISION_STATUS:
+        claim_queue.release(session, claim.id, user)
+    review = Review(claim_id=claim.id, user_id=user.id, decision=decision, note=note, changes=changes,
+                    status_before=status_before, status_after=claim.status, batch_id=batch_id, created_at=now)
+    session.add(review)
+    audit.record(session, user, decision, "claim", claim.id, before=before, after=snapshot(claim),
+                 batch_id=batch_id)
+    session.flush()
+    return Outcome(review)
+
+
+def reopen(session: so.Session, claim: Claim, user: User, *, version: int, now: datetime, note: str = "") -> Review:
+    """A lead puts a decided claim back in the queue."""
+    if not user.is_lead:
+        raise ReviewError("Only a lead can reopen a claim.", 403)
+    _check_version(session, claim, version, user, "reopen", None, None)
+    if claim.status == "pending":
+        raise ReviewError(f"Claim {claim.id} is already pending.")
+    before = snapshot(claim)
+    review = Review(claim_id=claim.id, user_id=user.id, decision="reopen", note=(note or "").strip(), changes={},
+                    status_before=claim.status, status_after="pending", created_at=now)
+    claim.status, claim.reviewed_by_id, claim.reviewed_at, claim.updated_at = "pending", None, None, now
+    session.add(review)
+    audit.record(session, user, "reopen", "claim", claim.id, before=before, after=snapshot(claim))
+    session.flush()
+    return review
+
+
+def _undone_ids(session: so.Session, claim_id: int) -> set[int]:
+    return set(session.scalars(
+        sa.select(Review.undoes_id).where(Review.claim_id == claim_id, Review.undoes_id.is_not(None))
+    ))
+
+
+def undoable_review_id(session: so.Session, claim_id: int) -> int | None:
+    """The claim's latest status or value change that has not been undone yet (what undo reverses)."""
+    undone = _undone_ids(session, claim_id)
+    for review_id in session.scalars(
+        sa.select(Review.id).where(Review.claim_id == claim_id, Review.decision.in_(UNDOABLE))
+        .order_by(Review.id.desc())
+    ):
+        if review_id not in undone:
+            return review_id
+    return None
+
+
+def _previous_decider(session: so.Session, claim_id: int, before_id: int) -> Review | None:
+    """The decision that set the claim's status before review `before_id`, skipping undone ones."""
+    undone = _undone_ids(session, claim_id)
+    for review in session.scalars(
+        sa.select(Review).where(Review.claim_id == claim_id, Review.id < before_id,
+                                Review.decision.in_(tuple(DECISION_STATUS)))
+        .order_by(Review.id.desc())
+    ):
+        if review.id not in undone:
+            return review
+    return None
+
+
+def undo(session: so.Session, review: Review, user: User, now: datetime, note: str = "",
+         batch_id: str | None = None) -> Review:
+    """A lead reverses a decision or correction: status and values go back, recorded as a new review."""
+    if not user.is_lead:
+        raise ReviewError("Only a lead can undo a decision.", 403)
+    if review.decision not in UNDOABLE:
+        raise ReviewError(f"A {review.decision} cannot be undone.", 400)
+    claim = load_for_update(session, review.claim_id)
+    if undoable_review_id(session, claim.id) != review.id:
+        raise ReviewError("Only the latest decision on a claim that has not been undone can be undone.")
+    before = snapshot(claim)
+    changes = {}
+    previous = _previous_decider(session, claim.id, review.id)
+    for name, (was, became) in review.changes.items():
+        if _plain(getattr(claim, name)) != became:
+            raise ReviewError(f"{FIELD_LABELS[name]} has changed since; undo refused.")
+        restored = date.fromisoformat(was) if name.startswith("period_") and was else was
+        changes[name] = [became, was]
+        setattr(claim, name, restored)
+    status_before = claim.status
+    claim.status = review.status_before or claim.status
+    if claim.status == "pending":
+        claim.reviewed_by_id, claim.reviewed_at = None, None
+    elif review.decision in DECISION_STATUS or review.decision == "reopen":
+        claim.reviewed_by_id = previous.user_id if previous else None
+        claim.reviewed_at = previous.created_at if previous else None
+    claim.updated_at = now
+    undo_review = Review(claim_id=claim.id, user_id=user.id, decision="undo", note=(note or "").strip(),
+                         changes=changes, status_before=status_before, status_after=claim.status,
+                         undoes_id=review.id, batch_id=batch_id, created_at=now)
+    session.add(undo_review)
+    audit.record(session, user, "undo", "claim", claim.id, before=before, after=snapshot(claim), batch_id=batch_id)
+    session.flush()
+    return undo_review
+
+
+@dataclass
+class BatchResult:
+    """What a bulk action did: its batch id, the claims it changed and those it left, with why."""
+
+    batch_id: str
+    done: list[int]
+    refused: list[tuple[int, str]]
+
+
+def bulk_decide(session: so.Session, claim_ids: list[int], user: User, decision: str, note: str,
+                now: datetime) -> BatchResult:
+    """A lead verifies or rejects many claims with one note, as one batch that can be undone together."""
+    if not user.is_lead:
+        raise ReviewError("Bulk decisions are for leads.", 403)
+    if decision not in ("verify", "reject"):
+        raise ReviewError("Bulk decisions are verify or reject.", 400)
+    if not claim_ids:
+        raise ReviewError("Select at least one claim.", 400)
+    result = BatchResult(str(uuid.uuid4()), [], [])
+    for claim_id in sorted(set(claim_ids)):
+        claim = load_for_update(session, claim_id)
+        if claim is None:
+            result.refused.append((claim_id, "no such claim"))
+            continue
+        try:
+            with session.begin_nested():
+                decide(session, claim, user, decision, version=claim.version, now=now, note=note,
+                       batch_id=result.batch_id)
+        except ReviewError as exc:
+            if exc.status == 400:
+                raise
+            result.refused.append((claim_id, str(exc)))
+            continue
+        result.done.append(claim_id)
+    return result
+
+
+def undo_batch(session: so.Session, batch_id: str, user: User, now: datetime) -> BatchResult:
+    """A lead undoes every decision of a batch that is still the latest on its claim."""
+    if not user.is_lead:
+        raise ReviewError("Only a lead can undo a batch.", 403)
+    reviews = session.scalars(
+        sa.select(Review).where(Review.batch_id == batch_id, Review.decision.in_(UNDOABLE)).order_by(Review.id)
+    ).all()
+    if not reviews:
+        raise ReviewError("No such batch.", 404)
+    result = BatchResult(str(uuid.uuid4()), [], [])
+    for review in reviews:
+        try:
+            with session.begin_nested():
+                undo(session, review, user, now, note=f"undo of batch {batch_id}", batch_id=result.batch_id)
+        except ReviewError as exc:
+            result.refused.append((review.claim_id, str(exc)))
+            continue
+        result.done.append(review.claim_id)
+    return result
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One line of a claim's history."""
+
+    review: Review
+    undone: bool
+    undoable: bool
+
+
+def history(session: so.Session, claim_id: int) -> list[HistoryEntry]:
+    """Every review, correction and note on the claim, newest first, with who and when."""
+    reviews = session.scalars(
+        sa.select(Review).options(so.joinedload(Review.user))
+        .where(Review.claim_id == claim_id).order_by(Review.id.desc())
+    ).all()
+    undone = {r.undoes_id for r in reviews if r.undoes_id is not None}
+    latest = undoable_review_id(session, claim_id)
+    return [HistoryEntry(r, r.id in undone, r.id == latest) for r in reviews]

@@ -1,0 +1,100 @@
+"""The queue service: order, filters, leases, skips, expiry, progress."""
+from datetime import datetime, timedelta, timezone
+
+from claimtrack import queue
+from claimtrack.queue import QueueFilter
+from models import Lease
+
+from .factories import ClaimFactory, DocumentFactory, UserFactory
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+TTL = timedelta(minutes=15)
+
+
+def _claims(db_session, *confidences, conflict=()):
+    document = DocumentFactory()
+    claims = [ClaimFactory(document=document, confidence=c, conflict_open=i in conflict)
+              for i, c in enumerate(confidences)]
+    db_session.flush()
+    return claims
+
+
+def test_lease_next_order_conflict_then_confidence_then_id(db_session):
+    a, b, c, d = _claims(db_session, 0.9, 0.2, 0.2, 0.95, conflict=(3,))
+    users = UserFactory.create_batch(4)
+    got = [queue.lease_next(db_session, u, NOW, TTL) for u in users]
+    assert got == [d.id, b.id, c.id, a.id]
+    assert queue.lease_next(db_session, UserFactory(), NOW, TTL) is None
+
+
+def test_lease_next_returns_the_claim_already_held(db_session):
+    a, b = _claims(db_session, 0.1, 0.2)
+    user = UserFactory()
+    assert queue.lease_next(db_session, user, NOW, TTL) == a.id
+    assert queue.lease_next(db_session, user, NOW + timedelta(minutes=1), TTL) == a.id
+
+
+def test_only_pending_claims_are_queued(db_session):
+    a, b = _claims(db_session, 0.1, 0.2)
+    a.status = "verified"
+    db_session.flush()
+    assert queue.lease_next(db_session, UserFactory(), NOW, TTL) == b.id
+
+
+def test_expired_lease_returns_claim_to_queue(db_session):
+    (a,) = _claims(db_session, 0.1)
+    first, second = UserFactory(), UserFactory()
+    assert queue.lease_next(db_session, first, NOW, TTL) == a.id
+    assert queue.lease_next(db_session, second, NOW + timedelta(minutes=14), TTL) is None
+    assert queue.lease_next(db_session, second, NOW + timedelta(minutes=16), TTL) == a.id
+    assert db_session.get(Lease, a.id).user_id == second.id
+    assert not queue.renew(db_session, a.id, first, NOW + timedelta(minutes=17), TTL)
+
+
+def test_renew_extends_and_release_frees(db_session):
+    (a,) = _claims(db_session, 0.1)
+    user, other = UserFactory(), UserFactory()
+    queue.lease_next(db_session, user, NOW, TTL)
+    assert queue.renew(db_session, a.id, user, NOW + timedelta(minutes=10), TTL)
+    assert queue.lease_next(db_session, other, NOW + timedelta(minutes=20), TTL) is None
+    queue.release(db_session, a.id, user)
+    assert queue.lease_next(db_session, other, NOW + timedelta(minutes=20), TTL) == a.id
+
+
+def test_skipped_claims_go_to_the_back_for_that_reviewer_only(db_session):
+    a, b = _claims(db_session, 0.1, 0.2)
+    user, other = UserFactory(), UserFactory()
+    assert queue.lease_next(db_session, user, NOW, TTL) == a.id
+    queue.skip(db_session, a.id, user, NOW)
+    assert queue.lease_next(db_session, user, NOW, TTL) == b.id
+    queue.release(db_session, b.id, user)
+    assert queue.lease_next(db_session, other, NOW, TTL) == a.id
+    queue.release(db_session, a.id, other)
+    queue.skip(db_session, b.id, user, NOW + timedelta(seconds=1))
+    assert queue.lease_next(db_session, user, NOW + timedelta(seconds=2), TTL) == a.id
+
+
+def test_filters_narrow_the_queue(db_session):
+    one, two = DocumentFactory(), DocumentFactory()
+    ClaimFactory(document=one, confidence=0.1)
+    wanted = ClaimFactory(document=two, confidence=0.5, measure="cargo routes", kind="target")
+    db_session.flush()
+    user = UserFactory()
+    assert queue.lease_next(db_session, user, NOW, TTL, QueueFilter(document=two.id)) == wanted.id
+    other = UserFactory()
+    assert queue.lease_next(db_session, other, NOW, TTL, QueueFilter(measure="cargo routes")) is None
+    assert queue.lease_next(db_session, other, NOW, TTL, QueueFilter(kind="projection")) is None
+
+
+def test_queue_filter_from_args_round_trip():
+    f = QueueFilter.from_args({"document": "3", "measure": "GDP", "kind": "bogus", "subject": ""})
+    assert f == QueueFilter(document=3, measure="GDP")
+    assert f.as_args() == {"document": "3", "measure": "GDP"}
+
+
+def test_progress_counts(db_session):
+    a, b, c = _claims(db_session, 0.1, 0.2, 0.3)
+    a.status, b.status = "verified", "needs_info"
+    db_session.flush()
+    result = queue.progress(db_session, UserFactory(), NOW)
+    assert (result.overall.pending, result.overall.verified, result.overall.needs_info) == (1, 1, 1)

@@ -1,0 +1,239 @@
+"""The review page, decisions, lease heartbeat, undo, the claims list and bulk actions."""
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from claimtrack import queue, review
+from claimtrack.claim_filters import claim_page, parse_claim_filter
+from models import STATUSES, Claim, Document, Review, utcnow
+
+from ..auth.access import lead_required
+from ..db import get_session
+from .forms import BulkForm, NoteForm, ReviewForm
+
+bp = Blueprint("claims", __name__)
+
+# Context shown around the claim in the review page when its line is very long.
+CONTEXT_LIMIT = 1200
+
+
+def _claim_or_404(claim_id: int) -> Claim:
+    return get_session().get(Claim, claim_id) or abort(404, description="No such claim.")
+
+
+def _paragraph(claim: Claim) -> tuple[str, str, str]:
+    """The text before the claim, the claim's quote, and the text after, within its paragraph."""
+    text = claim.document.text
+    start = text.rfind("\n", 0, claim.start) + 1
+    end = text.find("\n", claim.end)
+    end = len(text) if end == -1 else end
+    start = max(start, claim.start - CONTEXT_LIMIT)
+    end = min(end, claim.end + CONTEXT_LIMIT)
+    return text[start:claim.start], text[claim.start:claim.end], text[claim.end:end]
+
+
+def _render_review(claim: Claim, form: ReviewForm | None = None, status: int = 200, stale=None, refusal=None):
+    """The review page for `claim`, leasing it to the current reviewer when it is free and pending."""
+    db, now = get_session(), utcnow()
+    queue_filter = queue.QueueFilter.from_args(request.args)
+    lease = queue.holder(db, claim.id, now)
+    held_by_other = lease is not None and lease.user_id != current_user.id
+    if claim.status == "pending" and not held_by_other and status == 200:
+        queue.acquire(db, claim.id, current_user, now, current_app.config["LEASE_TTL"])
+        db.commit()
+    if form is None:
+        form = ReviewForm(obj=claim, formdata=None)
+        form.status_seen.data = claim.status
+    return render_template(
+        "claims/show.html",
+        claim=claim, document=claim.document, form=form, paragraph=_paragraph(claim),
+        lease=lease if held_by_other else None, editable=claim.status == "pending" and not held_by_other,
+        history=review.history(db, claim.id), queue_args=queue_filter.as_args(),
+        note_form=NoteForm(formdata=None, version=claim.version), stale=stale, refusal=refusal,
+        labels=review.FIELD_LABELS,
+    ), status
+
+
+@bp.get("/claims/<int:claim_id>")
+def show(claim_id: int):
+    """The review page: the source span in its paragraph, the fields to correct, history and decisions."""
+    return _render_review(_claim_or_404(claim_id))
+
+
+@bp.post("/claims/<int:claim_id>")
+def decide(claim_id: int):
+    """Record a decision or correction; refuse stale, invalid or leased-elsewhere submissions unchanged."""
+    db = get_session()
+    claim = review.load_for_update(db, claim_id) or abort(404, description="No such claim.")
+    form = ReviewForm()
+    decision = request.form.get("decision", "")
+    queue_args = queue.QueueFilter.from_args(request.args).as_args()
+    if decision not in review.DECISIONS:
+        abort(400, description="Choose verify, reject, needs info, skip or save.")
+    if not form.validate_on_submit():
+        db.rollback()
+        return _render_review(claim, form, 400)
+    try:
+        outcome = review.decide(
+            db, claim, current_user, decision, version=form.version.data, now=utcnow(),
+            values=None if decision == "skip" else form.values(), note=form.note.data or "",
+            status_seen=form.status_seen.data or None,
+        )
+        db.commit()
+    except review.StaleClaim as exc:
+        db.rollback()
+        return _render_review(_reloaded(claim_id), form, 409, stale=exc)
+    except StaleDataError:
+        db.rollback()
+        fresh = _reloaded(claim_id)
+        stale = review.StaleClaim(fresh, review.differences(fresh, form.values(), form.status_seen.data), None)
+        return _render_review(fresh, form, 409, stale=stale)
+    except review.ReviewError as exc:
+        db.rollback()
+        if exc.status == 400 and decision in ("reject", "needs_info"):
+            form.note.errors = [str(exc)]
+            return _render_review(_reloaded(claim_id), form, 400)
+        return _render_review(_reloaded(claim_id), form, exc.status, refusal=str(exc))
+    if outcome.duplicate:
+        flash("That decision was already recorded.", "info")
+    elif decision == "correct":
+        flash("Correction saved.", "success")
+        return redirect(url_for("claims.show", claim_id=claim_id, **queue_args), 303)
+    else:
+        label = {"verify": "verified", "reject": "rejected", "needs_info": "marked needs info",
+                 "skip": "skipped"}[decision]
+        flash(f"Claim {claim_id} {label}.", "success")
+    return redirect(url_for("queue.next_claim", **queue_args), 303)
+
+
+def _reloaded(claim_id: int) -> Claim:
+    db = get_session()
+    return db.scalar(sa.select(Claim).where(Claim.id == claim_id).execution_options(populate_existing=True))
+
+
+@bp.post("/claims/<int:claim_id>/lease")
+def renew_lease(claim_id: int):
+    """Heartbeat from the review page: keep holding the claim while the reviewer works."""
+    db, now = get_session(), utcnow()
+    _claim_or_404(claim_id)
+    held = queue.renew(db, claim_id, current_user, now, current_app.config["LEASE_TTL"])
+    db.commit()
+    lease = queue.holder(db, claim_id, now)
+    if not held:
+        who = lease.user.username if lease is not None else None
+        return {"held": False, "holder": who}, 409
+    return {"held": True, "expires_at": lease.expires_at.isoformat()}
+
+
+@bp.post("/claims/<int:claim_id>/reopen")
+@lead_required
+def reopen(claim_id: int):
+    """A lead puts a decided claim back in the queue."""
+    db = get_session()
+    claim = review.load_for_update(db, claim_id) or abort(404, description="No such claim.")
+    form = NoteForm()
+    if not form.validate_on_submit():
+        abort(400, description="Invalid form.")
+    try:
+        review.reopen(db, claim, current_user, version=form.version.data or claim.version, now=utcnow(),
+                      note=form.note.data or "")
+        db.commit()
+    except review.ReviewError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("claims.show", claim_id=claim_id), 303)
+    flash(f"Claim {claim_id} is back in the queue.", "success")
+    return redirect(url_for("claims.show", claim_id=claim_id), 303)
+
+
+@bp.post("/reviews/<int:review_id>/undo")
+@lead_required
+def undo(review_id: int):
+    """A lead undoes a decision; the undo is itself a review in the history."""
+    db = get_session()
+    target = db.get(Review, review_id) or abort(404, description="No such review.")
+    form = NoteForm()
+    if not form.validate_on_submit():
+        abort(400, description="Invalid form.")
+    try:
+        review.undo(db, target, current_user, utcnow(), note=form.note.data or "")
+        db.commit()
+    except review.ReviewError as exc:
+        db.rollback()
+        if exc.status != 409:
+            abort(exc.status, description=str(exc))
+        flash(str(exc), "error")
+        return redirect(url_for("claims.show", claim_id=target.claim_id), 303)
+    flash(f"Undid the {target.decision.replace('_', ' ')} of {target.user.username}.", "success")
+    return redirect(url_for("claims.show", claim_id=target.claim_id), 303)
+
+
+@bp.get("/claims")
+def index():
+    """Claims with filters and keyset paging; leads can select claims for a bulk decision."""
+    db = get_session()
+    claim_filter = parse_claim_filter(request.args)
+    page = claim_page(db, claim_filter)
+    documents = db.execute(sa.select(Document.id, Document.title).order_by(Document.id)).all()
+    return render_template(
+        "claims/index.html", page=page, claim_filter=claim_filter, statuses=STATUSES, documents=documents,
+        bulk_form=BulkForm(formdata=None), export_query=request.query_string.decode("latin-1"),
+    )
+
+
+@bp.post("/claims/bulk")
+@lead_required
+def bulk():
+    """Verify or reject the selected claims with one note, as one batch."""
+    db = get_session()
+    form = BulkForm()
+    back = url_for("claims.index", **parse_claim_filter(request.args).as_args())
+    if not form.validate_on_submit():
+        abort(400, description="Invalid bulk form.")
+    claim_ids = [int(v) for v in request.form.getlist("claim_id") if v.isdigit()]
+    try:
+        result = review.bulk_decide(db, claim_ids, current_user, form.decision.data, form.note.data or "", utcnow())
+        db.commit()
+    except review.ReviewError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return redirect(back, 303)
+    verb = "verified" if form.decision.data == "verify" else "rejected"
+    flash(f"{len(result.done)} claims {verb} as batch {result.batch_id}.", "success")
+    for claim_id, reason in result.refused:
+        flash(f"Claim {claim_id} left unchanged: {reason}", "warning")
+    return redirect(url_for("claims.batch", batch_id=result.batch_id), 303)
+
+
+@bp.get("/batches/<batch_id>")
+def batch(batch_id: str):
+    """The reviews of one bulk batch, with undo for leads."""
+    db = get_session()
+    reviews = db.scalars(
+        sa.select(Review).options(so.joinedload(Review.user), so.joinedload(Review.claim))
+        .where(Review.batch_id == batch_id[:36]).order_by(Review.id)
+    ).all()
+    if not reviews:
+        abort(404, description="No such batch.")
+    return render_template("claims/batch.html", batch_id=batch_id, reviews=reviews, note_form=NoteForm(formdata=None))
+
+
+@bp.post("/batches/<batch_id>/undo")
+@lead_required
+def undo_batch(batch_id: str):
+    """A lead undoes a whole batch."""
+    db = get_session()
+    if not NoteForm().validate_on_submit():
+        abort(400, description="Invalid form.")
+    try:
+        result = review.undo_batch(db, batch_id[:36], current_user, utcnow())
+        db.commit()
+    except review.ReviewError as exc:
+        db.rollback()
+        abort(exc.status, description=str(exc))
+    flash(f"Undid {len(result.done)} decisions of batch {batch_id}.", "success")
+    for claim_id, reason in result.refused:
+        flash(f"Claim {claim_id} left unchanged: {reason}", "warning")
+    return redirect(url_for("claims.index"), 303)

@@ -1,0 +1,31 @@
+"""`claimtrack conflicts`: list the groups in conflict, optionally after a full detection."""
+import json
+
+import click
+from flask.cli import with_appcontext
+
+from claimtrack import conflicts
+
+from ..db import get_session
+
+
+@click.command("conflicts")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--rebuild", is_flag=True, help="Detect conflicts over every claim first (keeps reviewers' merges and splits).")
+@with_appcontext
+def conflicts_command(fmt: str, rebuild: bool):
+    """Print each group in conflict (open, unresolved, resolved) as a JSON line."""
+    session = get_session()
+    if rebuild:
+        report = conflicts.rebuild(session)
+        session.commit()
+        click.echo(
+            f"checked {report.claims} claims in {report.groups} groups: {report.in_conflict} open conflicts, "
+            f"{report.reopened} re-opened",
+            err=True,
+        )
+    for group, members in conflicts.iter_conflicts(session):
+        click.echo(json.dumps({
+            "id": group.id, "subject": group.subject, "measure": group.measure, "status": group.status,
+            "claims": [m.to_json() for m in members],
+        }, ensure_ascii=False))

@@ -1,0 +1,67 @@
+"""Forms of the conflicts area: the list filter, resolutions, undo, merge and split."""
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField, SelectField,
+    StringField, TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from claimtrack.conflicts import CONFLICT_STATUSES, DEPRECATION_REASONS
+
+STATUS_FILTERS = [SelectChoice("", "all conflicts"), *(SelectChoice(s) for s in CONFLICT_STATUSES), SelectChoice("consistent")]
+
+
+class FilterForm(FlaskForm):
+    """Which groups the list shows (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField("Status", choices=STATUS_FILTERS, default="", validators=[Optional()])
+    page = IntegerField("Page", default=1, validators=[Optional()])
+
+
+class ScopeForm(Form):
+    """One claim's period and scope, for an "all are right" resolution."""
+
+    claim_id = HiddenField(validators=[InputRequired()])
+    period_start = DateField("From", validators=[Optional()])
+    period_end = DateField("To", validators=[Optional()])
+    subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
+    measure = StringField("Measure", validators=[DataRequired(), Length(max=200)])
+
+
+class ResolveForm(FlaskForm):
+    """A reviewer's resolution of a conflict, carrying the group version it was made against."""
+
+    version = HiddenField(validators=[InputRequired()])
+    decision = RadioField("Decision", choices=[
+        SelectChoice("prefer", "One value is right"),
+        SelectChoice("all_right", "All are right: they differ in period or scope"),
+        SelectChoice("unresolved", "Unresolved: keep it open"),
+    ], validators=[InputRequired(message="Choose a decision.")])
+    preferred = RadioField("The right value", coerce=int, validate_choice=False, validators=[Optional()])
+    # Checked by the service, which needs it only when one value is preferred.
+    reason = SelectField("Why the others are wrong", choices=[SelectChoice(k, v) for k, v in DEPRECATION_REASONS.items()],
+                         validate_choice=False)
+    note = TextAreaField("Note", validators=[DataRequired(message="A resolution needs a note."), Length(max=5000)])
+    claims = FieldList(FormField(ScopeForm))
+
+
+class UndoForm(FlaskForm):
+    """Undo a resolution (leads only)."""
+
+
+class MergeForm(FlaskForm):
+    """Merge another group into this one."""
+
+    other = IntegerField("Group number", validators=[InputRequired()])
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+
+
+class SplitForm(FlaskForm):
+    """Take one claim out of this group."""
+
+    claim_id = IntegerField(validators=[InputRequired()])
+    note = StringField("Note", validators=[Optional(), Length(max=500)])

@@ -1,0 +1,144 @@
+"""Conflict pages: the list, one group side by side, and the reviewers' decisions on it."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms.fields.choices import SelectChoice
+
+from claimtrack import conflicts
+from claimtrack.conflicts import CONFLICT_STATUSES, ConflictError, Rescope
+
+from ..auth.access import lead_required
+from ..db import get_session
+from .forms import FilterForm, MergeForm, ResolveForm, SplitForm, UndoForm
+
+bp = Blueprint("conflicts", __name__)
+
+PAGE_SIZE = 50
+STALE = ("This conflict changed while you were deciding (another reviewer or a new document): "
+         "nothing was saved. Look at it again below.")
+
+
+@bp.get("/conflicts")
+def index():
+    """Groups in conflict, open ones first, filterable by status."""
+    form = FilterForm(formdata=request.args)
+    status = form.status.data if form.validate() else ""
+    page = max(form.page.data or 1, 1)
+    statuses = (status,) if status else CONFLICT_STATUSES
+    groups, more = conflicts.conflict_page(get_session(), statuses, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    return render_template("conflicts/index.html", form=form, groups=groups, status=status, page=page, more=more)
+
+
+@bp.get("/conflicts/<int:group_id>")
+def show(group_id: int):
+    """A group's claims side by side with their paragraphs, and the resolution form."""
+    detail = conflicts.group_detail(get_session(), group_id) or abort(404, description="No such conflict group.")
+    return render_template("conflicts/show.html", detail=detail, form=_resolve_form(detail),
+                           undo_form=UndoForm(), merge_form=MergeForm(), split_form=SplitForm())
+
+
+def _resolve_form(detail: conflicts.GroupDetail) -> ResolveForm:
+    data = {
+        "version": detail.group.version,
+        "claims": [
+            {"claim_id": m.id, "period_start": m.period_start, "period_end": m.period_end,
+             "subject": m.subject, "measure": m.measure}
+            for m in detail.members
+        ],
+    }
+    form = ResolveForm(data=data)
+    form.preferred.choices = [SelectChoice(m.id, f"{m.quote} ({m.doc})") for m in detail.members
+                              if m.status != "rejected" and m.rank != "deprecated"]
+    return form
+
+
+@bp.post("/conflicts/<int:group_id>/resolve")
+def resolve(group_id: int):
+    """Record a resolution, or say why it was refused; nothing is saved on a stale form."""
+    form = ResolveForm()
+    if not form.validate_on_submit():
+        return _refused(group_id, [m for errors in form.errors.values() for m in _flat(errors)])
+    rescopes = [
+        Rescope(int(c.claim_id.data), c.period_start.data, c.period_end.data, c.subject.data, c.measure.data)
+        for c in form.claims
+    ] if form.decision.data == "all_right" else []
+    session = get_session()
+    try:
+        conflicts.resolve(
+            session, current_user, group_id, int(form.version.data), form.decision.data, form.note.data,
+            preferred_claim_id=form.preferred.data, reason=form.reason.data, rescopes=rescopes,
+        )
+        session.commit()
+    except StaleDataError:
+        return _refused(group_id, [STALE])
+    except ConflictError as exc:
+        return _refused(group_id, [str(exc)])
+    flash("Resolution recorded.", "success")
+    return redirect(url_for("conflicts.show", group_id=group_id), 303)
+
+
+@bp.post("/conflicts/resolutions/<int:resolution_id>/undo")
+@lead_required
+def undo(resolution_id: int):
+    """Undo a resolution (leads only); the undo is recorded beside it."""
+    session = get_session()
+    if not UndoForm().validate_on_submit():
+        abort(400)
+    try:
+        resolution = conflicts.undo_resolution(session, current_user, resolution_id)
+        group_id = resolution.group_id
+        session.commit()
+    except (ConflictError, StaleDataError) as exc:
+        session.rollback()
+        flash(str(exc) if isinstance(exc, ConflictError) else STALE, "error")
+        return redirect(url_for("conflicts.index"), 303)
+    flash("Resolution undone.", "success")
+    return redirect(url_for("conflicts.show", group_id=group_id), 303)
+
+
+@bp.post("/conflicts/<int:group_id>/merge")
+def merge(group_id: int):
+    """Merge another group into this one; later detection keeps them together."""
+    form = MergeForm()
+    if not form.validate_on_submit():
+        return _refused(group_id, [m for errors in form.errors.values() for m in _flat(errors)])
+    session = get_session()
+    try:
+        conflicts.merge_groups(session, current_user, group_id, form.other.data, form.note.data or "")
+        session.commit()
+    except (ConflictError, StaleDataError) as exc:
+        return _refused(group_id, [str(exc) if isinstance(exc, ConflictError) else STALE])
+    flash(f"Group {form.other.data} merged into this one.", "success")
+    return redirect(url_for("conflicts.show", group_id=group_id), 303)
+
+
+@bp.post("/conflicts/<int:group_id>/split")
+def split(group_id: int):
+    """Take a claim out of this group into one of its own; later detection keeps it apart."""
+    form = SplitForm()
+    if not form.validate_on_submit():
+        return _refused(group_id, [m for errors in form.errors.values() for m in _flat(errors)])
+    session = get_session()
+    try:
+        new = conflicts.split_claim(session, current_user, form.claim_id.data, form.note.data or "")
+        session.commit()
+    except (ConflictError, StaleDataError) as exc:
+        return _refused(group_id, [str(exc) if isinstance(exc, ConflictError) else STALE])
+    flash(f"Claim {form.claim_id.data} moved to group {new.id}.", "success")
+    return redirect(url_for("conflicts.show", group_id=group_id), 303)
+
+
+def _refused(group_id: int, messages: list[str]):
+    get_session().rollback()
+    for message in messages:
+        flash(message, "error")
+    return redirect(url_for("conflicts.show", group_id=group_id), 303)
+
+
+def _flat(errors) -> list[str]:
+    """WTForms errors, flattened (subforms nest them in lists and dicts)."""
+    if isinstance(errors, dict):
+        return [m for value in errors.values() for m in _flat(value)]
+    if isinstance(errors, list):
+        return [m for value in errors for m in _flat(value)]
+    return [str(errors)]

@@ -1,0 +1,35 @@
+"""Queue pages: progress, and leasing the next claim to the current reviewer."""
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from claimtrack import queue
+from models import KINDS, Document, utcnow
+
+from ..db import get_session
+
+bp = Blueprint("queue", __name__)
+
+
+@bp.get("/queue")
+def dashboard():
+    """Progress per document and overall, the reviewer's count today, and the queue filters."""
+    db = get_session()
+    return render_template(
+        "queue/dashboard.html",
+        progress=queue.progress(db, current_user, utcnow()),
+        queue_filter=queue.QueueFilter.from_args(request.args),
+        kinds=KINDS,
+    )
+
+
+@bp.get("/queue/next")
+def next_claim():
+    """Lease the next claim (within the filters) and open it, or say the queue is empty."""
+    db = get_session()
+    queue_filter = queue.QueueFilter.from_args(request.args)
+    claim_id = queue.lease_next(db, current_user, utcnow(), current_app.config["LEASE_TTL"], queue_filter)
+    db.commit()
+    if claim_id is None:
+        document = db.get(Document, queue_filter.document) if queue_filter.document is not None else None
+        return render_template("queue/empty.html", queue_filter=queue_filter, document=document)
+    return redirect(url_for("claims.show", claim_id=claim_id, **queue_filter.as_args()))

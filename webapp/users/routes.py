@@ -1,0 +1,106 @@
+"""Leads manage accounts: create, deactivate or reactivate, change role."""
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from claimtrack import accounts, audit, queue
+from models import User
+
+from ..auth.access import lead_required
+from ..db import get_session
+from .forms import ConfirmForm, NewUserForm, RoleForm
+
+bp = Blueprint("users", __name__, url_prefix="/users")
+
+
+def _user_or_404(user_id: int) -> User:
+    return get_session().get(User, user_id) or abort(404, description="No such user.")
+
+
+def _render(form: NewUserForm, status: int = 200):
+    users = get_session().scalars(sa.select(User).order_by(User.username)).all()
+    return render_template("users/index.html", users=users, form=form, role_form=RoleForm,
+                           confirm=ConfirmForm(formdata=None)), status
+
+
+@bp.get("")
+@lead_required
+def index():
+    """Every account with its role and state."""
+    return _render(NewUserForm(formdata=None))
+
+
+@bp.post("")
+@lead_required
+def create():
+    """Create an account."""
+    db = get_session()
+    form = NewUserForm()
+    if not form.validate_on_submit():
+        return _render(form, 400)
+    try:
+        user = accounts.create_user(db, form.username.data.strip(), form.password.data, form.role.data)
+    except accounts.AccountError as exc:
+        db.rollback()
+        form.username.errors = [str(exc)]
+        return _render(form, 400)
+    audit.record(db, current_user, "create", "user", user.id, after={"username": user.username, "role": user.role})
+    db.commit()
+    flash(f"Created {user.role} {user.username}.", "success")
+    return redirect(url_for("users.index"), 303)
+
+
+@bp.post("/<int:user_id>/deactivate")
+@lead_required
+def deactivate(user_id: int):
+    """Deactivate an account: its sessions end and its leased claims go back to the queue."""
+    db = get_session()
+    user = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400, description="Invalid form.")
+    try:
+        accounts.deactivate(db, user, current_user)
+    except accounts.AccountError as exc:
+        flash(str(exc).capitalize() + ".", "error")
+        return redirect(url_for("users.index"), 303)
+    released = queue.release_all(db, user)
+    audit.record(db, current_user, "deactivate", "user", user.id, before={"active": True}, after={"active": False})
+    db.commit()
+    flash(f"Deactivated {user.username}; {released} held claim(s) returned to the queue.", "success")
+    return redirect(url_for("users.index"), 303)
+
+
+@bp.post("/<int:user_id>/activate")
+@lead_required
+def activate(user_id: int):
+    """Let a deactivated account log in again."""
+    db = get_session()
+    user = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400, description="Invalid form.")
+    accounts.activate(user)
+    audit.record(db, current_user, "activate", "user", user.id, before={"active": False}, after={"active": True})
+    db.commit()
+    flash(f"Reactivated {user.username}.", "success")
+    return redirect(url_for("users.index"), 303)
+
+
+@bp.post("/<int:user_id>/role")
+@lead_required
+def change_role(user_id: int):
+    """Make a user a reviewer or a lead."""
+    db = get_session()
+    user = _user_or_404(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400, description="Choose reviewer or lead.")
+    before = user.role
+    try:
+        accounts.set_role(user, form.role.data, current_user)
+    except accounts.AccountError as exc:
+        flash(str(exc).capitalize() + ".", "error")
+        return redirect(url_for("users.index"), 303)
+    audit.record(db, current_user, "role", "user", user.id, before={"role": before}, after={"role": user.role})
+    db.commit()
+    flash(f"{user.username} is now a {user.role}.", "success")
+    return redirect(url_for("users.index"), 303)
