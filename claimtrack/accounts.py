@@ -7,11 +7,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import ROLES, LoginAttempt, User
+from models import ROLES, LoginAttempt, User, row_id
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
-MAX_ROW_ID = 2**31 - 1
 # Failed logins allowed in a sliding window before further attempts are refused (HTTP 429):
 # per username (guessing one account's password) and per client address (spraying many).
 LOGIN_WINDOW = timedelta(minutes=15)
@@ -78,11 +77,10 @@ def authenticate(session: so.Session, username: str, password: str) -> User | No
 def load_user(session: so.Session, login_id: str) -> User | None:
     """The active user for a login session id ("<id>:<token>"), or None if it is stale."""
     user_id, _, token = login_id.partition(":")
-    # A forged or corrupted cookie may carry any string; ids past 32 bits would make the
-    # database raise instead of finding nobody.
-    if not (user_id.isascii() and user_id.isdigit() and int(user_id) <= MAX_ROW_ID):
+    # A forged or corrupted cookie may carry any string.
+    if row_id(user_id) is None:
         return None
-    user = session.get(User, int(user_id))
+    user = session.get(User, row_id(user_id))
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user

@@ -2,10 +2,12 @@
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, render_template, request
+from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.routing import IntegerConverter
+
+from models import MAX_ROW_ID
 
 from . import config, db
 from .auth import access
@@ -20,9 +22,9 @@ CSP = (
 
 
 class RowIdConverter(IntegerConverter):
-    """`<int:...>` in every route: numbers past the 32-bit ids PostgreSQL stores are a 404, not a 500."""
+    """`<int:...>` in every route: numbers past the ids PostgreSQL stores are a 404, not a 500."""
 
-    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ROW_ID, signed=False):
         super().__init__(url_map, fixed_digits, min, max, signed)
 
 
@@ -38,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)
     return app
 
@@ -103,6 +106,17 @@ def register_commands(app: Flask) -> None:
     from . import cli
 
     cli.init_app(app)
+
+
+def refuse_nul_characters():
+    """A 400 for NUL characters in the URL, query or form: no text may hold them (PostgreSQL refuses them)."""
+    texts = [*(request.view_args or {}).values()]
+    for source in (request.args, request.form):
+        for name, values in source.lists():
+            texts.append(name)
+            texts.extend(values)
+    if any(isinstance(text, str) and "\x00" in text for text in texts):
+        abort(400, description="Text cannot contain NUL characters.")
 
 
 def set_security_headers(response):
