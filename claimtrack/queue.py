@@ -86,7 +86,7 @@ def _candidates(session: so.Session, user: User, now: datetime, queue_filter: Qu
     for band in (True, False):
         stmt = (
             sa.select(Claim.id)
-            .where(Claim.conflict_open.is_(band), *base, ~skipped_by_me)
+            .where(Claim.conflict_open == band, *base, ~skipped_by_me)
             .order_by(Claim.confidence, Claim.id)
             .limit(1)
         )

@@ -21,7 +21,7 @@ from .units import (
     PERCENT_SIGN_RE, PREFIX_CODES, SUFFIX_CODES, WORD_UNIT_RE, ABBREV_UNITS, word_unit_code,
 )
 
-EXTRACTOR_VERSION = "rules-1.0"
+EXTRACTOR_VERSION = "rules-1.1"
 
 QUALIFIER_RE = re.compile(
     r"(?:(?P<ge>\bat\s+least|\bno\s+(?:less|fewer)\s+than|\bnot\s+less\s+than|\ba\s+minimum\s+of|\bminimum\s+of)"
@@ -67,6 +67,13 @@ KIND_TARGET_RE = re.compile(
     re.I,
 )
 WILL_RE = re.compile(r"\bwill\b", re.I)
+PRESCAN_CHARS = 20000
+COMPARE_AFTER_RE = re.compile(r"\s+(?:higher|lower|more|less|above|below|faster|slower)\s+(?:than\s+)?(?P<ref>(?:the\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})", re.I)
+COMPARE_RE = re.compile(
+    r"\b(?:outpac\w*|outperform\w*|ahead\s+of|higher\s+than|lower\s+than|above|below|exceed\w*)\s+"
+    r"(?P<ref>(?:the\s+)?[\w\s-]{0,40}?)\s*(?:by\s+)?(?:about\s+|nearly\s+|some\s+)?$", re.I)
+POSSESSOR_RE = re.compile(r"((?:[A-Z][\w-]+\s+)*[A-Z][\w-]+)[’']s\b")
+TIME_ANCHOR_RE = re.compile(r"\s+(?:after|later|ago|before|earlier)\b", re.I)
 AGED_RE = re.compile(r"\b(?:aged|ages)\s+(?:between\s+)?(?:\d+\s*(?:to|-|–|and)\s*)?$", re.I)
 HALF_PERIOD_RE = re.compile(r"\b(?:first|second|this|last|next|latter|other|back|front|opening|closing)\s+$", re.I)
 PRONOUN_ONE_RE = re.compile(r"\b(?:the|a|this|that|which|any)\s+(?:same|other|only|right|wrong|new|old|last|big|little|single|latest)\s+$", re.I)
@@ -100,7 +107,7 @@ _WS_RE = re.compile(r"\s+")
 SCI_RE = re.compile(r"\s?[×x]\s?10(?:\^|\*\*)?(?P<e>[-−⁻]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})(?![\d.])")
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 WORD_TAIL_RE = re.compile(rf"\s+(?:and\s+)?(?P<n>{WORD_NUMBER})\b", re.I)
-PENCE_RE = re.compile(r"p(?![\w.-]|\.\w)")
+PENCE_RE = re.compile(r"p(?![\w-]|\.\w)")
 VIDEO_LINES = {144.0, 240.0, 360.0, 480.0, 540.0, 720.0, 1080.0, 1440.0, 2160.0, 4320.0}
 # After a glued "m", these make it metres ("a 10m drop", "37m (121ft)-long"), the rest millions.
 METRE_CUES = {"high", "tall", "long", "wide", "deep", "away", "above", "below", "thick", "across", "in", "from",
@@ -164,6 +171,7 @@ class _DocState:
     published: dt.date | None
     subjects: Counter = field(default_factory=Counter)
     carry: tuple[dt.date | None, dt.date | None] | None = None
+    prescanned_to: int = 0  # sentences before this offset were tallied up front
 
     def default_subject(self) -> str:
         """Most frequent proper-noun subject so far."""
@@ -175,6 +183,7 @@ def iter_claims(text: str, published: dt.date | None = None) -> Iterator[Extract
     if not isinstance(text, str):
         return
     state = _DocState(published if isinstance(published, dt.date) else None)
+    _prescan_subjects(text, state)
     for sent in iter_sentences(text):
         try:
             claims = _sentence_claims(text, sent, state)
@@ -182,6 +191,29 @@ def iter_claims(text: str, published: dt.date | None = None) -> Iterator[Extract
             # A malformed sentence must not stop the document; it simply yields nothing.
             continue
         yield from claims
+
+
+def _tally_subjects(text: str, s0: int, s1: int, state: _DocState) -> None:
+    """Count the proper-noun subjects of one sentence (clause subjects and possessors)."""
+    subj = M.clause_subject(text, s0, s1)
+    if subj and not M.is_anaphor(subj) and not M.is_title_name(subj) and not M.is_event_name(subj):
+        state.subjects[subj] += 1
+    for m in POSSESSOR_RE.finditer(text, s0, s1):
+        if not M.is_title_name(m.group(1)) and not M.is_event_name(m.group(1)):
+            state.subjects[m.group(1)] += 1
+
+
+def _prescan_subjects(text: str, state: _DocState) -> None:
+    """Tally subjects over the document's opening (bounded), so the first claims of a document get the
+    subject the document is about rather than whichever name happened to come first."""
+    limit = min(len(text), PRESCAN_CHARS)
+    end = 0
+    for sent in iter_sentences(text[:limit]):
+        if sent.end >= limit and limit < len(text):
+            break
+        _tally_subjects(text, sent.start, sent.end, state)
+        end = sent.end
+    state.prescanned_to = end
 
 
 def extract_claims(text: str, published: dt.date | None = None) -> list[ExtractedClaim]:
@@ -201,12 +233,8 @@ def _sentence_claims(text: str, sent: Sentence, state: _DocState) -> list[Extrac
         state.carry = None
     periods = find_periods(text, s0, s1, state.published)
     masks = [(p.start, p.end) for p in periods]
-    subj = M.clause_subject(text, s0, s1)
-    if subj and not M.is_anaphor(subj) and not M.is_title_name(subj):
-        state.subjects[subj] += 1
-    for m in re.finditer(r"((?:[A-Z][\w-]+\s+)*[A-Z][\w-]+)[’']s\b", text[s0:s1]):
-        if not M.is_title_name(m.group(1)):
-            state.subjects[m.group(1)] += 1
+    if s0 >= state.prescanned_to:
+        _tally_subjects(text, s0, s1, state)
     quants = _find_quantities(text, s0, s1, masks)
     if not quants:
         _update_carry(state, periods)
@@ -314,6 +342,8 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[_Quantity]) -> 
         return None
     if tok.startswith("+") and q.unit not in ("%", "pp", "bp", "point"):
         q.change = None
+    if q.unit in ("a", "month", "week", "d") and TIME_ANCHOR_RE.match(text, q.end, s1):
+        return None  # "one year after the inspection", "two weeks ago": a time anchor
     _range(text, s1, q)
     if q.value_max is not None and q.kind == "dig" and not q.unit and _is_score(text, q, s0):
         q.drop = True
@@ -368,6 +398,8 @@ def _word_ok(text: str, tok: str, start: int, end: int, s0: int, before: str) ->
         return False
     if low == "one" and PRONOUN_ONE_RE.search(before):
         return False  # "the same one", "a new one"
+    if low == "one" and re.search(r"\b(?:a|an|the)\s+[\w-]+\s+$", before, re.I) and re.match(r"\s*(?:[,.;:)]|(?:and|or|that|which|who)\b|$)", nxt):
+        return False  # "into a land-linked one and ...": a pronoun
     if low == "one" and re.match(r"\s+hand\b", nxt) and not re.search(r"\bon\s+(?:the\s+)?(?:other\s+)?$", before, re.I):
         return True
     if low in ("one", "a"):
@@ -842,7 +874,15 @@ def _assign_measure(text: str, s0: int, s1: int, q: _Quantity, quants: list[_Qua
     subj_low = subject.lower()
     if subj_low and key.startswith(subj_low + " "):
         key = key[len(subj_low) + 1:]
-    if q.unit in ("%", "pp") and not derived:
+    pct_before = [o for o in prev if o.unit == "%" and o.measure]
+    compare = None
+    if q.unit == "pp" and pct_before:
+        compare = COMPARE_RE.search(text[max(s0, q.start - 60):q.start]) or COMPARE_AFTER_RE.match(text, q.end, s1)
+    if compare:
+        # "grew 3.8%, outpacing the country by 3.2 percentage points": the margin of the earlier rate
+        ref = M.normalise(compare.group("ref") or "", sentence) or "reference"
+        key = f"{pct_before[-1].measure} margin over {ref}"
+    elif q.unit in ("%", "pp") and not derived:
         of = re.compile(r"\s+of\s+").match(text, q.end, s1)
         if SHARE_RE.search(text[max(s0, q.start - 50):q.start]) or (of and q.unit == "%" and not q.change):
             if not key and of:
@@ -856,7 +896,7 @@ def _assign_measure(text: str, s0: int, s1: int, q: _Quantity, quants: list[_Qua
         key = f"{key} rank".strip()
     q.measure_text = measure_text
     q.measure = key
-    q.subject = subject
+    q.subject = re.sub(r"^[Tt]he\s+(?=[A-Z])", "", subject)  # "the AIIB" -> "AIIB"
     q.guessed_subject = guessed
     if guessed:
         q.confidence -= 0.1
