@@ -368,3 +368,8 @@ def test_conflicts_rejection_on_review_closes_the_conflict(db_session):
     assert _group(db_session, a).status == "consistent"
     db_session.refresh(a)
     assert not a.conflict_open
+
+
+@pytest.mark.parametrize("unit", [")", "((", "km/", "**", "1/0"])
+def test_conflicts_odd_unit_text_is_its_own_dimension(unit):
+    assert conflicts.dimension_of(unit).name == f"unit:{unit}"

@@ -53,6 +53,8 @@ BAD_REVIEWS = [
     ("kind-unknown", {"kind": "opinion"}, "Not a valid choice."),
     ("change-unknown", {"change": "sideways"}, "Not a valid choice."),
     ("unit-too-long", {"unit": "m" * 33}, "Field cannot be longer than 32 characters."),
+    ("unit-not-a-unit-code", {"unit": ")", "decision": "correct", "note": "odd unit"},
+     "Use a unit code such as km, km2, t, %, pp, CNY or USD."),
     ("subject-too-long", {"subject": "G" * 201}, "Field cannot be longer than 200 characters."),
     ("measure-too-long", {"measure": "m" * 201}, "Field cannot be longer than 200 characters."),
     ("note-over-limit", {"note": "n" * (NOTE_LIMIT + 1)}, f"Field cannot be longer than {NOTE_LIMIT} characters."),
@@ -241,3 +243,4 @@ def test_hostile_conflict_forms_refuse_bad_values(app, logged_in, connection, co
     assert 'class="flash error"' in page or response.status_code >= 400
     if message:
         assert message in page
+

@@ -1,5 +1,6 @@
 """Forms of the review page and the claims list."""
 import math
+import re
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
@@ -17,6 +18,14 @@ def _finite(_form, field):
         raise ValidationError("Enter a finite number.")
 
 
+_UNIT = re.compile(r"[\w%$€£¥₹°µ²³/*^.' -]*")
+
+
+def _unit_code(_form, field):
+    if field.data and not _UNIT.fullmatch(field.data.strip()):
+        raise ValidationError("Use a unit code such as km, km2, t, %, pp, CNY or USD.")
+
+
 def _none_if_blank(value):
     return value or None
 
@@ -28,7 +37,7 @@ class ReviewForm(FlaskForm):
     status_seen = HiddenField()
     value = FloatField("Value", validators=[InputRequired("Enter a number."), _finite])
     value_max = FloatField("Upper value", validators=[Optional(), _finite])
-    unit = StringField("Unit", validators=[Length(max=32)])
+    unit = StringField("Unit", validators=[Length(max=32), _unit_code])
     qualifier = SelectField("Qualifier", choices=[SelectChoice(q) for q in QUALIFIERS])
     change = SelectField("Change", choices=[SelectChoice("", "none"), *(SelectChoice(c) for c in CHANGES)], coerce=_none_if_blank)
     period_start = DateField("Period start", validators=[Optional()])
