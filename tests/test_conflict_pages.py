@@ -1,6 +1,5 @@
 """The conflicts pages and the `claimtrack conflicts` command."""
 import json
-import re
 from pathlib import Path
 
 import sqlalchemy as sa

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from models import Claim, User
 from webapp import create_app
 
-from ..conftest import PASSWORD, Auth, csrf_token
-from ..factories import ClaimFactory, DocumentFactory
+from ..conftest import Auth
+from ..factories import ClaimFactory
 from .conftest import unchanged, upload
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,6 +1,5 @@
 """`claimtrack export`: the same CSV as /export.csv, to a file or stdout."""
 import sys
-from datetime import date
 
 import click
 from flask.cli import with_appcontext
@@ -8,16 +7,8 @@ from flask.cli import with_appcontext
 from claimtrack.export import CONFLICT_CHOICES, CsvExport, ExportFilterError, ExportFilters
 from models import KINDS, STATUSES
 
+from ..cli import iso_date
 from ..db import get_session
-
-
-def _iso_date(_ctx, _param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter("use YYYY-MM-DD") from None
 
 
 @click.command("export")
@@ -30,10 +21,10 @@ def _iso_date(_ctx, _param, value: str | None) -> date | None:
 @click.option("--measure", help="Only claims with exactly this measure.")
 @click.option("--reviewer", help="Only claims last reviewed by this user (username).")
 @click.option("--kind", type=click.Choice(KINDS), help="Only facts, targets or projections.")
-@click.option("--period-from", callback=_iso_date, help="Only periods starting on or after YYYY-MM-DD.")
-@click.option("--period-to", callback=_iso_date, help="Only periods ending on or before YYYY-MM-DD.")
-@click.option("--reviewed-from", callback=_iso_date, help="Only claims reviewed on or after YYYY-MM-DD (UTC).")
-@click.option("--reviewed-to", callback=_iso_date, help="Only claims reviewed on or before YYYY-MM-DD (UTC).")
+@click.option("--period-from", callback=iso_date, help="Only periods starting on or after YYYY-MM-DD.")
+@click.option("--period-to", callback=iso_date, help="Only periods ending on or before YYYY-MM-DD.")
+@click.option("--reviewed-from", callback=iso_date, help="Only claims reviewed on or after YYYY-MM-DD (UTC).")
+@click.option("--reviewed-to", callback=iso_date, help="Only claims reviewed on or before YYYY-MM-DD (UTC).")
 @click.option("--conflicts", type=click.Choice(CONFLICT_CHOICES), default="settled", show_default=True,
               help="settled: no deprecated values or disputed groups; all: everything; "
                    "preferred: only preferred values.")
