@@ -152,3 +152,13 @@ def test_forwarded_headers_trusted_only_behind_configured_proxies(monkeypatch, t
     assert direct.get("/client-address", headers=headers).get_data(as_text=True) == "127.0.0.1 http"
     proxied = _client_address_app(monkeypatch, tmp_path, "1")
     assert proxied.get("/client-address", headers=headers).get_data(as_text=True) == "203.0.113.7 https"
+
+
+def test_numbers_shown_as_people_read_them():
+    from webapp import format_number
+
+    assert format_number(1.19e12) == "1,190,000,000,000"
+    assert format_number(16.0) == "16"
+    assert format_number(6.47) == "6.47"
+    assert format_number(-0.5) == "-0.5"
+    assert format_number(None) is None

@@ -30,13 +30,24 @@ def _none_if_blank(value):
     return value or None
 
 
+class NumberField(FloatField):
+    """A float field that shows 16 and 1190000000000 rather than 16.0 and 1.19e+12."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return str(int(self.data)) if self.data.is_integer() and abs(self.data) < 1e18 else repr(self.data)
+
+
 class ReviewForm(FlaskForm):
     """The claim's fields as the reviewer corrects them, the version they saw, and a note."""
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1)])
     status_seen = HiddenField()
-    value = FloatField("Value", validators=[InputRequired("Enter a number."), _finite])
-    value_max = FloatField("Upper value", validators=[Optional(), _finite])
+    value = NumberField("Value", validators=[InputRequired("Enter a number."), _finite])
+    value_max = NumberField("Upper value", validators=[Optional(), _finite])
     unit = StringField("Unit", validators=[Length(max=32), _unit_code])
     qualifier = SelectField("Qualifier", choices=[SelectChoice(q) for q in QUALIFIERS])
     change = SelectField("Change", choices=[SelectChoice("", "none"), *(SelectChoice(c) for c in CHANGES)], coerce=_none_if_blank)
