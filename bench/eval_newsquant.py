@@ -47,6 +47,8 @@ def long_unit(code: str) -> str:
     if code in SCORER_SPELLING:
         return SCORER_SPELLING[code]
     base, _, per = code.partition("/")
+    if per and base == "times":
+        return f"count per {UREG.parse_units(per)}"  # "78,000 times a minute": a frequency
     if per and (base in ISO_CURRENCIES or base in SCORER_SPELLING):
         return f"{long_unit(base)} per {PER_WORDS.get(per, per)}"
     if not code or code in ("%", "pp", "point") or code in ISO_CURRENCIES or " of " in code:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import ROLES, LoginAttempt, User
+from models import ROLES, LoginAttempt, User, row_id
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
@@ -77,9 +77,10 @@ def authenticate(session: so.Session, username: str, password: str) -> User | No
 def load_user(session: so.Session, login_id: str) -> User | None:
     """The active user for a login session id ("<id>:<token>"), or None if it is stale."""
     user_id, _, token = login_id.partition(":")
-    if not user_id.isdigit():
+    # A forged or corrupted cookie may carry any string.
+    if row_id(user_id) is None:
         return None
-    user = session.get(User, int(user_id))
+    user = session.get(User, row_id(user_id))
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user

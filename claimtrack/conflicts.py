@@ -17,6 +17,7 @@ Detection runs over the groups a new document touches (an `AFTER_STORE` hook) or
 everything (`rebuild`); either way the cost is a few indexed lookups per key, never a
 comparison of every claim with every other.
 """
+import heapq
 import math
 import re
 import uuid
@@ -34,6 +35,7 @@ import sqlalchemy.orm as so
 from models import Claim, ConflictGroup, Document, Resolution, Review, utcnow
 
 from . import audit
+from .documents import SpanInContext, span_in_paragraph
 from .extract.measures import singular
 from .extract.units import CURRENCY_WORDS, PREFIX_CODES
 
@@ -49,6 +51,8 @@ APPROXIMATE_SHARE = 0.1
 # thousand up, trailing zeros are taken as rounding ("1,600 kilometers").
 EXACT_COUNT_BELOW = 1000
 RELATIVE_EPSILON = 1e-9
+# Above this many claims to re-place, write through a temporary table instead of row by row.
+BULK_UPDATE_ROWS = 5000
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _WORD = re.compile(r"[\w’'-]+")
@@ -87,7 +91,7 @@ def dimension_of(unit: str) -> Dimension:
         expression = re.sub(r"([A-Za-z])(\d)", r"\1**\2", unit)
         base = _UNITS.Quantity(1, expression).to_base_units()
         zero = _UNITS.Quantity(0, expression).to_base_units().magnitude
-    except (pint.errors.PintError, ValueError, TypeError, AssertionError):
+    except Exception:  # pint's parser raises many types (even tokenize errors) on odd text
         return Dimension(f"unit:{unit}", 1.0)
     if zero:
         # Degrees Celsius and Fahrenheit have an offset: no factor converts them.
@@ -227,24 +231,36 @@ class _Extremes:
 
     Two documents suffice: whether some pair from different documents is apart is decided by
     the extreme bound of each side and, when both extremes come from one document, the runner-up.
+    An open bound is the more extreme at equal value ("over 30" excludes more than "at least 30").
     """
 
-    def __init__(self, statements: Iterable[Statement] = ()):
-        self.lows: list[tuple[float, bool, int]] = []
-        self.highs: list[tuple[float, bool, int]] = []
-        for s in statements:
-            self._add(s.bounds.lo, s.bounds.lo_open, s.bounds.hi, s.bounds.hi_open, s.document_id)
+    def __init__(self, lows=(), highs=()):
+        self.lows: list[tuple[float, bool, int]] = list(lows)
+        self.highs: list[tuple[float, bool, int]] = list(highs)
 
-    def _add(self, lo, lo_open, hi, hi_open, document_id) -> None:
-        self.lows = _keep_two(self.lows + [(lo, lo_open, document_id)], reverse=True)
-        self.highs = _keep_two(self.highs + [(hi, hi_open, document_id)], reverse=False)
+    @classmethod
+    def of(cls, statements: Iterable[Statement]) -> "_Extremes":
+        """The extremes of these claims."""
+        lows: dict[int, tuple[float, bool]] = {}
+        highs: dict[int, tuple[float, bool]] = {}
+        for s in statements:
+            b, doc = s.bounds, s.document_id
+            low, high = lows.get(doc), highs.get(doc)
+            if low is None or (b.lo, b.lo_open) > low:
+                lows[doc] = (b.lo, b.lo_open)
+            if high is None or (b.hi, not b.hi_open) < (high[0], not high[1]):
+                highs[doc] = (b.hi, b.hi_open)
+        return cls(
+            heapq.nlargest(2, ((lo, o, d) for d, (lo, o) in lows.items()), key=lambda x: (x[0], x[1])),
+            heapq.nsmallest(2, ((hi, o, d) for d, (hi, o) in highs.items()), key=lambda x: (x[0], not x[1])),
+        )
 
     def merged(self, other: "_Extremes") -> "_Extremes":
         """The extremes of both sets together."""
-        out = _Extremes()
-        out.lows = _keep_two(self.lows + other.lows, reverse=True)
-        out.highs = _keep_two(self.highs + other.highs, reverse=False)
-        return out
+        return _Extremes(
+            _two(self.lows + other.lows, key=lambda x: (x[0], x[1]), reverse=True),
+            _two(self.highs + other.highs, key=lambda x: (x[0], not x[1]), reverse=False),
+        )
 
     def disagree(self) -> bool:
         """True when two claims from different documents allow no common value."""
@@ -255,11 +271,10 @@ class _Extremes:
         )
 
 
-def _keep_two(bounds: list[tuple[float, bool, int]], reverse: bool) -> list[tuple[float, bool, int]]:
-    """The two most extreme bounds from distinct documents (an open bound is the less extreme)."""
-    bounds.sort(key=lambda b: (b[0], b[1] if not reverse else not b[1]), reverse=reverse)
-    kept: list[tuple[float, bool, int]] = []
-    for bound in bounds:
+def _two(bounds: list, key, reverse: bool) -> list:
+    """The two most extreme bounds from distinct documents."""
+    kept: list = []
+    for bound in sorted(bounds, key=key, reverse=reverse):
         if all(bound[2] != k[2] for k in kept):
             kept.append(bound)
             if len(kept) == 2:
@@ -283,7 +298,7 @@ def evaluate(statements: Iterable[Statement]) -> Verdict:
             by_dimension[s.key.dimension if s.key else ""][s.period].append(s)
     conflict = series = False
     for cells in by_dimension.values():
-        extremes = {period: _Extremes(members) for period, members in cells.items()}
+        extremes = {period: _Extremes.of(members) for period, members in cells.items()}
         periods = list(cells)
         stated = [p for p in periods if p is not None]
         series = series or any(not same_period(a, b) for a, b in combinations(stated, 2))
@@ -448,6 +463,21 @@ class _Run:
             in_conflict=sum(g.status == "open" for g in groups), reopened=len(reopened),
         )
 
+    def _write_through_temporary_table(self, claim_updates: list[dict]) -> None:
+        """One UPDATE ... FROM a temporary table: several times faster than a row-by-row executemany."""
+        claims, placement = Claim.__table__, _placement_table()
+        connection = self.session.connection()
+        placement.create(connection)
+        try:
+            self.session.execute(sa.insert(placement), claim_updates)
+            self.session.execute(
+                sa.update(claims)
+                .values(group_id=placement.c.c_group, conflict_open=placement.c.c_open)
+                .where(claims.c.id == placement.c.c_id)
+            )
+        finally:
+            placement.drop(connection)
+
     def _insert(self, new_groups: Iterable[_Group]) -> None:
         new_groups = list(new_groups)
         if not new_groups:
@@ -477,9 +507,11 @@ class _Run:
                 ),
                 group_updates,
             )
-        if claim_updates:
-            # Group placement is the detector's bookkeeping, not a reviewer's edit: the claim's
-            # version stays, so a reviewer's open form is not invalidated by an ingest.
+        # Group placement is the detector's bookkeeping, not a reviewer's edit: the claim's
+        # version stays, so a reviewer's open form is not invalidated by an ingest.
+        if len(claim_updates) > BULK_UPDATE_ROWS:
+            self._write_through_temporary_table(claim_updates)
+        elif claim_updates:
             self.session.execute(
                 sa.update(claims).where(claims.c.id == sa.bindparam("c_id")).values(
                     group_id=sa.bindparam("c_group"), conflict_open=sa.bindparam("c_open"),
@@ -487,6 +519,9 @@ class _Run:
                 claim_updates,
             )
         touched_groups = {u["g_id"] for u in group_updates}
+        if len(touched_groups) + len(claim_updates) > BULK_UPDATE_ROWS:
+            self.session.expire_all()
+            return
         touched_claims = {u["c_id"] for u in claim_updates}
         for obj in list(self.session.identity_map.values()):
             if (isinstance(obj, ConflictGroup) and obj.id in touched_groups) or (
@@ -538,6 +573,14 @@ def detect_claims(session: so.Session, claim_ids: Iterable[int]) -> DetectionRep
             s for s in _load_claims(session, Claim.group_id.in_(fresh)) if s.id not in run.statements
         ] if fresh else []
     return run.apply()
+
+
+def _placement_table() -> sa.Table:
+    return sa.Table(
+        "claim_placement", sa.MetaData(),
+        sa.Column("c_id", sa.Integer, primary_key=True), sa.Column("c_group", sa.Integer),
+        sa.Column("c_open", sa.Boolean), prefixes=["TEMPORARY"],
+    )
 
 
 def _group_rows(session: so.Session, where) -> list:
@@ -909,15 +952,6 @@ CONTEXT_CHARS = 400
 
 
 @dataclass(frozen=True)
-class SpanInContext:
-    """A claim's paragraph cut in three, its span in the middle (plain text: templates escape it)."""
-
-    before: str
-    quote: str
-    after: str
-
-
-@dataclass(frozen=True)
 class GroupDetail:
     """Everything the reconciliation page shows about one group."""
 
@@ -938,9 +972,5 @@ def group_detail(session: so.Session, group_id: int) -> GroupDetail | None:
     ).all()) if claims else {}
     contexts = {}
     for m in claims:
-        text = texts[m.document_id]
-        start = max(text.rfind("\n", 0, m.start) + 1, m.start - CONTEXT_CHARS)
-        end = text.find("\n", m.end)
-        end = min(len(text) if end < 0 else end, m.end + CONTEXT_CHARS)
-        contexts[m.id] = SpanInContext(text[start:m.start], text[m.start:m.end], text[m.end:end])
+        contexts[m.id] = span_in_paragraph(texts[m.document_id], m.start, m.end, CONTEXT_CHARS)
     return GroupDetail(group, claims, contexts, list(group.resolutions))

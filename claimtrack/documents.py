@@ -1,4 +1,5 @@
 """Reading stored documents: summaries for listings and text split around claim spans."""
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -117,3 +118,33 @@ def document_segments(session: so.Session, document: Document) -> list[Segment]:
         sa.select(Claim.id, Claim.start, Claim.end, Claim.status).where(Claim.document_id == document.id)
     ).all()
     return segments(document.text, [tuple(row) for row in spans])
+
+
+@dataclass(frozen=True)
+class SpanInContext:
+    """A claim's paragraph cut in three, its span in the middle (plain text: templates escape it)."""
+
+    before: str
+    quote: str
+    after: str
+
+
+_SENTENCE_END = re.compile(r"[.!?。][\"'”’)]*\s+")
+
+
+def span_in_paragraph(text: str, start: int, end: int, limit: int = 600) -> SpanInContext:
+    """The paragraph around text[start:end], trimmed to about `limit` characters a side at sentence or word edges."""
+    first = text.rfind("\n", 0, start) + 1
+    last = text.find("\n", end)
+    last = len(text) if last < 0 else last
+    if start - first > limit:
+        cut = start - limit
+        boundary = _SENTENCE_END.search(text, cut, start)
+        space = text.find(" ", cut, start)
+        first = boundary.end() if boundary else (space + 1 if space >= 0 else cut)
+    if last - end > limit:
+        cut = end + limit
+        ends = list(_SENTENCE_END.finditer(text, end, cut))
+        space = text.rfind(" ", end, cut)
+        last = ends[-1].start() + 1 if ends else (space if space > end else cut)
+    return SpanInContext(text[first:start], text[start:end], text[end:last])

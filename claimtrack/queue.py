@@ -21,7 +21,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
-from models import KINDS, STATUSES, Claim, Document, Lease, Review, Skip, User
+from models import KINDS, STATUSES, Claim, Document, Lease, Review, Skip, User, row_id
 
 DEFAULT_TTL = timedelta(minutes=15)
 # A lease lost to a concurrent reviewer between our read and our write is retried this often.
@@ -46,7 +46,7 @@ class QueueFilter:
         document = (args.get("document") or "").strip()
         kind = (args.get("kind") or "").strip()
         return cls(
-            document=int(document) if document.isdigit() else None,
+            document=row_id(document),
             subject=(args.get("subject") or "").strip()[:200],
             measure=(args.get("measure") or "").strip()[:200],
             kind=kind if kind in KINDS else "",
@@ -88,7 +88,7 @@ def _candidates(session: so.Session, user: User, now: datetime, queue_filter: Qu
     for band in (True, False):
         stmt = (
             sa.select(Claim.id)
-            .where(Claim.conflict_open.is_(band), *base, ~skipped_by_me)
+            .where(Claim.conflict_open == band, *base, ~skipped_by_me)
             .order_by(Claim.confidence, Claim.id)
             .limit(1)
         )

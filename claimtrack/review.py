@@ -15,7 +15,7 @@ import sqlalchemy.orm as so
 
 from models import REVIEWABLE_FIELDS, Claim, Review, User
 
-from . import audit
+from . import audit, conflicts
 from . import queue as claim_queue
 
 DECISION_STATUS = {"verify": "verified", "reject": "rejected", "needs_info": "needs_info"}
@@ -149,6 +149,12 @@ def _apply(claim: Claim, values: dict[str, Any] | None) -> dict[str, list[Any]]:
     return changes
 
 
+def _regroup(session: so.Session, claim: Claim, changes: dict, status_before: str) -> None:
+    """Re-judge the claim's conflict group when a correction or a rejection can change it."""
+    if changes or (status_before == "rejected") != (claim.status == "rejected"):
+        conflicts.detect_claims(session, [claim.id])
+
+
 def decide(session: so.Session, claim: Claim, user: User, decision: str, *, version: int, now: datetime,
            values: dict[str, Any] | None = None, note: str = "", status_seen: str | None = None,
            batch_id: str | None = None, check_lease: bool = True) -> Outcome:
@@ -203,6 +209,7 @@ def decide(session: so.Session, claim: Claim, user: User, decision: str, *, vers
     audit.record(session, user, decision, "claim", claim.id, before=before, after=snapshot(claim),
                  batch_id=batch_id)
     session.flush()
+    _regroup(session, claim, changes, status_before)
     return Outcome(review)
 
 
@@ -287,6 +294,7 @@ def undo(session: so.Session, review: Review, user: User, now: datetime, note: s
     session.add(undo_review)
     audit.record(session, user, "undo", "claim", claim.id, before=before, after=snapshot(claim), batch_id=batch_id)
     session.flush()
+    _regroup(session, claim, changes, status_before)
     return undo_review
 
 

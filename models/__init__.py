@@ -1,6 +1,6 @@
 """The Claimtrack schema: one Base, one module per aggregate, all re-exported here."""
 from .audit import AuditEvent
-from .base import Base, UTCDateTime, utcnow
+from .base import MAX_ROW_ID, Base, UTCDateTime, row_id, utcnow
 from .claims import CHANGES, KINDS, QUALIFIERS, RANKS, REVIEWABLE_FIELDS, STATUSES, Claim
 from .conflicts import GROUP_STATUSES, RESOLUTION_DECISIONS, ConflictGroup, Resolution
 from .documents import Document
@@ -11,7 +11,7 @@ from .users import ROLES, LoginAttempt, User
 
 __all__ = [
     "AuditEvent", "Base", "CHANGES", "Claim", "ConflictGroup", "Document", "GROUP_STATUSES",
-    "KINDS", "Lease", "LoginAttempt", "QUALIFIERS", "RANKS", "RESOLUTION_DECISIONS", "REVIEWABLE_FIELDS",
+    "KINDS", "Lease", "MAX_ROW_ID", "LoginAttempt", "QUALIFIERS", "RANKS", "RESOLUTION_DECISIONS", "REVIEWABLE_FIELDS",
     "InvariantError", "ROLES", "Resolution", "Review", "STATUSES", "Skip", "UTCDateTime", "User",
-    "utcnow",
+    "row_id", "utcnow",
 ]

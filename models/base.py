@@ -34,6 +34,18 @@ class UTCDateTime(sa.types.TypeDecorator):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
+# The largest id an INTEGER primary key holds on PostgreSQL: any id from outside (a URL, a
+# cookie, a query string) past it names no row, and must not reach the database as a number.
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(text: str) -> int | None:
+    """The id written in `text` (plain ASCII digits), or None if it cannot name a row."""
+    if text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ROW_ID)) and int(text) <= MAX_ROW_ID:
+        return int(text)
+    return None
+
+
 def utcnow() -> datetime:
     """Return the current time, timezone-aware, in UTC."""
     return datetime.now(timezone.utc)

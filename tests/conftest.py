@@ -133,6 +133,17 @@ def app(database_url, connection, db_session, tmp_path):
 
 
 @pytest.fixture
+def client(app):
+    """A test client that keeps no request context between requests, like a browser.
+
+    pytest-flask's `client` opens `with app.test_client()`, which keeps the last request's
+    app context (and its `g`, with the logged-in user) pushed, so a second client would see
+    the first one's user.
+    """
+    return app.test_client()
+
+
+@pytest.fixture
 def runner(app):
     """CLI runner on the app."""
     return app.test_cli_runner()

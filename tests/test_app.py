@@ -120,6 +120,19 @@ def test_logout(client, reviewer, auth):
     assert client.get("/documents").status_code == 302
 
 
+def test_span_in_paragraph_trims_at_sentence_edges():
+    from claimtrack.documents import span_in_paragraph
+
+    text = "First sentence is long enough. Second one has 16 routes in it. Third sentence follows here.\nNext"
+    start = text.index("16")
+    context = span_in_paragraph(text, start, start + 2, limit=25)
+    assert context.before == "Second one has "
+    assert context.quote == "16"
+    assert context.after == " routes in it."
+    whole = span_in_paragraph(text, start, start + 2)
+    assert whole.before + whole.quote + whole.after == text.split("\n")[0]
+
+
 def _client_address_app(monkeypatch, tmp_path, proxies: str):
     from flask import request
 
@@ -139,3 +152,13 @@ def test_forwarded_headers_trusted_only_behind_configured_proxies(monkeypatch, t
     assert direct.get("/client-address", headers=headers).get_data(as_text=True) == "127.0.0.1 http"
     proxied = _client_address_app(monkeypatch, tmp_path, "1")
     assert proxied.get("/client-address", headers=headers).get_data(as_text=True) == "203.0.113.7 https"
+
+
+def test_numbers_shown_as_people_read_them():
+    from webapp import format_number
+
+    assert format_number(1.19e12) == "1,190,000,000,000"
+    assert format_number(16.0) == "16"
+    assert format_number(6.47) == "6.47"
+    assert format_number(-0.5) == "-0.5"
+    assert format_number(None) is None

@@ -1,6 +1,5 @@
 """The conflicts pages and the `claimtrack conflicts` command."""
 import json
-import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -124,3 +123,18 @@ def test_conflicts_cli_lists_seed_conflicts(runner, db_session):
     assert [json.loads(line) for line in rebuilt.stdout.splitlines()] == groups
     queue_head = db_session.scalars(sa.select(Claim).where(Claim.conflict_open)).all()
     assert sorted(c.value for c in queue_head) == [16.0, 21.0, 66.0, 69.0]
+
+
+def test_conflicts_badge_on_the_claim_page(client, auth, reviewer, db_session):
+    a, b, group = _pair(db_session)
+    auth.login("rita")
+    html = client.get(f"/claims/{a.id}").get_data(as_text=True)
+    assert f'href="/conflicts/{group.id}"' in html and "in an open conflict" in html
+    assert "1 other value" in html
+
+
+def test_conflicts_marked_in_the_claims_list(client, auth, reviewer, db_session):
+    a, b, group = _pair(db_session)
+    auth.login("rita")
+    html = client.get("/claims").get_data(as_text=True)
+    assert html.count(f'href="/conflicts/{group.id}">open conflict</a>') == 2

@@ -326,3 +326,50 @@ def test_conflicts_summary_for_badges(db_session):
 ])
 def test_conflicts_stated_precision(quote, value, count, step):
     assert conflicts.stated_step(quote, value, count) == pytest.approx(step)
+
+
+def test_conflicts_rebuild_in_bulk_places_like_row_by_row(db_session, monkeypatch):
+    a = _claim("Gansu has 66 sister cities.", "66", 66)
+    b = _claim("Gansu hosts 69 sister cities.", "69", 69)
+    c = _claim("Over 30 routes.", "Over 30", 30, qualifier=">", measure="route")
+    monkeypatch.setattr(conflicts, "BULK_UPDATE_ROWS", 0)
+    conflicts.rebuild(db_session)
+    for x in (a, b, c):
+        db_session.refresh(x)
+    assert a.group_id == b.group_id != c.group_id
+    assert a.conflict_open and b.conflict_open and not c.conflict_open
+
+
+def test_conflicts_correction_on_review_regroups_at_once(db_session):
+    from claimtrack import review
+    from models import utcnow
+
+    a = _claim("Gansu has 66 sister cities.", "66", 66)
+    b = _claim("Gansu hosts 69 sister cities.", "69", 69)
+    _detect(db_session, a, b)
+    assert _group(db_session, a).status == "open"
+    user = UserFactory()
+    review.decide(db_session, b, user, "correct", version=b.version, now=utcnow(),
+                  values={"measure": "international friendship city"}, check_lease=False)
+    assert _group(db_session, a).status == "consistent"
+    db_session.refresh(a)
+    assert not a.conflict_open and b.group_id != a.group_id
+
+
+def test_conflicts_rejection_on_review_closes_the_conflict(db_session):
+    from claimtrack import review
+    from models import utcnow
+
+    a = _claim("Gansu has 66 sister cities.", "66", 66)
+    b = _claim("Gansu hosts 69 sister cities.", "69", 69)
+    _detect(db_session, a, b)
+    review.decide(db_session, b, UserFactory(), "reject", version=b.version, now=utcnow(),
+                  note="misread", check_lease=False)
+    assert _group(db_session, a).status == "consistent"
+    db_session.refresh(a)
+    assert not a.conflict_open
+
+
+@pytest.mark.parametrize("unit", [")", "((", "km/", "**", "1/0"])
+def test_conflicts_odd_unit_text_is_its_own_dimension(unit):
+    assert conflicts.dimension_of(unit).name == f"unit:{unit}"

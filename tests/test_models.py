@@ -5,7 +5,6 @@ import sqlalchemy.exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 
 from claimtrack.audit import record
-from claimtrack.database import make_sessionmaker
 from models import AuditEvent, Claim, InvariantError, Review
 
 from .factories import ClaimFactory, DocumentFactory, UserFactory

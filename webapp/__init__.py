@@ -1,9 +1,14 @@
 """The Claimtrack web application: `create_app()` builds it from the environment."""
 from pathlib import Path
 
-from flask import Flask, render_template, request
+import sqlalchemy as sa
+from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+from models import MAX_ROW_ID
 
 from . import config, db
 from .auth import access
@@ -17,10 +22,18 @@ CSP = (
 )
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: numbers past the ids PostgreSQL stores are a 404, not a 500."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ROW_ID, signed=False):
+        super().__init__(url_map, fixed_digits, min, max, signed)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app from the environment, with `test_config` overriding settings."""
     instance = Path((test_config or {}).get("INSTANCE_PATH") or config.instance_path())
     app = Flask(__name__, instance_path=str(instance))
+    app.url_map.converters["int"] = RowIdConverter
     app.config.from_mapping(config.from_environment(instance, (test_config or {}).get("SECRET_KEY")))
     if test_config:
         app.config.update(test_config)
@@ -28,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)
+    app.before_request(refuse_nul_characters)
     app.after_request(set_security_headers)
     if app.config["PROXIES"]:
         # Behind a load balancer the client's address (login rate limits) and scheme come
@@ -43,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     access.init_app(app)
     app.extensions["claimtrack.nav"] = []
+    app.add_template_filter(format_number, "number")
     app.context_processor(
         lambda: {
             "config_nav": lambda: app.extensions["claimtrack.nav"],
@@ -53,9 +68,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Each area of the app is a blueprint with its own routes, forms and templates."""
-    from . import auth, claims, conflicts, documents, queue, users
+    from . import auth, claims, conflicts, documents, export, queue, users
 
-    for area in (auth, documents, queue, claims, conflicts, users):
+    for area in (auth, documents, queue, claims, conflicts, export, users):
         area.init_app(app)
 
 
@@ -69,7 +84,7 @@ def register_errorhandlers(app: Flask) -> None:
             return {"error": getattr(error, "name", "Error"), "message": description}, code
         return render_template("errors/error.html", code=code, error=error, description=description), code
 
-    for code in (400, 401, 403, 404, 405, 409, 413, 429, 500):
+    for code in (400, 401, 403, 404, 405, 409, 413, 429, 500, 503):
         app.register_error_handler(code, render_error)
 
     def render_csrf_error(error: CSRFError):
@@ -78,12 +93,46 @@ def register_errorhandlers(app: Flask) -> None:
 
     app.register_error_handler(CSRFError, render_csrf_error)
 
+    def render_database_error(error: sa.exc.DBAPIError):
+        # The connection is gone (server restarted, network cut, SQLite file unreadable): the
+        # request's transaction is lost, so say so plainly; the pool reconnects on the next request.
+        app.logger.error("database unavailable during %s %s: %s", request.method, request.path,
+                         type(error.orig).__name__)
+        db.close_session()
+        access.render_as_anonymous()
+        return render_error(ServiceUnavailable(
+            "The database is unavailable right now. Nothing you submitted was saved; try again in a moment."
+        ))
+
+    for error_class in (sa.exc.OperationalError, sa.exc.InterfaceError):
+        app.register_error_handler(error_class, render_database_error)
+
 
 def register_commands(app: Flask) -> None:
     """The `claimtrack` command line (also `flask --app webapp ...`)."""
     from . import cli
 
     cli.init_app(app)
+
+
+def refuse_nul_characters():
+    """A 400 for NUL characters in the URL, query or form: no text may hold them (PostgreSQL refuses them)."""
+    texts = [*(request.view_args or {}).values()]
+    for source in (request.args, request.form):
+        for name, values in source.lists():
+            texts.append(name)
+            texts.extend(values)
+    if any(isinstance(text, str) and "\x00" in text for text in texts):
+        abort(400, description="Text cannot contain NUL characters.")
+
+
+def format_number(value):
+    """A number as people read it: 1,190,000,000,000 and 6.47, never 1.19e+12 or 16.0."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return value
+    if float(value).is_integer() and abs(value) < 1e18:
+        return f"{int(value):,}"
+    return f"{value:,.10g}"
 
 
 def set_security_headers(response):

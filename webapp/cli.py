@@ -25,7 +25,8 @@ def _prepare_file(path: Path, published: date | None) -> PreparedDocument | str:
         return str(exc)
 
 
-def _iso_date(_ctx, _param, value: str | None) -> date | None:
+def iso_date(_ctx, _param, value: str | None) -> date | None:
+    """Click callback: a YYYY-MM-DD option as a date."""
     if value is None:
         return None
     try:
@@ -66,7 +67,7 @@ def db_current():
 
 @click.command("ingest")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--published", callback=_iso_date, help="Publication date (YYYY-MM-DD) for all the files.")
+@click.option("--published", callback=iso_date, help="Publication date (YYYY-MM-DD) for all the files.")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes for extraction; database writes stay one transaction per document.")
 @with_appcontext
@@ -116,7 +117,7 @@ class _InProcess:
 
 @click.command("extract")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--published", callback=_iso_date, help="Resolve relative dates against this date (YYYY-MM-DD).")
+@click.option("--published", callback=iso_date, help="Resolve relative dates against this date (YYYY-MM-DD).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
 def extract_command(files: tuple[Path, ...], published: date | None, fmt: str):
     """Print the claims found in FILES as JSON lines, without touching any database."""

@@ -18,10 +18,11 @@ from .periods import Period, find_periods
 from .sentences import Sentence, iter_sentences
 from .units import (
     ABBREV_UNIT_RE, AGE_RE, CURRENCY_FWD_RE, CURRENCY_PREFIX_RE, CURRENCY_SUFFIX_RE, GLUED_UNIT_RE, GLUED_UNITS, PER_RE, PER_UNITS,
-    PERCENT_SIGN_RE, PREFIX_CODES, SUFFIX_CODES, WORD_UNIT_RE, ABBREV_UNITS, word_unit_code,
+    PERCENT_SIGN_RE, PREFIX_CODES, SUFFIX_CODES, WORD_UNIT_RE, ABBREV_UNITS, MODIFIED_UNIT_CODES, SPACED_LETTER_CODES,
+    SPACED_LETTER_RE, word_unit_code,
 )
 
-EXTRACTOR_VERSION = "rules-1.0"
+EXTRACTOR_VERSION = "rules-1.2"
 
 QUALIFIER_RE = re.compile(
     r"(?:(?P<ge>\bat\s+least|\bno\s+(?:less|fewer)\s+than|\bnot\s+less\s+than|\ba\s+minimum\s+of|\bminimum\s+of)"
@@ -67,6 +68,13 @@ KIND_TARGET_RE = re.compile(
     re.I,
 )
 WILL_RE = re.compile(r"\bwill\b", re.I)
+PRESCAN_CHARS = 20000
+COMPARE_AFTER_RE = re.compile(r"\s+(?:higher|lower|more|less|above|below|faster|slower)\s+(?:than\s+)?(?P<ref>(?:the\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})", re.I)
+COMPARE_RE = re.compile(
+    r"\b(?:outpac\w*|outperform\w*|ahead\s+of|higher\s+than|lower\s+than|above|below|exceed\w*)\s+"
+    r"(?P<ref>(?:the\s+)?[\w\s-]{0,40}?)\s*(?:by\s+)?(?:about\s+|nearly\s+|some\s+)?$", re.I)
+POSSESSOR_RE = re.compile(r"((?:[A-Z][\w-]+\s+)*[A-Z][\w-]+)[’']s\b")
+TIME_ANCHOR_RE = re.compile(r"\s+(?:after|later|ago|before|earlier)\b", re.I)
 AGED_RE = re.compile(r"\b(?:aged|ages)\s+(?:between\s+)?(?:\d+\s*(?:to|-|–|and)\s*)?$", re.I)
 HALF_PERIOD_RE = re.compile(r"\b(?:first|second|this|last|next|latter|other|back|front|opening|closing)\s+$", re.I)
 PRONOUN_ONE_RE = re.compile(r"\b(?:the|a|this|that|which|any)\s+(?:same|other|only|right|wrong|new|old|last|big|little|single|latest)\s+$", re.I)
@@ -86,7 +94,7 @@ SHARE_RE = re.compile(r"\b(?:account(?:ed|s|ing)?\s+for|compris(?:ing|ed|es)|mad
 RESPECTIVELY_RE = re.compile(r"\brespectively\b", re.I)
 CONVERSION_GAP_RE = re.compile(r"\s*(?:\(\s*|/\s*|,\s*or\s+)")
 COORD_GAP_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)\s*$")
-RANGE_GAP_RE = re.compile(r"\s*(?:-|–|—|to|and|through|or|up\s+to)\s*")
+RANGE_GAP_RE = re.compile(r"\s*(?:-|–|—|to|and|through|or|up\s+to)\s*|/(?=\$)")
 AVERAGE_RE = re.compile(r"\baverage\s+annual\b|\bannual\s+average\b|\bCAGR\b|\bon\s+average\b", re.I)
 BOUND_GAP_RE = re.compile(r"[\s,]*(?:(?:year[- ]on[- ]year|yoy|y-o-y|respectively|as\s+of|in|for|during|at|by|on|of|over|since|through)\s+)*(?:the\s+)?", re.I)
 TOTALING_RE = re.compile(r"\b(?:totall?ing|worth|valued\s+at|amounting\s+to|with\s+a\s+(?:total\s+)?value\s+of)\s+(?:\w+\s+)?$", re.I)
@@ -100,7 +108,7 @@ _WS_RE = re.compile(r"\s+")
 SCI_RE = re.compile(r"\s?[×x]\s?10(?:\^|\*\*)?(?P<e>[-−⁻]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})(?![\d.])")
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 WORD_TAIL_RE = re.compile(rf"\s+(?:and\s+)?(?P<n>{WORD_NUMBER})\b", re.I)
-PENCE_RE = re.compile(r"p(?![\w.-]|\.\w)")
+PENCE_RE = re.compile(r"p(?![\w-]|\.\w)")
 VIDEO_LINES = {144.0, 240.0, 360.0, 480.0, 540.0, 720.0, 1080.0, 1440.0, 2160.0, 4320.0}
 # After a glued "m", these make it metres ("a 10m drop", "37m (121ft)-long"), the rest millions.
 METRE_CUES = {"high", "tall", "long", "wide", "deep", "away", "above", "below", "thick", "across", "in", "from",
@@ -154,6 +162,7 @@ class _Quantity:
     guessed_subject: bool = False
     confidence: float = 0.9
     raw: float | None = None  # value of the number token alone, before scale words
+    spaced: bool = False  # unit is a one-letter symbol written apart ("5 W"): checked like a bare number
     drop: bool = False  # recognised but not a claim (a sports score): consumed, not emitted
 
 
@@ -164,6 +173,7 @@ class _DocState:
     published: dt.date | None
     subjects: Counter = field(default_factory=Counter)
     carry: tuple[dt.date | None, dt.date | None] | None = None
+    prescanned_to: int = 0  # sentences before this offset were tallied up front
 
     def default_subject(self) -> str:
         """Most frequent proper-noun subject so far."""
@@ -175,6 +185,7 @@ def iter_claims(text: str, published: dt.date | None = None) -> Iterator[Extract
     if not isinstance(text, str):
         return
     state = _DocState(published if isinstance(published, dt.date) else None)
+    _prescan_subjects(text, state)
     for sent in iter_sentences(text):
         try:
             claims = _sentence_claims(text, sent, state)
@@ -182,6 +193,29 @@ def iter_claims(text: str, published: dt.date | None = None) -> Iterator[Extract
             # A malformed sentence must not stop the document; it simply yields nothing.
             continue
         yield from claims
+
+
+def _tally_subjects(text: str, s0: int, s1: int, state: _DocState) -> None:
+    """Count the proper-noun subjects of one sentence (clause subjects and possessors)."""
+    subj = M.clause_subject(text, s0, s1)
+    if subj and not M.is_anaphor(subj) and not M.is_title_name(subj) and not M.is_event_name(subj):
+        state.subjects[subj] += 1
+    for m in POSSESSOR_RE.finditer(text, s0, s1):
+        if not M.is_title_name(m.group(1)) and not M.is_event_name(m.group(1)):
+            state.subjects[m.group(1)] += 1
+
+
+def _prescan_subjects(text: str, state: _DocState) -> None:
+    """Tally subjects over the document's opening (bounded), so the first claims of a document get the
+    subject the document is about rather than whichever name happened to come first."""
+    limit = min(len(text), PRESCAN_CHARS)
+    end = 0
+    for sent in iter_sentences(text[:limit]):
+        if sent.end >= limit and limit < len(text):
+            break
+        _tally_subjects(text, sent.start, sent.end, state)
+        end = sent.end
+    state.prescanned_to = end
 
 
 def extract_claims(text: str, published: dt.date | None = None) -> list[ExtractedClaim]:
@@ -201,16 +235,13 @@ def _sentence_claims(text: str, sent: Sentence, state: _DocState) -> list[Extrac
         state.carry = None
     periods = find_periods(text, s0, s1, state.published)
     masks = [(p.start, p.end) for p in periods]
-    subj = M.clause_subject(text, s0, s1)
-    if subj and not M.is_anaphor(subj) and not M.is_title_name(subj):
-        state.subjects[subj] += 1
-    for m in re.finditer(r"((?:[A-Z][\w-]+\s+)*[A-Z][\w-]+)[’']s\b", text[s0:s1]):
-        if not M.is_title_name(m.group(1)):
-            state.subjects[m.group(1)] += 1
+    if s0 >= state.prescanned_to:
+        _tally_subjects(text, s0, s1, state)
     quants = _find_quantities(text, s0, s1, masks)
     if not quants:
         _update_carry(state, periods)
         return []
+    _share_units(text, s0, s1, quants)
     for q in quants:
         _qualify(text, s0, s1, q)
     _coordinate(text, quants)
@@ -308,12 +339,16 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[_Quantity]) -> 
         q.change = "up"
     _currency_prefix(text, s0, q)
     _scale_and_unit(text, s1, q)
-    if kind == "dig" and q.unit in ("", "s") and _capital_label(text, start, s0, before):
+    if kind == "dig" and (q.unit in ("", "s") or q.spaced) and _capital_label(text, start, m.end(), s0, before):
         return None
     if kind == "dig" and re.match(r"[A-Za-z]", text[q.end:q.end + 1]):
         return None
     if tok.startswith("+") and q.unit not in ("%", "pp", "bp", "point"):
         q.change = None
+    if q.unit == "a" and AGE_OF_RE.search(before):
+        q.unit = "year of age"  # "under the age of 5 years"
+    if q.unit in ("a", "month", "week", "d") and TIME_ANCHOR_RE.match(text, q.end, s1):
+        return None  # "one year after the inspection", "two weeks ago": a time anchor
     _range(text, s1, q)
     if q.value_max is not None and q.kind == "dig" and not q.unit and _is_score(text, q, s0):
         q.drop = True
@@ -368,6 +403,8 @@ def _word_ok(text: str, tok: str, start: int, end: int, s0: int, before: str) ->
         return False
     if low == "one" and PRONOUN_ONE_RE.search(before):
         return False  # "the same one", "a new one"
+    if low == "one" and re.search(r"\b(?:a|an|the)\s+[\w-]+\s+$", before, re.I) and re.match(r"\s*(?:[,.;:)]|(?:and|or|that|which|who)\b|$)", nxt):
+        return False  # "into a land-linked one and ...": a pronoun
     if low == "one" and re.match(r"\s+hand\b", nxt) and not re.search(r"\bon\s+(?:the\s+)?(?:other\s+)?$", before, re.I):
         return True
     if low in ("one", "a"):
@@ -384,6 +421,8 @@ def _digit_label(text: str, tok: str, start: int, end: int, s0: int, before: str
         return True  # the second half of a score or code whose first number was refused ("Charlton 2-1")
     if LABEL_NOUN_RE.search(before) or re.search(r"\b[A-Z]{2,}\s?\d+[-–:/]$", before):
         return True  # "category 4", "Game 7", "ISO 3888-2"
+    if ERA_BEFORE_RE.search(before) or ERA_AFTER_RE.match(text, end):
+        return True  # "between A.D. 1000 and 1260", "500 BC": years of an era
     if ADDRESS_RE.match(text, end):
         return True  # "49 Zorro Ranch Road", "16-18 Industrial Avenue"
     if re.search(r"[A-Z][\w.]*\s?\($", before) and text[end:end + 1] == ")":
@@ -399,8 +438,16 @@ def _digit_label(text: str, tok: str, start: int, end: int, s0: int, before: str
     return False
 
 
-def _capital_label(text: str, start: int, s0: int, before: str) -> bool:
+ERA_BEFORE_RE = re.compile(r"\b(?:A\.D\.|AD)\s*(?:\d{1,4}\s*(?:and|to|-|–|or)\s*)?$")
+ERA_AFTER_RE = re.compile(r"\s*(?:B\.C\.(?:E\.)?|BCE?\b|A\.D\.|AD\b|C\.E\.|CE\b)")
+CAMEL_BEFORE_RE = re.compile(r"\b[a-z]{1,3}[A-Z][A-Za-z]+\s$")
+PRODUCT_AFTER_RE = re.compile(r"\s(?:Max|Pro|Plus|Mini|Ultra|Lite|Edition|Series|Neo|XL|Turbo)\b")
+
+
+def _capital_label(text: str, start: int, end: int, s0: int, before: str) -> bool:
     """True when a bare number follows a capitalised name ("Fortune Global 500", "Game 2")."""
+    if CAMEL_BEFORE_RE.search(before) or PRODUCT_AFTER_RE.match(text, end):
+        return True  # "iPhone 11", "two new 737 Max jets": a model number
     m = re.search(r"([A-Z][\w&/.-]*)\s$", before)
     if not m or m.group(1) in LABEL_BEFORE_OK or m.group(1).rstrip(".") in LABEL_BEFORE_OK:
         return False
@@ -507,6 +554,12 @@ def _unit_at(text: str, pos: int, s1: int, q: _Quantity) -> tuple[str, int]:
     if m:
         return f"{m.group('u').lower()} of age", m.end()
     hy = 1 if text[pos:pos + 1] == "-" and q.kind == "dig" else 0
+    if hy:
+        m = SUSPENDED_RE.match(text, pos, s1)
+        if m:  # "a 7- or 8-inch screen": the first number takes the unit written after the second
+            code, _ = _unit_at(text, m.end(), s1, _Quantity(m.end(), m.end(), q.value, kind="dig"))
+            if code:
+                return code, pos + 1
     m = WORD_UNIT_RE.match(text, pos + hy, s1)
     if m:
         surface = m.group().strip()
@@ -535,10 +588,36 @@ def _unit_at(text: str, pos: int, s1: int, q: _Quantity) -> tuple[str, int]:
         m = PENCE_RE.match(text, pos, s1)
         if m and q.kind == "dig" and q.raw not in VIDEO_LINES:
             return "GBP-pence", m.end()
-    m = re.compile(r"\s?(?:pounds?|lbs?)\b", re.I).match(text, pos, s1)
+    m = POUNDS_RE.match(text, pos, s1)
     if m:
         return "lb", m.end()
+    if q.currency:
+        return "", pos
+    m = SPACED_LETTER_RE.match(text, pos, s1)
+    if m and q.kind == "dig":
+        q.spaced = True
+        return SPACED_LETTER_CODES[m.group("u")], m.end()
+    m = MODIFIER_RE.match(text, pos, s1)
+    if m and m.group("w").lower() not in NOT_MODIFIERS and m.group("w").lower() not in M.VERBS:
+        u = WORD_UNIT_RE.match(text, m.end(), s1)
+        if u:
+            code = word_unit_code(u.group())
+            if code in MODIFIED_UNIT_CODES:
+                return code, u.end()  # "517 rushing yards", "50 previous years"
     return "", pos
+
+
+POUNDS_RE = re.compile(r"\s?(?:pounds?|lbs?)\b", re.I)
+AGE_OF_RE = re.compile(r"\bages?\s+of\s+$", re.I)
+SUSPENDED_RE = re.compile(r"-,?\s+(?:(?:or|to|and)\s+)?\d+(?:\.\d+)?(?=-[A-Za-z])")
+MODIFIER_RE = re.compile(r"\s+(?P<w>[a-z]+(?:-[a-z]+)?)(?=\s+[a-z])")
+# Words that cannot stand between a number and its unit as a modifier.
+NOT_MODIFIERS = M.DETERMINERS | M.PREPOSITIONS | {
+    "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "from", "with", "per", "than", "a", "an", "the",
+    "light", "is", "are", "was", "were", "be", "been", "has", "have", "had", "times", "percent", "cent", "that",
+    "which", "who", "as", "out", "each", "apiece", "plus", "minus", "times", "hundred", "thousand", "million",
+    "billion", "trillion", "dozen", "old", "ago", "later", "earlier", "before", "after", "last", "next", "this", "past",
+    "coming", "following", "same", "fiscal", "financial"}
 
 
 def _range(text: str, s1: int, q: _Quantity) -> None:
@@ -553,8 +632,8 @@ def _range(text: str, s1: int, q: _Quantity) -> None:
         word = "to"
     if word == "and" and not re.search(r"\bbetween\s+(?:\S+\s+){0,2}$", text[max(0, q.start - 24):q.start], re.I):
         return
-    if word == "through":
-        return
+    if word == "through" or (word == "/" and not q.currency):
+        return  # "$7/$9" is a range of two amounts; other slashes are ratios or dates
     left = text[max(0, q.start - 40):q.start]
     by_change = word == "to" and (CHANGE_LEFT_RE.search(left) or re.search(r"\bby\s+$", left[-6:]))
     if by_change and q.unit:
@@ -612,6 +691,79 @@ def _range(text: str, s1: int, q: _Quantity) -> None:
     q.value = first
     q.value_max = tail.value
     q.end = tail.end
+
+
+# ---------------------------------------------------------------- units shared across quantities
+
+# What may follow a number that stands alone, its unit left implicit ("the lowest is 74.07.").
+BARE_AFTER_RE = re.compile(
+    r"\s*(?:[,.;:)\]]|\(|$|(?:last|this|next|in|on|at|for|by|from|while|and|or|but|after|before|with|compared|"
+    r"versus|vs|respectively|each|apiece)\b)", re.I)
+INDEX_CUE_RE = re.compile(
+    r"\b(?:ind(?:ex|ices|exes)|Dow|Nasdaq|NASDAQ|S&P|FTSE|DAX|CAC|Nikkei|Hang\s+Seng|Sensex|Nifty|Stoxx|TSX|KOSPI|"
+    r"TA-\d+|Stock\s+Exchange|stocks?|benchmark)\b")
+INDEX_LEVEL_BEFORE_RE = re.compile(r"(?:\bto|\bat|\bof|\(|\bfrom|\bclosed|\bended)\s*$", re.I)
+UNSHARED_UNITS = {"", "%", "pp", "bp", "rank", "times", "point", "GBP-pence"}
+BACK_COORD_RE = re.compile(r"\s*(?:,|or|and)\s*|\s*,\s*(?:or|and)\s+")
+OF_THE_RE = re.compile(r"\s+of\s+(?:the|its|their|his|her|a|an)\s+", re.I)
+
+
+def _shareable(u: _Quantity) -> bool:
+    """True when u's unit can be understood for a neighbouring bare number."""
+    return u.unit.split("/")[0] not in UNSHARED_UNITS and " of " not in u.unit
+
+
+def _comparable(value: float, u: _Quantity) -> bool:
+    """True when value is within a factor of five of u's value (or its upper bound)."""
+    for ref in (u.value, u.value_max):
+        if ref and value and 0.2 <= abs(value) / abs(ref) <= 5:
+            return True
+    return False
+
+
+def _share_units(text: str, s0: int, s1: int, quants: list[_Quantity]) -> None:
+    """Give bare numbers the unit the sentence leaves implicit, and spread a per-phrase over a bracket.
+
+    - "C $6 (US $4.46) per share": the per-phrase closes the outer amount's phrase.
+    - "about 8 or $9", "280 million of the 1.5 billion shekels": the unit of the next amount.
+    - "rose 64.06 points to 4,577.10": an index level is in points.
+    - "84.75 cents, while the lowest is 74.07": the unit of the nearest earlier amount of the same size.
+    """
+    for a, b in zip(quants, quants[1:]):
+        if a.unit and "/" not in a.unit and re.fullmatch(r"\s*\(\s*", text[a.end:b.start]):
+            close = re.compile(r"\s*\)").match(text, b.end, s1)
+            per = PER_RE.match(text, close.end(), s1) if close else None
+            if per:
+                denom = (per.group("d") or "year").lower()
+                code = PER_UNITS.get(denom, PER_UNITS.get(denom.rstrip("s"), ""))
+                if code:
+                    a.unit = f"{a.unit}/{code}"
+    index_cue = None
+    for i, q in enumerate(quants):
+        if q.unit or q.kind != "dig" or q.drop:
+            continue
+        nxt = quants[i + 1] if i + 1 < len(quants) else None
+        if nxt and _shareable(nxt) and q.value_max is None:
+            gap = text[q.end:nxt.start]
+            if (BACK_COORD_RE.fullmatch(gap) and _comparable(q.value, nxt)) or (OF_THE_RE.fullmatch(gap) and q.value <= nxt.value):
+                q.unit, q.currency = nxt.unit, nxt.currency
+                continue
+        if not BARE_AFTER_RE.match(text, q.end, s1) and not re.match(r"\s+(?:up|down)\b", text[q.end:q.end + 6]):
+            continue
+        if q.value >= 100 and INDEX_LEVEL_BEFORE_RE.search(text, max(s0, q.start - 12), q.start):
+            if index_cue is None:
+                index_cue = bool(INDEX_CUE_RE.search(text, s0, s1))
+            if index_cue and (any(o.unit == "point" for o in quants) or not float(q.value).is_integer()):
+                q.unit = "point"
+                continue
+        if not BARE_AFTER_RE.match(text, q.end, s1):
+            continue
+        for o in reversed(quants[:i]):
+            if q.start - o.end > 90:
+                break
+            if _shareable(o) and _comparable(q.value, o) and ";" not in text[o.end:q.start]:
+                q.unit, q.currency = o.unit, o.currency
+                break
 
 
 # ---------------------------------------------------------------- context
@@ -842,7 +994,15 @@ def _assign_measure(text: str, s0: int, s1: int, q: _Quantity, quants: list[_Qua
     subj_low = subject.lower()
     if subj_low and key.startswith(subj_low + " "):
         key = key[len(subj_low) + 1:]
-    if q.unit in ("%", "pp") and not derived:
+    pct_before = [o for o in prev if o.unit == "%" and o.measure]
+    compare = None
+    if q.unit == "pp" and pct_before:
+        compare = COMPARE_RE.search(text[max(s0, q.start - 60):q.start]) or COMPARE_AFTER_RE.match(text, q.end, s1)
+    if compare:
+        # "grew 3.8%, outpacing the country by 3.2 percentage points": the margin of the earlier rate
+        ref = M.normalise(compare.group("ref") or "", sentence) or "reference"
+        key = f"{pct_before[-1].measure} margin over {ref}"
+    elif q.unit in ("%", "pp") and not derived:
         of = re.compile(r"\s+of\s+").match(text, q.end, s1)
         if SHARE_RE.search(text[max(s0, q.start - 50):q.start]) or (of and q.unit == "%" and not q.change):
             if not key and of:
@@ -856,7 +1016,7 @@ def _assign_measure(text: str, s0: int, s1: int, q: _Quantity, quants: list[_Qua
         key = f"{key} rank".strip()
     q.measure_text = measure_text
     q.measure = key
-    q.subject = subject
+    q.subject = re.sub(r"^[Tt]he\s+(?=[A-Z])", "", subject)  # "the AIIB" -> "AIIB"
     q.guessed_subject = guessed
     if guessed:
         q.confidence -= 0.1

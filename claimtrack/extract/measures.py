@@ -74,7 +74,7 @@ FILLER = {
     "actual", "actually", "respectively", "year-on-year", "yoy", "successfully", "further",
     "more", "than", "over", "some", "about", "nearly", "approximately", "around", "just",
     "only", "in", "the", "a", "an", "its", "their", "our", "this", "that", "these", "those",
-    "various", "other", "such", "both", "level", "scale", "volume", "value", "rate",
+    "various", "other", "such", "both", "level", "scale", "volume", "value", "rate", "entire", "whole",
 }
 SYNONYMS = {
     "freight": "cargo", "railroad": "railway", "railroads": "railway", "rail": "railway",
@@ -98,6 +98,7 @@ IRREGULAR_SINGULAR = {
     "has": "has", "was": "was", "is": "is", "less": "less", "business": "business",
     "process": "process", "access": "access", "success": "success", "progress": "progress",
     "express": "express", "glass": "glass", "class": "class", "mass": "mass", "across": "across",
+    "overseas": "overseas", "whereas": "whereas", "always": "always", "perhaps": "perhaps", "atlas": "atlas",
     "plus": "plus", "bonus": "bonus", "virus": "virus", "focus": "focus", "corpus": "corpus",
 }
 AIR_CUES = re.compile(r"\b(?:air|aviation|airport|airline|airlines|flights?|aircraft|airway)s?\b", re.I)
@@ -241,7 +242,7 @@ def clause_subject(text: str, start: int, pos: int) -> str:
     best = ""
     for m in SUBJECT_VERB_RE.finditer(text, start, pos):
         name = m.group(1)
-        name = re.sub(r"^the\s+", "", name)
+        name = re.sub(r"^[Tt]he\s+", "", name)
         if name.split()[0].lower() in TITLE_WORDS or name.lower() in ("in", "it", "we", "by", "the"):
             continue
         if name.split()[0] in ("In", "By", "From", "Since", "During", "Between", "Over", "Under", "As", "At", "On", "With", "For", "Through", "Among", "Of", "To", "And", "But", "This", "These", "It", "We", "They"):
@@ -257,6 +258,15 @@ def is_anaphor(phrase: str) -> bool:
     """True for "the province", "we", "it" and similar references to the document's subject."""
     low = phrase.lower().strip()
     return low in ANAPHORS or bool(re.fullmatch(r"(?:the|our|this|its)\s+(?:province|city|country|region|nation|municipality|state|company|group)", low))
+
+
+EVENT_HEADS = {"forum", "fair", "expo", "exposition", "summit", "congress", "session", "plenary", "conference",
+               "festival", "games", "olympics", "championship", "cup", "meeting", "committee", "plan"}
+
+
+def is_event_name(name: str) -> bool:
+    """True for events and bodies that are rarely what a figure is about ("Third Belt and Road Forum")."""
+    return any(w.lower() in EVENT_HEADS for w in name.split())
 
 
 def is_title_name(name: str) -> bool:

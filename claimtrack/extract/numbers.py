@@ -51,13 +51,16 @@ _GLUED_PREFIX = "|".join(f"(?<={re.escape(p)})" for p in (
     "JPY", "CHF", "KRW", "MYR"))
 
 # One alternation so a single finditer pass yields every number-like token.
+# The leading guard rejects letters inside a word at once (only digits, signs, points and word starts
+# can open a number token); it does not change what matches.
 NUMBER_RE = re.compile(
     rf"""
-    (?P<frac>\b(?:(?:one|a|two|three|four|five|six|seven|eight|nine)[-\s](?:{_denoms})|half)\b)
+    (?=[\d.+\-−]|(?<!\w)[A-Za-z])
+    (?:(?P<frac>\b(?:(?:one|a|two|three|four|five|six|seven|eight|nine)[-\s](?:{_denoms})|half)\b)
   | (?P<ord>(?<![\w.])\d{{1,4}}(?:st|nd|rd|th)\b|\b(?:{_ord_words})\b)
   | (?P<sfrac>(?<![\w./⁄,])\d{{1,2}}\s?[/⁄]\s?\d{{1,3}}(?![\w/⁄.,]|\.\d))
   | (?P<dig>(?:(?<![\w.,])|{_GLUED_PREFIX})(?:(?:minus[-\s]|[-−+])(?=\d))?(?:\d{{1,3}}(?:,\d{{3}})+(?!\d|,\d)|\d+)(?:\.\d+)?|(?<![\w.,\d])\.\d+)
-  | (?P<word>\b(?:{WORD_NUMBER}|a(?=\s+(?:dozen|hundred|thousand|million|billion|trillion)\b))(?:\b|(?=fold\b)))
+  | (?P<word>\b(?:{WORD_NUMBER}|a(?=\s+(?:dozen|hundred|thousand|million|billion|trillion)\b))(?:\b|(?=fold\b))))
     """,
     re.I | re.X,
 )

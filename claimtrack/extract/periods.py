@@ -32,9 +32,14 @@ FUNCTION_WORDS = {
     "compared", "versus", "vs", "than", "respectively", "this", "there", "saw", "marked",
 }
 
+# Words that can open a time expression (checked before trying the alternatives).
+_OPENERS = r"(?:the|end|by|from|between|since|over|in|during|this|last|next|[QH][1-4]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|" + "|".join(ORDINAL_WORDS) + r")"
+# Every alternative starts a word (or an opening quote); the leading guard rejects positions inside a
+# word before any alternative is tried, which is most of the scan.
 PERIOD_RE = re.compile(
     rf"""
-    (?P<iso>\b\d{{4}}-\d\d-\d\d(?:T[\d:.]+Z?)?)
+    (?:(?<!\w)(?=\d|{_OPENERS})|(?=["“]))
+    (?:(?P<iso>\b\d{{4}}-\d\d-\d\d(?:T[\d:.]+Z?)?)
   | (?P<fyp>(?:(?P<fyp_end>(?:the\s+)?end\s+of\s+(?:the\s+)?)|(?:the\s+)?)["“]?(?P<fyp_n>{_ORD})\s*Five[-\s]Year["”]?(?:\s+(?:Plan|period))?)
   | (?P<part>(?:the\s+)?(?P<part_ord>first|second|third|fourth|1st|2nd|3rd|4th|last)\s+(?P<part_kind>quarter|half)\s+of\s+(?P<part_y>{_YREF}))
   | (?P<qtr>\b(?P<qtr_k>[QH])(?P<qtr_n>[1-4])\s+(?P<qtr_y>{_Y}))
@@ -52,7 +57,7 @@ PERIOD_RE = re.compile(
   | (?P<year>(?<![\w$€£¥.,])(?P<year_y>{_Y}))
   | (?P<rel>\b{_REL}|\b(?:over\s+)?the\s+(?:past|last)\s+(?P<rel_n>{_CNT}\s+)?(?P<rel_u>decade|years))
   | (?P<inmonth>\b(?:in|since|during)\s+(?P<im_m>January|February|March|April|May|June|July|August|September|October|November|December)\b)
-  | (?P<clock>\b\d{{1,2}}(?::\d\d)+(?:\.\d+)?(?:\s*[ap]\.?m\.?)?|\b\d{{1,2}}(?:\.\d\d)?\s*[ap]\.?m\.?(?!\w)|\b\d{{4}}-\d\d-\d\d(?:T[\d:.]+Z?)?)
+  | (?P<clock>\b\d{{1,2}}(?::\d\d)+(?:\.\d+)?(?:\s*[ap]\.?m\.?)?|\b\d{{1,2}}(?:\.\d\d)?\s*[ap]\.?m\.?(?!\w)|\b\d{{4}}-\d\d-\d\d(?:T[\d:.]+Z?)?))
     """,
     re.I | re.X,
 )

@@ -69,7 +69,7 @@ PINT_WORDS = {
     "gallon|gallons": "gal", "quart|quarts": "quart", "pint|pints": "pint",
     "teaspoon|teaspoons": "teaspoon", "tablespoon|tablespoons": "tablespoon", "dram|drams": "dram",
     "pound-feet|pound-foot|pounds-feet|lb-ft": "lbf*ft", "miles per gallon": "mi/gal",
-    "revolutions per minute": "rpm", "kilopascals": "kPa", "megapascals": "MPa", "pascals": "Pa", "barrel|barrels": "bbl", "cubic metres|cubic meters": "m**3", "cubic feet|cubic foot": "ft**3",
+    "revolutions per minute": "rpm", "barrel-a-day|barrels-a-day|barrel-per-day|barrels-per-day": "bbl/d", "kilopascals": "kPa", "megapascals": "MPa", "pascals": "Pa", "barrel|barrels": "bbl", "cubic metres|cubic meters": "m**3", "cubic feet|cubic foot": "ft**3",
     "hour|hours": "h", "minute|minutes": "min", "second|seconds": "s",
     "calendar days|working days|day|days": "d", "week|weeks": "week", "month|months": "month",
     "year|years": "yr",
@@ -97,7 +97,7 @@ PINT_ABBREV = {
     "mAh": "mA*h", "rpm": "rpm", "RPM": "rpm", "mpg": "mi/gal", "MPG": "mi/gal", "μm": "um", "µm": "um",
     "ksi": "ksi", "psi": "psi", "MPa": "MPa", "kPa": "kPa", "kV": "kV", "kV/cm": "kV/cm", "HZ": "Hz",
     "m.p.h.": "mi/h", "m.p.h": "mi/h", "″": "inch", "lb.-ft.": "lbf*ft", "sq m": "m**2", "m2": "m**2", "m²": "m**2", "hrs": "h", "hr": "h",
-    "min": "min", "mins": "min", "sec": "s", "secs": "s", "yrs": "yr", "ha": "ha", "bbl": "bbl",
+    "min": "min", "mins": "min", "sec": "s", "secs": "s", "yrs": "yr", "ha": "ha", "bbl": "bbl", "bpd": "bbl/d", "b/d": "bbl/d",
 }
 # Only valid when glued to the number ("5m", "45g", "1.0l"): as separate words they are ambiguous.
 PINT_GLUED = {"m": "m", "g": "g", "l": "l", "L": "l", "t": "t", "s": "s", "h": "h", "W": "W",
@@ -112,7 +112,7 @@ PER_DENOMINATORS = {
     "day": "d", "hour": "h", "share": "share", "barrel": "bbl", "gallon": "gal",
     "gram": "g", "square foot": "ft**2", "square metre": "m**2", "square meter": "m**2",
     "tonne": "t", "ton": "t", "person": "person", "kilogram": "kg", "minute": "min",
-    "ounce": "oz", "sq m": "m**2", "sq ft": "ft**2", "pound": "lb", "century": "century", "decade": "decade",
+    "ounce": "oz", "mmbtu": "MMBtu", "sq m": "m**2", "sq ft": "ft**2", "pound": "lb", "century": "century", "decade": "decade",
 }
 
 
@@ -130,12 +130,21 @@ def _build_tables() -> tuple[dict[str, str], dict[str, str], dict[str, str], dic
     words |= {form: code for forms, code in PLAIN_UNITS.items() for form in forms.split("|")}
     abbrev = {k: _pint_code(ureg, v) for k, v in PINT_ABBREV.items()}
     glued = {k: _pint_code(ureg, v) for k, v in PINT_GLUED.items()}
-    per = {k: v if v in ("share", "person") else _pint_code(ureg, v) for k, v in PER_DENOMINATORS.items()}
+    per = {k: v if v in ("share", "person", "MMBtu") else _pint_code(ureg, v) for k, v in PER_DENOMINATORS.items()}
     return words, abbrev, glued, per
 
 
 WORD_UNITS, ABBREV_UNITS, GLUED_UNITS, PER_UNITS = _build_tables()
 TIME_CODES = {"h", "min", "s", "d", "week", "month", "yr"}
+# One-letter symbols standing apart from the number ("a 5 W charger", "12 C"): only these three, whose
+# letters are rarely anything else after a measurement; "A" (amps/article) and "F" (farad/Fahrenheit)
+# are too ambiguous.
+SPACED_LETTER_RE = re.compile(r" (?P<u>[WVC])(?=[ ,.;:)]|$)")
+SPACED_LETTER_CODES = {"W": "W", "V": "V", "C": "degC"}
+# Units that may be separated from their number by one modifier ("517 rushing yards", "50 previous
+# years", "three more days"): lengths, areas, masses and durations.
+MODIFIED_UNIT_CODES = {"km", "m", "mi", "yd", "ft", "inch", "cm", "mm", "km2", "m2", "mi2", "ft2", "ha", "acre",
+                       "t", "kg", "a", "month", "week", "d", "h", "min"}
 
 
 def _alternation(keys) -> str:

@@ -1,7 +1,7 @@
 """Who may see what: every page needs a login, lead pages need the lead role."""
 from functools import wraps
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, g, redirect, request, url_for
 from flask_login import LoginManager, current_user
 
 from claimtrack.accounts import load_user
@@ -35,6 +35,15 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/api/"):
             abort(401, description="Log in first.")
         return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+def render_as_anonymous() -> None:
+    """Render the rest of this request as if nobody were logged in (the login itself stays).
+
+    For the database-error page: the user's row cannot be loaded, or was loaded through a
+    session that is now gone, and reading it would fail again inside the error handler.
+    """
+    g._login_user = login_manager.anonymous_user()
 
 
 def lead_required(view):

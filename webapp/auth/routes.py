@@ -50,6 +50,8 @@ def login():
         db.commit()
         flash("Unknown username or wrong password.", "error")
         return render_template("auth/login.html", form=form), 401
+    if form.is_submitted():
+        return render_template("auth/login.html", form=form), 400
     return render_template("auth/login.html", form=form)
 
 

@@ -1,5 +1,6 @@
 """Forms of the review page and the claims list."""
 import math
+import re
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
@@ -17,8 +18,27 @@ def _finite(_form, field):
         raise ValidationError("Enter a finite number.")
 
 
+_UNIT = re.compile(r"[\w%$€£¥₹°µ²³/*^.' -]*")
+
+
+def _unit_code(_form, field):
+    if field.data and not _UNIT.fullmatch(field.data.strip()):
+        raise ValidationError("Use a unit code such as km, km2, t, %, pp, CNY or USD.")
+
+
 def _none_if_blank(value):
     return value or None
+
+
+class NumberField(FloatField):
+    """A float field that shows 16 and 1190000000000 rather than 16.0 and 1.19e+12."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return str(int(self.data)) if self.data.is_integer() and abs(self.data) < 1e18 else repr(self.data)
 
 
 class ReviewForm(FlaskForm):
@@ -26,9 +46,9 @@ class ReviewForm(FlaskForm):
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1)])
     status_seen = HiddenField()
-    value = FloatField("Value", validators=[InputRequired("Enter a number."), _finite])
-    value_max = FloatField("Upper value", validators=[Optional(), _finite])
-    unit = StringField("Unit", validators=[Length(max=32)])
+    value = NumberField("Value", validators=[InputRequired("Enter a number."), _finite])
+    value_max = NumberField("Upper value", validators=[Optional(), _finite])
+    unit = StringField("Unit", validators=[Length(max=32), _unit_code])
     qualifier = SelectField("Qualifier", choices=[SelectChoice(q) for q in QUALIFIERS])
     change = SelectField("Change", choices=[SelectChoice("", "none"), *(SelectChoice(c) for c in CHANGES)], coerce=_none_if_blank)
     period_start = DateField("Period start", validators=[Optional()])

@@ -7,6 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from claimtrack import queue, review
 from claimtrack.claim_filters import claim_page, parse_claim_filter
+from claimtrack.documents import span_in_paragraph
 from models import STATUSES, Claim, Document, Review, utcnow
 
 from ..auth.access import lead_required
@@ -23,17 +24,6 @@ def _claim_or_404(claim_id: int) -> Claim:
     return get_session().get(Claim, claim_id) or abort(404, description="No such claim.")
 
 
-def _paragraph(claim: Claim) -> tuple[str, str, str]:
-    """The text before the claim, the claim's quote, and the text after, within its paragraph."""
-    text = claim.document.text
-    start = text.rfind("\n", 0, claim.start) + 1
-    end = text.find("\n", claim.end)
-    end = len(text) if end == -1 else end
-    start = max(start, claim.start - CONTEXT_LIMIT)
-    end = min(end, claim.end + CONTEXT_LIMIT)
-    return text[start:claim.start], text[claim.start:claim.end], text[claim.end:end]
-
-
 def _render_review(claim: Claim, form: ReviewForm | None = None, status: int = 200, stale=None, refusal=None):
     """The review page for `claim`, leasing it to the current reviewer when it is free and pending."""
     db, now = get_session(), utcnow()
@@ -48,7 +38,8 @@ def _render_review(claim: Claim, form: ReviewForm | None = None, status: int = 2
         form.status_seen.data = claim.status
     return render_template(
         "claims/show.html",
-        claim=claim, document=claim.document, form=form, paragraph=_paragraph(claim),
+        claim=claim, document=claim.document, form=form,
+        paragraph=span_in_paragraph(claim.document.text, claim.start, claim.end, CONTEXT_LIMIT),
         lease=lease if held_by_other else None, editable=claim.status == "pending" and not held_by_other,
         history=review.history(db, claim.id), queue_args=queue_filter.as_args(),
         note_form=NoteForm(formdata=None, version=claim.version), stale=stale, refusal=refusal,

@@ -5,11 +5,21 @@ from wtforms import (
     StringField, TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from claimtrack.conflicts import CONFLICT_STATUSES, DEPRECATION_REASONS
+from models import MAX_ROW_ID, row_id
 
 STATUS_FILTERS = [SelectChoice("", "all conflicts"), *(SelectChoice(s) for s in CONFLICT_STATUSES), SelectChoice("consistent")]
+
+
+def _whole_number(_form, field):
+    """Hidden numbers come back from the browser as text; anything but an id-sized number is refused."""
+    if row_id(str(field.data or "")) is None:
+        raise ValidationError("The form was damaged; reload the page and try again.")
+
+
+ID_RANGE = NumberRange(min=1, max=MAX_ROW_ID, message="No such number.")
 
 
 class FilterForm(FlaskForm):
@@ -25,7 +35,7 @@ class FilterForm(FlaskForm):
 class ScopeForm(Form):
     """One claim's period and scope, for an "all are right" resolution."""
 
-    claim_id = HiddenField(validators=[InputRequired()])
+    claim_id = HiddenField(validators=[InputRequired(), _whole_number])
     period_start = DateField("From", validators=[Optional()])
     period_end = DateField("To", validators=[Optional()])
     subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])
@@ -35,7 +45,7 @@ class ScopeForm(Form):
 class ResolveForm(FlaskForm):
     """A reviewer's resolution of a conflict, carrying the group version it was made against."""
 
-    version = HiddenField(validators=[InputRequired()])
+    version = HiddenField(validators=[InputRequired(), _whole_number])
     decision = RadioField("Decision", choices=[
         SelectChoice("prefer", "One value is right"),
         SelectChoice("all_right", "All are right: they differ in period or scope"),
@@ -56,12 +66,12 @@ class UndoForm(FlaskForm):
 class MergeForm(FlaskForm):
     """Merge another group into this one."""
 
-    other = IntegerField("Group number", validators=[InputRequired()])
+    other = IntegerField("Group number", validators=[InputRequired(), ID_RANGE])
     note = StringField("Note", validators=[Optional(), Length(max=500)])
 
 
 class SplitForm(FlaskForm):
     """Take one claim out of this group."""
 
-    claim_id = IntegerField(validators=[InputRequired()])
+    claim_id = IntegerField(validators=[InputRequired(), ID_RANGE])
     note = StringField("Note", validators=[Optional(), Length(max=500)])

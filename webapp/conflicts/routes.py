@@ -14,6 +14,8 @@ from .forms import FilterForm, MergeForm, ResolveForm, SplitForm, UndoForm
 bp = Blueprint("conflicts", __name__)
 
 PAGE_SIZE = 50
+# Pages past this would ask the database for an offset it cannot represent.
+MAX_PAGE = 1_000_000
 STALE = ("This conflict changed while you were deciding (another reviewer or a new document): "
          "nothing was saved. Look at it again below.")
 
@@ -23,7 +25,7 @@ def index():
     """Groups in conflict, open ones first, filterable by status."""
     form = FilterForm(formdata=request.args)
     status = form.status.data if form.validate() else ""
-    page = max(form.page.data or 1, 1)
+    page = min(max(form.page.data or 1, 1), MAX_PAGE)
     statuses = (status,) if status else CONFLICT_STATUSES
     groups, more = conflicts.conflict_page(get_session(), statuses, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     return render_template("conflicts/index.html", form=form, groups=groups, status=status, page=page, more=more)

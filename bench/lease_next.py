@@ -1,0 +1,154 @@
+"""Time to lease the next claim (`claimtrack.queue.lease_next` + commit) at 1M claims.
+
+A service-call benchmark, not HTTP. Each sample leases the next claim for a reviewer and commits;
+between samples (untimed) the claim is marked decided and the lease dropped, as a decision would.
+In the same run, on the same connection, it times two references: a bare `SELECT 1` round trip and
+a primary-key lookup of a claim, each in its own committed transaction, and reports the ratios.
+
+    python bench/lease_next.py --sqlite /tmp/bench.db --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+    python bench/lease_next.py --claims 100000 --samples 200 --reviewers 8
+
+Databases are created and filled on first use (bench/fill.py) and reused after that.
+"""
+import argparse
+import random
+import statistics
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.fill import fill  # noqa: E402
+from claimtrack import accounts, queue  # noqa: E402
+from claimtrack.database import make_engine, make_sessionmaker  # noqa: E402
+from models import Claim, Lease, User  # noqa: E402
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {"p50": pick(0.50) * 1000, "p95": pick(0.95) * 1000, "p99": pick(0.99) * 1000,
+            "mean": statistics.fmean(ordered) * 1000}
+
+
+def _prepare(url: str, claims: int) -> None:
+    engine = make_engine(url)
+    try:
+        try:
+            with engine.connect() as connection:
+                have = connection.scalar(sa.select(sa.func.count()).select_from(Claim))
+        except sa.exc.DatabaseError:
+            have = 0
+    finally:
+        engine.dispose()
+    if have < claims:
+        started = time.perf_counter()
+        fill(url, claims - have)
+        print(f"  filled {claims - have:,} claims in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def _reviewer(session, name: str) -> User:
+    user = accounts.find_user(session, name) or accounts.create_user(session, name, "bench-password", "reviewer")
+    session.commit()
+    return user
+
+
+def _run_reviewer(url: str, name: str, samples: int, out: dict, barrier: threading.Barrier | None) -> None:
+    engine = make_engine(url, pool_size=1, max_overflow=0) if url.startswith("postgresql") else make_engine(url)
+    sessionmaker = make_sessionmaker(engine)
+    lease_times, select1_times, pk_times = [], [], []
+    rng = random.Random(name)
+    try:
+        with sessionmaker() as session:
+            user = _reviewer(session, name)
+            max_id = session.scalar(sa.select(sa.func.max(Claim.id)))
+            session.commit()
+            if barrier:
+                barrier.wait()
+            for _ in range(samples):
+                now = datetime.now(timezone.utc)
+                started = time.perf_counter()
+                claim_id = queue.lease_next(session, user, now, timedelta(minutes=15))
+                session.commit()
+                lease_times.append(time.perf_counter() - started)
+                if claim_id is None:
+                    break
+                session.execute(sa.update(Claim).where(Claim.id == claim_id).values(status="verified"))
+                session.execute(sa.delete(Lease).where(Lease.claim_id == claim_id))
+                session.commit()
+
+                started = time.perf_counter()
+                session.execute(sa.text("SELECT 1")).scalar()
+                session.commit()
+                select1_times.append(time.perf_counter() - started)
+
+                started = time.perf_counter()
+                session.execute(sa.select(Claim.status).where(Claim.id == rng.randint(1, max_id))).scalar()
+                session.commit()
+                pk_times.append(time.perf_counter() - started)
+    finally:
+        engine.dispose()
+    out[name] = (lease_times, select1_times, pk_times)
+
+
+def _restore(url: str) -> None:
+    """Put the claims this run decided back in the queue, so runs are repeatable."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.update(Claim).where(Claim.status != "pending").values(status="pending"))
+            connection.execute(sa.delete(Lease))
+    finally:
+        engine.dispose()
+
+
+def bench(label: str, url: str, claims: int, samples: int, reviewers: int) -> dict:
+    """Run the benchmark on one database and print a summary line."""
+    print(f"{label}: preparing {claims:,} claims", flush=True)
+    _prepare(url, claims)
+    _restore(url)
+    out: dict = {}
+    barrier = threading.Barrier(reviewers) if reviewers > 1 else None
+    threads = [threading.Thread(target=_run_reviewer, args=(url, f"bench{i}", samples, out, barrier))
+               for i in range(reviewers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    _restore(url)
+    lease = [t for times in out.values() for t in times[0]]
+    select1 = [t for times in out.values() for t in times[1]]
+    pk = [t for times in out.values() for t in times[2]]
+    result = {"lease": _percentiles(lease), "select1": _percentiles(select1), "pk": _percentiles(pk),
+              "n": len(lease)}
+    r = result
+    print(f"{label} ({reviewers} reviewer{'s' if reviewers > 1 else ''}, {r['n']} leases): "
+          f"lease_next p50 {r['lease']['p50']:.2f} ms, p95 {r['lease']['p95']:.2f} ms, p99 {r['lease']['p99']:.2f} ms; "
+          f"SELECT 1 p50 {r['select1']['p50']:.3f} ms; pk lookup p50 {r['pk']['p50']:.3f} ms; "
+          f"ratio p50 lease/SELECT 1 {r['lease']['p50'] / r['select1']['p50']:.1f}x, "
+          f"lease/pk {r['lease']['p50'] / r['pk']['p50']:.1f}x", flush=True)
+    return result
+
+
+def main() -> None:
+    """Parse arguments and run on each database given."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--claims", type=int, default=1_000_000)
+    parser.add_argument("--samples", type=int, default=300, help="leases per reviewer")
+    parser.add_argument("--reviewers", type=int, default=1, help="concurrent reviewers (threads)")
+    parser.add_argument("--sqlite", default="/tmp/claimtrack_bench.db", help="SQLite file ('' to skip)")
+    parser.add_argument("--postgres", default="", help="PostgreSQL URL of a database to fill and use")
+    args = parser.parse_args()
+    if args.sqlite:
+        bench("SQLite", f"sqlite:///{args.sqlite}", args.claims, args.samples, args.reviewers)
+    if args.postgres:
+        bench("PostgreSQL", args.postgres, args.claims, args.samples, args.reviewers)
+
+
+if __name__ == "__main__":
+    main()

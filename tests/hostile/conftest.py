@@ -1,0 +1,68 @@
+"""Helpers for the hostile suite: every refusal must leave the database exactly as it was."""
+import hashlib
+import io
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from models import Base
+
+from ..conftest import Auth, csrf_token
+
+
+def snapshot(bind: sa.Engine | sa.Connection) -> dict[str, tuple[int, str]]:
+    """Row count and a SHA-256 of the rows (in primary-key order) of every table."""
+    if isinstance(bind, sa.Engine):
+        with bind.connect() as connection:
+            return snapshot(connection)
+    state = {}
+    for table in Base.metadata.sorted_tables:
+        rows = bind.execute(sa.select(table).order_by(*table.primary_key.columns)).all()
+        digest = hashlib.sha256()
+        for row in rows:
+            digest.update(repr(tuple(row)).encode("utf-8", "surrogatepass"))
+        state[table.name] = (len(rows), digest.hexdigest())
+    return state
+
+
+@contextmanager
+def unchanged(bind: sa.Engine | sa.Connection):
+    """Assert that nothing in any table changed inside the block."""
+    before = snapshot(bind)
+    yield
+    after = snapshot(bind)
+    changed = {name: (before[name], after[name]) for name in before if before[name] != after[name]}
+    assert not changed, f"database changed: {changed}"
+
+
+@pytest.fixture
+def logged_in(client, reviewer):
+    """The test client, logged in as the reviewer 'rita'."""
+    response = Auth(client).login("rita")
+    assert response.status_code == 302
+    return client
+
+
+def upload(client, data: bytes, name: str, **fields):
+    """Post the upload form as a browser would and follow the redirect."""
+    token = csrf_token(client, "/documents")
+    return client.post(
+        "/documents",
+        data={"csrf_token": token, "file": (io.BytesIO(data), name), **fields},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+
+
+def pdf(encrypt_with: str | None = None) -> bytes:
+    """A one-page PDF built with pypdf, optionally encrypted with a user password."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    if encrypt_with:
+        writer.encrypt(encrypt_with)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

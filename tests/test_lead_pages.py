@@ -1,0 +1,173 @@
+"""Lead pages: users, the claims list with filters and paging, bulk batches and their undo; login limits."""
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from claimtrack import accounts, queue
+from claimtrack.claim_filters import parse_claim_filter
+from models import Claim, Lease, Review, User, utcnow
+
+from .conftest import PASSWORD, csrf_token
+from .factories import ClaimFactory, DocumentFactory
+
+
+@pytest.fixture
+def many_claims(db_session):
+    document = DocumentFactory(text="Gansu has 66 sister cities. " * 3)
+    made = [ClaimFactory(document=document, confidence=0.1 * i) for i in range(1, 8)]
+    db_session.commit()
+    return made
+
+
+def test_lead_creates_user_and_changes_role(client, lead, auth, db_session):
+    auth.login("lena")
+    token = csrf_token(client, "/users")
+    response = client.post("/users", data={"csrf_token": token, "username": "nina", "password": "longenough1",
+                                           "role": "reviewer"})
+    assert response.status_code == 303
+    nina = accounts.find_user(db_session, "nina")
+    assert nina.role == "reviewer"
+    assert client.post(f"/users/{nina.id}/role", data={"csrf_token": token, "role": "lead"}).status_code == 303
+    db_session.expire_all()
+    assert db_session.get(User, nina.id).role == "lead"
+
+
+def test_create_user_bad_values_show_errors(client, lead, auth, db_session):
+    auth.login("lena")
+    token = csrf_token(client, "/users")
+    response = client.post("/users", data={"csrf_token": token, "username": "x y", "password": "short",
+                                           "role": "reviewer"})
+    assert response.status_code == 400
+    assert "Field must be between 8 and 256 characters long." in response.get_data(as_text=True)
+    assert accounts.find_user(db_session, "x y") is None
+
+
+def test_deactivation_ends_sessions_and_releases_leases(app, lead, reviewer, auth, many_claims, db_session):
+    reviewer_client = app.test_client()
+    from .conftest import Auth
+    Auth(reviewer_client).login("rita")
+    assert reviewer_client.get("/queue/next").status_code == 302
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Lease)) == 1
+    lead_client = app.test_client()
+    Auth(lead_client).login("lena")
+    token = csrf_token(lead_client, "/users")
+    assert lead_client.post(f"/users/{reviewer.id}/deactivate", data={"csrf_token": token}).status_code == 303
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Lease)) == 0
+    response = reviewer_client.get("/queue")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_lead_cannot_deactivate_themself(client, lead, auth, db_session):
+    auth.login("lena")
+    token = csrf_token(client, "/users")
+    response = client.post(f"/users/{lead.id}/deactivate", data={"csrf_token": token}, follow_redirects=True)
+    assert "You cannot deactivate your own account." in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(User, lead.id).active
+
+
+def test_users_unknown_id_404(client, lead, auth):
+    auth.login("lena")
+    token = csrf_token(client, "/users")
+    assert client.post("/users/99999/deactivate", data={"csrf_token": token}).status_code == 404
+
+
+def test_claims_list_filters_and_keyset_paging(client, reviewer, auth, many_claims, db_session):
+    many_claims[0].status = "verified"
+    db_session.commit()
+    auth.login("rita")
+    html = client.get("/claims?status=verified").get_data(as_text=True)
+    assert f'href="/claims/{many_claims[0].id}"' in html and f'href="/claims/{many_claims[1].id}"' not in html
+    assert 'href="/export.csv?status=verified"' in html
+    assert 'name="claim_id"' not in html  # reviewers see no bulk controls
+    html = client.get(f"/claims?after={many_claims[3].id}").get_data(as_text=True)
+    assert f'href="/claims/{many_claims[4].id}"' in html and f'href="/claims/{many_claims[3].id}"' not in html
+
+
+def test_claims_list_reports_bad_filters(client, reviewer, auth):
+    auth.login("rita")
+    html = client.get("/claims?status=bogus&reviewed_from=yesterday").get_data(as_text=True)
+    assert "status must be one of" in html and "use YYYY-MM-DD" in html
+
+
+def test_parse_claim_filter_round_trip():
+    parsed = parse_claim_filter({"status": "verified", "document": "3", "reviewed_from": "2024-01-02", "after": "9"})
+    assert parsed.as_args() == {"status": "verified", "document": "3", "reviewed_from": "2024-01-02", "after": "9"}
+    assert parsed.as_args(after=None) == {"status": "verified", "document": "3", "reviewed_from": "2024-01-02"}
+
+
+def test_bulk_verify_as_one_batch_then_undo_batch(client, lead, auth, many_claims, db_session):
+    auth.login("lena")
+    token = csrf_token(client, "/claims")
+    ids = [c.id for c in many_claims[:3]]
+    response = client.post("/claims/bulk", data={"csrf_token": token, "claim_id": ids, "decision": "verify",
+                                                 "note": "checked against the yearbook"})
+    assert response.status_code == 303
+    batch_id = response.headers["Location"].rsplit("/", 1)[1]
+    reviews = db_session.scalars(sa.select(Review).where(Review.batch_id == batch_id)).all()
+    assert sorted(r.claim_id for r in reviews) == ids
+    db_session.expire_all()
+    assert {db_session.get(Claim, i).status for i in ids} == {"verified"}
+    html = client.get(f"/batches/{batch_id}").get_data(as_text=True)
+    assert "checked against the yearbook" in html
+    assert client.post(f"/batches/{batch_id}/undo", data={"csrf_token": token}).status_code == 303
+    db_session.expire_all()
+    assert {db_session.get(Claim, i).status for i in ids} == {"pending"}
+    assert db_session.scalar(sa.select(sa.func.count(Review.id)).where(Review.decision == "undo")) == 3
+
+
+def test_bulk_reject_needs_a_note(client, lead, auth, many_claims, db_session):
+    auth.login("lena")
+    token = csrf_token(client, "/claims")
+    response = client.post("/claims/bulk", data={"csrf_token": token, "claim_id": [many_claims[0].id],
+                                                 "decision": "reject", "note": ""}, follow_redirects=True)
+    assert "A reason is required to reject" in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(Claim, many_claims[0].id).status == "pending"
+
+
+def test_lead_reopens_decided_claim(client, lead, auth, many_claims, db_session):
+    many_claims[0].status = "rejected"
+    db_session.commit()
+    auth.login("lena")
+    token = csrf_token(client, f"/claims/{many_claims[0].id}")
+    html = client.get(f"/claims/{many_claims[0].id}").get_data(as_text=True)
+    version = re.search(r'<input[^>]*name="version"[^>]*value="(\d+)"', html) or re.search(
+        r'<input[^>]*value="(\d+)"[^>]*name="version"', html)
+    response = client.post(f"/claims/{many_claims[0].id}/reopen", data={"csrf_token": token, "version": version.group(1)})
+    assert response.status_code == 303
+    db_session.expire_all()
+    assert db_session.get(Claim, many_claims[0].id).status == "pending"
+
+
+def test_failed_logins_are_rate_limited(client, reviewer, auth, db_session):
+    for _ in range(accounts.MAX_FAILURES_PER_USERNAME):
+        assert auth.login("rita", "wrong password").status_code == 401
+    response = auth.login("rita", PASSWORD)
+    assert response.status_code == 429
+    assert "Too many failed logins. Try again in 15 minutes." in response.get_data(as_text=True)
+
+
+def test_rate_limit_window_slides(db_session):
+    now = utcnow()
+    for i in range(accounts.MAX_FAILURES_PER_USERNAME):
+        accounts.record_failed_login(db_session, "rita", f"10.0.0.{i}", now - timedelta(minutes=20 - i))
+    assert accounts.login_wait(db_session, "rita", "10.0.0.9", now) is None
+    for i in range(accounts.MAX_FAILURES_PER_ADDRESS):
+        accounts.record_failed_login(db_session, f"user{i}", "10.9.9.9", now)
+    assert accounts.login_wait(db_session, "someone", "10.9.9.9", now) == accounts.LOGIN_WINDOW
+
+
+def test_successful_login_clears_failures(client, reviewer, auth, db_session):
+    for _ in range(accounts.MAX_FAILURES_PER_USERNAME - 1):
+        auth.login("rita", "wrong password")
+    assert auth.login("rita").status_code == 302
+    assert accounts.login_wait(db_session, "rita", "127.0.0.1", utcnow()) is None
+
+
+def test_reviewer_list_does_not_lease(client, reviewer, auth, many_claims, db_session):
+    auth.login("rita")
+    client.get("/claims")
+    assert queue.holder(db_session, many_claims[0].id, utcnow()) is None

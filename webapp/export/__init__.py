@@ -1,0 +1,13 @@
+"""The export area: verified claims out as CSV, from the browser and the command line."""
+from flask import Flask
+
+from ..auth.access import add_nav
+from .cli import export_command
+from .routes import bp
+
+
+def init_app(app: Flask) -> None:
+    """Register the export blueprint, its menu entry and the `claimtrack export` command."""
+    app.register_blueprint(bp)
+    add_nav(app, "Export", "export.index")
+    app.cli.add_command(export_command)

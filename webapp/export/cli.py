@@ -1,0 +1,47 @@
+"""`claimtrack export`: the same CSV as /export.csv, to a file or stdout."""
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from claimtrack.export import CONFLICT_CHOICES, CsvExport, ExportFilterError, ExportFilters
+from models import KINDS, STATUSES
+
+from ..cli import iso_date
+from ..db import get_session
+
+
+@click.command("export")
+@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True),
+              help="File to write (default: stdout).")
+@click.option("--status", multiple=True, type=click.Choice(STATUSES),
+              help="Claim status; repeat for several (default: verified).")
+@click.option("--document", type=click.IntRange(min=1), help="Only this document's claims (its id).")
+@click.option("--subject", help="Only claims with exactly this subject.")
+@click.option("--measure", help="Only claims with exactly this measure.")
+@click.option("--reviewer", help="Only claims last reviewed by this user (username).")
+@click.option("--kind", type=click.Choice(KINDS), help="Only facts, targets or projections.")
+@click.option("--period-from", callback=iso_date, help="Only periods starting on or after YYYY-MM-DD.")
+@click.option("--period-to", callback=iso_date, help="Only periods ending on or before YYYY-MM-DD.")
+@click.option("--reviewed-from", callback=iso_date, help="Only claims reviewed on or after YYYY-MM-DD (UTC).")
+@click.option("--reviewed-to", callback=iso_date, help="Only claims reviewed on or before YYYY-MM-DD (UTC).")
+@click.option("--conflicts", type=click.Choice(CONFLICT_CHOICES), default="settled", show_default=True,
+              help="settled: no deprecated values or disputed groups; all: everything; "
+                   "preferred: only preferred values.")
+@click.option("--bom", is_flag=True, help="Start with a UTF-8 byte order mark (for Excel).")
+@with_appcontext
+def export_command(output: str, bom: bool, **filters):
+    """Write the claims matching the filters (verified, settled ones by default) as CSV."""
+    try:
+        export_filters = ExportFilters(**{**filters, "status": tuple(filters["status"])})
+    except ExportFilterError as exc:
+        raise click.UsageError(str(exc)) from None
+    export = CsvExport(get_session(), export_filters, bom=bom)
+    with click.open_file(output, "wb") as out:
+        for chunk in export:
+            out.write(chunk.encode("utf-8"))
+    if export.failure:
+        click.echo(f"export failed after {export.rows} rows: {export.failure}", err=True)
+        sys.exit(1)
+    if output != "-":
+        click.echo(f"wrote {export.rows} claims to {output}", err=True)
