@@ -104,8 +104,9 @@ class Server:
                     "CLAIMTRACK_INSTANCE_PATH": str(report.SCRATCH / "instance")}
 
     def __enter__(self) -> "Server":
-        self.process = subprocess.Popen(self.command, env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        # The access log goes nowhere; errors are kept for reading after a run.
+        self.log = open(report.SCRATCH / "server-errors.log", "a")
+        self.process = subprocess.Popen(self.command, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -121,6 +122,7 @@ class Server:
     def __exit__(self, *exc):
         self.process.terminate()
         self.process.wait(timeout=30)
+        self.log.close()
 
 
 def locust(server: Server, user_class: str, users: int, seconds: int, loops: int,
