@@ -14,6 +14,8 @@ BENCHMARKS = {
     "extract_speed": ("extraction speed and memory against quantulum3", [], []),
     "ingest": ("ingest + extraction throughput against a bulk insert of the same rows",
                ["--documents", "300"], ["--documents", "2000"]),
+    "lease_next": ("lease next claim as a service call (no HTTP)", ["--claims", "{claims}", "--samples", "100"],
+                   ["--claims", "{claims}"]),
     "http_load": ("lease / verify / claims list latency under 8 reviewers over HTTP",
                   ["--claims", "{claims}", "--seconds", "20", "--loops", "100"],
                   ["--claims", "{claims}", "--seconds", "60", "--loops", "300"]),

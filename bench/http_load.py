@@ -2,13 +2,16 @@
 
     python -m bench.http_load [--claims 1000000] [--backend postgresql|sqlite|both]
                               [--users 8] [--seconds 60] [--loops 300] [--workers 2] [--threads 4]
+                              [--think 2]
 
 For each backend: a database of `--claims` generated claims (bench.generate; reused when a
-database of that size from an earlier run is there, since a run verifies only a few thousand),
+database of that size from an earlier run is there, migrated to head: a run verifies only a
+few thousand claims),
 `claimtrack serve` on 127.0.0.1, then three locust runs (headless, bounded by --seconds and
 --loops per user) through that one server: the reference (anonymous GET /login), the reviewers
-(log in through the form, then GET /queue/next -> claim page -> POST verify), and the claims
-list with filters (first page and a deep keyset page). Section `## HTTP under load`.
+(log in through the form, then GET /queue/next -> claim page -> POST verify) flat out and then
+paced by --think, and readers (paced the same) of the claims list with filters (first page and
+a deep keyset page), the documents list and the queue's progress page. Section `## HTTP under load`.
 """
 import argparse
 import csv
@@ -23,6 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from claimtrack import schema
 from claimtrack.database import make_engine
 
 from . import report
@@ -48,6 +52,7 @@ def corpus(backend: str, claims: int) -> str:
             stored = connection.scalar(sa.text("SELECT count(*) FROM claims"))
         engine.dispose()
         if documents and stored == claims:
+            schema.upgrade(url)
             return url
     except sa.exc.DBAPIError:
         pass
@@ -76,6 +81,8 @@ def list_urls(url: str) -> list[tuple[str, str]]:
         ("GET /claims?status=verified&subject=...", f"/claims?status=verified&subject={quoted}"),
         ("GET /claims?status=verified&subject=...&after=(deep)",
          f"/claims?status=verified&subject={quoted}&after={deep_subject}"),
+        ("GET /documents", "/documents"),
+        ("GET /queue (progress)", "/queue"),
     ]
 
 
@@ -97,8 +104,9 @@ class Server:
                     "CLAIMTRACK_INSTANCE_PATH": str(report.SCRATCH / "instance")}
 
     def __enter__(self) -> "Server":
-        self.process = subprocess.Popen(self.command, env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        # The access log goes nowhere; errors are kept for reading after a run.
+        self.log = open(report.SCRATCH / "server-errors.log", "a")
+        self.process = subprocess.Popen(self.command, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -114,6 +122,7 @@ class Server:
     def __exit__(self, *exc):
         self.process.terminate()
         self.process.wait(timeout=30)
+        self.log.close()
 
 
 def locust(server: Server, user_class: str, users: int, seconds: int, loops: int,
@@ -132,22 +141,29 @@ def locust(server: Server, user_class: str, users: int, seconds: int, loops: int
         return [row for row in csv.DictReader(handle) if row["Name"] != "Aggregated"]
 
 
+PHASES = {"reference": ("Visitor", False), "flat": ("Reviewer", False), "paced": ("Reviewer", True),
+          "lists": ("Lister", True)}
+
+
 def measure(backend: str, claims: int, users: int, seconds: int, loops: int, workers: int,
-            threads: int) -> list[str]:
-    """The table rows for one backend."""
+            threads: int, think: float, phase_names: list[str]) -> list[str]:
+    """The table rows for one backend: reference, reviewers flat out and paced, paced list readers."""
+    phases = [(PHASES[n][0], think if PHASES[n][1] else 0) for n in phase_names]
     url = corpus(backend, claims)
     env = {"BENCH_PASSWORD": PASSWORD, "BENCH_USERS": ",".join(REVIEWERS[:users]),
            "BENCH_LIST_URLS": "\n".join(f"{label}\t{path}" for label, path in list_urls(url))}
     rows = []
     with Server(url, workers, threads) as server:
-        for user_class in ("Visitor", "Reviewer", "Lister"):
+        for user_class, pause in phases:
             started_load = report.load()
-            for stat in locust(server, user_class, users, seconds, loops, env):
+            for stat in locust(server, user_class, users, seconds, loops, {**env, "BENCH_THINK": str(pause)}):
+                if stat["Name"] in ("login form", "POST /login"):
+                    continue
                 rows.append(
-                    f"| {backend} | {stat['Name']} | {int(stat['Request Count']):,} | {stat['Failure Count']} | "
-                    f"{stat['50%']} | {stat['95%']} | {stat['99%']} | {float(stat['Requests/s']):.1f} | "
-                    f"{started_load} |")
-            print(f"{backend} {user_class} done", file=sys.stderr)
+                    f"| {backend} | {stat['Name']} | {pause:g} | {int(stat['Request Count']):,} | "
+                    f"{stat['Failure Count']} | {stat['50%']} | {stat['95%']} | {stat['99%']} | "
+                    f"{float(stat['Requests/s']):.1f} | {started_load} |")
+            print(f"{backend} {user_class} think {pause} done", file=sys.stderr)
     return rows
 
 
@@ -162,18 +178,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--loops", type=int, default=300, help="iterations per simulated user, at most")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--think", type=float, default=2.0,
+                        help="mean seconds a paced reviewer waits before each request (a second run)")
+    parser.add_argument("--phases", default=",".join(PHASES),
+                        help=f"comma-separated runs to make, from {', '.join(PHASES)}")
     parser.add_argument("--no-write", action="store_true", help="print the figures without touching RESULTS.md")
     args = parser.parse_args(argv)
     backends = ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]
-    lines = ["| backend | request | count | failures | p50 ms | p95 ms | p99 ms | req/s | load at start |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines = ["| backend | request | think s | count | failures | p50 ms | p95 ms | p99 ms | req/s | load at start |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for backend in backends:
-        lines += measure(backend, args.claims, args.users, args.seconds, args.loops, args.workers, args.threads)
+        lines += measure(backend, args.claims, args.users, args.seconds, args.loops, args.workers, args.threads,
+                         args.think, args.phases.split(","))
     command = (f"python -m bench.http_load --claims {args.claims} --backend {args.backend} --users {args.users} "
-               f"--seconds {args.seconds} --loops {args.loops} --workers {args.workers} --threads {args.threads}")
-    body = (report.header(command) + f"\n{args.users} concurrent users with no think time, "
-            f"`claimtrack serve --workers {args.workers} --threads {args.threads}` and the load generator "
-            "(locust) on the same 2 cores. Targets: lease p95 ≤ "
+               f"--seconds {args.seconds} --loops {args.loops} --workers {args.workers} --threads {args.threads} "
+               f"--think {args.think:g} --phases {args.phases}")
+    body = (report.header(command) + f"\n{args.users} concurrent users, each run at most {args.seconds} s "
+            f"and {args.loops} iterations per user; `claimtrack serve --workers {args.workers} --threads "
+            f"{args.threads}`, the database and the load generator (locust) share the same cores. "
+            "Think 0: every user sends its next request as soon as the last one is answered (a stress "
+            f"test); think {args.think:g}: a reviewer (or list reader) pauses about that long before each request, "
+            "still far quicker than a person reads a claim. Targets: lease p95 ≤ "
             f"{TARGET_LEASE_P95_MS} ms, claims list p95 ≤ {TARGET_LIST_P95_MS} ms.\n\n" + "\n".join(lines) + "\n")
     print(body)
     if not args.no_write:

@@ -4,18 +4,21 @@ Reviewer: logs in through the real form (CSRF token read from the page), then lo
 /queue/next (the lease, timed alone), GET the claim page it redirects to, POST a verify decision
 with every field and the CSRF token read from that page's review form. Lister: logs in, then
 reads the claims list URLs given in BENCH_LIST_URLS (lines of label, tab, URL). Visitor: GET /login,
-the trivial reference page. Each user stops after BENCH_LOOPS iterations.
+the trivial reference page. Each user stops after BENCH_LOOPS iterations; BENCH_THINK seconds
+(on average) pass between a reviewer's actions, none by default.
 """
 import itertools
 import os
 from html.parser import HTMLParser
 
-from locust import HttpUser, constant, task
+from locust import HttpUser, between, constant, task
 from locust.exception import StopUser
 
 PASSWORD = os.environ.get("BENCH_PASSWORD", "")
 USERNAMES = os.environ.get("BENCH_USERS", "").split(",")
 LOOPS = int(os.environ.get("BENCH_LOOPS", "300"))
+# Seconds a reviewer spends between requests (reading the claim); 0 hammers the server.
+THINK = float(os.environ.get("BENCH_THINK", "0"))
 LIST_URLS = [line.split("\t", 1) for line in os.environ.get("BENCH_LIST_URLS", "").splitlines() if line]
 _accounts = itertools.count()
 
@@ -74,7 +77,7 @@ class LoggedIn(HttpUser):
     """A user who logs in through the login form first, with the next benchmark account."""
 
     abstract = True
-    wait_time = constant(0)
+    wait_time = between(THINK / 2, THINK * 1.5) if THINK else constant(0)
 
     def on_start(self):
         self.loops = 0
@@ -108,6 +111,8 @@ class Reviewer(LoggedIn):
                 return
             location = response.headers["Location"]
         page = self.client.get(location, name="GET /claims/[id]")
+        if THINK:
+            self.wait()
         action, fields = find_form(page.text, form_id="review-form")
         fields["decision"] = "verify"
         with self.client.post(action, data=fields, name="POST /claims/[id] verify", allow_redirects=False,
@@ -122,7 +127,9 @@ class Lister(LoggedIn):
     @task
     def read_lists(self):
         self.count_loop()
-        for label, url in LIST_URLS:
+        for number, (label, url) in enumerate(LIST_URLS):
+            if THINK and number:
+                self.wait()
             self.client.get(url, name=label)
 
 

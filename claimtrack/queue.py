@@ -27,6 +27,8 @@ DEFAULT_TTL = timedelta(minutes=15)
 # A lease lost to a concurrent reviewer between our read and our write is retried this often.
 MAX_ATTEMPTS = 20
 DECISIONS_COUNTED = ("verify", "reject", "needs_info")
+# Documents whose progress the queue page lists (the newest ones).
+PROGRESS_DOCUMENTS = 50
 
 
 @dataclass(frozen=True)
@@ -117,11 +119,12 @@ def _take(session: so.Session, claim_id: int, user: User, now: datetime, ttl: ti
 def current_lease(session: so.Session, user: User, now: datetime,
                   queue_filter: QueueFilter = QueueFilter()) -> int | None:
     """The pending claim (matching the filter) that `user` holds a live lease on, if any."""
+    # EXISTS rather than a join keeps the reviewer's few leases the driving side: without
+    # statistics SQLite joined from the 600,000 pending claims instead (50 ms at 1M claims).
+    pending = sa.exists().where(Claim.id == Lease.claim_id, Claim.status == "pending", *queue_filter.conditions())
     return session.scalar(
         sa.select(Lease.claim_id)
-        .join(Claim, Claim.id == Lease.claim_id)
-        .where(Lease.user_id == user.id, Lease.expires_at > now, Claim.status == "pending",
-               *queue_filter.conditions())
+        .where(Lease.user_id == user.id, Lease.expires_at > now, pending)
         .order_by(Lease.leased_at)
         .limit(1)
     )
@@ -226,28 +229,35 @@ class DocumentProgress:
 
 @dataclass
 class Progress:
-    """Progress overall, per document, and the reviewer's own decisions today."""
+    """Progress overall, on the newest documents, and the reviewer's own decisions today."""
 
     overall: StatusCounts
     documents: list[DocumentProgress] = field(default_factory=list)
     mine_today: int = 0
 
 
-def progress(session: so.Session, user: User, now: datetime) -> Progress:
-    """Counts by status per document and overall, and how many decisions `user` made today (UTC)."""
+def progress(session: so.Session, user: User, now: datetime, documents: int = PROGRESS_DOCUMENTS) -> Progress:
+    """Counts by status overall and for the newest `documents` documents, and `user`'s decisions today (UTC).
+
+    Counting per document across the whole table took over a second at a million claims; the
+    full per-document list is the documents page, a page at a time.
+    """
+    by_status = dict(session.execute(sa.select(Claim.status, sa.func.count()).group_by(Claim.status)).all())
+    overall = StatusCounts(*(by_status.get(s, 0) for s in STATUSES))
+    newest = sa.select(Document.id).order_by(Document.id.desc()).limit(documents).scalar_subquery()
     counts = [sa.func.count(Claim.id).filter(Claim.status == status) for status in STATUSES]
     rows = session.execute(
         sa.select(Document.id, Document.title, *counts)
         .outerjoin(Claim, Claim.document_id == Document.id)
+        .where(Document.id.in_(newest))
         .group_by(Document.id, Document.title)
-        .order_by(Document.id)
+        .order_by(Document.id.desc())
     ).all()
-    documents = [DocumentProgress(row[0], row[1], StatusCounts(*row[2:])) for row in rows]
-    overall = StatusCounts(*(sum(getattr(d.counts, s) for d in documents) for s in STATUSES))
     midnight = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
     mine_today = session.scalar(
         sa.select(sa.func.count(Review.id))
         .where(Review.user_id == user.id, Review.created_at >= midnight,
                Review.decision.in_(DECISIONS_COUNTED))
     )
-    return Progress(overall, documents, mine_today or 0)
+    return Progress(overall, [DocumentProgress(row[0], row[1], StatusCounts(*row[2:])) for row in rows],
+                    mine_today or 0)

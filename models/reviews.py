@@ -14,11 +14,15 @@ class Review(Base):
     """One decision, correction or note by a reviewer on a claim; never updated or deleted."""
 
     __tablename__ = "reviews"
-    __table_args__ = (sa.Index("ix_reviews_claim_created", "claim_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_reviews_claim_created", "claim_id", "created_at"),
+        # A reviewer's decisions today (the queue page) without reading all their history.
+        sa.Index("ix_reviews_user_created", "user_id", "created_at"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     claim_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("claims.id", ondelete="RESTRICT"))
-    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     # verify, reject, needs_info, skip, correct, note, undo, resolve, reopen
     decision: so.Mapped[str] = so.mapped_column(sa.String(20))
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")

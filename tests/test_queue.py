@@ -98,3 +98,13 @@ def test_progress_counts(db_session):
     db_session.flush()
     result = queue.progress(db_session, UserFactory(), NOW)
     assert (result.overall.pending, result.overall.verified, result.overall.needs_info) == (1, 1, 1)
+
+
+def test_progress_lists_only_the_newest_documents_but_counts_all(db_session):
+    documents = [DocumentFactory() for _ in range(3)]
+    for document in documents:
+        ClaimFactory(document=document)
+    db_session.flush()
+    result = queue.progress(db_session, UserFactory(), NOW, documents=2)
+    assert [d.id for d in result.documents] == [documents[2].id, documents[1].id]
+    assert result.overall.pending == 3

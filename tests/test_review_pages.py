@@ -273,3 +273,10 @@ def test_expired_lease_lets_another_reviewer_decide(client, reviewer, auth, clai
     auth.login("rita")
     assert client.get("/queue/next").headers["Location"] == f"/claims/{claims[0].id}"
 
+
+
+def test_claims_list_filters_by_document_number_and_names_it(client, reviewer, auth, claims):
+    auth.login("rita")
+    html = client.get(f"/claims?document={claims[0].document_id}").get_data(as_text=True)
+    assert f'name="document" min="1" size="7" value="{claims[0].document_id}"' in html
+    assert 'id="filter-document"' in html

@@ -167,9 +167,9 @@ def index():
     db = get_session()
     claim_filter = parse_claim_filter(request.args)
     page = claim_page(db, claim_filter)
-    documents = db.execute(sa.select(Document.id, Document.title).order_by(Document.id)).all()
+    document = db.get(Document, claim_filter.document) if claim_filter.document is not None else None
     return render_template(
-        "claims/index.html", page=page, claim_filter=claim_filter, statuses=STATUSES, documents=documents,
+        "claims/index.html", page=page, claim_filter=claim_filter, statuses=STATUSES, document=document,
         bulk_form=BulkForm(formdata=None), export_query=request.query_string.decode("latin-1"),
     )
 
