@@ -444,9 +444,15 @@ class _Run:
                 group.members.append(s)
             if s.group_id is not None and (group is None or group.id != s.group_id):
                 left.add(s.group_id)
+        # New groups are judged before they are written, so they are inserted as they stand
+        # (from scratch, that is every group: no second write of each).
+        for group in new_groups.values():
+            verdict = evaluate(group.members)
+            group.status = next_status(group.status, verdict.conflict, any(s.active for s in group.members))
+            group.is_series = verdict.is_series
         self._insert(new_groups.values())
         group_updates, claim_updates, reopened = [], [], []
-        for group in [*self.groups.values(), *new_groups.values()]:
+        for group in self.groups.values():
             verdict = evaluate(group.members)
             joined = [s for s in group.members if s.group_id != group.id]
             status = next_status(group.status, verdict.conflict, any(s.active for s in joined))
@@ -455,6 +461,8 @@ class _Run:
             if status == "open" and group.status in ("resolved", "unresolved"):
                 reopened.append((group.id, group.status))
             group.status, group.is_series = status, verdict.is_series
+        for group in [*self.groups.values(), *new_groups.values()]:
+            status = group.status
             for s in group.members:
                 open_ = status == "open" and s.active
                 if s.group_id != group.id or s.conflict_open != open_:
@@ -500,7 +508,7 @@ class _Run:
         ids = _reserve_ids(connection, table, len(new_groups))
         _bulk_insert(connection, table, [
             {"id": id_, "key": g.key, "subject": g.subject[:200], "measure": g.measure[:200],
-             "dimension": g.dimension, "status": "consistent", "is_series": False, "note": "", "version": 1,
+             "dimension": g.dimension, "status": g.status, "is_series": g.is_series, "note": "", "version": 1,
              "created_at": now, "updated_at": now}
             for g, id_ in zip(new_groups, ids)
         ])
