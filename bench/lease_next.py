@@ -8,7 +8,8 @@ a primary-key lookup of a claim, each in its own committed transaction, and repo
     python bench/lease_next.py --sqlite /tmp/bench.db --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     python bench/lease_next.py --claims 100000 --samples 200 --reviewers 8
 
-Databases are created and filled on first use (bench/fill.py) and reused after that.
+An empty database is filled on first use by `bench.generate` (its working mix: about 60% of
+the claims pending, some in open conflicts, live leases and skips) and reused after that.
 """
 import argparse
 import random
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.fill import fill  # noqa: E402
+from bench.generate import generate  # noqa: E402
 from claimtrack import accounts, queue  # noqa: E402
 from claimtrack.database import make_engine, make_sessionmaker  # noqa: E402
 from models import Claim, Lease, User  # noqa: E402
@@ -46,10 +47,12 @@ def _prepare(url: str, claims: int) -> None:
             have = 0
     finally:
         engine.dispose()
-    if have < claims:
+    if not have:
         started = time.perf_counter()
-        fill(url, claims - have)
-        print(f"  filled {claims - have:,} claims in {time.perf_counter() - started:.0f} s", flush=True)
+        generate(url, claims=claims)
+        print(f"  generated {claims:,} claims in {time.perf_counter() - started:.0f} s", flush=True)
+    elif have != claims:
+        print(f"  the database holds {have:,} claims, not {claims:,}: measuring it as it is", flush=True)
 
 
 def _reviewer(session, name: str) -> User:
@@ -97,12 +100,15 @@ def _run_reviewer(url: str, name: str, samples: int, out: dict, barrier: threadi
 
 
 def _restore(url: str) -> None:
-    """Put the claims this run decided back in the queue, so runs are repeatable."""
+    """Put the claims this benchmark decided back in the queue, so runs are repeatable."""
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
-            connection.execute(sa.update(Claim).where(Claim.status != "pending").values(status="pending"))
-            connection.execute(sa.delete(Lease))
+            # Its decisions set no reviewer, unlike every decided claim the generator wrote.
+            connection.execute(sa.update(Claim).where(Claim.status != "pending", Claim.reviewed_by_id.is_(None))
+                               .values(status="pending"))
+            connection.execute(sa.delete(Lease).where(
+                Lease.user_id.in_(sa.select(User.id).where(User.username.like("bench%")))))
     finally:
         engine.dispose()
 

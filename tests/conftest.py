@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from hypothesis import settings
 
 from claimtrack import accounts, schema
 from claimtrack.database import make_engine
@@ -24,6 +25,12 @@ from . import factories
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 PASSWORD = "correct horse battery"
+
+# In CI the property tests replay the same examples every run, so a result never depends on luck;
+# on developers' machines they keep exploring new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 if os.environ.get("CI") and not TEST_DATABASE_URL:
     raise pytest.UsageError("CI must set TEST_DATABASE_URL: the suite runs on PostgreSQL too")
