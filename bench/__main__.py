@@ -29,7 +29,7 @@ def _present(name: str) -> bool:
 
 
 def _accepts(name: str, option: str) -> bool:
-    """Whether the benchmark's command line knows `option` (teammates' scripts may not)."""
+    """Whether the benchmark's command line knows `option` (not every benchmark takes --claims)."""
     result = subprocess.run([sys.executable, "-m", f"bench.{name}", "--help"], capture_output=True, text=True)
     return option in result.stdout
 
