@@ -15,6 +15,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from hypothesis import settings
 
+from flask.testing import FlaskClient
+
 from claimtrack import accounts, schema
 from claimtrack.database import make_engine
 from webapp import create_app
@@ -126,6 +128,15 @@ def fresh_database(databases) -> str:
     return url
 
 
+class BufferedClient(FlaskClient):
+    """Reads each response body whole, as a browser does, so no streaming generator (CSV export)
+    outlives its request and pops a later request's context when garbage-collected."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url, connection, db_session, tmp_path):
     """The app, its request sessions joined to the test's transaction."""
@@ -136,6 +147,7 @@ def app(database_url, connection, db_session, tmp_path):
         "INSTANCE_PATH": str(tmp_path / "instance"),
     })
     app.extensions[EXTENSION] = _joined_sessionmaker(connection)
+    app.test_client_class = BufferedClient
     return app
 
 

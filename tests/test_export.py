@@ -338,7 +338,7 @@ def test_export_web_requires_login(client, db_session, gansu):
 
 def test_export_web_streams_csv_with_download_headers(client, auth, reviewer, db_session, gansu):
     auth.login("rita")
-    response = client.get("/export.csv")
+    response = client.get("/export.csv", buffered=False)
     assert response.status_code == 200
     assert response.is_streamed
     assert response.content_type == "text/csv; charset=utf-8"
