@@ -503,8 +503,13 @@ def _finish(engine: sa.Engine) -> None:
                 connection.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
+    # On both databases: without statistics SQLite's planner leaves the queue index for the
+    # status index and a sort (lease_next 45 ms instead of a few at a million claims).
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
+    else:
+        with engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
 
 
