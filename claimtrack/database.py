@@ -48,6 +48,16 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
     return sa.create_engine(parsed, **kwargs)
 
 
+def refresh_statistics(connection: sa.Connection) -> None:
+    """Refresh the query planner's statistics after bulk changes.
+
+    PostgreSQL's autovacuum does this on its own in time; SQLite never does, and without
+    statistics its planner reads the queue through the status index and sorts (45 ms instead
+    of about 1 ms per lease at a million claims).
+    """
+    connection.exec_driver_sql("ANALYZE")
+
+
 def make_sessionmaker(engine: sa.Engine) -> so.sessionmaker[so.Session]:
     """A session factory whose objects stay usable after commit (views render after committing)."""
     return so.sessionmaker(engine, expire_on_commit=False)

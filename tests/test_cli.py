@@ -101,3 +101,13 @@ def test_demo_users_prints_working_logins(runner, app, client):
 
     response = Auth(client).login(*logins[0])
     assert response.status_code == 302
+
+
+def test_ingest_refreshes_planner_statistics(runner, db_session, backend):
+    assert runner.invoke(args=["ingest", str(SEEDS / "001_4ba3201505e0714d.txt")]).exit_code == 0
+    if backend == "sqlite":
+        tables = {row[0] for row in db_session.execute(sa.text("SELECT tbl FROM sqlite_stat1"))}
+    else:
+        tables = {row[0] for row in db_session.execute(sa.text(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"))}
+    assert {"claims", "documents"} <= tables

@@ -11,6 +11,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from claimtrack import accounts, schema
+from claimtrack.database import refresh_statistics
 from claimtrack.ingest import PreparedDocument, prepare, store
 from claimtrack.sources import DocumentError, find_documents, read_document
 
@@ -93,6 +94,9 @@ def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int):
                 else:
                     added += 1
                     click.echo(f"added     {path}: document {result.document_id}, {result.claims} claims")
+    if added:
+        refresh_statistics(session.connection())
+        session.commit()
     summary = f"{added} added, {duplicates} already stored, {refused} refused"
     if added == 0 and refused == 0:
         summary += ": nothing new to store"
