@@ -6,6 +6,7 @@ are kept in `Review.changes` as {field: [before, after]}. Nothing is ever delete
 new Review pointing at the one it reverses.
 """
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -239,13 +240,15 @@ def _undone_ids(session: so.Session, claim_id: int) -> set[int]:
 def undoable_review_id(session: so.Session, claim_id: int) -> int | None:
     """The claim's latest status or value change that has not been undone yet (what undo reverses)."""
     undone = _undone_ids(session, claim_id)
-    for review_id in session.scalars(
-        sa.select(Review.id).where(Review.claim_id == claim_id, Review.decision.in_(UNDOABLE))
+    return _latest_undoable(session.execute(
+        sa.select(Review.id, Review.decision).where(Review.claim_id == claim_id, Review.decision.in_(UNDOABLE))
         .order_by(Review.id.desc())
-    ):
-        if review_id not in undone:
-            return review_id
-    return None
+    ), undone)
+
+
+def _latest_undoable(reviews: Iterable[tuple[int, str]], undone: set[int]) -> int | None:
+    """The first of (id, decision), newest first, that undo reverses and that is not undone yet."""
+    return next((i for i, decision in reviews if decision in UNDOABLE and i not in undone), None)
 
 
 def _previous_decider(session: so.Session, claim_id: int, before_id: int) -> Review | None:
@@ -372,5 +375,5 @@ def history(session: so.Session, claim_id: int) -> list[HistoryEntry]:
         .where(Review.claim_id == claim_id).order_by(Review.id.desc())
     ).all()
     undone = {r.undoes_id for r in reviews if r.undoes_id is not None}
-    latest = undoable_review_id(session, claim_id)
+    latest = _latest_undoable(((r.id, r.decision) for r in reviews), undone)
     return [HistoryEntry(r, r.id in undone, r.id == latest) for r in reviews]
