@@ -4,7 +4,6 @@ Split in two so extraction can run in worker processes: `prepare` is pure (text 
 claims out) and `store` writes one document and its claims in the caller's transaction.
 """
 from dataclasses import dataclass
-from typing import Iterable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -115,12 +114,3 @@ def ingest(session: so.Session, source: DocumentSource) -> IngestResult:
 
 # Work that follows each stored document inside its transaction, so every ingest path runs it.
 AFTER_STORE: list = [conflicts.detect_document]
-
-
-def ingest_all(session: so.Session, sources: Iterable[DocumentSource]) -> list[IngestResult]:
-    """Ingest several documents, committing each one on its own."""
-    results = []
-    for source in sources:
-        results.append(ingest(session, source))
-        session.commit()
-    return results
