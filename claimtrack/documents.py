@@ -6,7 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import Claim, Document
+from models import STATUSES, Claim, Document
 
 
 @dataclass(frozen=True)
@@ -74,19 +74,20 @@ def _page_ids(session: so.Session, after: int | None, limit: int) -> list[int]:
     return ids
 
 
+def status_counts() -> list[sa.ColumnElement[int]]:
+    """One count of claims per status, in STATUSES order, for a select joined to claims."""
+    return [sa.func.count(Claim.id).filter(Claim.status == status) for status in STATUSES]
+
+
 def document_page(session: so.Session, after: int | None = None, limit: int | None = None) -> DocumentPage:
     """A page of documents (PAGE_SIZE by default), newest publication first (undated last), with claim counts."""
     limit = limit or PAGE_SIZE
     ids = _page_ids(session, after, limit + 1)
     page_ids = ids[:limit]
-    counts = {
-        status: sa.func.count(Claim.id).filter(Claim.status == status)
-        for status in ("pending", "verified", "rejected", "needs_info")
-    }
     rows = session.execute(
         sa.select(
             Document.id, Document.title, Document.file_name, Document.author, Document.published,
-            sa.func.count(Claim.id), *counts.values(),
+            sa.func.count(Claim.id), *status_counts(),
         )
         .outerjoin(Claim, Claim.document_id == Document.id)
         .where(Document.id.in_(page_ids))

@@ -23,6 +23,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from models import KINDS, STATUSES, Claim, Document, Lease, Review, Skip, User, row_id
 
+from .documents import status_counts
+
 DEFAULT_TTL = timedelta(minutes=15)
 # A lease lost to a concurrent reviewer between our read and our write is retried this often.
 MAX_ATTEMPTS = 20
@@ -245,9 +247,8 @@ def progress(session: so.Session, user: User, now: datetime, documents: int = PR
     by_status = dict(session.execute(sa.select(Claim.status, sa.func.count()).group_by(Claim.status)).all())
     overall = StatusCounts(*(by_status.get(s, 0) for s in STATUSES))
     newest = sa.select(Document.id).order_by(Document.id.desc()).limit(documents).scalar_subquery()
-    counts = [sa.func.count(Claim.id).filter(Claim.status == status) for status in STATUSES]
     rows = session.execute(
-        sa.select(Document.id, Document.title, *counts)
+        sa.select(Document.id, Document.title, *status_counts())
         .outerjoin(Claim, Claim.document_id == Document.id)
         .where(Document.id.in_(newest))
         .group_by(Document.id, Document.title)
