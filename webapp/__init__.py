@@ -58,12 +58,7 @@ def register_extensions(app: Flask) -> None:
     access.init_app(app)
     app.extensions["claimtrack.nav"] = []
     app.add_template_filter(format_number, "number")
-    app.context_processor(
-        lambda: {
-            "config_nav": lambda: app.extensions["claimtrack.nav"],
-            "view_functions": lambda: app.view_functions,
-        }
-    )
+    app.context_processor(lambda: {"config_nav": lambda: app.extensions["claimtrack.nav"]})
 
 
 def register_blueprints(app: Flask) -> None:
