@@ -1,6 +1,6 @@
 """Score the extractor on NewsQuant (each sentence extracted on its own).
 
-usage: python bench/eval_newsquant.py [--data /work/shared/eval/newsquant.json] [--show-misses]
+usage: python bench/eval_newsquant.py [--data ../shared/eval/newsquant.json] [--show-misses]
 Writes /tmp/claimtrack_newsquant_preds.jsonl and runs the shared scorer on it.
 
 The scorer lower-cases unit strings before handing them to pint, so case-sensitive symbols
@@ -65,8 +65,8 @@ def long_unit(code: str) -> str:
 def main() -> None:
     """Write predictions for each NewsQuant sentence and print the scorer's report."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default="/work/shared/eval/newsquant.json")
-    ap.add_argument("--scorer", default="/work/shared/eval/newsquant_score.py")
+    ap.add_argument("--data", default=str(ROOT.parent / "shared" / "eval" / "newsquant.json"))
+    ap.add_argument("--scorer", default=str(ROOT.parent / "shared" / "eval" / "newsquant_score.py"))
     ap.add_argument("--out", default="/tmp/claimtrack_newsquant_preds.jsonl")
     ap.add_argument("--show-misses", action="store_true")
     args = ap.parse_args()
