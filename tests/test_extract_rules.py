@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from claimtrack.extract import EXTRACTOR_VERSION, ExtractedClaim, extract_claims, iter_claims
@@ -177,3 +178,32 @@ def test_kind_detection():
 def test_streaming_matches_list():
     text = "In 2023, exports grew 3.8%. Imports surged by 55%. " * 50
     assert list(iter_claims(text)) == extract_claims(text)
+
+
+def _crash_on(monkeypatch, marker):
+    """Make the quantity rules raise on sentences containing `marker`."""
+    from claimtrack.extract import engine
+
+    real = engine.find_quantities
+
+    def find_quantities(text, s0, s1, masks):
+        if marker in text[s0:s1]:
+            raise KeyError("rule crashed")
+        return real(text, s0, s1, masks)
+
+    monkeypatch.setattr(engine, "find_quantities", find_quantities)
+
+
+def test_a_crashing_rule_is_raised_not_swallowed(monkeypatch):
+    _crash_on(monkeypatch, "Quux")
+    with pytest.raises(KeyError):
+        extract_claims("The mill sold 40 looms. Quux sold 12 looms.")
+
+
+def test_on_error_skips_only_the_failing_sentence_and_reports_its_offset(monkeypatch):
+    _crash_on(monkeypatch, "Quux")
+    text = "The mill sold 40 looms. Quux sold 12 looms. The yard sold 7 boats."
+    failures = []
+    claims = list(iter_claims(text, on_error=lambda offset, exc: failures.append((offset, type(exc)))))
+    assert [c.quote for c in claims] == ["40", "7"]
+    assert failures == [(text.index("Quux"), KeyError)]

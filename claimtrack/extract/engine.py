@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .context import (
     RESPECTIVELY_RE, DocState, assign_period, coordinate, qualify, respectively, sentence_kind, share_units, update_carry,
@@ -22,17 +22,30 @@ EXTRACTOR_VERSION = "rules-1.2"
 PRESCAN_CHARS = 20000
 
 
-def iter_claims(text: str, published: dt.date | None = None) -> Iterator[ExtractedClaim]:
-    """Yield the claims of `text` sentence by sentence (memory does not grow with the text)."""
+# Told of a sentence the rules failed on: its start offset and the exception.
+ErrorHandler = Callable[[int, Exception], None]
+
+
+def iter_claims(text: str, published: dt.date | None = None,
+                on_error: ErrorHandler | None = None) -> Iterator[ExtractedClaim]:
+    """Yield the claims of `text` sentence by sentence (memory does not grow with the text).
+
+    A rule that raises stops the iteration, unless `on_error` is given: then the sentence is
+    skipped and `on_error(sentence_start, exception)` is called, so one bad sentence cannot cost
+    a whole document in production while every crash stays visible to the caller.
+    """
     if not isinstance(text, str):
         return
     state = DocState(published if isinstance(published, dt.date) else None)
     _prescan_subjects(text, state)
     for sent in iter_sentences(text):
+        if on_error is None:
+            yield from _sentence_claims(text, sent, state)
+            continue
         try:
             claims = _sentence_claims(text, sent, state)
-        except (ValueError, IndexError, KeyError, OverflowError, RecursionError):
-            # A malformed sentence must not stop the document; it simply yields nothing.
+        except Exception as exc:  # noqa: BLE001 - handed to on_error, which logs and counts it
+            on_error(sent.start, exc)
             continue
         yield from claims
 
