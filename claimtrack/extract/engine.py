@@ -15,8 +15,9 @@ from .context import (
 from .measures import assign_measure, tally_subjects
 from .model import ExtractedClaim
 from .periods import find_periods
-from .quantity import find_quantities
+from .quantity import find_quantities, overlaps
 from .sentences import Sentence, iter_sentences
+from .tables import table_quantities
 
 EXTRACTOR_VERSION = "rules-1.2"
 PRESCAN_CHARS = 20000
@@ -78,6 +79,12 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState) -> list[Extract
     if s0 >= state.prescanned_to:
         tally_subjects(text, s0, s1, state)
     quants = find_quantities(text, s0, s1, masks)
+    table = table_quantities(text, s0, s1, masks)
+    if table:
+        # A figure in a table's header is part of its measure ("deaths per 1,000 people"), not a claim.
+        header_end = min(q.start for q in table if q.kind != "ord")
+        spans = [(q.start, q.end) for q in table] + [(s0, header_end)]
+        quants = sorted([q for q in quants if not overlaps(spans, q.start, q.end)] + table, key=lambda q: q.start)
     if not quants:
         update_carry(state, periods)
         return []
@@ -89,7 +96,8 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState) -> list[Extract
     kind = sentence_kind(sentence, periods, state.published)
     for q in quants:
         assign_period(text, s0, q, periods, state, quants)
-        assign_measure(text, s0, s1, q, quants, periods, state, sentence)
+        if not q.table_row:
+            assign_measure(text, s0, s1, q, quants, periods, state, sentence)
     if RESPECTIVELY_RE.search(sentence):
         respectively(text, s0, quants, periods)
     update_carry(state, periods)
