@@ -109,6 +109,11 @@ RULES = [
     case("From January to September, Gansu dispatched 124 trains.", {"period_end": dt.date(2024, 9, 30)},
          id="january-to-september", published=dt.date(2024, 11, 1)),
     case("It dispatched 124 trains.", {"period_start": None}, id="no-period", published=PUB),
+    # a year-like number dated by a year after it is a value
+    case("Median rent was last recorded at 2015 in 2019.", {"value": 2015.0, **year(2019)}, id="value-dated-by-year"),
+    case("The index stood at 1990 as of 2021, its record.", {"value": 1990.0, **year(2021)},
+         id="value-as-of-year"),
+    case("The museum opened in 1998 in Oslo.", id="year-then-place-stays-a-year"),
     # respectively
     case("In 2022 and 2023, the number of foreign-trade enterprises in the province increased by 16.8% and 11.5%, "
          "respectively.", {"change": "up", **year(2022)}, {"change": "up", **year(2023)},
