@@ -12,7 +12,7 @@ import re
 
 from .measures import normalise
 from .model import Quantity
-from .numbers import parse_digits
+from .numbers import DIGITS, parse_digits
 from .quantity import overlaps
 from .units import currency_prefix, scale_and_unit
 
@@ -21,7 +21,7 @@ _CAP = r"(?:[dl][’'])?[A-Z][^\W\d_]*(?:[’'.-][^\W\d_]+)*\.?"
 NAME = rf"(?<![\w’'.-])(?:{_CAP})(?:\s+(?:(?:and|of|the|de|da|del|du|la|le|et|y)\s+){{0,2}}(?:{_CAP}))*"
 # A name followed by a number, perhaps after a colon or dash: "Mali 6.52", "North Korea: 1.85", "Chad – 13,670,084".
 NAME_VALUE_RE = re.compile(
-    rf"(?P<name>{NAME})(?:\s*[:–—]\s*|\s+)(?P<value>[-−]?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)(?!\w|[.,]\d)")
+    rf"(?P<name>{NAME})(?:\s*[:–—]\s*|\s+)(?P<value>[-−]?{DIGITS})(?!\w|[.,]\d)")
 # Lower-case words after a row's value describe its unit ("6.52 births per woman").
 UNIT_WORDS_RE = re.compile(r"(?:\s+[a-z]+){1,4}(?=[\s,;|·•]|$)")
 # What may stand between two rows: separators and the next row's rank ("6.52 | 3 Chad").
@@ -37,11 +37,12 @@ FINITE_VERB_RE = re.compile(
 # Header words that name a column, not the measure ("Rank Country Population").
 COLUMN_WORDS = {"rank", "ranking", "country", "countries", "nation", "state", "territory", "name", "pos", "position",
                 "no", "place", "economy", "#"}
-HEADER_WORD_RE = re.compile(r"[A-Za-z][A-Za-z’'-]*|(?<=per\s)\d[\d,]*\d|(?<=per\s)\d")
+HEADER_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9’'-]*|(?<=per\s)\d[\d,]*\d|(?<=per\s)\d")
 # The only figure a header may hold, besides years: the base of a rate ("deaths per 1,000 births").
 RATE_BASE_RE = re.compile(r"\bper\s\d[\d,]*")
 YEAR_RE = re.compile(r"\b(?:1[89]|20)\d\d\b")
-DIGIT_RE = re.compile(r"\d")
+# A figure standing on its own; digits inside a word ("km2", "CO2") are part of the word.
+FIGURE_RE = re.compile(r"(?<!\w)\d")
 # A single row is read only when its value looks measured rather than like a model number ("Boeing 737").
 MEASURED_VALUE_RE = re.compile(r"[.,]")
 
@@ -119,6 +120,6 @@ def _header_words(text: str, s0: int, end: int, rank: re.Match | None) -> str:
         else:
             b = rank.start()
     header = YEAR_RE.sub(" ", text[a:b])
-    if DIGIT_RE.search(RATE_BASE_RE.sub(" ", header)):
+    if FIGURE_RE.search(RATE_BASE_RE.sub(" ", header)):
         return ""  # a figure before the rows: a statement, not a header
     return " ".join(w for w in HEADER_WORD_RE.findall(header) if w.lower() not in COLUMN_WORDS)
