@@ -37,7 +37,8 @@ def test_any_text_is_safe(text):
 @given(st.lists(st.sampled_from(["In 2023, ", "RMB ", "1,172", " one-fifth", " million", " %", " over ",
                                  "ranked 2nd", " respectively", ", and ", "\x00", "\n\n", "between 3 and ",
                                  "US$", "km", " of the ", "Gansu", ".", " 0.7%–2.9%", "Rank ", " Ruritania ",
-                                 " 4.25", " 12 ", " Tide height ", "millionThe", " | "]), max_size=30))
+                                 " 4.25", " 12 ", " Tide height ", "millionThe", " | ", " x 10^", "993", "×10⁻",
+                                 "21 029 853", "7,25", "1.204.566"]), max_size=30))
 def test_number_soup_is_safe(parts):
     text = "".join(parts)
     for c in extract_claims(text, dt.date(2024, 5, 1)):
@@ -59,6 +60,8 @@ RULES = [
     case("Output was 7.5 billionThe rest was exported.", {"quote": "7.5 billion", "value": 7.5e9},
          id="billion-glued-to-next-sentence"),
     case("The plan counts 3 millions.", {"quote": "3", "value": 3.0}, id="plural-scale-is-not-glued"),
+    case("The mass is 1 x 10^993 kg, beyond any float.", id="exponent-past-float-range-is-dropped"),
+    case("The grain weighs 3 x 10^-5 kg.", {"value": pytest.approx(3e-5), "unit": "kg"}, id="negative-exponent"),
     # digits as web pages group them
     case("The reservoir holds 48 250 775 cubic metres.", {"quote": "48 250 775 cubic metres", "value": 48250775.0},
          id="space-grouped-thousands"),
