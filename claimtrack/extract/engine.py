@@ -19,7 +19,7 @@ from .quantity import find_quantities, overlaps
 from .sentences import Sentence, iter_sentences
 from .tables import table_quantities
 
-EXTRACTOR_VERSION = "rules-1.2"
+EXTRACTOR_VERSION = "rules-1.3"
 PRESCAN_CHARS = 20000
 
 
