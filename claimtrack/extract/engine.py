@@ -79,7 +79,7 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState) -> list[Extract
     if s0 >= state.prescanned_to:
         tally_subjects(text, s0, s1, state)
     quants = find_quantities(text, s0, s1, masks)
-    table = table_quantities(text, s0, s1, masks)
+    table, state.table_header = table_quantities(text, s0, s1, masks, state.table_header)
     if table:
         # A figure in a table's header is part of its measure ("deaths per 1,000 people"), not a claim.
         header_end = min(q.start for q in table if q.kind != "ord")
