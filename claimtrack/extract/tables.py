@@ -4,7 +4,11 @@ A table copied out of a web page loses its cells and reads "Fertility rate 1 Nig
 a header naming the measure, then rows of an optional rank, a name and a value. Such a sentence has
 no verb, and every stretch of it is the header, a row, or a separator. Each row's value becomes a
 claim whose subject is the row's name as written and whose measure is the header's words; a row's
-rank becomes a rank claim of the same measure.
+rank becomes a rank claim of the same measure. A table flattened one row per line takes its header
+from a line above that names a column ("Rank Country Fertility rate").
+
+Written by rule: table-extraction libraries read HTML or PDF cell structure, and none reads a table
+whose cells have already been run together into text.
 """
 from __future__ import annotations
 
