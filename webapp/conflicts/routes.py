@@ -66,7 +66,7 @@ def resolve(group_id: int):
     ] if form.decision.data == "all_right" else []
     session = get_session()
     try:
-        conflicts.resolve(
+        conflicts.resolve_group(
             session, current_user, group_id, int(form.version.data), form.decision.data, form.note.data,
             preferred_claim_id=form.preferred.data, reason=form.reason.data, rescopes=rescopes,
         )
