@@ -35,6 +35,7 @@ from .members import (
 from .resolve import (
     DEPRECATION_REASONS,
     ConflictError,
+    NotInGroup,
     Rescope,
     StaleGroupError,
     merge_groups,
@@ -45,7 +46,7 @@ from .resolve import (
 
 __all__ = [
     "CONFLICT_STATUSES", "DEPRECATION_REASONS", "ConflictError", "ConflictSummary", "DetectionReport",
-    "GroupDetail", "MemberView", "Rescope", "StaleGroupError", "conflict_page", "conflict_summary",
+    "GroupDetail", "MemberView", "NotInGroup", "Rescope", "StaleGroupError", "conflict_page", "conflict_summary",
     "detect_claims", "detect_document", "dimension_of", "group_detail", "group_members",
     "iter_conflicts", "merge_groups", "rebuild", "resolve_group", "split_claim", "stated_step",
     "undo_resolution",

@@ -2,12 +2,12 @@
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import Claim, ConflictGroup, Resolution, Review, utcnow
+from models import MAX_ROW_ID, Claim, ConflictGroup, Resolution, Review, utcnow
 
 from .. import audit
 from .compare import group_key
@@ -19,7 +19,46 @@ class ConflictError(ValueError):
 
 
 class StaleGroupError(ConflictError):
-    """The group changed since the reviewer loaded it."""
+    """The group changed since the reviewer loaded it; `differences` are its claims' fields that moved."""
+
+    def __init__(self, message: str, differences: Iterable["MemberDifference"] = (),
+                 changes: Iterable["MemberChange"] = ()):
+        super().__init__(message)
+        self.differences = list(differences)
+        self.changes = list(changes)
+
+
+class NotInGroup(ConflictError):
+    """A form named a claim that is not in the group its URL names."""
+
+    def __init__(self, claim_id: int, group_id: int):
+        super().__init__(f"Claim {claim_id} is not in group {group_id}.")
+
+
+STALE_MESSAGE = ("This conflict changed since you opened it (another reviewer or a new document): "
+                 "nothing was saved.")
+# The member fields a stale resolution form is compared on, as reviewers name them.
+COMPARED_FIELDS = {"status": "status", "value": "value", "value_max": "upper value", "unit": "unit",
+                   "period_start": "period start", "period_end": "period end", "subject": "subject",
+                   "measure": "measure", "rank": "rank"}
+
+
+@dataclass(frozen=True)
+class MemberDifference:
+    """One field of a member claim where the reviewer's resolution form and the claim now disagree."""
+
+    claim_id: int
+    label: str
+    yours: object
+    now: object
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    """The latest review of a member claim that changed since the form was loaded."""
+
+    claim_id: int
+    review: Review
 
 
 # Why a value lost to the preferred one.
@@ -68,6 +107,50 @@ def _group_claims(session: so.Session, group: ConflictGroup) -> list[Claim]:
     return list(session.scalars(sa.select(Claim).where(Claim.group_id == group.id).order_by(Claim.id)))
 
 
+def _locked_claims(session: so.Session, group_id: int) -> list[Claim]:
+    """The group's claims, freshly read and row-locked (PostgreSQL) so no decision interleaves."""
+    return list(session.scalars(
+        sa.select(Claim).where(Claim.group_id == group_id).order_by(Claim.id)
+        .with_for_update().execution_options(populate_existing=True)
+    ))
+
+
+def _scope(rescope: Rescope) -> dict:
+    """The claim fields a rescope sets, as they would be stored."""
+    return {"period_start": rescope.period_start, "period_end": rescope.period_end,
+            "subject": rescope.subject.strip()[:200], "measure": rescope.measure.strip()[:200]}
+
+
+def _check_fresh(session: so.Session, group: ConflictGroup, version: int, claims: list[Claim],
+                 seen: Mapping[int, int] | None, rescopes: list[Rescope]) -> None:
+    """Raise StaleGroupError if the group or, when `seen` is given, any of `claims` (its members and
+    those that left it) moved on, or a claim joined it."""
+    changed = [] if seen is None else [c for c in claims if seen.get(c.id) != c.version]
+    if group.version == version and not changed and (seen is None or set(seen) == {c.id for c in claims}):
+        return
+    scopes = {r.claim_id: _scope(r) for r in rescopes}
+    differences = [
+        MemberDifference(c.id, COMPARED_FIELDS[name], yours, getattr(c, name))
+        for c in changed for name, yours in scopes.get(c.id, {}).items() if yours != getattr(c, name)
+    ]
+    changes = []
+    for claim in changed:
+        last = session.scalar(
+            sa.select(Review).options(so.joinedload(Review.user))
+            .where(Review.claim_id == claim.id, Review.decision != "skip").order_by(Review.id.desc()).limit(1)
+        )
+        if last is not None:
+            changes.append(MemberChange(claim.id, last))
+            if last.status_before != last.status_after:
+                differences.append(MemberDifference(claim.id, "status", last.status_before, claim.status))
+            differences.extend(
+                MemberDifference(claim.id, COMPARED_FIELDS.get(name, name), before, after)
+                for name, (before, after) in last.changes.items()
+                if name not in scopes.get(claim.id, {})
+            )
+    raise StaleGroupError(STALE_MESSAGE, differences, changes)
+
+
 def resolve_group(
     session: so.Session,
     user,
@@ -78,20 +161,38 @@ def resolve_group(
     preferred_claim_id: int | None = None,
     reason: str = "",
     rescopes: Iterable[Rescope] = (),
+    seen: Mapping[int, int] | None = None,
 ) -> Resolution:
-    """Record a reviewer's resolution of a conflict; on ConflictError the caller rolls back."""
+    """Record a reviewer's resolution of a conflict; on ConflictError the caller rolls back.
+
+    `seen` maps each member claim to the version the reviewer saw: a member decided or
+    corrected since, or one that joined or left the group, makes the form stale. Only the
+    fields a resolution changes are written, so it never reverts anyone's newer work.
+    """
+    rescopes = list(rescopes)
+    # Claims before the group, the order a decision on a member takes them in.
+    claims = _locked_claims(session, group_id)
     group = _locked_group(session, group_id)
-    if group.version != version:
-        raise StaleGroupError(
-            "This conflict changed since you opened it (another reviewer or a new document): "
-            "nothing was saved. Reload the page to see it as it is now."
-        )
+    by_id = {c.id: c for c in claims}
+    named = {c.claim_id for c in rescopes} | set(seen or ())
+    if decision == "prefer" and preferred_claim_id is not None:
+        named.add(preferred_claim_id)
+    departed = []
+    for claim_id in sorted(named - set(by_id)):
+        outside = session.get(Claim, claim_id) if 0 < claim_id <= MAX_ROW_ID else None
+        if outside is None:
+            continue
+        # A claim that left the group since the form was loaded has a newer version than it
+        # showed; one named with the version it has now was never in this group.
+        if seen is None or seen.get(claim_id, outside.version) == outside.version:
+            raise NotInGroup(claim_id, group.id)
+        departed.append(outside)
+    _check_fresh(session, group, version, [*claims, *departed], seen, rescopes)
     if group.status not in ("open", "unresolved"):
         raise ConflictError(f"This group is {group.status}: there is nothing to resolve.")
     note = note.strip()
     if not note:
         raise ConflictError("A resolution needs a note saying why.")
-    claims = _group_claims(session, group)
     before = {c.id: _snapshot(c) for c in claims}
     group_before = {"status": group.status, "is_series": group.is_series, "note": group.note}
     active = [c for c in claims if c.status != "rejected" and c.rank != "deprecated"]
@@ -108,7 +209,6 @@ def resolve_group(
                 claim.rank, claim.rank_reason = "deprecated", DEPRECATION_REASONS[reason]
         group.status = "resolved"
     elif decision == "all_right":
-        by_id = {c.id: c for c in claims}
         for rescope in rescopes:
             claim = by_id.get(rescope.claim_id)
             if claim is None:
@@ -117,8 +217,9 @@ def resolve_group(
                 raise ConflictError(f"Claim {claim.id}: the period ends before it starts.")
             if not rescope.subject.strip() or not rescope.measure.strip():
                 raise ConflictError(f"Claim {claim.id}: subject and measure cannot be empty.")
-            claim.period_start, claim.period_end = rescope.period_start, rescope.period_end
-            claim.subject, claim.measure = rescope.subject.strip()[:200], rescope.measure.strip()[:200]
+            for name, value in _scope(rescope).items():
+                if getattr(claim, name) != value:
+                    setattr(claim, name, value)
         group.status = "resolved"
     elif decision == "unresolved":
         group.status = "unresolved"
@@ -227,9 +328,15 @@ def merge_groups(session: so.Session, user, group_id: int, other_id: int, note: 
     return group
 
 
-def split_claim(session: so.Session, user, claim_id: int, note: str = "") -> ConflictGroup:
-    """Take a claim out of the group it was wrongly put in, into a group of its own that stays apart."""
+def split_claim(session: so.Session, user, claim_id: int, note: str = "",
+                group_id: int | None = None) -> ConflictGroup:
+    """Take a claim out of the group it was wrongly put in, into a group of its own that stays apart.
+
+    With `group_id` (the group the reviewer is looking at), a claim of any other group is refused.
+    """
     claim = session.get(Claim, claim_id)
+    if claim is not None and group_id is not None and claim.group_id != group_id:
+        raise NotInGroup(claim_id, group_id)
     if claim is None or claim.group_id is None:
         raise ConflictError("That claim is in no group.")
     old = _locked_group(session, claim.group_id)

@@ -1,14 +1,15 @@
 """Hostile interleavings of tabs, reviewers and leases: nobody's work is lost or overwritten
 unseen, and nobody can lock others out of the queue."""
 import re
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
-from claimtrack import accounts
-from models import Claim, Lease, Review
+from claimtrack import accounts, conflicts
+from models import Claim, Lease, Resolution, Review
 
-from ..conftest import PASSWORD, Auth, csrf_token
+from ..conftest import PASSWORD, Auth, csrf_token, form_fields
 from ..factories import ClaimFactory, DocumentFactory
 from .conftest import unchanged
 
@@ -213,3 +214,91 @@ def test_hostile_other_get_pages_leave_leases_alone(logged_in, connection, claim
     url = path.format(decided=claims[4].id, document=claims[0].document_id)
     with unchanged(connection):
         assert logged_in.get(url).status_code == 200, url
+
+
+# Conflict resolutions never undo a newer decision, nor act through another group's URL.
+
+@pytest.fixture
+def conflict(db_session):
+    """Two reports disagreeing on the harbour's berths (one group) and two on its cranes (another)."""
+    made = [ClaimFactory(document=DocumentFactory(text=text, file_name=name), quote_text=quote, value=float(quote),
+                         subject="the harbour", measure=measure)
+            for text, name, quote, measure in (
+                ("The harbour has 12 berths.", "a.txt", "12", "berths"),
+                ("The harbour now counts 14 berths.", "b.txt", "14", "berths"),
+                ("The harbour runs 5 cranes.", "c.txt", "5", "cranes"),
+                ("The harbour operates 8 cranes.", "d.txt", "8", "cranes"))]
+    conflicts.detect_claims(db_session, [c.id for c in made])
+    db_session.commit()
+    for claim in made:
+        db_session.refresh(claim)
+    assert made[0].group_id == made[1].group_id != made[2].group_id == made[3].group_id
+    return made
+
+
+def _resolution_form(client, group_id: int, **fields) -> dict:
+    form = form_fields(client.get(f"/conflicts/{group_id}").get_data(as_text=True), "resolve-form")
+    return {**form, **fields}
+
+
+def test_hostile_stale_resolution_keeps_a_newer_correction(logged_in, other, connection, conflict):
+    a = conflict[0]
+    lead_form = _resolution_form(logged_in, a.group_id, decision="all_right", note="different years",
+                                 **{"claims-1-period_start": "2024-01-01", "claims-1-period_end": "2024-12-31"})
+    correction = tab(other, a.id, decision="correct", period_start="2023-01-01", period_end="2023-12-31")
+    assert other.post(f"/claims/{a.id}", data=correction).status_code == 303
+    with unchanged(connection):
+        response = logged_in.post(f"/conflicts/{a.group_id}/resolve", data=lead_form)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "changed since you opened it" in html
+    assert re.search(rf'<td>{a.id}</td><td>period start</td><td><span class="muted">—</span></td><td>2023-01-01</td>', html)
+    assert "correct by otto" in html
+    kept = form_fields(html, "resolve-form")
+    assert kept["note"].strip() == "different years" and kept["claims-1-period_start"] == "2024-01-01"
+    assert connection.execute(sa.select(Claim.period_start).where(Claim.id == a.id)).scalar() == date(2023, 1, 1)
+    assert connection.scalar(sa.select(sa.func.count(Resolution.id))) == 0
+
+
+def test_hostile_stale_resolution_after_a_member_is_decided(logged_in, other, connection, conflict):
+    a = conflict[0]
+    lead_form = _resolution_form(logged_in, a.group_id, decision="prefer", preferred=str(a.id),
+                                 reason="superseded", note="the newer report")
+    assert other.post(f"/claims/{a.id}", data=tab(other, a.id, decision="reject", note="not a count")).status_code == 303
+    with unchanged(connection):
+        response = logged_in.post(f"/conflicts/{a.group_id}/resolve", data=lead_form)
+    assert response.status_code == 409
+    assert re.search(rf"<td>{a.id}</td><td>status</td><td>pending</td><td>rejected</td>", response.get_data(as_text=True))
+
+
+def test_hostile_resolution_writes_only_the_fields_it_changes(logged_in, connection, conflict):
+    a, b = conflict[:2]
+    form = _resolution_form(logged_in, a.group_id, decision="all_right", note="one counts berths being built",
+                            **{"claims-1-measure": "berths under construction"})
+    version_of_a = connection.scalar(sa.select(Claim.version).where(Claim.id == a.id))
+    assert logged_in.post(f"/conflicts/{a.group_id}/resolve", data=form).status_code == 303
+    assert connection.scalar(sa.select(Claim.version).where(Claim.id == a.id)) == version_of_a
+    assert connection.scalar(sa.select(Claim.measure).where(Claim.id == b.id)) == "berths under construction"
+
+
+def test_hostile_split_through_another_groups_url_is_404(logged_in, connection, conflict):
+    a, _, c, _ = conflict
+    token = csrf_token(logged_in, f"/conflicts/{a.group_id}")
+    with unchanged(connection):
+        response = logged_in.post(f"/conflicts/{a.group_id}/split", data={"csrf_token": token, "claim_id": c.id})
+    assert response.status_code == 404
+    assert f"Claim {c.id} is not in group {a.group_id}." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fields", [
+    pytest.param({"decision": "prefer", "preferred": "{c}", "reason": "superseded"}, id="prefer"),
+    pytest.param({"decision": "all_right", "claims-0-claim_id": "{c}", "claims-0-version": "{c_version}"}, id="rescope"),
+])
+def test_hostile_resolution_naming_another_groups_claim_is_404(logged_in, connection, conflict, fields):
+    a, _, c, _ = conflict
+    values = {"c": str(c.id), "c_version": str(c.version)}
+    form = _resolution_form(logged_in, a.group_id, note="n", **{k: v.format(**values) for k, v in fields.items()})
+    with unchanged(connection):
+        response = logged_in.post(f"/conflicts/{a.group_id}/resolve", data=form)
+    assert response.status_code == 404
+    assert f"Claim {c.id} is not in group {a.group_id}" in response.get_data(as_text=True)
