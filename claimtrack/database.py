@@ -1,4 +1,4 @@
-"""Engines and sessions for SQLite and PostgreSQL, configured the same way everywhere."""
+"""Engines and sessions for SQLite and PostgreSQL, configured the same way everywhere, and bulk writes."""
 import os
 from pathlib import Path
 
@@ -61,3 +61,31 @@ def refresh_statistics(connection: sa.Connection) -> None:
 def make_sessionmaker(engine: sa.Engine) -> so.sessionmaker[so.Session]:
     """A session factory whose objects stay usable after commit (views render after committing)."""
     return so.sessionmaker(engine, expire_on_commit=False)
+
+
+def reserve_ids(connection: sa.Connection, table: sa.Table, count: int) -> list[int]:
+    """`count` unused ids for new rows of `table`, so a bulk insert needs no RETURNING."""
+    if connection.dialect.name == "postgresql":
+        return list(connection.execute(
+            sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"),
+            {"table": table.name, "count": count},
+        ).scalars())
+    # SQLite transactions begin IMMEDIATE: this one holds the write lock, so no one else takes them.
+    first = connection.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))) + 1
+    return list(range(first, first + count))
+
+
+def bulk_insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    """Insert rows (dicts with the same keys): COPY on PostgreSQL, one executemany on SQLite."""
+    if connection.dialect.name != "postgresql":
+        connection.execute(sa.insert(table), rows)
+        return
+    # SQLAlchemy's multi-row INSERTs spend more time building and parsing SQL than PostgreSQL
+    # spends storing the rows; COPY streams them, converted as the column types would bind them.
+    names = list(rows[0])
+    processors = [(name, table.c[name].type.bind_processor(connection.dialect)) for name in names]
+    columns = ", ".join(connection.dialect.identifier_preparer.quote(name) for name in names)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([row[name] if process is None else process(row[name]) for name, process in processors])

@@ -12,6 +12,10 @@ Two reviewers never hold the same claim: the lease row (primary key claim_id) is
 one conditional upsert that only takes a free or expired lease; on PostgreSQL the candidate
 is also locked with `FOR UPDATE SKIP LOCKED` so concurrent reviewers step past each other
 instead of queueing on one row, and on SQLite the engine's `BEGIN IMMEDIATE` serialises writers.
+
+One reviewer holds at most `max_leases` pending claims at once, so nobody can empty the queue
+for everyone else by opening every claim. Taking a lease never gives up another one: that
+happens only on a decision, a skip, logout or deactivation (all POSTs).
 """
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,11 +30,23 @@ from models import KINDS, STATUSES, Claim, Document, Lease, Review, Skip, User, 
 from .documents import status_counts
 
 DEFAULT_TTL = timedelta(minutes=15)
+DEFAULT_MAX_LEASES = 3
+# Key space of the PostgreSQL advisory lock that serialises one reviewer's lease-taking.
+LEASE_LOCK_SPACE = 7301
 # A lease lost to a concurrent reviewer between our read and our write is retried this often.
 MAX_ATTEMPTS = 20
 DECISIONS_COUNTED = ("verify", "reject", "needs_info")
 # Documents whose progress the queue page lists (the newest ones).
 PROGRESS_DOCUMENTS = 50
+
+
+class LeaseLimit(Exception):
+    """The reviewer already holds `limit` leases: `held` are those claims, oldest first."""
+
+    def __init__(self, held: list[int], limit: int):
+        super().__init__(f"You already hold {len(held)} claims, the most one reviewer may hold at once.")
+        self.held = held
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -105,6 +121,33 @@ def _candidates(session: so.Session, user: User, now: datetime, queue_filter: Qu
     yield stmt.with_for_update(skip_locked=True, of=Claim) if locking else stmt
 
 
+def _lock_leases_of(session: so.Session, user: User) -> None:
+    """Serialise `user`'s lease-taking until commit, so two tabs cannot both pass the limit.
+
+    SQLite's BEGIN IMMEDIATE already serialises every writer. On PostgreSQL an advisory lock
+    keyed on the user, taken before any claim row is locked, keeps the limit exact without
+    locking the user's row (which logins and logouts update).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(LEASE_LOCK_SPACE, user.id)))
+
+
+def held_claims(session: so.Session, user: User, now: datetime) -> list[int]:
+    """The pending claims `user` holds a live lease on, oldest lease first."""
+    pending = sa.exists().where(Claim.id == Lease.claim_id, Claim.status == "pending")
+    return list(session.scalars(
+        sa.select(Lease.claim_id).where(Lease.user_id == user.id, Lease.expires_at > now, pending)
+        .order_by(Lease.leased_at, Lease.claim_id)
+    ))
+
+
+def _check_limit(session: so.Session, claim_id: int | None, user: User, now: datetime, max_leases: int) -> None:
+    """Raise LeaseLimit if `user` holds `max_leases` pending claims other than `claim_id`."""
+    held = held_claims(session, user, now)
+    if len([c for c in held if c != claim_id]) >= max_leases:
+        raise LeaseLimit(held, max_leases)
+
+
 def _take(session: so.Session, claim_id: int, user: User, now: datetime, ttl: timedelta) -> bool:
     """Write a lease on `claim_id` for `user` unless someone else holds a live one; True if taken."""
     dialect = session.get_bind().dialect.name
@@ -133,17 +176,19 @@ def current_lease(session: so.Session, user: User, now: datetime,
 
 
 def lease_next(session: so.Session, user: User, now: datetime, ttl: timedelta = DEFAULT_TTL,
-               queue_filter: QueueFilter = QueueFilter()) -> int | None:
+               queue_filter: QueueFilter = QueueFilter(), max_leases: int = DEFAULT_MAX_LEASES) -> int | None:
     """Lease the next claim in the queue to `user` and return its id (None when nothing is left).
 
     A reviewer who already holds a live lease on a matching claim gets that claim back, so
-    reloading the page never hands out a second one; other leases of theirs are released.
+    reloading the page never hands out a second one; their other leases are kept. Raises
+    LeaseLimit when they already hold `max_leases` claims and none matches the filter.
     """
+    _lock_leases_of(session, user)
     held = current_lease(session, user, now, queue_filter)
     if held is not None:
-        renew(session, held, user, now, ttl)
+        _take(session, held, user, now, ttl)
         return held
-    release_all(session, user)
+    _check_limit(session, None, user, now, max_leases)
     for _ in range(MAX_ATTEMPTS):
         for stmt in _candidates(session, user, now, queue_filter):
             claim_id = session.scalar(stmt)
@@ -157,18 +202,26 @@ def lease_next(session: so.Session, user: User, now: datetime, ttl: timedelta = 
 
 
 def acquire(session: so.Session, claim_id: int, user: User, now: datetime,
-            ttl: timedelta = DEFAULT_TTL) -> bool:
-    """Take (or renew) the lease on one claim unless another reviewer holds it; True if held now."""
+            ttl: timedelta = DEFAULT_TTL, max_leases: int = DEFAULT_MAX_LEASES) -> bool:
+    """Take (or renew) the lease on one claim unless another reviewer holds it; True if held now.
+
+    Raises LeaseLimit when taking it would give `user` more than `max_leases` claims.
+    """
+    _lock_leases_of(session, user)
+    _check_limit(session, claim_id, user, now, max_leases)
     return _take(session, claim_id, user, now, ttl)
 
 
 def renew(session: so.Session, claim_id: int, user: User, now: datetime,
-          ttl: timedelta = DEFAULT_TTL) -> bool:
-    """Extend `user`'s lease on the claim (retaking it if it lapsed and is still free); True if held."""
+          ttl: timedelta = DEFAULT_TTL, max_leases: int = DEFAULT_MAX_LEASES) -> bool:
+    """Extend `user`'s lease on the pending claim (retaking it if it lapsed and is still free); True if held.
+
+    Raises LeaseLimit when retaking a lapsed lease would give `user` more than `max_leases` claims.
+    """
     status = session.scalar(sa.select(Claim.status).where(Claim.id == claim_id))
     if status != "pending":
         return False
-    return _take(session, claim_id, user, now, ttl)
+    return acquire(session, claim_id, user, now, ttl, max_leases)
 
 
 def release(session: so.Session, claim_id: int, user: User) -> None:

@@ -56,14 +56,22 @@ class Difference:
 
 
 class StaleClaim(ReviewError):
-    """The claim changed since the reviewer loaded it; nothing was written."""
+    """The claim changed since the reviewer loaded it; nothing was written.
 
-    def __init__(self, claim: Claim, differences: list[Difference], changed_by: str | None):
-        who = f" by {changed_by}" if changed_by else ""
-        super().__init__(f"Claim {claim.id} was changed{who} while you had it open; nothing was saved.")
+    `mine` says the change was the same reviewer's, from another tab or window.
+    """
+
+    def __init__(self, claim: Claim, differences: list[Difference], changed_by: str | None, mine: bool = False):
+        if mine:
+            message = f"You changed claim {claim.id} in another tab after this form was loaded; nothing was saved."
+        else:
+            who = f" by {changed_by}" if changed_by else ""
+            message = f"Claim {claim.id} was changed{who} while you had it open; nothing was saved."
+        super().__init__(message)
         self.claim = claim
         self.differences = differences
         self.changed_by = changed_by
+        self.mine = mine
 
 
 class HeldByOther(ReviewError):
@@ -119,16 +127,29 @@ def _last_review(session: so.Session, claim_id: int) -> Review | None:
     )
 
 
+def _is_repeat(last: Review | None, claim: Claim, version: int, user: User, decision: str,
+               values: dict[str, Any] | None, note: str) -> bool:
+    """True if `last`, the claim's latest review, is this very submission already recorded.
+
+    That is a double click or a second tab sending the same form: the same reviewer, decision
+    and note, made against the version just before the stored one, and values the claim holds
+    now. Anything else submitted against that version is a stale form.
+    """
+    recorded = ("correct", "note") if decision == "correct" else (decision,)
+    return (last is not None and last.user_id == user.id and last.decision in recorded
+            and claim.version == version + 1 and last.note == note and not differences(claim, values))
+
+
 def _check_version(session: so.Session, claim: Claim, version: int, user: User, decision: str,
-                   values: dict[str, Any] | None, status_seen: str | None) -> bool:
+                   values: dict[str, Any] | None, status_seen: str | None, note: str = "") -> bool:
     """Raise StaleClaim if the claim moved on since `version`; True if this is a repeat submit."""
     if version == claim.version:
         return False
     last = _last_review(session, claim.id)
-    if (last is not None and last.user_id == user.id and last.decision == decision
-            and claim.version == version + 1):
+    if _is_repeat(last, claim, version, user, decision, values, note):
         return True
-    raise StaleClaim(claim, differences(claim, values, status_seen), last.user.username if last else None)
+    raise StaleClaim(claim, differences(claim, values, status_seen), last.user.username if last else None,
+                     mine=last is not None and last.user_id == user.id)
 
 
 def _check_lease(session: so.Session, claim: Claim, user: User, now: datetime) -> None:
@@ -162,8 +183,9 @@ def decide(session: so.Session, claim: Claim, user: User, decision: str, *, vers
     """Record a decision (verify, reject, needs_info, skip) or a correction on a pending claim.
 
     `version` is the claim version the reviewer saw; if the claim moved on since, StaleClaim
-    is raised (unless this exact decision by this user was the change, which makes it a repeat
-    submit: nothing is recorded twice). Corrections in `values` are applied with the decision.
+    is raised, unless the change was this very submission (same reviewer, decision, values and
+    note), which makes it a repeat: nothing is recorded twice. Corrections in `values` are
+    applied with the decision.
     """
     note = (note or "").strip()
     if decision not in DECISIONS:
@@ -172,7 +194,7 @@ def decide(session: so.Session, claim: Claim, user: User, decision: str, *, vers
         raise ReviewError("A reason is required to reject a claim.", 400)
     if decision == "needs_info" and not note:
         raise ReviewError("A note saying what information is needed is required.", 400)
-    if _check_version(session, claim, version, user, decision, values, status_seen):
+    if _check_version(session, claim, version, user, decision, values, status_seen, note):
         return Outcome(None, duplicate=True)
     if check_lease:
         _check_lease(session, claim, user, now)
@@ -218,7 +240,7 @@ def reopen(session: so.Session, claim: Claim, user: User, *, version: int, now: 
     """A lead puts a decided claim back in the queue."""
     if not user.is_lead:
         raise ReviewError("Only a lead can reopen a claim.", 403)
-    _check_version(session, claim, version, user, "reopen", None, None)
+    _check_version(session, claim, version, user, "reopen", None, None, (note or "").strip())
     if claim.status == "pending":
         raise ReviewError(f"Claim {claim.id} is already pending.")
     before = snapshot(claim)

@@ -8,6 +8,7 @@ connections take `fresh_database`, a new empty database migrated to head.
 import os
 import re
 import uuid
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,48 @@ def auth(client):
 def _push_request_context():
     """Overrides pytest-flask's: each client request must get its own app context and `g`,
     as in production, or the request session and the logged-in user leak between requests."""
+
+
+class _FormFields(HTMLParser):
+    """The fields one form of a page submits: inputs, checked radios and boxes, selects, textareas."""
+
+    def __init__(self, form_id: str):
+        super().__init__()
+        self.form_id, self.inside, self.fields = form_id, False, {}
+        self._select = self._textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form":
+            self.inside = attributes.get("id") == self.form_id
+        if not self.inside:
+            return
+        name = attributes.get("name")
+        if tag == "input" and name and (attributes.get("type") not in ("radio", "checkbox") or "checked" in attributes):
+            self.fields[name] = attributes.get("value") or ""
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and ("selected" in attributes or self._select not in self.fields):
+            self.fields[self._select] = attributes.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.fields[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+def form_fields(html: str, form_id: str) -> dict[str, str]:
+    """What the form with id `form_id` on the page submits as it stands, as a browser would send it."""
+    parser = _FormFields(form_id)
+    parser.feed(html)
+    return parser.fields

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from claimtrack import conflicts
 from models import Claim, ConflictGroup
 
-from .conftest import csrf_token
+from .conftest import csrf_token, form_fields
 from .factories import ClaimFactory, DocumentFactory
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -23,7 +23,10 @@ def _pair(db_session, first_text="Gansu has 66 sister cities.", second_text="Gan
 
 
 def _resolve(client, group, version=None, **fields):
-    data = {"csrf_token": csrf_token(client, f"/conflicts/{group.id}"), "version": version or group.version}
+    """Post the group's resolution form as the page has it, with `fields` filled in."""
+    data = form_fields(client.get(f"/conflicts/{group.id}").get_data(as_text=True), "resolve-form")
+    if version is not None:
+        data["version"] = version
     data.update(fields)
     return client.post(f"/conflicts/{group.id}/resolve", data=data)
 
@@ -69,10 +72,12 @@ def test_conflicts_resolve_prefer_then_lead_undoes(client, auth, reviewer, lead,
 def test_conflicts_resolve_with_stale_version_says_so(client, auth, reviewer, db_session):
     a, b, group = _pair(db_session)
     auth.login("rita")
-    stale = group.version
+    stale = form_fields(client.get(f"/conflicts/{group.id}").get_data(as_text=True), "resolve-form")
     _resolve(client, group, decision="unresolved", note="needs the yearbook")
-    response = _resolve(client, group, version=stale, decision="prefer", preferred=a.id, reason="superseded", note="66")
-    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    response = client.post(f"/conflicts/{group.id}/resolve", data={
+        **stale, "decision": "prefer", "preferred": a.id, "reason": "superseded", "note": "66"})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
     assert "changed since you opened it" in html
     db_session.refresh(a)
     assert a.rank == "normal"

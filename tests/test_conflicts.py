@@ -201,7 +201,7 @@ def _open_pair(db_session):
 def test_conflicts_prefer_deprecates_the_others(db_session):
     user = UserFactory()
     a, b, group = _open_pair(db_session)
-    resolution = conflicts.resolve(db_session, user, group.id, group.version, "prefer", "newer report",
+    resolution = conflicts.resolve_group(db_session, user, group.id, group.version, "prefer", "newer report",
                                    preferred_claim_id=b.id, reason="superseded")
     db_session.refresh(a), db_session.refresh(b)
     assert group.status == "resolved"
@@ -216,7 +216,7 @@ def test_conflicts_prefer_deprecates_the_others(db_session):
 def test_conflicts_new_claim_reopens_resolved_group(db_session):
     user = UserFactory()
     a, b, group = _open_pair(db_session)
-    conflicts.resolve(db_session, user, group.id, group.version, "prefer", "newer report",
+    conflicts.resolve_group(db_session, user, group.id, group.version, "prefer", "newer report",
                       preferred_claim_id=b.id, reason="superseded")
     agreeing = _claim("Gansu now has 69 sister cities.", "69", 69)
     _detect(db_session, agreeing)
@@ -232,7 +232,7 @@ def test_conflicts_new_claim_reopens_resolved_group(db_session):
 def test_conflicts_undo_restores_ranks_and_status(db_session):
     user, lead = UserFactory(), UserFactory(role="lead")
     a, b, group = _open_pair(db_session)
-    resolution = conflicts.resolve(db_session, user, group.id, group.version, "prefer", "newer report",
+    resolution = conflicts.resolve_group(db_session, user, group.id, group.version, "prefer", "newer report",
                                    preferred_claim_id=b.id, reason="wrong_in_source")
     conflicts.undo_resolution(db_session, lead, resolution.id)
     db_session.refresh(a), db_session.refresh(b)
@@ -250,7 +250,7 @@ def test_conflicts_all_right_needs_separating_periods(db_session):
     a, b, group = _open_pair(db_session)
     same = [Rescope(c.id, None, None, c.subject, c.measure) for c in (a, b)]
     with pytest.raises(ConflictError, match="still disagree"):
-        conflicts.resolve(db_session, user, group.id, group.version, "all_right", "both right", rescopes=same)
+        conflicts.resolve_group(db_session, user, group.id, group.version, "all_right", "both right", rescopes=same)
 
 
 def test_conflicts_all_right_with_periods_becomes_series(db_session):
@@ -260,7 +260,7 @@ def test_conflicts_all_right_with_periods_becomes_series(db_session):
         Rescope(a.id, date(2023, 1, 1), date(2023, 12, 31), a.subject, a.measure),
         Rescope(b.id, date(2024, 1, 1), date(2024, 12, 31), b.subject, b.measure),
     ]
-    resolution = conflicts.resolve(db_session, user, group.id, group.version, "all_right",
+    resolution = conflicts.resolve_group(db_session, user, group.id, group.version, "all_right",
                                    "counts from different years", rescopes=rescopes)
     group = _group(db_session, a)
     assert group.status == "resolved" and group.is_series
@@ -274,7 +274,7 @@ def test_conflicts_all_right_with_scope_splits_the_group(db_session):
     user = UserFactory()
     a, b, group = _open_pair(db_session)
     rescopes = [Rescope(b.id, None, None, "Gansu", "international friendship city")]
-    conflicts.resolve(db_session, user, group.id, group.version, "all_right", "different scope", rescopes=rescopes)
+    conflicts.resolve_group(db_session, user, group.id, group.version, "all_right", "different scope", rescopes=rescopes)
     db_session.refresh(a), db_session.refresh(b)
     assert a.group_id != b.group_id
     assert not a.conflict_open and not b.conflict_open
@@ -283,7 +283,7 @@ def test_conflicts_all_right_with_scope_splits_the_group(db_session):
 def test_conflicts_unresolved_keeps_note_and_leaves_queue_head(db_session):
     user = UserFactory()
     a, b, group = _open_pair(db_session)
-    conflicts.resolve(db_session, user, group.id, group.version, "unresolved", "needs the 2024 yearbook")
+    conflicts.resolve_group(db_session, user, group.id, group.version, "unresolved", "needs the 2024 yearbook")
     group = _group(db_session, a)
     assert group.status == "unresolved" and group.note == "needs the 2024 yearbook"
     db_session.refresh(a)
@@ -296,16 +296,16 @@ def test_conflicts_stale_version_is_refused(db_session):
     user = UserFactory()
     a, b, group = _open_pair(db_session)
     version = group.version
-    conflicts.resolve(db_session, user, group.id, version, "unresolved", "needs a source")
+    conflicts.resolve_group(db_session, user, group.id, version, "unresolved", "needs a source")
     with pytest.raises(StaleGroupError, match="changed since you opened it"):
-        conflicts.resolve(db_session, user, group.id, version, "prefer", "66 is right",
+        conflicts.resolve_group(db_session, user, group.id, version, "prefer", "66 is right",
                           preferred_claim_id=a.id, reason="superseded")
 
 
 def test_conflicts_resolution_needs_a_note(db_session):
     a, b, group = _open_pair(db_session)
     with pytest.raises(ConflictError, match="note"):
-        conflicts.resolve(db_session, UserFactory(), group.id, group.version, "unresolved", "  ")
+        conflicts.resolve_group(db_session, UserFactory(), group.id, group.version, "unresolved", "  ")
 
 
 def test_conflicts_summary_for_badges(db_session):
@@ -332,7 +332,7 @@ def test_conflicts_rebuild_in_bulk_places_like_row_by_row(db_session, monkeypatc
     a = _claim("Gansu has 66 sister cities.", "66", 66)
     b = _claim("Gansu hosts 69 sister cities.", "69", 69)
     c = _claim("Over 30 routes.", "Over 30", 30, qualifier=">", measure="route")
-    monkeypatch.setattr(conflicts, "BULK_UPDATE_ROWS", 0)
+    monkeypatch.setattr(conflicts.detect, "BULK_UPDATE_ROWS", 0)
     conflicts.rebuild(db_session)
     for x in (a, b, c):
         db_session.refresh(x)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from claimtrack import accounts, queue
 from claimtrack.database import make_engine, make_sessionmaker
-from models import Claim, Document
+from models import Claim, Document, Lease
 
 REVIEWERS = 8
 CLAIMS = 500
@@ -131,3 +131,52 @@ def test_parallel_reviewers_never_share_a_claim(fresh_database, backend):
     """On each backend; with TEST_DATABASE_URL set, an unreachable PostgreSQL errors here, never skips."""
     _check_parallel_leasing(fresh_database)
 
+
+
+def _acquire_in_parallel(url: str, user_id: int, claim_ids: list[int], max_leases: int) -> dict[int, bool | str]:
+    """One reviewer opens each claim at once, each in its own thread and connection (many tabs)."""
+    got: dict[int, bool | str] = {}
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(claim_ids))
+
+    def work(claim_id: int):
+        engine = make_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            with make_sessionmaker(engine)() as session:
+                user = session.get(accounts.User, user_id)
+                session.commit()  # end the read transaction: on SQLite it holds the write lock
+                barrier.wait()
+                try:
+                    got[claim_id] = queue.acquire(session, claim_id, user, NOW, TTL, max_leases)
+                    session.commit()
+                except queue.LeaseLimit:
+                    session.rollback()
+                    got[claim_id] = "limit"
+        except BaseException as exc:  # noqa: BLE001 - reported below in the main thread
+            errors.append(exc)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in claim_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors, errors
+    return got
+
+
+def test_parallel_tabs_never_pass_the_lease_limit(fresh_database, backend):
+    """Eight tabs of one reviewer opening eight claims at once get exactly the limit of leases."""
+    engine = make_engine(fresh_database)
+    try:
+        users = _fill(engine)
+        with engine.connect() as connection:
+            claim_ids = list(connection.scalars(sa.select(Claim.id).order_by(Claim.id).limit(REVIEWERS)))
+        got = _acquire_in_parallel(fresh_database, users[0], claim_ids, 3)
+        assert sorted(map(str, got.values())) == ["True"] * 3 + ["limit"] * (REVIEWERS - 3)
+        with engine.connect() as connection:
+            held = set(connection.scalars(sa.select(Lease.claim_id).where(Lease.user_id == users[0])))
+        assert held == {c for c, outcome in got.items() if outcome is True}
+    finally:
+        engine.dispose()

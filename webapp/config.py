@@ -13,6 +13,7 @@ ENVIRONMENT = {
     "SECRET_KEY": "key that signs sessions and CSRF tokens (default: generated once, kept in the instance folder)",
     "CLAIMTRACK_INSTANCE_PATH": "folder for the SQLite database and the generated secret key (default: ./instance)",
     "CLAIMTRACK_LEASE_TTL": "seconds a reviewer holds a claim before it returns to the queue (default 900)",
+    "CLAIMTRACK_MAX_LEASES": "most claims one reviewer may hold at once; opening more shows them read-only (default 3)",
     "CLAIMTRACK_SECURE_COOKIES": "1 to mark cookies Secure (set it when serving over HTTPS)",
     "CLAIMTRACK_MAX_DOCUMENT_BYTES": "largest document accepted, in bytes (default 5242880)",
     "CLAIMTRACK_MAX_LINE_CHARS": "longest line accepted in a document, in characters (default 100000)",
@@ -42,6 +43,7 @@ def _secret_key(folder: Path) -> str:
 
 def from_environment(folder: Path, secret_key: str | None = None) -> dict:
     """The app's configuration from environment variables, with defaults."""
+    from claimtrack.queue import DEFAULT_MAX_LEASES
     from claimtrack.sources import DEFAULT_MAX_BYTES
 
     max_bytes = int(os.environ.get("CLAIMTRACK_MAX_DOCUMENT_BYTES", DEFAULT_MAX_BYTES))
@@ -49,6 +51,7 @@ def from_environment(folder: Path, secret_key: str | None = None) -> dict:
         "SECRET_KEY": secret_key or _secret_key(folder),
         "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'claimtrack.db'}",
         "LEASE_TTL": timedelta(seconds=int(os.environ.get("CLAIMTRACK_LEASE_TTL", "900"))),
+        "MAX_LEASES": max(1, int(os.environ.get("CLAIMTRACK_MAX_LEASES", str(DEFAULT_MAX_LEASES)))),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("CLAIMTRACK_SECURE_COOKIES") == "1",

@@ -25,26 +25,48 @@ def _claim_or_404(claim_id: int) -> Claim:
 
 
 def _render_review(claim: Claim, form: ReviewForm | None = None, status: int = 200, stale=None, refusal=None):
-    """The review page for `claim`, leasing it to the current reviewer when it is free and pending."""
+    """The review page for `claim`, leasing it to the current reviewer when it is free and pending.
+
+    Only a plain view (status 200) takes the lease; past the reviewer's limit the page is read-only.
+    """
     db, now = get_session(), utcnow()
     queue_filter = queue.QueueFilter.from_args(request.args)
     lease = queue.holder(db, claim.id, now)
     held_by_other = lease is not None and lease.user_id != current_user.id
+    lease_limit = None
     if claim.status == "pending" and not held_by_other and status == 200:
-        queue.acquire(db, claim.id, current_user, now, current_app.config["LEASE_TTL"])
-        db.commit()
+        try:
+            queue.acquire(db, claim.id, current_user, now, current_app.config["LEASE_TTL"],
+                          current_app.config["MAX_LEASES"])
+            db.commit()
+        except queue.LeaseLimit as exc:
+            db.rollback()
+            lease_limit = exc
     if form is None:
         form = ReviewForm(obj=claim, formdata=None)
         form.status_seen.data = claim.status
+    editable = claim.status == "pending" and not held_by_other and lease_limit is None
     return render_template(
         "claims/show.html",
         claim=claim, document=claim.document, form=form,
         paragraph=span_in_paragraph(claim.document.text, claim.start, claim.end, CONTEXT_LIMIT),
-        lease=lease if held_by_other else None, editable=claim.status == "pending" and not held_by_other,
+        lease=lease if held_by_other else None, lease_limit=lease_limit, editable=editable,
         history=review.history(db, claim.id), queue_args=queue_filter.as_args(),
         note_form=NoteForm(formdata=None, version=claim.version), stale=stale, refusal=refusal,
         labels=review.FIELD_LABELS,
     ), status
+
+
+def _render_stale(claim_id: int, form: ReviewForm, stale: review.StaleClaim):
+    """409: what differs between the reviewer's form and the claim now, with their values kept.
+
+    The kept form carries the version now stored, so sending it again is a decision made
+    knowing the differences, not the same stale form refused forever.
+    """
+    fresh = _reloaded(claim_id)
+    form.version.raw_data, form.version.data = None, fresh.version
+    form.status_seen.data = fresh.status
+    return _render_review(fresh, form, 409, stale=stale)
 
 
 @bp.get("/claims/<int:claim_id>")
@@ -75,12 +97,12 @@ def decide(claim_id: int):
         db.commit()
     except review.StaleClaim as exc:
         db.rollback()
-        return _render_review(_reloaded(claim_id), form, 409, stale=exc)
+        return _render_stale(claim_id, form, exc)
     except StaleDataError:
         db.rollback()
         fresh = _reloaded(claim_id)
         stale = review.StaleClaim(fresh, review.differences(fresh, form.values(), form.status_seen.data), None)
-        return _render_review(fresh, form, 409, stale=stale)
+        return _render_stale(claim_id, form, stale)
     except review.ReviewError as exc:
         db.rollback()
         if exc.status == 400 and decision in ("reject", "needs_info"):
@@ -91,11 +113,12 @@ def decide(claim_id: int):
         flash("That decision was already recorded.", "info")
     elif decision == "correct":
         flash("Correction saved.", "success")
-        return redirect(url_for("claims.show", claim_id=claim_id, **queue_args), 303)
     else:
         label = {"verify": "verified", "reject": "rejected", "needs_info": "marked needs info",
                  "skip": "skipped"}[decision]
         flash(f"Claim {claim_id} {label}.", "success")
+    if decision == "correct":
+        return redirect(url_for("claims.show", claim_id=claim_id, **queue_args), 303)
     return redirect(url_for("queue.next_claim", **queue_args), 303)
 
 
@@ -109,7 +132,12 @@ def renew_lease(claim_id: int):
     """Heartbeat from the review page: keep holding the claim while the reviewer works."""
     db, now = get_session(), utcnow()
     _claim_or_404(claim_id)
-    held = queue.renew(db, claim_id, current_user, now, current_app.config["LEASE_TTL"])
+    try:
+        held = queue.renew(db, claim_id, current_user, now, current_app.config["LEASE_TTL"],
+                           current_app.config["MAX_LEASES"])
+    except queue.LeaseLimit as exc:
+        db.rollback()
+        return {"held": False, "holder": None, "limit": exc.limit}, 409
     db.commit()
     lease = queue.holder(db, claim_id, now)
     if not held:

@@ -36,6 +36,8 @@ class ScopeForm(Form):
     """One claim's period and scope, for an "all are right" resolution."""
 
     claim_id = HiddenField(validators=[InputRequired(), _whole_number])
+    # The claim's version when the page was loaded: a claim changed since makes the form stale.
+    version = HiddenField(validators=[InputRequired(), _whole_number])
     period_start = DateField("From", validators=[Optional()])
     period_end = DateField("To", validators=[Optional()])
     subject = StringField("Subject", validators=[DataRequired(), Length(max=200)])

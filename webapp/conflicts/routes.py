@@ -5,7 +5,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
 from claimtrack import conflicts
-from claimtrack.conflicts import CONFLICT_STATUSES, ConflictError, Rescope
+from claimtrack.conflicts import CONFLICT_STATUSES, ConflictError, NotInGroup, Rescope, StaleGroupError
+from claimtrack.conflicts.resolve import STALE_MESSAGE
 
 from ..auth.access import lead_required
 from ..db import get_session
@@ -43,7 +44,7 @@ def _resolve_form(detail: conflicts.GroupDetail) -> ResolveForm:
     data = {
         "version": detail.group.version,
         "claims": [
-            {"claim_id": m.id, "period_start": m.period_start, "period_end": m.period_end,
+            {"claim_id": m.id, "version": m.version, "period_start": m.period_start, "period_end": m.period_end,
              "subject": m.subject, "measure": m.measure}
             for m in detail.members
         ],
@@ -52,6 +53,28 @@ def _resolve_form(detail: conflicts.GroupDetail) -> ResolveForm:
     form.preferred.choices = [SelectChoice(m.id, f"{m.quote} ({m.doc})") for m in detail.members
                               if m.status != "rejected" and m.rank != "deprecated"]
     return form
+
+
+def _kept_form(detail: conflicts.GroupDetail, submitted: ResolveForm) -> ResolveForm:
+    """A resolution form for the group as it is now, holding what the reviewer had filled in."""
+    form = _resolve_form(detail)
+    for name in ("decision", "preferred", "reason", "note"):
+        form[name].data = submitted[name].data
+    yours = {sub.claim_id.data: sub for sub in submitted.claims}
+    for sub in form.claims:
+        if (mine := yours.get(str(sub.claim_id.data))) is not None:
+            for name in ("period_start", "period_end", "subject", "measure"):
+                sub[name].data = mine[name].data
+    return form
+
+
+def _render_stale(group_id: int, submitted: ResolveForm, stale: StaleGroupError):
+    """409: the group as it is now, what moved since the form was loaded, and the reviewer's form kept."""
+    session = get_session()
+    session.rollback()
+    detail = conflicts.group_detail(session, group_id) or abort(404, description="No such conflict group.")
+    return render_template("conflicts/show.html", detail=detail, form=_kept_form(detail, submitted), stale=stale,
+                           undo_form=UndoForm(), merge_form=MergeForm(), split_form=SplitForm()), 409
 
 
 @bp.post("/conflicts/<int:group_id>/resolve")
@@ -64,15 +87,21 @@ def resolve(group_id: int):
         Rescope(int(c.claim_id.data), c.period_start.data, c.period_end.data, c.subject.data, c.measure.data)
         for c in form.claims
     ] if form.decision.data == "all_right" else []
+    seen = {int(c.claim_id.data): int(c.version.data) for c in form.claims}
     session = get_session()
     try:
-        conflicts.resolve(
+        conflicts.resolve_group(
             session, current_user, group_id, int(form.version.data), form.decision.data, form.note.data,
-            preferred_claim_id=form.preferred.data, reason=form.reason.data, rescopes=rescopes,
+            preferred_claim_id=form.preferred.data, reason=form.reason.data, rescopes=rescopes, seen=seen,
         )
         session.commit()
+    except NotInGroup as exc:
+        session.rollback()
+        abort(404, description=str(exc))
+    except StaleGroupError as exc:
+        return _render_stale(group_id, form, exc)
     except StaleDataError:
-        return _refused(group_id, [STALE])
+        return _render_stale(group_id, form, StaleGroupError(STALE_MESSAGE))
     except ConflictError as exc:
         return _refused(group_id, [str(exc)])
     flash("Resolution recorded.", "success")
@@ -122,8 +151,11 @@ def split(group_id: int):
         return _refused(group_id, [m for errors in form.errors.values() for m in _flat(errors)])
     session = get_session()
     try:
-        new = conflicts.split_claim(session, current_user, form.claim_id.data, form.note.data or "")
+        new = conflicts.split_claim(session, current_user, form.claim_id.data, form.note.data or "", group_id=group_id)
         session.commit()
+    except NotInGroup as exc:
+        session.rollback()
+        abort(404, description=str(exc))
     except (ConflictError, StaleDataError) as exc:
         return _refused(group_id, [str(exc) if isinstance(exc, ConflictError) else STALE])
     flash(f"Claim {form.claim_id.data} moved to group {new.id}.", "success")

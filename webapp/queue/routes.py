@@ -24,10 +24,15 @@ def dashboard():
 
 @bp.get("/queue/next")
 def next_claim():
-    """Lease the next claim (within the filters) and open it, or say the queue is empty."""
+    """Lease the next claim (within the filters) and open it, or say the queue is empty or why none was leased."""
     db = get_session()
     queue_filter = queue.QueueFilter.from_args(request.args)
-    claim_id = queue.lease_next(db, current_user, utcnow(), current_app.config["LEASE_TTL"], queue_filter)
+    try:
+        claim_id = queue.lease_next(db, current_user, utcnow(), current_app.config["LEASE_TTL"], queue_filter,
+                                    current_app.config["MAX_LEASES"])
+    except queue.LeaseLimit as exc:
+        db.rollback()
+        return render_template("queue/limit.html", limit=exc, queue_filter=queue_filter)
     db.commit()
     if claim_id is None:
         document = db.get(Document, queue_filter.document) if queue_filter.document is not None else None

@@ -18,10 +18,13 @@
       credentials: "same-origin",
       headers: { "X-CSRFToken": token ? token.content : "", "Accept": "application/json" },
     }).then((response) => {
-      if (response.status === 409 && hint) {
+      if (response.status !== 409 || !hint) return;
+      return response.json().then((answer) => {
         hint.hidden = false;
-        hint.textContent = "Your hold on this claim has lapsed and someone else has it now; your decision may be refused.";
-      }
+        hint.textContent = answer.limit
+          ? `Your hold on this claim has lapsed and you hold ${answer.limit} other claims, the most at once; decide or skip one of them to hold this one again.`
+          : "Your hold on this claim has lapsed and someone else has it now; your decision may be refused.";
+      });
     }).catch(() => {});
   }
   if (editable) setInterval(heartbeat, HEARTBEAT_MS);
