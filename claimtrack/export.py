@@ -7,6 +7,7 @@ import contextlib
 import csv
 import io
 import logging
+import sys
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ DECISIONS = ("verify", "reject", "needs_info", "correct")
 
 # Leading characters that make Excel, LibreOffice or Sheets read a cell as a formula (OWASP).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets skip leading spaces when deciding, so " =1+1" is a formula too.
+FORMULA_STARTS = ("=", "+", "-", "@")
 INERT_PREFIX = "'"
 
 PAGE_SIZE = 5000
@@ -84,7 +87,7 @@ class ExportFilters:
                 raise ExportFilterError(f"{name}_to ({high}) is before {name}_from ({low})")
 
 
-def format_number(value: float | None) -> str:
+def plain_decimal(value: float | None) -> str:
     """A float as the shortest decimal that reads back as the same float, never in e-notation."""
     if value is None:
         return ""
@@ -97,10 +100,10 @@ def format_number(value: float | None) -> str:
 
 
 def inert_text(text: str | None) -> str:
-    """Text made safe to open in a spreadsheet: a leading formula character gets a `'` in front."""
+    """Text made safe to open in a spreadsheet: a formula start, even after whitespace, gets a `'` in front."""
     if not text:
         return ""
-    if text[0] in FORMULA_TRIGGERS:
+    if text[0] in FORMULA_TRIGGERS or text.lstrip().startswith(FORMULA_STARTS):
         return INERT_PREFIX + text
     return text
 
@@ -269,14 +272,18 @@ class CsvExport:
             yield page, documents
 
 
-_FORMULA_FIRST = frozenset(FORMULA_TRIGGERS)
+# First characters that may start a formula: the triggers, and whitespace a formula may follow.
+_FORMULA_FIRST = frozenset(FORMULA_TRIGGERS) | frozenset(
+    c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
 
 
 def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
     """Rows of `export_query` as CSV cells, in COLUMNS order."""
-    # The hot loop of a million-row export: the formula guard and number formatting are
-    # written out inline, since a function call per cell costs as much as the rest of the row.
+    # The hot loop of a million-row export: the first-character test and number formatting are
+    # written out inline, since a function call per cell costs as much as the rest of the row;
+    # only cells that may start a formula go through inert_text.
     first = _FORMULA_FIRST
+    inert = inert_text
     out = []
     append = out.append
     for (claim_id, subject, measure, value, value_max, unit, qualifier, change, period_start,
@@ -284,37 +291,37 @@ def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
          start, end, quote, extracted_value, extracted_unit, reviewed_by, reviewed_at, note,
          document_id, sentence_start, sentence_end) in rows:
         sentence = documents[document_id][sentence_start:sentence_end]
-        value_text = format_number(value)
+        value_text = plain_decimal(value)
         # Numbers, dates and ids go out untouched (csv writes None as an empty cell); every
         # text cell gets a `'` in front when it starts like a formula (see inert_text).
         append((
             claim_id,
-            "'" + subject if subject[:1] in first else subject,
-            "'" + measure if measure[:1] in first else measure,
+            inert(subject) if subject[:1] in first else subject,
+            inert(measure) if measure[:1] in first else measure,
             value_text,
-            None if value_max is None else format_number(value_max),
-            "'" + unit if unit[:1] in first else unit,
-            "'" + qualifier if qualifier[:1] in first else qualifier,
-            "'" + change if change and change[0] in first else change,
+            None if value_max is None else plain_decimal(value_max),
+            inert(unit) if unit[:1] in first else unit,
+            inert(qualifier) if qualifier[:1] in first else qualifier,
+            inert(change) if change and change[0] in first else change,
             period_start, period_end,
-            "'" + kind if kind[:1] in first else kind,
-            "'" + status if status[:1] in first else status,
-            "'" + rank if rank[:1] in first else rank,
-            "'" + rank_reason if rank_reason[:1] in first else rank_reason,
+            inert(kind) if kind[:1] in first else kind,
+            inert(status) if status[:1] in first else status,
+            inert(rank) if rank[:1] in first else rank,
+            inert(rank_reason) if rank_reason[:1] in first else rank_reason,
             group_id,
-            "'" + title if title[:1] in first else title,
-            "'" + source if source[:1] in first else source,
+            inert(title) if title[:1] in first else title,
+            inert(source) if source[:1] in first else source,
             published,
-            "'" + sha256 if sha256[:1] in first else sha256,
+            inert(sha256) if sha256[:1] in first else sha256,
             start, end,
-            "'" + quote if quote[:1] in first else quote,
-            "'" + sentence if sentence[:1] in first else sentence,
-            value_text if extracted_value == value else format_number(extracted_value),
-            "'" + extracted_unit if extracted_unit[:1] in first else extracted_unit,
-            "'" + reviewed_by if reviewed_by and reviewed_by[0] in first else reviewed_by,
+            inert(quote) if quote[:1] in first else quote,
+            inert(sentence) if sentence[:1] in first else sentence,
+            value_text if extracted_value == value else plain_decimal(extracted_value),
+            inert(extracted_unit) if extracted_unit[:1] in first else extracted_unit,
+            inert(reviewed_by) if reviewed_by and reviewed_by[0] in first else reviewed_by,
             # Stored as naive UTC: ISO 8601 to the second, e.g. 2024-05-01T09:30:00Z.
             reviewed_at and reviewed_at.isoformat("T", "seconds") + "Z",
-            "'" + note if note and note[0] in first else note,
+            inert(note) if note and note[0] in first else note,
         ))
     return out
 

@@ -57,7 +57,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     access.init_app(app)
     app.extensions["claimtrack.nav"] = []
-    app.add_template_filter(format_number, "number")
+    app.add_template_filter(grouped_number, "number")
     app.context_processor(lambda: {"config_nav": lambda: app.extensions["claimtrack.nav"]})
 
 
@@ -121,7 +121,7 @@ def refuse_nul_characters():
         abort(400, description="Text cannot contain NUL characters.")
 
 
-def format_number(value):
+def grouped_number(value):
     """A number as people read it: 1,190,000,000,000 and 6.47, never 1.19e+12 or 16.0."""
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return value

@@ -188,3 +188,14 @@ def test_hostile_export_filename_cannot_be_chosen(logged_in, connection, query):
 def test_hostile_export_download_name_is_fixed(logged_in):
     disposition = logged_in.get("/export.csv").headers["Content-Disposition"]
     assert re.fullmatch(r'attachment; filename="claims-[0-9]{8}\.csv"', disposition), disposition
+
+
+@pytest.mark.parametrize("padding", [" ", "   ", "\u00a0", " \t", "\n", "\u3000"])
+def test_hostile_formula_after_leading_whitespace_exports_inert(logged_in, connection, db_session, padding):
+    ClaimFactory(status="verified", subject=f"{padding}=HYPERLINK(\"http://evil.example\")",
+                 measure=f"{padding}@SUM(A1)", unit="km")
+    db_session.commit()
+    rows = list(csv.DictReader(io.StringIO(logged_in.get("/export.csv").get_data(as_text=True))))
+    assert rows[0]["subject"] == f"'{padding}=HYPERLINK(\"http://evil.example\")"
+    assert rows[0]["measure"] == f"'{padding}@SUM(A1)"
+    assert rows[0]["unit"] == "km"
