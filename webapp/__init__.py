@@ -131,7 +131,11 @@ def grouped_number(value):
 
 
 def set_security_headers(response):
-    """Headers that keep untrusted document text inert and the app out of frames."""
+    """Headers that keep untrusted document text inert, the app out of frames and its pages out of caches."""
+    if request.endpoint != "static":
+        # Every page but the static files shows claim data or a session's CSRF token: nothing a
+        # browser's history or a shared proxy may keep once the user has logged out.
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
