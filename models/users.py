@@ -46,6 +46,10 @@ class User(Base):
         return f"<User {self.username} ({self.role})>"
 
 
+# Usernames are one identity whatever their case: `Alice` and `alice` cannot both exist.
+sa.Index("uq_users_username_lower", sa.func.lower(User.username), unique=True)
+
+
 class LoginAttempt(Base):
     """A failed login, counted per username and per client address to slow down guessing.
 
