@@ -14,6 +14,7 @@ ENVIRONMENT = {
     "CLAIMTRACK_INSTANCE_PATH": "folder for the SQLite database and the generated secret key (default: ./instance)",
     "CLAIMTRACK_LEASE_TTL": "seconds a reviewer holds a claim before it returns to the queue (default 900)",
     "CLAIMTRACK_SECURE_COOKIES": "1 to mark cookies Secure (set it when serving over HTTPS)",
+    "CLAIMTRACK_SESSION_HOURS": "hours a login lasts, however much it is used, before logging in again (default 12)",
     "CLAIMTRACK_MAX_DOCUMENT_BYTES": "largest document accepted, in bytes (default 5242880)",
     "CLAIMTRACK_MAX_LINE_CHARS": "longest line accepted in a document, in characters (default 100000)",
     "CLAIMTRACK_DB_POOL_SIZE": "PostgreSQL connections kept per process (default 5)",
@@ -55,7 +56,9 @@ def from_environment(folder: Path, secret_key: str | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": os.environ.get("CLAIMTRACK_SECURE_COOKIES") == "1",
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # An absolute lifetime: counted from the login, never renewed by using the session.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("CLAIMTRACK_SESSION_HOURS", "12"))),
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # A token per session, not per hour: a reviewer may keep a claim open a long time.
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": max_bytes + 64 * 1024,
