@@ -4,7 +4,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import ServiceUnavailable
+from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -37,6 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment(instance, (test_config or {}).get("SECRET_KEY")))
     if test_config:
         app.config.update(test_config)
+    # First of all, so an oversized request never reaches the login redirect (which echoes the URL).
+    app.before_request(refuse_oversized_requests)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -79,7 +81,7 @@ def register_errorhandlers(app: Flask) -> None:
             return {"error": getattr(error, "name", "Error"), "message": description}, code
         return render_template("errors/error.html", code=code, error=error, description=description), code
 
-    for code in (400, 401, 403, 404, 405, 409, 413, 429, 500, 503):
+    for code in (400, 401, 403, 404, 405, 409, 413, 414, 429, 431, 500, 503):
         app.register_error_handler(code, render_error)
 
     def render_csrf_error(error: CSRFError):
@@ -108,6 +110,22 @@ def register_commands(app: Flask) -> None:
     from . import cli
 
     cli.init_app(app)
+
+
+def refuse_oversized_requests():
+    """A 414 for a URL, a 431 for headers, past the sizes the app answers (config.MAX_*)."""
+    environ = request.environ
+    path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")).partition("?")[0]
+    query = environ.get("QUERY_STRING", "")
+    if len(path) + len(query) + (1 if query else 0) > config.MAX_URL_BYTES:
+        raise RequestURITooLarge(f"The address is longer than {config.MAX_URL_BYTES:,} bytes.")
+    headers = list(request.headers.items())
+    if len(headers) > config.MAX_HEADER_FIELDS:
+        raise RequestHeaderFieldsTooLarge(f"The request has more than {config.MAX_HEADER_FIELDS} headers.")
+    if any(len(name) + len(value) + 2 > config.MAX_HEADER_FIELD_BYTES for name, value in headers):
+        raise RequestHeaderFieldsTooLarge(
+            f"A request header is longer than {config.MAX_HEADER_FIELD_BYTES:,} bytes (a cookie from another "
+            "site on this address, perhaps: clear this site's cookies).")
 
 
 def refuse_nul_characters():

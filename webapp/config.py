@@ -23,6 +23,19 @@ ENVIRONMENT = {
 }
 
 
+# The largest request the app answers: past these it refuses with its own 414 or 431 page (and
+# every security header). `claimtrack serve` sets gunicorn's limits at twice these, gunicorn's
+# request-line maximum aside, so only requests far past them meet gunicorn's bare error page.
+MAX_URL_BYTES = 4096
+MAX_HEADER_FIELDS = 100
+MAX_HEADER_FIELD_BYTES = 8190
+SERVER_LIMITS = {
+    "limit_request_line": 8190,  # the most gunicorn allows: method, URL and protocol
+    "limit_request_fields": 2 * MAX_HEADER_FIELDS,
+    "limit_request_field_size": 2 * MAX_HEADER_FIELD_BYTES,
+}
+
+
 def instance_path() -> Path:
     """The instance folder: from the environment, else `instance/` in the project folder."""
     return Path(os.environ.get("CLAIMTRACK_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
