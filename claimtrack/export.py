@@ -11,13 +11,15 @@ import sys
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import KINDS, STATUSES, Claim, ConflictGroup, Document, Review, User
+from models import Claim, Document, Review, User
+
+from .claim_filters import ClaimFilter
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +30,6 @@ COLUMNS = (
     "span_start", "span_end", "quote", "sentence", "extracted_value", "extracted_unit",
     "reviewed_by", "reviewed_at", "review_note",
 )
-
-# conflicts=settled leaves out deprecated values and claims whose group is still disputed;
-# all keeps everything; preferred keeps only the values a resolution preferred.
-CONFLICT_CHOICES = ("settled", "all", "preferred")
-DISPUTED_GROUP_STATUSES = ("open", "unresolved")
 
 # The reviews whose note explains the claim's current state (not skips, plain notes or undos).
 DECISIONS = ("verify", "reject", "needs_info", "correct")
@@ -49,42 +46,14 @@ PAGE_SIZE = 5000
 TEXT_CACHE_CHARS = 4 * 1024 * 1024
 
 
-class ExportFilterError(ValueError):
-    """Filters that cannot be satisfied as given (an inverted date range, an unknown choice)."""
-
-
 @dataclass(frozen=True)
-class ExportFilters:
-    """Which claims to export; every field left empty means "no restriction" except status."""
+class ExportFilters(ClaimFilter):
+    """Which claims to export: by default the verified ones, without deprecated or disputed values."""
+
+    PARAMETERS = (*ClaimFilter.PARAMETERS, "kind", "period_from", "period_to", "conflicts")
 
     status: tuple[str, ...] = ("verified",)
-    document: int | None = None
-    subject: str | None = None
-    measure: str | None = None
-    kind: str | None = None
-    reviewer: str | None = None
-    period_from: date | None = None
-    period_to: date | None = None
-    reviewed_from: date | None = None
-    reviewed_to: date | None = None
     conflicts: str = "settled"
-
-    def __post_init__(self):
-        if not self.status:
-            object.__setattr__(self, "status", ("verified",))
-        for status in self.status:
-            if status not in STATUSES:
-                raise ExportFilterError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
-        if self.kind is not None and self.kind not in KINDS:
-            raise ExportFilterError(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
-        if self.conflicts not in CONFLICT_CHOICES:
-            raise ExportFilterError(
-                f"conflicts must be one of {', '.join(CONFLICT_CHOICES)}, not {self.conflicts!r}"
-            )
-        for name in ("period", "reviewed"):
-            low, high = getattr(self, f"{name}_from"), getattr(self, f"{name}_to")
-            if low and high and high < low:
-                raise ExportFilterError(f"{name}_to ({high}) is before {name}_from ({low})")
 
 
 def plain_decimal(value: float | None) -> str:
@@ -124,7 +93,7 @@ def export_query(filters: ExportFilters) -> sa.Select:
         .correlate(Claim)
         .scalar_subquery()
     )
-    query = (
+    return (
         sa.select(
             Claim.id, Claim.subject, Claim.measure, Claim.value, Claim.value_max, Claim.unit,
             Claim.qualifier, Claim.change, _as_text(Claim.period_start), _as_text(Claim.period_end),
@@ -137,43 +106,9 @@ def export_query(filters: ExportFilters) -> sa.Select:
         )
         .join(Document, Document.id == Claim.document_id)
         .outerjoin(User, User.id == Claim.reviewed_by_id)
-        # `status || ''` keeps SQLite's planner off the status index: through it SQLite reads
-        # and sorts every matching claim for each keyset page (quadratic over the export);
-        # walking the primary key from :last makes the whole export one pass over the table.
-        .where((Claim.status + "").in_(filters.status))
+        .where(*filters.conditions(scan_by_id=True))
         .order_by(Claim.id)
     )
-    if filters.document is not None:
-        query = query.where(Claim.document_id == filters.document)
-    if filters.subject is not None:
-        query = query.where(Claim.subject == filters.subject)
-    if filters.measure is not None:
-        query = query.where(Claim.measure == filters.measure)
-    if filters.kind is not None:
-        query = query.where(Claim.kind == filters.kind)
-    if filters.reviewer is not None:
-        query = query.where(User.username == filters.reviewer)
-    # A claim is in a period range when its whole period lies inside it.
-    if filters.period_from is not None:
-        query = query.where(Claim.period_start >= filters.period_from)
-    if filters.period_to is not None:
-        query = query.where(Claim.period_end <= filters.period_to)
-    # Review dates are whole UTC days, both ends included.
-    if filters.reviewed_from is not None:
-        query = query.where(Claim.reviewed_at >= datetime.combine(filters.reviewed_from, time(), timezone.utc))
-    if filters.reviewed_to is not None:
-        query = query.where(
-            Claim.reviewed_at < datetime.combine(filters.reviewed_to + timedelta(days=1), time(), timezone.utc)
-        )
-    if filters.conflicts == "settled":
-        disputed = sa.select(ConflictGroup.id).where(ConflictGroup.status.in_(DISPUTED_GROUP_STATUSES))
-        query = query.where(
-            Claim.rank != "deprecated",
-            sa.or_(Claim.group_id.is_(None), Claim.group_id.not_in(disputed)),
-        )
-    elif filters.conflicts == "preferred":
-        query = query.where(Claim.rank == "preferred")
-    return query
 
 
 class _DocumentTexts:

@@ -13,7 +13,6 @@ one conditional upsert that only takes a free or expired lease; on PostgreSQL th
 is also locked with `FOR UPDATE SKIP LOCKED` so concurrent reviewers step past each other
 instead of queueing on one row, and on SQLite the engine's `BEGIN IMMEDIATE` serialises writers.
 """
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -21,8 +20,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
-from models import KINDS, STATUSES, Claim, Document, Lease, Review, Skip, User, row_id
+from models import STATUSES, Claim, Document, Lease, Review, Skip, User
 
+from .claim_filters import ClaimFilter
 from .documents import status_counts
 
 DEFAULT_TTL = timedelta(minutes=15)
@@ -33,49 +33,10 @@ DECISIONS_COUNTED = ("verify", "reject", "needs_info")
 PROGRESS_DOCUMENTS = 50
 
 
-@dataclass(frozen=True)
-class QueueFilter:
+class QueueFilter(ClaimFilter):
     """What narrows the queue: a document, subject, measure or kind (all optional)."""
 
-    document: int | None = None
-    subject: str = ""
-    measure: str = ""
-    kind: str = ""
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> "QueueFilter":
-        """Read the filter from query-string arguments, ignoring values that cannot apply."""
-        document = (args.get("document") or "").strip()
-        kind = (args.get("kind") or "").strip()
-        return cls(
-            document=row_id(document),
-            subject=(args.get("subject") or "").strip()[:200],
-            measure=(args.get("measure") or "").strip()[:200],
-            kind=kind if kind in KINDS else "",
-        )
-
-    def as_args(self) -> dict[str, str]:
-        """The filter as query-string arguments (only those set), to carry through redirects."""
-        out = {}
-        if self.document is not None:
-            out["document"] = str(self.document)
-        for name in ("subject", "measure", "kind"):
-            if value := getattr(self, name):
-                out[name] = value
-        return out
-
-    def conditions(self) -> list[sa.ColumnElement[bool]]:
-        """SQL conditions on Claim for this filter."""
-        out = []
-        if self.document is not None:
-            out.append(Claim.document_id == self.document)
-        if self.subject:
-            out.append(Claim.subject == self.subject)
-        if self.measure:
-            out.append(Claim.measure == self.measure)
-        if self.kind:
-            out.append(Claim.kind == self.kind)
-        return out
+    PARAMETERS = ("document", "subject", "measure", "kind")
 
 
 def _live_lease_on(claim_id, now: datetime) -> sa.Exists:

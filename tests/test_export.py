@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from claimtrack import export
+from claimtrack.claim_filters import FilterError
 from claimtrack.export import (
-    COLUMNS, FORMULA_TRIGGERS, CsvExport, ExportFilterError, ExportFilters, plain_decimal, inert_text,
+    COLUMNS, FORMULA_TRIGGERS, CsvExport, ExportFilters, plain_decimal, inert_text,
 )
 from models import ConflictGroup, Review
 
@@ -278,7 +279,7 @@ def test_export_filter_document(db_session):
     ({"period_from": date(2024, 1, 2), "period_to": date(2024, 1, 1)}, "period_to (2024-01-01) is before"),
 ])
 def test_export_filters_refuse_bad_values(filters, message):
-    with pytest.raises(ExportFilterError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(FilterError, match=message.replace("(", r"\(").replace(")", r"\)")):
         ExportFilters(**filters)
 
 

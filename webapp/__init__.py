@@ -4,10 +4,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge, ServiceUnavailable
+from werkzeug.exceptions import BadRequest, RequestHeaderFieldsTooLarge, RequestURITooLarge, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from claimtrack.claim_filters import FilterError
 from models import MAX_ROW_ID
 
 from . import config, db
@@ -89,6 +90,12 @@ def register_errorhandlers(app: Flask) -> None:
         return render_error(error)
 
     app.register_error_handler(CSRFError, render_csrf_error)
+
+    def render_filter_error(error: FilterError):
+        # Every page's ids, dates and choices are parsed by claim_filters: one answer for all.
+        return render_error(BadRequest(f"Bad filter: {error}."))
+
+    app.register_error_handler(FilterError, render_filter_error)
 
     def render_database_error(error: sa.exc.DBAPIError):
         # The connection is gone (server restarted, network cut, SQLite file unreadable): the
