@@ -46,8 +46,12 @@ def create_user(session: so.Session, username: str, password: str, role: str = "
         role=role,
         session_token=secrets.token_hex(16),
     )
-    session.add(user)
-    session.flush()
+    try:
+        # Another request may create the same name (in any case) between the check and here.
+        with session.begin_nested():
+            session.add(user)
+    except sa.exc.IntegrityError:
+        raise AccountError(f"user {username!r} already exists (usernames ignore case)") from None
     return user
 
 

@@ -233,3 +233,27 @@ def test_hostile_simultaneous_wrong_passwords_get_at_most_the_limit_checked(burs
     assert statuses.count(429) == attempts - accounts.MAX_FAILURES_PER_USERNAME
     right = burst_app.test_client().post("/login", data={"username": "rita", "password": PASSWORD})
     assert right.status_code == 429
+
+
+def test_hostile_simultaneous_accounts_differing_in_case_one_created(fresh_database):
+    engine = make_engine(fresh_database)
+    barrier = threading.Barrier(2)
+
+    def create(name):
+        with sa.orm.Session(engine) as session:
+            barrier.wait(timeout=30)
+            try:
+                accounts.create_user(session, name, PASSWORD, "reviewer")
+                session.commit()
+                return "created"
+            except accounts.AccountError as exc:
+                return str(exc)
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(create, ["Bob", "bob"]))
+    with engine.connect() as connection:
+        names = connection.execute(sa.select(User.username)).scalars().all()
+    engine.dispose()
+    assert len(names) == 1 and names[0].lower() == "bob"
+    assert outcomes[0] == "created"
+    assert "already exists (usernames ignore case)" in outcomes[1]
