@@ -38,29 +38,38 @@ def create_user(session: so.Session, username: str, password: str, role: str = "
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     validate_password(password)
-    if find_user(session, username) is not None:
-        raise AccountError(f"user {username!r} already exists")
+    if (existing := find_user(session, username)) is not None:
+        raise AccountError(f"user {existing.username!r} already exists (usernames ignore case)")
     user = User(
         username=username,
         password_hash=generate_password_hash(password),
         role=role,
         session_token=secrets.token_hex(16),
     )
-    session.add(user)
-    session.flush()
+    try:
+        # Another request may create the same name (in any case) between the check and here.
+        with session.begin_nested():
+            session.add(user)
+    except sa.exc.IntegrityError:
+        raise AccountError(f"user {username!r} already exists (usernames ignore case)") from None
     return user
 
 
-def set_password(user: User, password: str) -> None:
-    """Change a password and end the user's other sessions."""
-    validate_password(password)
-    user.password_hash = generate_password_hash(password)
+def end_sessions(user: User) -> None:
+    """End every session of this user, on every app server: their cookies carry the old token."""
     user.session_token = secrets.token_hex(16)
 
 
+def set_password(user: User, password: str) -> None:
+    """Change a password and end the user's sessions."""
+    validate_password(password)
+    user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+
+
 def find_user(session: so.Session, username: str) -> User | None:
-    """The user with this username, if any."""
-    return session.scalar(sa.select(User).where(User.username == username))
+    """The user with this username in any case, if any."""
+    return session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.lower()))
 
 
 def authenticate(session: so.Session, username: str, password: str) -> User | None:
@@ -74,11 +83,14 @@ def authenticate(session: so.Session, username: str, password: str) -> User | No
     return user
 
 
-def load_user(session: so.Session, login_id: str) -> User | None:
-    """The active user for a login session id ("<id>:<token>"), or None if it is stale."""
+def load_user(session: so.Session, login_id: str, logged_in_at: datetime | None, now: datetime,
+              lifetime: timedelta) -> User | None:
+    """The active user for a login session id ("<id>:<token>"), or None if it is stale or older than `lifetime`."""
     user_id, _, token = login_id.partition(":")
     # A forged or corrupted cookie may carry any string.
     if row_id(user_id) is None:
+        return None
+    if logged_in_at is None or logged_in_at <= now - lifetime:
         return None
     user = session.get(User, row_id(user_id))
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
@@ -86,8 +98,33 @@ def load_user(session: so.Session, login_id: str) -> User | None:
     return user
 
 
+def begin_login(session: so.Session, username: str, address: str, now: datetime) -> timedelta | None:
+    """Count a login attempt as failed until it succeeds; or, past the limits, how long to wait.
+
+    Counting before the password is checked, with the username and address serialised, is what
+    makes the limit hold when many attempts arrive at once: only MAX_FAILURES_PER_USERNAME of
+    them are ever let through to a password check. The caller commits (ending the lock) before
+    checking the password, and calls clear_failed_logins on success.
+    """
+    username, address = username.lower()[:64], address[:64]
+    _serialise(session, f"login-username:{username}")
+    _serialise(session, f"login-address:{address}")
+    wait = login_wait(session, username, address, now)
+    if wait is None:
+        record_failed_login(session, username, address, now)
+    return wait
+
+
+def _serialise(session: so.Session, key: str) -> None:
+    """Hold a lock on `key` until the transaction ends."""
+    # SQLite's BEGIN IMMEDIATE already serialises every writing transaction; PostgreSQL needs a
+    # lock on the name itself, since the rows that count the attempts are not there yet.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(key, 0))))
+
+
 def login_wait(session: so.Session, username: str, address: str, now: datetime) -> timedelta | None:
-    """How long until this username and address may try again, or None if they may try now."""
+    """How long until this username (any case) and address may try again, or None if they may try now."""
     since = now - LOGIN_WINDOW
     waits = []
     for column, key, limit in ((LoginAttempt.username, username.lower()[:64], MAX_FAILURES_PER_USERNAME),
@@ -117,7 +154,7 @@ def deactivate(session: so.Session, user: User, actor: User) -> None:
     if user.id == actor.id:
         raise AccountError("you cannot deactivate your own account")
     user.active = False
-    user.session_token = secrets.token_hex(16)
+    end_sessions(user)
 
 
 def activate(user: User) -> None:
@@ -126,9 +163,11 @@ def activate(user: User) -> None:
 
 
 def set_role(user: User, role: str, actor: User) -> None:
-    """Change a user's role; a lead cannot demote themself (someone must stay able to manage users)."""
+    """Change a user's role and end their sessions; a lead cannot demote themself (someone must stay able to manage users)."""
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if user.id == actor.id and role != user.role:
         raise AccountError("you cannot change your own role")
-    user.role = role
+    if role != user.role:
+        user.role = role
+        end_sessions(user)

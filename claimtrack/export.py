@@ -7,16 +7,19 @@ import contextlib
 import csv
 import io
 import logging
+import sys
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import KINDS, STATUSES, Claim, ConflictGroup, Document, Review, User
+from models import Claim, Document, Review, User
+
+from .claim_filters import ClaimFilter
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +31,13 @@ COLUMNS = (
     "reviewed_by", "reviewed_at", "review_note",
 )
 
-# conflicts=settled leaves out deprecated values and claims whose group is still disputed;
-# all keeps everything; preferred keeps only the values a resolution preferred.
-CONFLICT_CHOICES = ("settled", "all", "preferred")
-DISPUTED_GROUP_STATUSES = ("open", "unresolved")
-
 # The reviews whose note explains the claim's current state (not skips, plain notes or undos).
 DECISIONS = ("verify", "reject", "needs_info", "correct")
 
 # Leading characters that make Excel, LibreOffice or Sheets read a cell as a formula (OWASP).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets skip leading spaces when deciding, so " =1+1" is a formula too.
+FORMULA_STARTS = ("=", "+", "-", "@")
 INERT_PREFIX = "'"
 
 PAGE_SIZE = 5000
@@ -46,45 +46,17 @@ PAGE_SIZE = 5000
 TEXT_CACHE_CHARS = 4 * 1024 * 1024
 
 
-class ExportFilterError(ValueError):
-    """Filters that cannot be satisfied as given (an inverted date range, an unknown choice)."""
-
-
 @dataclass(frozen=True)
-class ExportFilters:
-    """Which claims to export; every field left empty means "no restriction" except status."""
+class ExportFilters(ClaimFilter):
+    """Which claims to export: by default the verified ones, without deprecated or disputed values."""
+
+    PARAMETERS = (*ClaimFilter.PARAMETERS, "kind", "period_from", "period_to", "conflicts")
 
     status: tuple[str, ...] = ("verified",)
-    document: int | None = None
-    subject: str | None = None
-    measure: str | None = None
-    kind: str | None = None
-    reviewer: str | None = None
-    period_from: date | None = None
-    period_to: date | None = None
-    reviewed_from: date | None = None
-    reviewed_to: date | None = None
     conflicts: str = "settled"
 
-    def __post_init__(self):
-        if not self.status:
-            object.__setattr__(self, "status", ("verified",))
-        for status in self.status:
-            if status not in STATUSES:
-                raise ExportFilterError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
-        if self.kind is not None and self.kind not in KINDS:
-            raise ExportFilterError(f"kind must be one of {', '.join(KINDS)}, not {self.kind!r}")
-        if self.conflicts not in CONFLICT_CHOICES:
-            raise ExportFilterError(
-                f"conflicts must be one of {', '.join(CONFLICT_CHOICES)}, not {self.conflicts!r}"
-            )
-        for name in ("period", "reviewed"):
-            low, high = getattr(self, f"{name}_from"), getattr(self, f"{name}_to")
-            if low and high and high < low:
-                raise ExportFilterError(f"{name}_to ({high}) is before {name}_from ({low})")
 
-
-def format_number(value: float | None) -> str:
+def plain_decimal(value: float | None) -> str:
     """A float as the shortest decimal that reads back as the same float, never in e-notation."""
     if value is None:
         return ""
@@ -97,10 +69,10 @@ def format_number(value: float | None) -> str:
 
 
 def inert_text(text: str | None) -> str:
-    """Text made safe to open in a spreadsheet: a leading formula character gets a `'` in front."""
+    """Text made safe to open in a spreadsheet: a formula start, even after whitespace, gets a `'` in front."""
     if not text:
         return ""
-    if text[0] in FORMULA_TRIGGERS:
+    if text[0] in FORMULA_TRIGGERS or text.lstrip().startswith(FORMULA_STARTS):
         return INERT_PREFIX + text
     return text
 
@@ -121,7 +93,7 @@ def export_query(filters: ExportFilters) -> sa.Select:
         .correlate(Claim)
         .scalar_subquery()
     )
-    query = (
+    return (
         sa.select(
             Claim.id, Claim.subject, Claim.measure, Claim.value, Claim.value_max, Claim.unit,
             Claim.qualifier, Claim.change, _as_text(Claim.period_start), _as_text(Claim.period_end),
@@ -134,43 +106,9 @@ def export_query(filters: ExportFilters) -> sa.Select:
         )
         .join(Document, Document.id == Claim.document_id)
         .outerjoin(User, User.id == Claim.reviewed_by_id)
-        # `status || ''` keeps SQLite's planner off the status index: through it SQLite reads
-        # and sorts every matching claim for each keyset page (quadratic over the export);
-        # walking the primary key from :last makes the whole export one pass over the table.
-        .where((Claim.status + "").in_(filters.status))
+        .where(*filters.conditions(scan_by_id=True))
         .order_by(Claim.id)
     )
-    if filters.document is not None:
-        query = query.where(Claim.document_id == filters.document)
-    if filters.subject is not None:
-        query = query.where(Claim.subject == filters.subject)
-    if filters.measure is not None:
-        query = query.where(Claim.measure == filters.measure)
-    if filters.kind is not None:
-        query = query.where(Claim.kind == filters.kind)
-    if filters.reviewer is not None:
-        query = query.where(User.username == filters.reviewer)
-    # A claim is in a period range when its whole period lies inside it.
-    if filters.period_from is not None:
-        query = query.where(Claim.period_start >= filters.period_from)
-    if filters.period_to is not None:
-        query = query.where(Claim.period_end <= filters.period_to)
-    # Review dates are whole UTC days, both ends included.
-    if filters.reviewed_from is not None:
-        query = query.where(Claim.reviewed_at >= datetime.combine(filters.reviewed_from, time(), timezone.utc))
-    if filters.reviewed_to is not None:
-        query = query.where(
-            Claim.reviewed_at < datetime.combine(filters.reviewed_to + timedelta(days=1), time(), timezone.utc)
-        )
-    if filters.conflicts == "settled":
-        disputed = sa.select(ConflictGroup.id).where(ConflictGroup.status.in_(DISPUTED_GROUP_STATUSES))
-        query = query.where(
-            Claim.rank != "deprecated",
-            sa.or_(Claim.group_id.is_(None), Claim.group_id.not_in(disputed)),
-        )
-    elif filters.conflicts == "preferred":
-        query = query.where(Claim.rank == "preferred")
-    return query
 
 
 class _DocumentTexts:
@@ -269,14 +207,18 @@ class CsvExport:
             yield page, documents
 
 
-_FORMULA_FIRST = frozenset(FORMULA_TRIGGERS)
+# First characters that may start a formula: the triggers, and whitespace a formula may follow.
+_FORMULA_FIRST = frozenset(FORMULA_TRIGGERS) | frozenset(
+    c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
 
 
 def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
     """Rows of `export_query` as CSV cells, in COLUMNS order."""
-    # The hot loop of a million-row export: the formula guard and number formatting are
-    # written out inline, since a function call per cell costs as much as the rest of the row.
+    # The hot loop of a million-row export: the first-character test and number formatting are
+    # written out inline, since a function call per cell costs as much as the rest of the row;
+    # only cells that may start a formula go through inert_text.
     first = _FORMULA_FIRST
+    inert = inert_text
     out = []
     append = out.append
     for (claim_id, subject, measure, value, value_max, unit, qualifier, change, period_start,
@@ -284,37 +226,37 @@ def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
          start, end, quote, extracted_value, extracted_unit, reviewed_by, reviewed_at, note,
          document_id, sentence_start, sentence_end) in rows:
         sentence = documents[document_id][sentence_start:sentence_end]
-        value_text = format_number(value)
+        value_text = plain_decimal(value)
         # Numbers, dates and ids go out untouched (csv writes None as an empty cell); every
         # text cell gets a `'` in front when it starts like a formula (see inert_text).
         append((
             claim_id,
-            "'" + subject if subject[:1] in first else subject,
-            "'" + measure if measure[:1] in first else measure,
+            inert(subject) if subject[:1] in first else subject,
+            inert(measure) if measure[:1] in first else measure,
             value_text,
-            None if value_max is None else format_number(value_max),
-            "'" + unit if unit[:1] in first else unit,
-            "'" + qualifier if qualifier[:1] in first else qualifier,
-            "'" + change if change and change[0] in first else change,
+            None if value_max is None else plain_decimal(value_max),
+            inert(unit) if unit[:1] in first else unit,
+            inert(qualifier) if qualifier[:1] in first else qualifier,
+            inert(change) if change and change[0] in first else change,
             period_start, period_end,
-            "'" + kind if kind[:1] in first else kind,
-            "'" + status if status[:1] in first else status,
-            "'" + rank if rank[:1] in first else rank,
-            "'" + rank_reason if rank_reason[:1] in first else rank_reason,
+            inert(kind) if kind[:1] in first else kind,
+            inert(status) if status[:1] in first else status,
+            inert(rank) if rank[:1] in first else rank,
+            inert(rank_reason) if rank_reason[:1] in first else rank_reason,
             group_id,
-            "'" + title if title[:1] in first else title,
-            "'" + source if source[:1] in first else source,
+            inert(title) if title[:1] in first else title,
+            inert(source) if source[:1] in first else source,
             published,
-            "'" + sha256 if sha256[:1] in first else sha256,
+            inert(sha256) if sha256[:1] in first else sha256,
             start, end,
-            "'" + quote if quote[:1] in first else quote,
-            "'" + sentence if sentence[:1] in first else sentence,
-            value_text if extracted_value == value else format_number(extracted_value),
-            "'" + extracted_unit if extracted_unit[:1] in first else extracted_unit,
-            "'" + reviewed_by if reviewed_by and reviewed_by[0] in first else reviewed_by,
+            inert(quote) if quote[:1] in first else quote,
+            inert(sentence) if sentence[:1] in first else sentence,
+            value_text if extracted_value == value else plain_decimal(extracted_value),
+            inert(extracted_unit) if extracted_unit[:1] in first else extracted_unit,
+            inert(reviewed_by) if reviewed_by and reviewed_by[0] in first else reviewed_by,
             # Stored as naive UTC: ISO 8601 to the second, e.g. 2024-05-01T09:30:00Z.
             reviewed_at and reviewed_at.isoformat("T", "seconds") + "Z",
-            "'" + note if note and note[0] in first else note,
+            inert(note) if note and note[0] in first else note,
         ))
     return out
 

@@ -17,7 +17,6 @@ One reviewer holds at most `max_leases` pending claims at once, so nobody can em
 for everyone else by opening every claim. Taking a lease never gives up another one: that
 happens only on a decision, a skip, logout or deactivation (all POSTs).
 """
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -25,8 +24,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
-from models import KINDS, STATUSES, Claim, Document, Lease, Review, Skip, User, row_id
+from models import STATUSES, Claim, Document, Lease, Review, Skip, User
 
+from .claim_filters import ClaimFilter
 from .documents import status_counts
 
 DEFAULT_TTL = timedelta(minutes=15)
@@ -49,49 +49,10 @@ class LeaseLimit(Exception):
         self.limit = limit
 
 
-@dataclass(frozen=True)
-class QueueFilter:
+class QueueFilter(ClaimFilter):
     """What narrows the queue: a document, subject, measure or kind (all optional)."""
 
-    document: int | None = None
-    subject: str = ""
-    measure: str = ""
-    kind: str = ""
-
-    @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> "QueueFilter":
-        """Read the filter from query-string arguments, ignoring values that cannot apply."""
-        document = (args.get("document") or "").strip()
-        kind = (args.get("kind") or "").strip()
-        return cls(
-            document=row_id(document),
-            subject=(args.get("subject") or "").strip()[:200],
-            measure=(args.get("measure") or "").strip()[:200],
-            kind=kind if kind in KINDS else "",
-        )
-
-    def as_args(self) -> dict[str, str]:
-        """The filter as query-string arguments (only those set), to carry through redirects."""
-        out = {}
-        if self.document is not None:
-            out["document"] = str(self.document)
-        for name in ("subject", "measure", "kind"):
-            if value := getattr(self, name):
-                out[name] = value
-        return out
-
-    def conditions(self) -> list[sa.ColumnElement[bool]]:
-        """SQL conditions on Claim for this filter."""
-        out = []
-        if self.document is not None:
-            out.append(Claim.document_id == self.document)
-        if self.subject:
-            out.append(Claim.subject == self.subject)
-        if self.measure:
-            out.append(Claim.measure == self.measure)
-        if self.kind:
-            out.append(Claim.kind == self.kind)
-        return out
+    PARAMETERS = ("document", "subject", "measure", "kind")
 
 
 def _live_lease_on(claim_id, now: datetime) -> sa.Exists:

@@ -20,7 +20,7 @@ class User(Base):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     role: so.Mapped[str] = so.mapped_column(sa.String(16), default="reviewer")
     active: so.Mapped[bool] = so.mapped_column(default=True)
-    # Bumped on password change or deactivation so that existing sessions stop working.
+    # Replaced on logout, password or role change and deactivation, so every earlier session ends.
     session_token: so.Mapped[str] = so.mapped_column(sa.String(64))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
@@ -44,6 +44,10 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username} ({self.role})>"
+
+
+# Usernames are one identity whatever their case: `Alice` and `alice` cannot both exist.
+sa.Index("uq_users_username_lower", sa.func.lower(User.username), unique=True)
 
 
 class LoginAttempt(Base):

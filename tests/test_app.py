@@ -155,10 +155,10 @@ def test_forwarded_headers_trusted_only_behind_configured_proxies(monkeypatch, t
 
 
 def test_numbers_shown_as_people_read_them():
-    from webapp import format_number
+    from webapp import grouped_number
 
-    assert format_number(1.19e12) == "1,190,000,000,000"
-    assert format_number(16.0) == "16"
-    assert format_number(6.47) == "6.47"
-    assert format_number(-0.5) == "-0.5"
-    assert format_number(None) is None
+    assert grouped_number(1.19e12) == "1,190,000,000,000"
+    assert grouped_number(16.0) == "16"
+    assert grouped_number(6.47) == "6.47"
+    assert grouped_number(-0.5) == "-0.5"
+    assert grouped_number(None) is None

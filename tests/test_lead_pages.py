@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from claimtrack import accounts, queue
-from claimtrack.claim_filters import parse_claim_filter
+from claimtrack.claim_filters import ClaimFilter
 from models import Claim, Lease, Review, User, utcnow
 
 from .conftest import PASSWORD, csrf_token
@@ -93,7 +93,7 @@ def test_claims_list_reports_bad_filters(client, reviewer, auth):
 
 
 def test_parse_claim_filter_round_trip():
-    parsed = parse_claim_filter({"status": "verified", "document": "3", "reviewed_from": "2024-01-02", "after": "9"})
+    parsed = ClaimFilter.from_args({"status": "verified", "document": "3", "reviewed_from": "2024-01-02", "after": "9"})
     assert parsed.as_args() == {"status": "verified", "document": "3", "reviewed_from": "2024-01-02", "after": "9"}
     assert parsed.as_args(after=None) == {"status": "verified", "document": "3", "reviewed_from": "2024-01-02"}
 

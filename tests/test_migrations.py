@@ -1,4 +1,5 @@
 """Migrations build the schema the models describe, and undo cleanly."""
+import pytest
 import sqlalchemy as sa
 
 from claimtrack import schema
@@ -52,3 +53,21 @@ def test_upgrade_keeps_existing_claims_and_groups(databases):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT group_id FROM claims").scalar() == 1
     engine.dispose()
+
+
+def test_upgrade_refuses_usernames_that_differ_only_in_case(databases):
+    url = databases.create()
+    schema.upgrade(url, "0007")
+    engine = make_engine(url)
+    users = sa.table("users", *map(sa.column, ("username", "password_hash", "role", "active", "session_token",
+                                                "created_at")))
+    with engine.begin() as connection:
+        for name in ("Alice", "alice", "bob", "Carol", "CAROL", "dave"):
+            connection.execute(users.insert(), {"username": name, "password_hash": "x", "role": "reviewer",
+                                                "active": True, "session_token": "t",
+                                                "created_at": "2025-01-01 00:00:00"})
+    engine.dispose()
+    with pytest.raises(RuntimeError) as refused:
+        schema.upgrade(url)
+    assert "differ only in case: Alice, alice; CAROL, Carol." in str(refused.value)
+    assert schema.current(url) == "0007"

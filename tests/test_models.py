@@ -110,6 +110,20 @@ def test_reviews_are_append_only_in_database(db_session):
             db_session.execute(sa.update(Review).values(note="rewritten"))
 
 
+@pytest.mark.parametrize("table", ["reviews", "audit_events"])
+def test_history_cannot_be_truncated(db_session, table):
+    claim = ClaimFactory()
+    db_session.add(Review(claim=claim, user=UserFactory(), decision="verify"))
+    record(db_session, None, "ingest", "document", claim.document_id)
+    db_session.commit()
+    # SQLite has no TRUNCATE; its whole-table DELETE is the same attack there.
+    wipe = "DELETE FROM" if db_session.get_bind().dialect.name == "sqlite" else "TRUNCATE"
+    with pytest.raises(sa_exc.DBAPIError, match="append-only"):
+        with db_session.begin_nested():
+            db_session.execute(sa.text(f"{wipe} {table}"))
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(sa.table(table))) == 1
+
+
 def test_foreign_keys_enforced(db_session):
     with pytest.raises(sa_exc.IntegrityError):
         with db_session.begin_nested():

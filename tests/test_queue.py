@@ -1,7 +1,10 @@
 """The queue service: order, filters, leases, skips, expiry, progress."""
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from claimtrack import queue
+from claimtrack.claim_filters import FilterError
 from claimtrack.queue import QueueFilter
 from models import Lease
 
@@ -87,9 +90,11 @@ def test_filters_narrow_the_queue(db_session):
 
 
 def test_queue_filter_from_args_round_trip():
-    f = QueueFilter.from_args({"document": "3", "measure": "GDP", "kind": "bogus", "subject": ""})
+    f = QueueFilter.from_args({"document": "3", "measure": "GDP", "kind": "", "subject": "", "status": "x"})
     assert f == QueueFilter(document=3, measure="GDP")
     assert f.as_args() == {"document": "3", "measure": "GDP"}
+    with pytest.raises(FilterError, match="kind must be one of"):
+        QueueFilter.from_args({"kind": "bogus"})
 
 
 def test_progress_counts(db_session):

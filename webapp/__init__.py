@@ -4,10 +4,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Flask, abort, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import ServiceUnavailable
+from werkzeug.exceptions import BadRequest, RequestHeaderFieldsTooLarge, RequestURITooLarge, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from claimtrack.claim_filters import FilterError
 from models import MAX_ROW_ID
 
 from . import config, db
@@ -37,6 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(config.from_environment(instance, (test_config or {}).get("SECRET_KEY")))
     if test_config:
         app.config.update(test_config)
+    # First of all, so an oversized request never reaches the login redirect (which echoes the URL).
+    app.before_request(refuse_oversized_requests)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -57,7 +60,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     access.init_app(app)
     app.extensions["claimtrack.nav"] = []
-    app.add_template_filter(format_number, "number")
+    app.add_template_filter(grouped_number, "number")
     app.context_processor(lambda: {"config_nav": lambda: app.extensions["claimtrack.nav"]})
 
 
@@ -79,7 +82,7 @@ def register_errorhandlers(app: Flask) -> None:
             return {"error": getattr(error, "name", "Error"), "message": description}, code
         return render_template("errors/error.html", code=code, error=error, description=description), code
 
-    for code in (400, 401, 403, 404, 405, 409, 413, 429, 500, 503):
+    for code in (400, 401, 403, 404, 405, 409, 413, 414, 429, 431, 500, 503):
         app.register_error_handler(code, render_error)
 
     def render_csrf_error(error: CSRFError):
@@ -87,6 +90,12 @@ def register_errorhandlers(app: Flask) -> None:
         return render_error(error)
 
     app.register_error_handler(CSRFError, render_csrf_error)
+
+    def render_filter_error(error: FilterError):
+        # Every page's ids, dates and choices are parsed by claim_filters: one answer for all.
+        return render_error(BadRequest(f"Bad filter: {error}."))
+
+    app.register_error_handler(FilterError, render_filter_error)
 
     def render_database_error(error: sa.exc.DBAPIError):
         # The connection is gone (server restarted, network cut, SQLite file unreadable): the
@@ -110,6 +119,22 @@ def register_commands(app: Flask) -> None:
     cli.init_app(app)
 
 
+def refuse_oversized_requests():
+    """A 414 for a URL, a 431 for headers, past the sizes the app answers (config.MAX_*)."""
+    environ = request.environ
+    path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")).partition("?")[0]
+    query = environ.get("QUERY_STRING", "")
+    if len(path) + len(query) + (1 if query else 0) > config.MAX_URL_BYTES:
+        raise RequestURITooLarge(f"The address is longer than {config.MAX_URL_BYTES:,} bytes.")
+    headers = list(request.headers.items())
+    if len(headers) > config.MAX_HEADER_FIELDS:
+        raise RequestHeaderFieldsTooLarge(f"The request has more than {config.MAX_HEADER_FIELDS} headers.")
+    if any(len(name) + len(value) + 2 > config.MAX_HEADER_FIELD_BYTES for name, value in headers):
+        raise RequestHeaderFieldsTooLarge(
+            f"A request header is longer than {config.MAX_HEADER_FIELD_BYTES:,} bytes (a cookie from another "
+            "site on this address, perhaps: clear this site's cookies).")
+
+
 def refuse_nul_characters():
     """A 400 for NUL characters in the URL, query or form: no text may hold them (PostgreSQL refuses them)."""
     texts = [*(request.view_args or {}).values()]
@@ -121,7 +146,7 @@ def refuse_nul_characters():
         abort(400, description="Text cannot contain NUL characters.")
 
 
-def format_number(value):
+def grouped_number(value):
     """A number as people read it: 1,190,000,000,000 and 6.47, never 1.19e+12 or 16.0."""
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return value
@@ -131,7 +156,11 @@ def format_number(value):
 
 
 def set_security_headers(response):
-    """Headers that keep untrusted document text inert and the app out of frames."""
+    """Headers that keep untrusted document text inert, the app out of frames and its pages out of caches."""
+    if request.endpoint != "static":
+        # Every page but the static files shows claim data or a session's CSRF token: nothing a
+        # browser's history or a shared proxy may keep once the user has logged out.
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")

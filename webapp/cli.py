@@ -15,6 +15,7 @@ from claimtrack.database import refresh_statistics
 from claimtrack.ingest import PreparedDocument, prepare, store
 from claimtrack.sources import DocumentError, find_documents, read_document
 
+from .config import SERVER_LIMITS
 from .db import get_session
 
 
@@ -202,7 +203,7 @@ def serve_command(host: str, port: int, workers: int, threads: int):
         def load_config(self):
             for key, value in {
                 "bind": f"{host}:{port}", "workers": workers, "threads": threads,
-                "worker_class": "gthread", "accesslog": "-", "timeout": 120,
+                "worker_class": "gthread", "accesslog": "-", "timeout": 120, **SERVER_LIMITS,
             }.items():
                 self.cfg.set(key, value)
 

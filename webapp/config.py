@@ -15,11 +15,25 @@ ENVIRONMENT = {
     "CLAIMTRACK_LEASE_TTL": "seconds a reviewer holds a claim before it returns to the queue (default 900)",
     "CLAIMTRACK_MAX_LEASES": "most claims one reviewer may hold at once; opening more shows them read-only (default 3)",
     "CLAIMTRACK_SECURE_COOKIES": "1 to mark cookies Secure (set it when serving over HTTPS)",
+    "CLAIMTRACK_SESSION_HOURS": "hours a login lasts, however much it is used, before logging in again (default 12)",
     "CLAIMTRACK_MAX_DOCUMENT_BYTES": "largest document accepted, in bytes (default 5242880)",
     "CLAIMTRACK_MAX_LINE_CHARS": "longest line accepted in a document, in characters (default 100000)",
     "CLAIMTRACK_DB_POOL_SIZE": "PostgreSQL connections kept per process (default 5)",
     "CLAIMTRACK_DB_MAX_OVERFLOW": "extra PostgreSQL connections allowed per process under load (default 10)",
     "CLAIMTRACK_PROXIES": "number of reverse proxies in front of the app whose X-Forwarded-* headers to trust (default 0)",
+}
+
+
+# The largest request the app answers: past these it refuses with its own 414 or 431 page (and
+# every security header). `claimtrack serve` sets gunicorn's limits at twice these, gunicorn's
+# request-line maximum aside, so only requests far past them meet gunicorn's bare error page.
+MAX_URL_BYTES = 4096
+MAX_HEADER_FIELDS = 100
+MAX_HEADER_FIELD_BYTES = 8190
+SERVER_LIMITS = {
+    "limit_request_line": 8190,  # the most gunicorn allows: method, URL and protocol
+    "limit_request_fields": 2 * MAX_HEADER_FIELDS,
+    "limit_request_field_size": 2 * MAX_HEADER_FIELD_BYTES,
 }
 
 
@@ -58,7 +72,9 @@ def from_environment(folder: Path, secret_key: str | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": os.environ.get("CLAIMTRACK_SECURE_COOKIES") == "1",
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # An absolute lifetime: counted from the login, never renewed by using the session.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("CLAIMTRACK_SESSION_HOURS", "12"))),
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # A token per session, not per hour: a reviewer may keep a claim open a long time.
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": max_bytes + 64 * 1024,

@@ -244,6 +244,7 @@ def test_fault_database_drops_mid_request_then_recovers(live_app, backend):
     assert response.status_code == 503
     assert FRIENDLY in response.get_data(as_text=True)
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
     again = client.get("/documents")
     assert again.status_code == 200 and "Documents" in again.get_data(as_text=True)
 

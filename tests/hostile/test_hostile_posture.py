@@ -188,3 +188,53 @@ def test_hostile_export_filename_cannot_be_chosen(logged_in, connection, query):
 def test_hostile_export_download_name_is_fixed(logged_in):
     disposition = logged_in.get("/export.csv").headers["Content-Disposition"]
     assert re.fullmatch(r'attachment; filename="claims-[0-9]{8}\.csv"', disposition), disposition
+
+
+@pytest.mark.parametrize("padding", [" ", "   ", "\u00a0", " \t", "\n", "\u3000"])
+def test_hostile_formula_after_leading_whitespace_exports_inert(logged_in, connection, db_session, padding):
+    ClaimFactory(status="verified", subject=f"{padding}=HYPERLINK(\"http://evil.example\")",
+                 measure=f"{padding}@SUM(A1)", unit="km")
+    db_session.commit()
+    rows = list(csv.DictReader(io.StringIO(logged_in.get("/export.csv").get_data(as_text=True))))
+    assert rows[0]["subject"] == f"'{padding}=HYPERLINK(\"http://evil.example\")"
+    assert rows[0]["measure"] == f"'{padding}@SUM(A1)"
+    assert rows[0]["unit"] == "km"
+
+
+def test_hostile_no_authenticated_response_is_cached(app, logged_in, db_session, lead):
+    """Claim data and the CSV must never stay in a shared or browser cache after logout."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def boom():
+        raise RuntimeError("secret detail")
+
+    app.view_functions["export.index"] = boom
+    claim = ClaimFactory()
+    db_session.commit()
+    as_lead = app.test_client()
+    assert Auth(as_lead).login("lena").status_code == 302
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                      logged_in.get("/documents").get_data(as_text=True)).group(1)
+    responses = {
+        "documents": logged_in.get("/documents"),
+        "document": logged_in.get(f"/documents/{claim.document_id}"),
+        "claim": logged_in.get(f"/claims/{claim.id}"),
+        "claims list": logged_in.get("/claims"),
+        "queue": logged_in.get("/queue"),
+        "queue next": logged_in.get("/queue/next"),
+        "conflicts": logged_in.get("/conflicts"),
+        "csv": logged_in.get("/export.csv?status="),
+        "lease heartbeat": logged_in.post(f"/claims/{claim.id}/lease", headers={"X-CSRFToken": token}),
+        "bad decision": logged_in.post(f"/claims/{claim.id}", data={"csrf_token": token, "decision": "x"}),
+        "users": as_lead.get("/users"),
+        "404": logged_in.get("/documents/999999"),
+        "403": logged_in.get("/users"),
+        "405": logged_in.get("/logout"),
+        "400 csrf": logged_in.post("/documents"),
+        "500": logged_in.get("/export"),
+        "login while logged in": logged_in.get("/login"),
+        "login page": app.test_client().get("/login"),
+    }
+    assert responses["csv"].mimetype == "text/csv" and "Gansu" in responses["csv"].get_data(as_text=True)
+    for name, response in responses.items():
+        assert "no-store" in response.headers.get("Cache-Control", ""), (name, response.status_code)

@@ -1,10 +1,12 @@
 """Who may see what: every page needs a login, lead pages need the lead role."""
+from datetime import datetime, timezone
 from functools import wraps
 
-from flask import Flask, abort, g, redirect, request, url_for
-from flask_login import LoginManager, current_user
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, login_user
 
 from claimtrack.accounts import load_user
+from models import utcnow
 
 from ..db import get_session
 
@@ -17,9 +19,33 @@ login_manager.session_protection = "basic"
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
 
 
+# The session's key holding when its user logged in (seconds since the epoch, UTC).
+LOGGED_IN_AT = "logged_in_at"
+
+
 @login_manager.user_loader
 def _load_user(login_id: str):
-    return load_user(get_session(), login_id)
+    return load_user(get_session(), login_id, _logged_in_at(), utcnow(),
+                     current_app.config["PERMANENT_SESSION_LIFETIME"])
+
+
+def _logged_in_at() -> datetime | None:
+    """When this session's user logged in, or None for a session without a usable time."""
+    seconds = session.get(LOGGED_IN_AT)
+    if not isinstance(seconds, int) or isinstance(seconds, bool):
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def start_session(user) -> None:
+    """Log `user` in on a new session whose lifetime starts now."""
+    session.clear()
+    login_user(user)
+    session[LOGGED_IN_AT] = int(utcnow().timestamp())
+    session.permanent = True
 
 
 def init_app(app: Flask) -> None:

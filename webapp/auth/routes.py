@@ -2,13 +2,14 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from claimtrack import queue
-from claimtrack.accounts import authenticate, clear_failed_logins, login_wait, record_failed_login
+from claimtrack.accounts import authenticate, begin_login, clear_failed_logins, end_sessions
 from models import utcnow
 
 from ..db import get_session
+from .access import start_session
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -33,21 +34,20 @@ def login():
     if form.validate_on_submit():
         db, now = get_session(), utcnow()
         address = request.remote_addr or "unknown"
-        wait = login_wait(db, form.username.data, address, now)
+        wait = begin_login(db, form.username.data, address, now)
         if wait is not None:
+            db.rollback()
             minutes = max(1, round(wait.total_seconds() / 60))
             flash(f"Too many failed logins. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", "error")
             return render_template("auth/login.html", form=form), 429
+        # The attempt is counted (as failed until the password proves right) before checking it.
+        db.commit()
         user = authenticate(db, form.username.data, form.password.data)
         if user is not None:
             clear_failed_logins(db, user.username)
             db.commit()
-            session.clear()
-            login_user(user)
-            session.permanent = True
+            start_session(user)
             return redirect(_safe_next(request.args.get("next")))
-        record_failed_login(db, form.username.data, address, now)
-        db.commit()
         flash("Unknown username or wrong password.", "error")
         return render_template("auth/login.html", form=form), 401
     if form.is_submitted():
@@ -57,9 +57,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Log out, give back the claims this user was holding, and end the session."""
+    """Log out, give back the claims this user was holding, and end all of the user's sessions."""
     db = get_session()
     queue.release_all(db, current_user)
+    end_sessions(current_user._get_current_object())
     db.commit()
     logout_user()
     session.clear()

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from claimtrack import queue, review
-from claimtrack.claim_filters import claim_page, parse_claim_filter
+from claimtrack.claim_filters import ClaimFilter, claim_page, parse_ids
 from claimtrack.documents import span_in_paragraph
 from models import STATUSES, Claim, Document, Review, utcnow
 
@@ -193,7 +193,7 @@ def undo(review_id: int):
 def index():
     """Claims with filters and keyset paging; leads can select claims for a bulk decision."""
     db = get_session()
-    claim_filter = parse_claim_filter(request.args)
+    claim_filter = ClaimFilter.from_args(request.args)
     page = claim_page(db, claim_filter)
     document = db.get(Document, claim_filter.document) if claim_filter.document is not None else None
     return render_template(
@@ -208,10 +208,10 @@ def bulk():
     """Verify or reject the selected claims with one note, as one batch."""
     db = get_session()
     form = BulkForm()
-    back = url_for("claims.index", **parse_claim_filter(request.args).as_args())
+    back = url_for("claims.index", **ClaimFilter.from_args(request.args).as_args())
     if not form.validate_on_submit():
         abort(400, description="Invalid bulk form.")
-    claim_ids = [int(v) for v in request.form.getlist("claim_id") if v.isdigit()]
+    claim_ids = parse_ids("claim_id", request.form.getlist("claim_id"))
     try:
         result = review.bulk_decide(db, claim_ids, current_user, form.decision.data, form.note.data or "", utcnow())
         db.commit()

@@ -4,6 +4,7 @@ from dataclasses import replace
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.utils import secure_filename
 
+from claimtrack.claim_filters import parse_id
 from claimtrack.documents import document_page, document_segments
 from claimtrack.ingest import ingest
 from claimtrack.sources import DocumentError, decode_document
@@ -24,11 +25,11 @@ def home():
 @bp.get("/documents")
 def index():
     """Ingested documents, a page at a time, with their dates and claim counts."""
-    after = request.args.get("after", "")
-    page = document_page(get_session(), int(after) if after.isdigit() else None)
+    after = parse_id("after", request.args["after"], minimum=0) if request.args.get("after") else None
+    page = document_page(get_session(), after)
     return render_template(
         "documents/index.html", documents=page.documents, next_after=page.next_after,
-        paged=after.isdigit(), form=UploadForm(),
+        paged=after is not None, form=UploadForm(),
     )
 
 

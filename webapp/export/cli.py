@@ -4,7 +4,8 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from claimtrack.export import CONFLICT_CHOICES, CsvExport, ExportFilterError, ExportFilters
+from claimtrack.claim_filters import CONFLICT_CHOICES, FilterError
+from claimtrack.export import CsvExport, ExportFilters
 from models import KINDS, STATUSES
 
 from ..cli import iso_date
@@ -16,7 +17,7 @@ from ..db import get_session
               help="File to write (default: stdout).")
 @click.option("--status", multiple=True, type=click.Choice(STATUSES),
               help="Claim status; repeat for several (default: verified).")
-@click.option("--document", type=click.IntRange(min=1), help="Only this document's claims (its id).")
+@click.option("--document", type=int, help="Only this document's claims (its id).")
 @click.option("--subject", help="Only claims with exactly this subject.")
 @click.option("--measure", help="Only claims with exactly this measure.")
 @click.option("--reviewer", help="Only claims last reviewed by this user (username).")
@@ -25,16 +26,17 @@ from ..db import get_session
 @click.option("--period-to", callback=iso_date, help="Only periods ending on or before YYYY-MM-DD.")
 @click.option("--reviewed-from", callback=iso_date, help="Only claims reviewed on or after YYYY-MM-DD (UTC).")
 @click.option("--reviewed-to", callback=iso_date, help="Only claims reviewed on or before YYYY-MM-DD (UTC).")
-@click.option("--conflicts", type=click.Choice(CONFLICT_CHOICES), default="settled", show_default=True,
+@click.option("--conflicts", type=click.Choice(CONFLICT_CHOICES), default=ExportFilters.conflicts, show_default=True,
               help="settled: no deprecated values or disputed groups; all: everything; "
                    "preferred: only preferred values.")
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 byte order mark (for Excel).")
 @with_appcontext
 def export_command(output: str, bom: bool, **filters):
     """Write the claims matching the filters (verified, settled ones by default) as CSV."""
+    given = {name: value for name, value in filters.items() if value not in (None, ())}
     try:
-        export_filters = ExportFilters(**{**filters, "status": tuple(filters["status"])})
-    except ExportFilterError as exc:
+        export_filters = ExportFilters(**given)
+    except FilterError as exc:
         raise click.UsageError(str(exc)) from None
     export = CsvExport(get_session(), export_filters, bom=bom)
     with click.open_file(output, "wb") as out:

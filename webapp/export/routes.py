@@ -1,7 +1,9 @@
 """Export pages: the filter form and the streamed CSV download."""
+from dataclasses import replace
+
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 
-from claimtrack.export import CsvExport, ExportFilterError, export_filename
+from claimtrack.export import CsvExport, ExportFilters, export_filename
 from models import utcnow
 
 from ..db import EXTENSION
@@ -9,9 +11,9 @@ from .forms import ExportFilterForm
 
 bp = Blueprint("export", __name__)
 
-# The claims list's page position, carried by its "Export these" link: an export is every
-# matching claim, never one page of them.
-IGNORED_PARAMETERS = {"after"}
+# Whether to start the file with a UTF-8 byte order mark; not a filter of the claims.
+BOM = "bom"
+FALSE_WORDS = ("", "0", "false", "no", "off")
 
 
 @bp.get("/export")
@@ -23,18 +25,13 @@ def index():
 @bp.get("/export.csv")
 def download():
     """The claims matching the query's filters as CSV, streamed as it is read."""
-    form = ExportFilterForm(formdata=request.args)
-    unknown = sorted(set(request.args) - {field.name for field in form} - IGNORED_PARAMETERS)
+    unknown = sorted(set(request.args) - set(ExportFilters.PARAMETERS) - {BOM})
     if unknown:
         abort(400, description=f"Unknown filter: {', '.join(unknown)}. See /export for the filters.")
-    if not form.validate():
-        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
-        abort(400, description=f"Bad filter: {problems}")
-    try:
-        filters = form.to_filters()
-    except ExportFilterError as exc:
-        abort(400, description=f"Bad filter: {exc}")
-    bom = form.bom.data
+    # `after` is the claims list's page position, carried by its "Export these" link: an export
+    # is every matching claim, never one page of them.
+    filters = replace(ExportFilters.from_args(request.args), after=None)
+    bom = request.args.get(BOM, "").strip().lower() not in FALSE_WORDS
 
     def generate():
         # The stream outlives the view, so it reads through a session of its own.
