@@ -25,3 +25,13 @@ def close_session(_exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def end_transaction() -> None:
+    """Commit the request's transaction so far, so that slow work after it holds no database lock.
+
+    The session stays usable (objects are not expired on commit) and opens a new transaction
+    on its next query.
+    """
+    if "db_session" in g:
+        g.db_session.commit()
