@@ -3,6 +3,9 @@
 Split in two so extraction can run in worker processes: `prepare` is pure (text in,
 claims out) and `store` writes one document and its claims in the caller's transaction.
 """
+import pickle
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -15,6 +18,9 @@ from .extract import EXTRACTOR_VERSION, ExtractedClaim, iter_claims
 from .sources import DocumentSource
 
 CONTEXT_CHARS = 32
+# Documents longer than this are extracted in a child process by `prepare_apart`; shorter ones
+# take less time to extract than a process takes to start.
+APART_CHARS = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,22 @@ class IngestResult:
 def prepare(source: DocumentSource) -> PreparedDocument:
     """Extract the claims of one document (no database; safe in a worker process)."""
     return PreparedDocument(source, tuple(iter_claims(source.text, source.metadata.published)))
+
+
+def prepare_apart(source: DocumentSource) -> PreparedDocument:
+    """`prepare`, in a child process when the document is long (for servers: uploads).
+
+    Extraction is pure Python: in a threaded server a 5 MiB document would hold the interpreter
+    lock for seconds and slow every other request of that process.
+    """
+    if len(source.text) < APART_CHARS:
+        return prepare(source)
+    done = subprocess.run([sys.executable, "-m", "claimtrack.extract_child"], input=pickle.dumps(source),
+                          capture_output=True)
+    if done.returncode != 0:
+        last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        raise RuntimeError(f"extraction in a child process failed: {' '.join(last)}")
+    return pickle.loads(done.stdout)
 
 
 def claim_values(text: str, extracted: ExtractedClaim) -> dict:

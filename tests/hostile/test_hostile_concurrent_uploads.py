@@ -1,20 +1,15 @@
 """Uploads and ingests that meet other users: nobody waits on a document being read, and the
 same text stored twice at the same moment is stored once, the second told so."""
 import html
-import http.client
-import http.cookiejar
 import re
 import threading
 import time
-import urllib.parse
-import urllib.request
-import uuid
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
+from bench.upload_queue import Browser, five_mib_report, seed
 from claimtrack import accounts, conflicts, ingest, sources
 from claimtrack.database import make_engine, make_sessionmaker
 from claimtrack.ingest import prepare, store
@@ -26,7 +21,6 @@ from webapp.db import EXTENSION
 from ..conftest import PASSWORD, TEST_DATABASE_URL, Auth
 from .conftest import pdf_bomb, upload
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 TEXT = "In 2023, Gansu had 66 international sister cities and opened 12 new flight routes."
 WAIT = 60
 
@@ -196,77 +190,9 @@ def test_hostile_same_new_document_ingested_twice_at_once(fresh_database, backen
 QUEUE_BOUND_SECONDS = 1.0
 
 
-class Browser:
-    """One user's cookies and CSRF token against a running server, over plain HTTP."""
-
-    def __init__(self, base: str, username: str):
-        self.base = base
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-        token = self.token("/login")
-        form = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrf_token": token})
-        with self.opener.open(f"{base}/login", form.encode()) as response:
-            assert "/login" not in response.url
-
-    def token(self, path: str) -> str:
-        """The CSRF token of the form on `path`."""
-        with self.opener.open(f"{self.base}{path}") as response:
-            return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.read().decode()).group(1)
-
-    def get(self, path: str) -> tuple[int, str]:
-        """GET `path`: (status, body)."""
-        with self.opener.open(f"{self.base}{path}", timeout=WAIT) as response:
-            return response.status, response.read().decode()
-
-    def upload_slowly(self, name: str, data: bytes, seconds: float) -> tuple[int, str]:
-        """POST the upload form, sending the file over about `seconds`, as a slow link would: (status, Location)."""
-        boundary = uuid.uuid4().hex
-        head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n"
-                f"{self.token('/documents')}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-                f"filename=\"{name}\"\r\nContent-Type: text/plain\r\n\r\n").encode()
-        tail = f"\r\n--{boundary}--\r\n".encode()
-        host, port = urllib.parse.urlsplit(self.base).netloc.split(":")
-        connection = http.client.HTTPConnection(host, int(port), timeout=WAIT * 2)
-        connection.putrequest("POST", "/documents")
-        connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
-        connection.putheader("Content-Length", str(len(head) + len(data) + len(tail)))
-        connection.putheader("Cookie", "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.jar))
-        connection.endheaders()
-        connection.send(head)
-        chunks = 20
-        step = len(data) // chunks + 1
-        for start in range(0, len(data), step):
-            connection.send(data[start:start + step])
-            time.sleep(seconds / chunks)
-        connection.send(tail)
-        response = connection.getresponse()
-        response.read()
-        connection.close()
-        return response.status, response.getheader("Location", "")
-
-
-def five_mib_report() -> bytes:
-    """Just under 5 MiB of report text built from the seeds: thousands of claims, a new SHA-256 every time."""
-    seeds = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
-    parts, size, number = [f"Report {uuid.uuid4()}\n"], 0, 0
-    while size < 5 * 2**20 - 40_000:
-        part = f"{seeds[number % len(seeds)]}\n\nAnnex {number}: the province opened {number + 10} new routes in 2023.\n"
-        parts.append(part)
-        size += len(part.encode())
-        number += 1
-    return "".join(parts).encode()
-
-
 @pytest.mark.slow
 def test_hostile_queue_answers_within_a_second_while_5_mib_upload_runs(fresh_database, tmp_path):
-    engine = make_engine(fresh_database)
-    with sa.orm.Session(engine) as session:
-        for path in sorted(SEEDS.glob("*.txt")):
-            ingest.ingest(session, sources.read_document(path))
-        for name in ("rita", "otto"):
-            accounts.create_user(session, name, PASSWORD, "reviewer")
-        session.commit()
-    engine.dispose()
+    seed(fresh_database, ("rita", "otto"), PASSWORD)
     app = create_app({"SECRET_KEY": "bound-test-secret", "DATABASE_URL": fresh_database,
                       "INSTANCE_PATH": str(tmp_path / "instance")})
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
@@ -274,7 +200,7 @@ def test_hostile_queue_answers_within_a_second_while_5_mib_upload_runs(fresh_dat
     serving.start()
     base = f"http://127.0.0.1:{httpd.server_port}"
     try:
-        uploader, reviewer = Browser(base, "rita"), Browser(base, "otto")
+        uploader, reviewer = Browser(base, "rita", PASSWORD), Browser(base, "otto", PASSWORD)
         data = five_mib_report()
         assert 5 * 2**20 - 50_000 < len(data) <= 5 * 2**20
         uploading, answer = _in_thread(lambda: uploader.upload_slowly("annual.txt", data, seconds=2))
@@ -301,3 +227,11 @@ def test_hostile_queue_answers_within_a_second_while_5_mib_upload_runs(fresh_dat
     assert claims > 5000
     assert len(timings) >= 20, "the upload ended before the queue was asked often enough to tell"
     assert max(timings) < QUEUE_BOUND_SECONDS, f"slowest /queue {max(timings):.2f} s of {len(timings)}"
+
+
+def test_long_document_extracted_apart_gives_the_same_claims():
+    text = five_mib_report()[:400_000].decode("utf-8", "ignore")
+    source = decode_document(text.encode(), "long.txt")
+    assert len(source.text) > ingest.APART_CHARS
+    apart = ingest.prepare_apart(source)
+    assert apart == prepare(source) and len(apart.claims) > 500

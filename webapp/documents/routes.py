@@ -4,7 +4,7 @@ from dataclasses import replace
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from claimtrack.documents import document_page, document_segments
-from claimtrack.ingest import prepare, store
+from claimtrack.ingest import prepare_apart, store
 from claimtrack.sources import DocumentError, decode_document, upload_name
 from models import Document
 
@@ -62,7 +62,7 @@ def upload():
         return redirect(url_for("documents.index"), 303)
     if form.published.data:
         source = replace(source, metadata=replace(source.metadata, published=form.published.data))
-    prepared = prepare(source)
+    prepared = prepare_apart(source)
     session = get_session()
     result = store(session, prepared)
     session.commit()
