@@ -67,8 +67,11 @@ def extract(data: bytes, max_inflated: int, max_text: int) -> str:
 def main() -> None:
     """Read the PDF on stdin and answer on stdout."""
     max_inflated, max_text, seconds = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-    _stop_when_orphaned_or_late(seconds)
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    # A second past the parent's own time limit: normally the parent kills it first and says why.
+    _stop_when_orphaned_or_late(seconds + 1)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    memory = MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(MEMORY_LIMIT, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
     data = sys.stdin.buffer.read()
     try:
         answer = {"text": extract(data, max_inflated, max_text)}
