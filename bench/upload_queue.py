@@ -106,7 +106,7 @@ def seed(url: str, usernames: tuple[str, ...], password: str) -> None:
     engine.dispose()
 
 
-def queue_during_upload(base: str, uploader: Browser, reviewer: Browser, send_seconds: float) -> dict:
+def queue_during_upload(uploader: Browser, reviewer: Browser, send_seconds: float) -> dict:
     """Upload one new 5 MiB document while `reviewer` polls /queue; the upload's answer and the queue's timings."""
     data = five_mib_report()
     answer: list = []
@@ -136,7 +136,7 @@ def run(backend: str, uploads: int, send_seconds: float) -> list[str]:
     with Server(url, workers=2, threads=4) as server:
         uploader, reviewer = Browser(server.base, "uploader", PASSWORD), Browser(server.base, "reviewer", PASSWORD)
         for _ in range(uploads):
-            result = queue_during_upload(server.base, uploader, reviewer, send_seconds)
+            result = queue_during_upload(uploader, reviewer, send_seconds)
             timings = sorted(result["timings"])
             p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
             answered = set(result["statuses"]) == {200}
