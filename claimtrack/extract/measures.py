@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .context import DocState
+    from .model import Quantity
+    from .periods import Period
 
 WORD_RE = re.compile(r"[A-Za-z][\w’'&.-]*[\w’']|[A-Za-z]|[,;:()\[\]]")
-POSSESSIVE_RE = re.compile(r"[’']s$")
 
 # Verbs and auxiliaries that end a noun phrase when walking away from a number.
 VERBS = {
@@ -104,9 +109,6 @@ IRREGULAR_SINGULAR = {
 AIR_CUES = re.compile(r"\b(?:air|aviation|airport|airline|airlines|flights?|aircraft|airway)s?\b", re.I)
 LAND_SEA_CUES = re.compile(r"\b(?:rail|railway|train|trains|land|sea|shipping|truck|road)\b", re.I)
 MODE_HEADS = {"cargo route", "passenger route", "cargo", "passenger and cargo route"}
-CAP_NAME_RE = re.compile(
-    r"(?:[A-Z][\w’'-]*|[A-Z]{2,})(?:\s+(?:of|and|the|de|for)\s+(?:the\s+)?[A-Z][\w’'-]*|\s+\(?[A-Z][\w’'-]*\)?)*"
-)
 SUBJECT_VERB_RE = re.compile(
     r"((?:[A-Z][\w’'-]*|the\s+[A-Z][\w’'-]*)(?:\s+(?:of\s+(?:the\s+)?|and\s+|for\s+)?[A-Z][\w’'()-]*)*)"
     r"(?:\s*\([^)]{1,40}\))?\s+(?:has|have|had|is|are|was|were|saw|sees|will|now|also|still|then|"
@@ -273,3 +275,198 @@ def is_title_name(name: str) -> bool:
     """True for a person's title-led name ("General Secretary Xi Jinping")."""
     first = name.split()[0].lower() if name.split() else ""
     return first in TITLE_WORDS
+
+
+# ---------------------------------------------------------------- the measure and subject of a quantity
+
+POSSESSOR_RE = re.compile(r"((?:[A-Z][\w-]+\s+)*[A-Z][\w-]+)[’']s\b")
+COMPARE_AFTER_RE = re.compile(r"\s+(?:higher|lower|more|less|above|below|faster|slower)\s+(?:than\s+)?(?P<ref>(?:the\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})", re.I)
+COMPARE_RE = re.compile(
+    r"\b(?:outpac\w*|outperform\w*|ahead\s+of|higher\s+than|lower\s+than|above|below|exceed\w*)\s+"
+    r"(?P<ref>(?:the\s+)?[\w\s-]{0,40}?)\s*(?:by\s+)?(?:about\s+|nearly\s+|some\s+)?$", re.I)
+SHARE_RE = re.compile(r"\b(?:account(?:ed|s|ing)?\s+for|compris(?:ing|ed|es)|made\s+up|represent(?:ed|ing|s)?)\s+(?:\w+\s+){0,3}$", re.I)
+TOTALING_RE = re.compile(r"\b(?:totall?ing|worth|valued\s+at|amounting\s+to|with\s+a\s+(?:total\s+)?value\s+of)\s+(?:\w+\s+)?$", re.I)
+PARTICIPLE_RE = re.compile(r"\s+(?:were|was|have\s+been|has\s+been|had\s+been)\s+([a-z]+ed)\b")
+GENERIC_HEADS = {"growth", "growths", "increase", "rise", "decline", "drop", "share", "proportion",
+                 "rate", "level", "figure", "average", "annual", "total", "gain", "change", "it", "this"}
+DIMENSION_WORDS = {"km": "length", "m": "length", "mi": "length", "km2": "area", "m2": "area",
+                   "t": "weight", "kg": "weight", "h": "duration", "d": "duration", "min": "duration",
+                   "a": "duration", "month": "duration", "week": "duration"}
+OUT_OF_RE = re.compile(r"\s+out\s+of\s+")
+OF_IN_AFTER_RE = re.compile(r"\s+(?:of|in)\s+(?=[a-z])")
+OF_AFTER_RE = re.compile(r"\s+of\s+")
+POSSESSIVE_RE = re.compile(r"[’']s$")
+CHANGE_HEAD_RE = re.compile(r"\b(?:growth|increase|decline|change|rise|drop)\b")
+LEADING_THE_RE = re.compile(r"^[Tt]he\s+(?=[A-Z])")
+
+
+def tally_subjects(text: str, s0: int, s1: int, state: DocState) -> None:
+    """Count the proper-noun subjects of one sentence (clause subjects and possessors)."""
+    subj = clause_subject(text, s0, s1)
+    if subj and not is_anaphor(subj) and not is_title_name(subj) and not is_event_name(subj):
+        state.subjects[subj] += 1
+    for m in POSSESSOR_RE.finditer(text, s0, s1):
+        if not is_title_name(m.group(1)) and not is_event_name(m.group(1)):
+            state.subjects[m.group(1)] += 1
+
+
+def clause_words(text: str, s0: int, q: Quantity, quants: list[Quantity], periods: list[Period]) -> list[str]:
+    """Tokens of the sentence before q, with other quantities and periods replaced by markers."""
+    spans = sorted([(o.start, o.end, "<Q>") for o in quants if o.end <= q.start] +
+                   [(p.start, p.end, "<P>") for p in periods if p.end <= q.start])
+    words: list[str] = []
+    pos = s0
+    for a, b, mark in spans:
+        if a < pos:
+            continue
+        words += tokens(text[pos:a])
+        words.append(mark)
+        pos = b
+    words += tokens(text[pos:q.start])
+    return words
+
+
+_SKIP = QUALIFIER_WORDS | {"from", "at", "of", "to", "by", "for", "as", "<Q>", "<P>", ",", "with", "and", "or",
+                             "in", "then", "respectively", "year-on-year", "(", ")", "put", "it", "which"}
+
+
+_STOP = {"that", "which", "while", "as", "when", "where", "who", "than", "because", "if", "since", "including", "or"}
+
+
+def phrase_before(words: list[str], through_commas: bool = False) -> tuple[str, int]:
+    """Noun phrase closing the clause before a number, skipping the verb group and earlier quantities."""
+    i = len(words) - 1
+    finite = False
+    while i >= 0:
+        w = words[i]
+        low = w.lower()
+        if w in (";", ":"):
+            break
+        if w == "," and finite:
+            # "The Silk Road, spanning ..., stretches over N": the subject opens the sentence.
+            return "", -2
+        finite = finite or (low in VERBS and not low.endswith("ing"))
+        if w in _SKIP or low in _SKIP or is_verb(w) or low in DETERMINERS or low.endswith("ly"):
+            i -= 1
+            continue
+        # A locative "in China" / "within Gansu Province" is not the measured thing.
+        j = i
+        while j >= 0 and words[j][:1].isupper() and words[j] not in ("<Q>", "<P>"):
+            j -= 1
+        if j >= 0 and j < i and words[j].lower() in ("in", "within", "across", "at", "nationwide", "to"):
+            i = j - 1
+            continue
+        break
+    out: list[str] = []
+    while i >= 0:
+        w = words[i]
+        low = w.lower()
+        if w == "," and through_commas:
+            out.append(w)
+            i -= 1
+            continue
+        if w in (",", ";", ":", "(", ")", "<Q>", "<P>") or low in VERBS or (out and is_verb(w)) or low in _STOP:
+            break
+        out.append(w)
+        i -= 1
+    out.reverse()
+    while out and (out[0].lower() in NP_LINKS | {"by", "at", "as"} or out[0] == ","):
+        out.pop(0)
+    return " ".join(out).replace(" ,", ","), i
+
+
+def _first_phrase(text: str, s0: int, pos: int) -> str:
+    """The sentence's opening noun phrase (its grammatical subject, usually)."""
+    words = []
+    for w in tokens(text[s0:pos]):
+        if w in (",", ";", ":", "(") or w.lower() in VERBS:
+            break
+        words.append(w)
+    return " ".join(words)
+
+
+def assign_measure(text: str, s0: int, s1: int, q: Quantity, quants: list[Quantity],
+                    periods: list[Period], state: DocState, sentence: str) -> None:
+    """Set measure_text, measure key and subject of q, and adjust confidence."""
+    after, after_end = "", q.end
+    if not q.unit or q.unit in ("TEU", "times"):
+        om = OUT_OF_RE.match(text, q.end, s1)
+        nxt = [o for o in quants if om and o.start >= om.end() - 1]
+        if nxt:
+            after, after_end = phrase_after(text, nxt[0].end, s1)
+        elif not q.unit or q.unit == "TEU":
+            after, after_end = phrase_after(text, q.end, s1)
+    if not after and q.unit not in ("%", "pp", "rank"):
+        om = OF_IN_AFTER_RE.match(text, q.end, s1)
+        if om:
+            after, after_end = phrase_after(text, om.end(), s1)
+    if after:
+        part = PARTICIPLE_RE.match(text, after_end, s1)
+        if part:
+            after = f"{after} {part.group(1)}"
+    words = clause_words(text, s0, q, quants, periods)
+    before, idx = phrase_before(words)
+    if idx == -2:
+        before, idx = _first_phrase(text, s0, q.start), -1
+    if before and all(w.lower() in GENERIC_HEADS or w.lower() in DETERMINERS for w in before.split()):
+        more, _ = phrase_before(words[:max(0, idx + 1)])
+        before = f"{more} {before}".strip()
+    owner, rest = possessor(before)
+    prev = [o for o in quants if o.end <= q.start]
+    left = text[max(s0, q.start - 30):q.start]
+    measure_text = after or rest
+    derived = ""
+    if q.currency and prev and TOTALING_RE.search(left) and prev[-1].measure:
+        derived = f"{prev[-1].measure} value"
+    subject = owner if owner and not owner.lower().startswith(("its", "their")) else ""
+    if not subject and measure_text and not after:
+        name, rest2 = embedded_name(measure_text)
+        if name:
+            subject, measure_text = name, rest2
+    if not subject:
+        subject = clause_subject(text, s0, q.start)
+    guessed = False
+    if not subject or is_anaphor(subject) or is_anaphor(POSSESSIVE_RE.sub("", subject)):
+        subject = state.default_subject() or _first_phrase(text, s0, q.start)
+        guessed = True
+    key = derived or normalise(measure_text, sentence)
+    same = [o for o in prev if o.unit == q.unit and o.measure]
+    if not key and same:
+        key, measure_text = same[-1].measure, same[-1].measure_text
+    if q.unit in DIMENSION_WORDS and not after:
+        if not key:
+            key = normalise(_first_phrase(text, s0, q.start), sentence)
+        key = f"{key} {DIMENSION_WORDS[q.unit]}".strip()
+    subj_low = subject.lower()
+    if subj_low and key.startswith(subj_low + " "):
+        key = key[len(subj_low) + 1:]
+    pct_before = [o for o in prev if o.unit == "%" and o.measure]
+    compare = None
+    if q.unit == "pp" and pct_before:
+        compare = COMPARE_RE.search(text[max(s0, q.start - 60):q.start]) or COMPARE_AFTER_RE.match(text, q.end, s1)
+    if compare:
+        # "grew 3.8%, outpacing the country by 3.2 percentage points": the margin of the earlier rate
+        ref = normalise(compare.group("ref") or "", sentence) or "reference"
+        key = f"{pct_before[-1].measure} margin over {ref}"
+    elif q.unit in ("%", "pp") and not derived:
+        of = OF_AFTER_RE.match(text, q.end, s1)
+        if SHARE_RE.search(text[max(s0, q.start - 50):q.start]) or (of and q.unit == "%" and not q.change):
+            if not key and of:
+                key = normalise(phrase_after(text, of.end(), s1)[0], sentence)
+            key = f"{key} share".strip()
+        elif q.change and not CHANGE_HEAD_RE.search(key):
+            key = f"{key} growth".strip()
+    if q.unit == "rank":
+        if any(o.change for o in prev) and "growth" not in key:
+            key = f"{key} growth"
+        key = f"{key} rank".strip()
+    q.measure_text = measure_text
+    q.measure = key
+    q.subject = LEADING_THE_RE.sub("", subject)  # "the AIIB" -> "AIIB"
+    q.guessed_subject = guessed
+    if guessed:
+        q.confidence -= 0.1
+    if not key:
+        q.confidence -= 0.25
+    elif q.unit == "" and not after:
+        q.confidence -= 0.1

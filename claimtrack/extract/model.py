@@ -1,11 +1,32 @@
-"""The extracted-claim record."""
+"""The records of extraction: a quantity being assembled, and the extracted claim."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-QUALIFIERS = ("=", "~", ">", ">=", "<", "<=")
-KINDS = ("fact", "target", "projection")
+
+@dataclass
+class Quantity:
+    """A quantity being assembled for one sentence."""
+
+    start: int
+    end: int
+    value: float
+    value_max: float | None = None
+    unit: str = ""
+    kind: str = "dig"  # dig | word | frac | ord
+    currency: bool = False
+    qualifier: str = "="
+    change: str | None = None
+    period: tuple[dt.date | None, dt.date | None] = (None, None)
+    measure_text: str = ""
+    measure: str = ""
+    subject: str = ""
+    guessed_subject: bool = False
+    confidence: float = 0.9
+    raw: float | None = None  # value of the number token alone, before scale words
+    spaced: bool = False  # unit is a one-letter symbol written apart ("5 W"): checked like a bare number
+    drop: bool = False  # recognised but not a claim (a sports score): consumed, not emitted
 
 
 @dataclass(frozen=True, slots=True)
