@@ -7,7 +7,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .measures import clause_words, normalise, phrase_before, possessor, split_coordination
+from . import entities
+from .measures import clause_words, measure_key, phrase_before, possessor, split_coordination
 from .model import Quantity
 from .periods import Period
 from .units import PER_RE, PER_UNITS
@@ -270,16 +271,17 @@ def respectively(text: str, s0: int, quants: list[Quantity], periods: list[Perio
         if len(items) == k:
             for q, item in zip(group, items):
                 q.measure_text = item
-                key = normalise(item, text[first.start:first.end])
+                key = measure_key(item, text[first.start:first.end])
                 if q.unit == "rank":
                     key = f"{key} rank"
                 q.measure = key
                 if owner and not owner.lower().startswith(("its", "their")):
-                    q.subject = owner
+                    entity = entities.resolve_subject(owner)
+                    q.subject, q.subject_key = entity.name, entity.key
         elif len(earlier) >= k:
             for q, src in zip(group, earlier[-k:]):
                 q.measure_text = src.measure_text
-                q.subject = src.subject
+                q.subject, q.subject_key = src.subject, src.subject_key
                 suffix = " growth" if (q.change or q.unit == "%") and src.unit != q.unit else ""
                 q.measure = (src.measure + suffix).strip()
         lists = [p for p in periods if p.role == "list" and len(p.years) == k]

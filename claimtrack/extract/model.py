@@ -22,6 +22,7 @@ class Quantity:
     measure_text: str = ""
     measure: str = ""
     subject: str = ""
+    subject_key: str = ""
     guessed_subject: bool = False
     confidence: float = 0.9
     raw: float | None = None  # value of the number token alone, before scale words
@@ -50,6 +51,7 @@ class ExtractedClaim:
     confidence: float
     sentence_start: int
     sentence_end: int
+    subject_key: str = ""  # canonical key of the subject (see entities.subject_key)
 
     def to_json(self, doc: str) -> dict:
         """JSON-ready dict for the CLI and the scorers (dates as ISO strings)."""
@@ -66,6 +68,7 @@ class ExtractedClaim:
             "period_start": self.period_start.isoformat() if self.period_start else None,
             "period_end": self.period_end.isoformat() if self.period_end else None,
             "subject": self.subject,
+            "subject_key": self.subject_key,
             "measure": self.measure,
             "kind": self.kind,
             "confidence": self.confidence,
