@@ -12,6 +12,7 @@ from models import Claim, Document
 
 from . import conflicts
 from .extract import EXTRACTOR_VERSION, ExtractedClaim, iter_claims
+from .extract.entities import subject_key
 from .sources import DocumentSource
 
 CONTEXT_CHARS = 32
@@ -69,6 +70,9 @@ def claim_row(document: Document, extracted: ExtractedClaim) -> Claim:
         extractor_version=EXTRACTOR_VERSION,
         **fields,
         **{f"extracted_{name}": value for name, value in fields.items()},
+        # After `subject`, whose validator would derive the key from the name alone: the extractor's
+        # key also knows which place the name was read as.
+        subject_key=extracted.subject_key or subject_key(fields["subject"]),
     )
 
 

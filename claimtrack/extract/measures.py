@@ -82,6 +82,7 @@ FILLER = {
     "more", "than", "over", "some", "about", "nearly", "approximately", "around", "just",
     "only", "in", "the", "a", "an", "its", "their", "our", "this", "that", "these", "those",
     "various", "other", "such", "both", "level", "scale", "volume", "value", "rate", "entire", "whole",
+    "worldwide", "globally", "nationwide",
 }
 SYNONYMS = {
     "freight": "cargo", "railroad": "railway", "railroads": "railway", "rail": "railway",
@@ -93,15 +94,18 @@ SYNONYMS = {
     "gdp": "gdp", "economy": "gdp", "fdi": "foreign direct investment",
     "institutes": "institute", "centres": "center", "centre": "center", "centers": "center",
 }
+PLACE_KIND_WORDS = "(?:%s)" % "|".join(entities.ANAPHOR_KINDS)
 BRACKET_RE = re.compile(r"\(([^()]*)\)")
 # Words that report a figure rather than name what it measures ("the latest value for X", "X was last measured at").
 REPORTING_RE = re.compile(
     r"\b(?:(?:the\s+)?(?:latest|last|most\s+recent|current)\s+(?:value|figure|estimate|data)\s+(?:for|of|on)"
     r"|(?:the\s+)?value\s+(?:for|of)|(?:was|were|is|are|has\s+been)?\s*(?:last|latest|first)\s+(?:measured|recorded|reported|updated|estimated)"
     r"|as\s+of|according\s+to|(?:is|was|are|were)\s+(?:currently\s+)?estimated(?:\s+(?:at|to\s+be))?|currently|estimated|latest)\b")
+# A past-tense verb before an article is the clause's verb, not a modifier ("recorded an unemployment rate").
+VERB_LEAD_RE = re.compile(r"^\s*[a-z]+ed\s+(?:a|an|the)\s+")
 # Month names, years and "year" itself: the period of a figure, which the claim carries apart.
 DATE_WORDS_RE = re.compile(
-    r"\b(?:(?:in|for|of|during)\s+(?:the\s+)?(?:fiscal\s+|calendar\s+)?years?\b|(?:mid|early|late)-?\d{4}s?|\d{4}s?"
+    r"\b(?:(?:in|for|of|during)\s+(?:the\s+)?(?:fiscal\s+|calendar\s+)?years?\b|(?:last|this|next|past|previous)\s+(?:year|month|quarter|decade)|(?:mid|early|late)-?\d{4}s?|\d{4}s?"
     r"|jan(?:uary)?|feb(?:ruary)?|march|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
 AIR_CUES = re.compile(r"\b(?:air|aviation|airport|airline|airlines|flights?|aircraft|airway)s?\b", re.I)
 LAND_SEA_CUES = re.compile(r"\b(?:rail|railway|train|trains|land|sea|shipping|truck|road)\b", re.I)
@@ -221,8 +225,8 @@ def without_subject(phrase: str, subject: str = "") -> str:
     for name in sorted(names, key=len, reverse=True):
         # Only where the name says whose figure it is: "of/in/for X", "X's", or "X" opening the phrase
         # ("foreign trade between China and ..." keeps its China).
-        phrase = re.sub(r"(?:\b(?:of|in|for|across|within|at)\s+(?:the\s+)?|^\s*(?:the\s+)?)(?<![\w-])%s(?:[’']s?)?(?![\w-])|(?<![\w-])%s[’']s?(?![\w-])"
-                        % (re.escape(name), re.escape(name)), " ", phrase, flags=re.I)
+        phrase = re.sub(r"(?:\b(?:of|in|for|across|within|at|from)\s+(?:the\s+)?|^\s*(?:the\s+)?)(?:%s\s+of\s+)?(?<![\w-])%s(?:[’']s?)?(?![\w-])|(?<![\w-])%s[’']s?(?![\w-])"
+                        % (PLACE_KIND_WORDS, re.escape(name), re.escape(name)), " ", phrase, flags=re.I)
     return " ".join(phrase.split())
 
 
@@ -232,6 +236,7 @@ def measure_key(phrase: str, sentence: str, subject: str = "") -> str:
     head, _ = split_variant(phrase)
     text = without_subject(head, subject).lower().replace("’", "'")
     text = REPORTING_RE.sub(" ", text)
+    text = VERB_LEAD_RE.sub(" ", text)
     text = DATE_WORDS_RE.sub(" ", text)
     text = re.sub(r"\b(?:foreign\s+)?(?:trade\s+)?(?:imports?\s+and\s+exports?|exports?\s+and\s+imports?|import-export)\b", "foreign trade", text)
     text = re.sub(r"\b(?:the\s+)?(?:total\s+)?number\s+of\b|\ba\s+total\s+of\b", " ", text)
@@ -348,6 +353,19 @@ def _sentence_entity(text: str, s0: int, s1: int, pos: int, subject: str, guesse
     return entity
 
 
+def _split_subject_phrase(phrase: str, sentence: str) -> tuple[entities.Entity, str]:
+    """A subject phrase that holds its measure, split: ("Exports of Japan") -> (Japan, "export"),
+    ("World Bank lending") -> (World Bank, "lending"); no split gives (the phrase's entity, "")."""
+    places = entities.place_mentions(phrase)
+    if places:
+        place = places[-1][2]
+        return place, measure_key(phrase, sentence, place.name)
+    m = NAME_HEAD_RE.match(phrase)
+    if m and m.end() < len(phrase):
+        return entities.resolve_subject(m.group()), measure_key(phrase[m.end():], sentence)
+    return entities.resolve_subject(phrase), ""
+
+
 def _is_proper_name(name: str) -> bool:
     """True for a name of something ("World Bank", "China-Laos Railway"), not a phrase of common
     words ("The population of", "Inflation")."""
@@ -392,6 +410,9 @@ _SKIP = QUALIFIER_WORDS | {"from", "at", "of", "to", "by", "for", "as", "<Q>", "
 PERSON_NOUNS = {"person", "people", "inhabitant", "resident", "citizen", "individual", "soul", "dweller"}
 RESIDENT_NOUNS = {"inhabitant", "resident", "dweller"}
 POPULATION_RE = re.compile(r"\bpopulation\b", re.I)
+PER_AFTER_RE = re.compile(r"\s+per\s+[a-z]")
+# A leading run of capitalised words: the name in "World Bank lending".
+NAME_HEAD_RE = re.compile(r"(?:[A-Z][\w’'.&-]*)(?:\s+(?:of\s+|and\s+|the\s+)*[A-Z][\w’'.&-]*)*")
 # Words of a reporting phrase before a figure ("was last measured at", "latest recorded").
 REPORTING_WORDS = {"last", "latest", "measured", "recorded", "reported", "updated"}
 _STOP = {"that", "which", "while", "as", "when", "where", "who", "than", "because", "if", "since", "including", "or"}
@@ -493,8 +514,8 @@ def assign_measure(text: str, s0: int, s1: int, q: Quantity, quants: list[Quanti
         if part:
             after = f"{after} {part.group(1)}"
         counted = measure_key(after, sentence)
-        if not counted:
-            after = ""  # "in mid-2000": a date, not what is counted
+        if not counted or PER_AFTER_RE.match(text, after_end, s1):
+            after = ""  # "in mid-2000" is a date, "births per woman" the unit: neither is what is measured
         elif counted.split()[-1] in PERSON_NOUNS and (POPULATION_RE.search(sentence) or counted in RESIDENT_NOUNS):
             # "a population of 89,985 people", "9,056,010 inhabitants": people counted are a population.
             after = "population"
@@ -526,13 +547,19 @@ def assign_measure(text: str, s0: int, s1: int, q: Quantity, quants: list[Quanti
     entity = _sentence_entity(text, s0, s1, q.start, subject, guessed)
     named = subject if entities.resolve_subject(subject).key == entity.key else entity.name
     key = derived or measure_key(measure_text, sentence, named)
+    if not key and not derived and entity.kind == entities.NAME:
+        # The subject pattern took the measure with it ("The GDP of Nigeria was", "World Bank
+        # lending reached"): the place or the name in it is the subject, the rest the measure.
+        entity, key = _split_subject_phrase(entity.name, sentence)
+        named = entity.name
     same = [o for o in prev if o.unit == q.unit and o.measure]
     if not key and same:
         key, measure_text = same[-1].measure, same[-1].measure_text
     if q.unit in DIMENSION_WORDS and not after:
         if not key:
             key = measure_key(_first_phrase(text, s0, q.start), sentence)
-        key = f"{key} {DIMENSION_WORDS[q.unit]}".strip()
+        if DIMENSION_WORDS[q.unit] not in key.split():
+            key = f"{key} {DIMENSION_WORDS[q.unit]}".strip()
     for name in (named.lower(), entity.name.lower()):
         if name and key.startswith(name + " "):
             key = key[len(name) + 1:]
