@@ -100,12 +100,12 @@ BRACKET_RE = re.compile(r"\(([^()]*)\)")
 REPORTING_RE = re.compile(
     r"\b(?:(?:the\s+)?(?:latest|last|most\s+recent|current)\s+(?:value|figure|estimate|data)\s+(?:for|of|on)"
     r"|(?:the\s+)?value\s+(?:for|of)|(?:was|were|is|are|has\s+been)?\s*(?:last|latest|first)\s+(?:measured|recorded|reported|updated|estimated)"
-    r"|as\s+of|according\s+to|(?:is|was|are|were)\s+(?:currently\s+)?estimated(?:\s+(?:at|to\s+be))?|currently|estimated|latest)\b")
+    r"|as\s+of|according\s+to|current|approximate|(?:is|was|are|were)\s+(?:currently\s+)?estimated(?:\s+(?:at|to\s+be))?|currently|estimated|latest)\b")
 # A past-tense verb before an article is the clause's verb, not a modifier ("recorded an unemployment rate").
 VERB_LEAD_RE = re.compile(r"^\s*[a-z]+ed\s+(?:a|an|the)\s+")
 # Month names, years and "year" itself: the period of a figure, which the claim carries apart.
 DATE_WORDS_RE = re.compile(
-    r"\b(?:(?:in|for|of|during)\s+(?:the\s+)?(?:fiscal\s+|calendar\s+)?years?\b|(?:last|this|next|past|previous)\s+(?:year|month|quarter|decade)|(?:mid|early|late)-?\d{4}s?|\d{4}s?"
+    r"\b(?:(?:in|for|of|during)\s+(?:the\s+)?(?:fiscal\s+|calendar\s+)?years?\b|(?:last|this|next|past|previous)\s+(?:year|month|quarter|decade)|today|(?:mid|early|late)-?\d{4}s?|\d{4}s?"
     r"|jan(?:uary)?|feb(?:ruary)?|march|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
 AIR_CUES = re.compile(r"\b(?:air|aviation|airport|airline|airlines|flights?|aircraft|airway)s?\b", re.I)
 LAND_SEA_CUES = re.compile(r"\b(?:rail|railway|train|trains|land|sea|shipping|truck|road)\b", re.I)
@@ -159,6 +159,8 @@ def phrase_after(text: str, pos: int, end: int, max_words: int = 7) -> tuple[str
             continue
         if not out and (low in DETERMINERS or low in PREPOSITIONS or low in ("and", "or", "than")):
             break
+        if not out and low.endswith(("ing", "ed")) and VERB_OBJECT_RE.match(text, w.end(), end):
+            break  # "according to", "making it", "compared to": a verb, not the thing counted
         if low == "of" and out and out[-1].lower() in CONTAINERS:
             out.append(word)
             last = w.end()
@@ -314,9 +316,9 @@ TOTALING_RE = re.compile(r"\b(?:totall?ing|worth|valued\s+at|amounting\s+to|with
 PARTICIPLE_RE = re.compile(r"\s+(?:were|was|have\s+been|has\s+been|had\s+been)\s+([a-z]+ed)\b")
 GENERIC_HEADS = {"growth", "growths", "increase", "rise", "decline", "drop", "share", "proportion",
                  "rate", "level", "figure", "average", "annual", "total", "gain", "change", "it", "this"}
-DIMENSION_WORDS = {"km": "length", "m": "length", "mi": "length", "km2": "area", "m2": "area",
-                   "t": "weight", "kg": "weight", "h": "duration", "d": "duration", "min": "duration",
-                   "a": "duration", "month": "duration", "week": "duration"}
+# Lengths and areas are named apart from counts of the same noun ("highways" vs "highway length");
+# weights and durations are not, as nothing else is weighed or timed.
+DIMENSION_WORDS = {"km": "length", "m": "length", "mi": "length", "km2": "area", "m2": "area"}
 OUT_OF_RE = re.compile(r"\s+out\s+of\s+")
 OF_IN_AFTER_RE = re.compile(r"\s+(?:of|in)\s+(?=[a-z])")
 OF_AFTER_RE = re.compile(r"\s+of\s+")
@@ -351,6 +353,16 @@ def _sentence_entity(text: str, s0: int, s1: int, pos: int, subject: str, guesse
         before = [m for m in mentions if m[1] <= pos]
         return (before[-1] if before else mentions[0])[2]
     return entity
+
+
+def _verb_noun(text: str, s0: int, pos: int) -> str:
+    """The action noun of the output or trade verb just before a figure ("exported about 5" -> "export")."""
+    import simplemma
+
+    words = [w.lower() for w in tokens(text[max(s0, pos - 60):pos])]
+    while words and words[-1] in QUALIFIER_WORDS:
+        words.pop()
+    return VERB_NOUNS.get(simplemma.lemmatize(words[-1], lang="en"), "") if words and words[-1] not in VERB_NOUNS else ""
 
 
 def _split_subject_phrase(phrase: str, sentence: str) -> tuple[entities.Entity, str]:
@@ -410,6 +422,13 @@ _SKIP = QUALIFIER_WORDS | {"from", "at", "of", "to", "by", "for", "as", "<Q>", "
 PERSON_NOUNS = {"person", "people", "inhabitant", "resident", "citizen", "individual", "soul", "dweller"}
 RESIDENT_NOUNS = {"inhabitant", "resident", "dweller"}
 POPULATION_RE = re.compile(r"\bpopulation\b", re.I)
+VERB_OBJECT_RE = re.compile(r"\s+(?:to|at|it|them|an?|the)\b")
+# The noun for what a verb of output or trade makes of its object ("produced 5 t of copper" is copper
+# production). lemminflect and simplemma inflect but do not derive; WordNet's derivationally related
+# forms would, but its data is not on PyPI.
+VERB_NOUNS = {"produce": "production", "export": "export", "import": "import", "generate": "generation",
+              "consume": "consumption", "sell": "sales", "emit": "emission", "spend": "spending",
+              "lend": "lending", "employ": "employee", "mine": "output", "harvest": "harvest"}
 PER_AFTER_RE = re.compile(r"\s+per\s+[a-z]")
 # A leading run of capitalised words: the name in "World Bank lending".
 NAME_HEAD_RE = re.compile(r"(?:[A-Z][\w’'.&-]*)(?:\s+(?:of\s+|and\s+|the\s+)*[A-Z][\w’'.&-]*)*")
@@ -425,6 +444,10 @@ def phrase_before(words: list[str], through_commas: bool = False) -> tuple[str, 
     while i >= 0:
         w = words[i]
         low = w.lower()
+        if w == ":" and all(x in _SKIP for x in words[i + 1:]):
+            # "Fertility rate in Peru: 2.1": the label before the colon names the figure.
+            i -= 1
+            continue
         if w in (";", ":"):
             break
         if w == "," and finite:
@@ -460,8 +483,8 @@ def phrase_before(words: list[str], through_commas: bool = False) -> tuple[str, 
         if w == ")" and (k := _bracket_open(words, i)) >= 0:
             i, bracketed = k - 1, True
             continue
-        if w in (",", ";") and bracketed and len(out) == 1:
-            # An indicator's name with one qualifier before its unit: "GNI per capita, PPP (...)".
+        if w in (",", ";") and len(out) == 1 and (bracketed or out[0].lower() in FILLER):
+            # An indicator's name with one qualifier: "GNI per capita, PPP (...)", "Population, total".
             i -= 1
             continue
         if w in (",", ";", ":", "(", ")", "<Q>", "<P>") or low in VERBS or (out and is_verb(w)) or low in _STOP:
@@ -514,11 +537,13 @@ def assign_measure(text: str, s0: int, s1: int, q: Quantity, quants: list[Quanti
         if part:
             after = f"{after} {part.group(1)}"
         counted = measure_key(after, sentence)
-        if not counted or PER_AFTER_RE.match(text, after_end, s1):
+        if not counted or (" " not in after and PER_AFTER_RE.match(text, after_end, s1)):
             after = ""  # "in mid-2000" is a date, "births per woman" the unit: neither is what is measured
         elif counted.split()[-1] in PERSON_NOUNS and (POPULATION_RE.search(sentence) or counted in RESIDENT_NOUNS):
             # "a population of 89,985 people", "9,056,010 inhabitants": people counted are a population.
             after = "population"
+        if after and (noun := _verb_noun(text, s0, q.start)):
+            after = noun if noun == "employee" and counted.split()[-1] in PERSON_NOUNS else f"{after} {noun}"
     words = clause_words(text, s0, q, quants, periods)
     before, idx = phrase_before(words)
     if idx == -2:
