@@ -3,6 +3,7 @@
 Split in two so extraction can run in worker processes: `prepare` is pure (text in,
 claims out) and `store` writes one document and its claims in the caller's transaction.
 """
+import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from .extract.entities import subject_key
 from .sources import DocumentSource
 
 CONTEXT_CHARS = 32
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class PreparedDocument:
 
     source: DocumentSource
     claims: tuple[ExtractedClaim, ...]
+    skipped: tuple[int, ...] = ()  # start offsets of sentences the extractor failed on
 
 
 @dataclass(frozen=True)
@@ -34,11 +37,23 @@ class IngestResult:
     document_id: int
     file_name: str
     claims: int
+    skipped: int = 0  # sentences left out because the extractor failed on them
 
 
 def prepare(source: DocumentSource) -> PreparedDocument:
-    """Extract the claims of one document (no database; safe in a worker process)."""
-    return PreparedDocument(source, tuple(iter_claims(source.text, source.metadata.published)))
+    """Extract the claims of one document (no database; safe in a worker process).
+
+    A sentence the extractor fails on is logged with its document and offset, counted, and
+    skipped, so the rest of the document is still stored.
+    """
+    skipped: list[int] = []
+
+    def skip(offset: int, exc: Exception) -> None:
+        log.warning("extraction failed in %s at offset %d; sentence skipped", source.file_name, offset, exc_info=exc)
+        skipped.append(offset)
+
+    claims = tuple(iter_claims(source.text, source.metadata.published, on_error=skip))
+    return PreparedDocument(source, claims, tuple(skipped))
 
 
 def claim_row(document: Document, extracted: ExtractedClaim) -> Claim:
@@ -106,7 +121,7 @@ def store(session: so.Session, prepared: PreparedDocument) -> IngestResult:
     session.flush()
     for hook in AFTER_STORE:
         hook(session, document)
-    return IngestResult("added", document.id, document.file_name, len(prepared.claims))
+    return IngestResult("added", document.id, document.file_name, len(prepared.claims), len(prepared.skipped))
 
 
 def ingest(session: so.Session, source: DocumentSource) -> IngestResult:

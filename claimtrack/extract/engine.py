@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .context import (
     RESPECTIVELY_RE, DocState, assign_period, coordinate, qualify, respectively, sentence_kind, share_units, update_carry,
@@ -15,24 +15,38 @@ from .context import (
 from .measures import assign_measure, tally_subjects
 from .model import ExtractedClaim
 from .periods import find_periods
-from .quantity import find_quantities
+from .quantity import find_quantities, overlaps
 from .sentences import Sentence, iter_sentences
+from .tables import table_quantities
 
 EXTRACTOR_VERSION = "rules-1.2"
 PRESCAN_CHARS = 20000
 
 
-def iter_claims(text: str, published: dt.date | None = None) -> Iterator[ExtractedClaim]:
-    """Yield the claims of `text` sentence by sentence (memory does not grow with the text)."""
+# Told of a sentence the rules failed on: its start offset and the exception.
+ErrorHandler = Callable[[int, Exception], None]
+
+
+def iter_claims(text: str, published: dt.date | None = None,
+                on_error: ErrorHandler | None = None) -> Iterator[ExtractedClaim]:
+    """Yield the claims of `text` sentence by sentence (memory does not grow with the text).
+
+    A rule that raises stops the iteration, unless `on_error` is given: then the sentence is
+    skipped and `on_error(sentence_start, exception)` is called, so one bad sentence cannot cost
+    a whole document in production while every crash stays visible to the caller.
+    """
     if not isinstance(text, str):
         return
     state = DocState(published if isinstance(published, dt.date) else None)
     _prescan_subjects(text, state)
     for sent in iter_sentences(text):
+        if on_error is None:
+            yield from _sentence_claims(text, sent, state)
+            continue
         try:
             claims = _sentence_claims(text, sent, state)
-        except (ValueError, IndexError, KeyError, OverflowError, RecursionError):
-            # A malformed sentence must not stop the document; it simply yields nothing.
+        except Exception as exc:  # noqa: BLE001 - handed to on_error, which logs and counts it
+            on_error(sent.start, exc)
             continue
         yield from claims
 
@@ -65,6 +79,12 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState) -> list[Extract
     if s0 >= state.prescanned_to:
         tally_subjects(text, s0, s1, state)
     quants = find_quantities(text, s0, s1, masks)
+    table = table_quantities(text, s0, s1, masks)
+    if table:
+        # A figure in a table's header is part of its measure ("deaths per 1,000 people"), not a claim.
+        header_end = min(q.start for q in table if q.kind != "ord")
+        spans = [(q.start, q.end) for q in table] + [(s0, header_end)]
+        quants = sorted([q for q in quants if not overlaps(spans, q.start, q.end)] + table, key=lambda q: q.start)
     if not quants:
         update_carry(state, periods)
         return []
@@ -76,7 +96,8 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState) -> list[Extract
     kind = sentence_kind(sentence, periods, state.published)
     for q in quants:
         assign_period(text, s0, q, periods, state, quants)
-        assign_measure(text, s0, s1, q, quants, periods, state, sentence)
+        if not q.table_row:
+            assign_measure(text, s0, s1, q, quants, periods, state, sentence)
     if RESPECTIVELY_RE.search(sentence):
         respectively(text, s0, quants, periods)
     update_carry(state, periods)

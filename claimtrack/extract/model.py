@@ -28,6 +28,7 @@ class Quantity:
     raw: float | None = None  # value of the number token alone, before scale words
     spaced: bool = False  # unit is a one-letter symbol written apart ("5 W"): checked like a bare number
     drop: bool = False  # recognised but not a claim (a sports score): consumed, not emitted
+    table_row: bool = False  # read from a flattened table row, which gave its subject and measure
 
 
 @dataclass(frozen=True, slots=True)

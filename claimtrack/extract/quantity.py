@@ -30,10 +30,12 @@ SPOKEN_FRACTION_SEP_RE = re.compile(r"[-\s]")
 HALF_OF_RE = re.compile(r"\s*(?:of|the|a|an|its|their|his|her|our|those|these|that)\b|\s*[,.;)]", re.I)
 FRACTION_OF_RE = re.compile(r"\s*(?:of|the)\b|\s*[,.;)]", re.I)
 LETTER_RE = re.compile(r"[A-Za-z]")
+# A capitalised word glued to a scale word opens the next sentence ("46.9 millionIn the ...").
+GLUED_SENTENCE_RE = re.compile(r"(?<=[a-z])[A-Z][a-z]")
 SLASH_OF_RE = re.compile(r"\s+of\s+(?:an?\s+)?(?:(?:US|U\.S\.|UK|imperial)\s+)?", re.I)
 
 
-def _overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+def overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
     """True when [s, e) overlaps any span."""
     return any(a < e and s < b for a, b in spans)
 
@@ -43,12 +45,12 @@ def find_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]]) -
     out: list[Quantity] = []
     consumed = 0
     for m in NUMBER_RE.finditer(text, s0, s1):
-        if m.start() < consumed or _overlaps(masks, m.start(), m.end()):
+        if m.start() < consumed or overlaps(masks, m.start(), m.end()):
             continue
         q = _build(text, m, s0, s1, out)
         if q is None:
             continue
-        if _overlaps(masks, q.start, q.end):
+        if overlaps(masks, q.start, q.end):
             continue
         if q.value_max is None and out and _is_range_tail(text, out[-1], q):
             continue
@@ -103,7 +105,7 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity]) -> Q
     scale_and_unit(text, s1, q)
     if kind == "dig" and (q.unit in ("", "s") or q.spaced) and is_capital_label(text, start, m.end(), s0, before):
         return None
-    if kind == "dig" and LETTER_RE.match(text[q.end:q.end + 1]):
+    if kind == "dig" and LETTER_RE.match(text[q.end:q.end + 1]) and not GLUED_SENTENCE_RE.match(text, q.end):
         return None
     if tok.startswith("+") and q.unit not in ("%", "pp", "bp", "point"):
         q.change = None
