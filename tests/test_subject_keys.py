@@ -92,6 +92,25 @@ def test_claim_subject_and_measure(sentence, subject, measure):
     assert claim.subject_key == subject_key(subject)
 
 
+UNIT_DESCRIPTIONS = [
+    pytest.param("Health spending per person (current US$) in Peru was 370 in 2021.", "USD",
+                 "Health spending per person (current US$)", id="current-us-dollars"),
+    pytest.param("Petrol price (euros per litre) in Lagos was 0.62 in 2023.", "EUR",
+                 "Petrol price (euros per litre)", id="currency-words-per-unit"),
+    pytest.param("Youth unemployment (% of labour force) in Peru was 11.2 in 2022.", "%",
+                 "Youth unemployment (% of labour force)", id="percent-of"),
+    pytest.param("Life expectancy (years) in Peru was 77 in 2021.", "", "Life expectancy (years)",
+                 id="no-currency-only-variant"),
+]
+
+
+@pytest.mark.parametrize("sentence, unit, measure_text", UNIT_DESCRIPTIONS)
+def test_bracketed_description_gives_unit_and_variant_not_measure(sentence, unit, measure_text):
+    claim = extract_claims(sentence)[0]
+    assert (claim.unit, claim.measure_text) == (unit, measure_text)
+    assert "(" not in claim.measure
+
+
 def test_same_fact_in_other_phrasings_gets_one_key():
     sentences = ["Kenya's unemployment rate stood at 5.7% in 2022.",
                  "The unemployment rate in Kenya was 5.6 percent in 2021.",

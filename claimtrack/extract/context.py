@@ -8,10 +8,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import entities
-from .measures import clause_words, measure_key, phrase_before, possessor, split_coordination
+from .measures import BRACKET_RE, clause_words, measure_key, phrase_before, possessor, split_coordination
 from .model import Quantity
 from .periods import Period
-from .units import PER_RE, PER_UNITS
+from .units import PER_RE, PER_UNITS, described_unit
 
 QUALIFIER_RE = re.compile(
     r"(?:(?P<ge>\bat\s+least|\bno\s+(?:less|fewer)\s+than|\bnot\s+less\s+than|\ba\s+minimum\s+of|\bminimum\s+of)"
@@ -82,6 +82,21 @@ class DocState:
     def default_subject(self) -> str:
         """Most frequent proper-noun subject so far."""
         return self.subjects.most_common(1)[0][0] if self.subjects else ""
+
+
+def describe_unit(text: str, s0: int, q: Quantity, quants: list[Quantity]) -> None:
+    """Read the unit and the variant of q's measure from the bracketed unit description before it:
+    "GNI, PPP (current international $) in Chile was 21,310" is in dollars, and reviewers see the
+    variant in the measure text."""
+    brackets = list(BRACKET_RE.finditer(text, s0, q.start))
+    if not brackets:
+        return
+    last = brackets[-1]
+    if any(last.start() <= o.start < q.start for o in quants if o is not q):
+        return  # a bracket holding a figure, or a figure between it and q: not q's unit
+    description = " ".join(last.group(1).split())
+    q.unit = q.unit or described_unit(description)
+    q.measure_text = f"{q.measure_text} ({description})".strip()
 
 
 def update_carry(state: DocState, periods: list[Period]) -> None:

@@ -10,7 +10,8 @@ import math
 from typing import Callable, Iterator
 
 from .context import (
-    RESPECTIVELY_RE, DocState, assign_period, coordinate, qualify, respectively, sentence_kind, share_units, update_carry,
+    RESPECTIVELY_RE, DocState, assign_period, coordinate, describe_unit, qualify, respectively, sentence_kind, share_units,
+    update_carry,
 )
 from .measures import assign_measure, tally_subjects
 from .model import ExtractedClaim
@@ -98,6 +99,7 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState) -> list[Extract
         assign_period(text, s0, q, periods, state, quants)
         if not q.table_row:
             assign_measure(text, s0, s1, q, quants, periods, state, sentence)
+            describe_unit(text, s0, q, quants)
     if RESPECTIVELY_RE.search(sentence):
         respectively(text, s0, quants, periods)
     update_carry(state, periods)
