@@ -37,7 +37,8 @@ def test_any_text_is_safe(text):
 @given(st.lists(st.sampled_from(["In 2023, ", "RMB ", "1,172", " one-fifth", " million", " %", " over ",
                                  "ranked 2nd", " respectively", ", and ", "\x00", "\n\n", "between 3 and ",
                                  "US$", "km", " of the ", "Gansu", ".", " 0.7%–2.9%", "Rank ", " Ruritania ",
-                                 " 4.25", " 12 ", " Tide height ", "millionThe", " | "]), max_size=30))
+                                 " 4.25", " 12 ", " Tide height ", "millionThe", " | ", " x 10^", "993", "×10⁻",
+                                 "21 029 853", "7,25", "1.204.566"]), max_size=30))
 def test_number_soup_is_safe(parts):
     text = "".join(parts)
     for c in extract_claims(text, dt.date(2024, 5, 1)):
@@ -59,6 +60,19 @@ RULES = [
     case("Output was 7.5 billionThe rest was exported.", {"quote": "7.5 billion", "value": 7.5e9},
          id="billion-glued-to-next-sentence"),
     case("The plan counts 3 millions.", {"quote": "3", "value": 3.0}, id="plural-scale-is-not-glued"),
+    case("The mass is 1 x 10^993 kg, beyond any float.", id="exponent-past-float-range-is-dropped"),
+    case("The grain weighs 3 x 10^-5 kg.", {"value": pytest.approx(3e-5), "unit": "kg"}, id="negative-exponent"),
+    # digits as web pages group them
+    case("The reservoir holds 48 250 775 cubic metres.", {"quote": "48 250 775 cubic metres", "value": 48250775.0},
+         id="space-grouped-thousands"),
+    case("The census counted 3\u00a0402\u00a0118 residents.", {"value": 3402118.0}, id="no-break-space-grouping"),
+    case("The trail is 4\u202f500\u00a0km long.", {"value": 4500.0, "unit": "km"}, id="narrow-space-grouping-unit"),
+    case("Turnout was 1.204.566 voters.", {"value": 1204566.0}, id="dot-grouped-thousands"),
+    case("Unemployment stood at 7,25 % last spring.", {"value": 7.25, "unit": "%"}, id="decimal-comma"),
+    case("The fare is 12 345,50 euros.", {"value": 12345.5, "unit": "EUR"}, id="space-group-and-decimal-comma"),
+    case("He won 6,520 votes.", {"value": 6520.0}, id="three-digits-after-comma-are-thousands"),
+    case("They sold 12 345 and 6 tickets.", {"quote": "12"}, {"quote": "345"}, {"quote": "6"},
+         id="one-space-group-is-two-numbers"),
     # percentages, points, fractions, units
     case("Exports grew by 3.8% year-on-year, outpacing the country by 3.2 percentage points.",
          {"value": 3.8, "unit": "%", "change": "up"}, {"value": 3.2, "unit": "pp"}, id="percent-and-points"),
@@ -153,6 +167,20 @@ RULES = [
          {"value": 4512000.0, "subject": "Ruritania"}, {"value": 3100250.0, "subject": "Freedonia"},
          id="table-header-glued-to-first-name",
          known_miss="a capitalised header directly before the first name cannot be told from it"),
+    case("Forest cover (km2) Ruritania 41 250,5 Freedonia 9 870,25",
+         {"value": 41250.5, "subject": "Ruritania"}, {"value": 9870.25, "subject": "Freedonia"},
+         id="table-values-in-european-format"),
+    case("Wheat yields by region.\nRank Region Yield (t/ha)\n1 Upper Vale 8.4\n2 Lowmoor 7.95\nSource: survey.",
+         {"quote": "1", "unit": "rank", "subject": "Upper Vale"},
+         {"quote": "8.4", "subject": "Upper Vale", "measure_text": "Yield t ha"},
+         {"quote": "2", "unit": "rank", "subject": "Lowmoor"},
+         {"quote": "7.95", "subject": "Lowmoor", "measure_text": "Yield t ha"}, id="table-one-row-per-line"),
+    case("Key figures\nExports 4.5\nImports 3.9", id="heading-without-column-names-heads-no-table"),
+    case("Life expectancy\n1 Andorra 84.1\n2 Ruritania 83.7",
+         {"quote": "1", "unit": "rank"}, {"quote": "84.1", "subject": "Andorra"},
+         {"quote": "2", "unit": "rank"}, {"quote": "83.7", "subject": "Ruritania"},
+         id="ranked-lines-under-a-plain-heading",
+         known_miss="a heading that names no column does not head the row lines below it"),
     case("Year of independence Ruritania 1998 Freedonia 2001", id="table-of-years-is-periods-not-claims"),
     case("The Boeing 737 flew 5.2 hours.", {"quote": "5.2 hours"}, id="prose-is-not-a-table"),
     case("Top aircraft Boeing 737", id="single-integer-row-is-a-model-number"),

@@ -72,12 +72,13 @@ RESPECTIVELY_AFTER_RE = re.compile(r"[\s,]*(?:(?:year[- ]on[- ]year|yoy|nationwi
 
 @dataclass
 class DocState:
-    """What carries across sentences: publication date, subject tally, paragraph period."""
+    """What carries across sentences: publication date, subject tally, paragraph period, table header."""
 
     published: dt.date | None
     subjects: Counter = field(default_factory=Counter)
     carry: tuple[dt.date | None, dt.date | None] | None = None
     prescanned_to: int = 0  # sentences before this offset were tallied up front
+    table_header: str = ""  # measure words of the table whose rows may follow, one per line
 
     def default_subject(self) -> str:
         """Most frequent proper-noun subject so far."""

@@ -20,7 +20,7 @@ from .quantity import find_quantities, overlaps
 from .sentences import Sentence, iter_sentences
 from .tables import table_quantities
 
-EXTRACTOR_VERSION = "rules-1.2"
+EXTRACTOR_VERSION = "rules-1.3"
 PRESCAN_CHARS = 20000
 
 
@@ -80,7 +80,7 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState) -> list[Extract
     if s0 >= state.prescanned_to:
         tally_subjects(text, s0, s1, state)
     quants = find_quantities(text, s0, s1, masks)
-    table = table_quantities(text, s0, s1, masks)
+    table, state.table_header = table_quantities(text, s0, s1, masks, state.table_header)
     if table:
         # A figure in a table's header is part of its measure ("deaths per 1,000 people"), not a claim.
         header_end = min(q.start for q in table if q.kind != "ord")

@@ -50,6 +50,19 @@ _GLUED_PREFIX = "|".join(f"(?<={re.escape(p)})" for p in (
     "$US", "$A", "RM", "PS", "Rs", "USD", "EUR", "GBP", "AUD", "CAD", "NZD", "SGD", "HKD", "INR", "CNY", "RMB",
     "JPY", "CHF", "KRW", "MYR"))
 
+# The digits of a number as web pages write them: "1,172", "21 029 853" (spaces or no-break spaces
+# grouping thousands), "1.234.567", "6.47", and a decimal comma of one or two digits ("6,52 %").
+_GROUP_SPACE = "\u00a0\u202f\u2009"
+DIGITS = (
+    r"(?:\d{1,3}(?:,\d{3})+(?!\d|,\d)(?:\.\d+)?"
+    rf"|\d{{1,3}}(?:[{_GROUP_SPACE}]\d{{3}})+(?!\d|[{_GROUP_SPACE}]\d)(?:[.,]\d{{1,2}}(?!\d))?"
+    r"|\d{1,3}(?:\x20\d{3}){2,}(?!\d|\x20\d)(?:[.,]\d{1,2}(?!\d))?|\d{1,3}\x20\d{3},\d{1,2}(?!\d)"
+    r"|\d{1,3}(?:\.\d{3}){2,}(?![\d.]|,\d{3})(?:,\d{1,2}(?!\d))?"
+    r"|\d+(?:\.\d+|,\d{1,2}(?![\d,]))?)"
+)
+_GROUPING_RE = re.compile(rf"[ {_GROUP_SPACE}]")
+_DECIMAL_COMMA_RE = re.compile(r",\d{1,2}$")
+
 # One alternation so a single finditer pass yields every number-like token.
 # The leading guard rejects letters inside a word at once (only digits, signs, points and word starts
 # can open a number token); it does not change what matches.
@@ -59,7 +72,7 @@ NUMBER_RE = re.compile(
     (?:(?P<frac>\b(?:(?:one|a|two|three|four|five|six|seven|eight|nine)[-\s](?:{_denoms})|half)\b)
   | (?P<ord>(?<![\w.])\d{{1,4}}(?:st|nd|rd|th)\b|\b(?:{_ord_words})\b)
   | (?P<sfrac>(?<![\w./⁄,])\d{{1,2}}\s?[/⁄]\s?\d{{1,3}}(?![\w/⁄.,]|\.\d))
-  | (?P<dig>(?:(?<![\w.,])|{_GLUED_PREFIX})(?:(?:minus[-\s]|[-−+])(?=\d))?(?:\d{{1,3}}(?:,\d{{3}})+(?!\d|,\d)|\d+)(?:\.\d+)?|(?<![\w.,\d])\.\d+)
+  | (?P<dig>(?:(?<![\w.,])|{_GLUED_PREFIX})(?:(?:minus[-\s]|[-−+])(?=\d))?{DIGITS}|(?<![\w.,\d])\.\d+)
   | (?P<word>\b(?:{WORD_NUMBER}|a(?=\s+(?:dozen|hundred|thousand|million|billion|trillion)\b))(?:\b|(?=fold\b))))
     """,
     re.I | re.X,
@@ -92,11 +105,17 @@ def parse_word_number(text: str) -> float:
 
 
 def parse_digits(text: str) -> float:
-    """Value of a digit token such as "1,172", "-1.3", "minus-5", "+0.2", ".5" or "6.47"."""
+    """Value of a digit token such as "1,172", "-1.3", "minus-5", "+0.2", ".5", "6.47", "21 029 853" or "6,52"."""
     low = text.lower()
     if low.startswith("minus"):
-        return -float(low[6:].replace(",", ""))
-    return float(text.replace(",", "").replace("−", "-"))
+        return -parse_digits(low[6:])
+    body = _GROUPING_RE.sub("", text).replace("−", "-")
+    if _DECIMAL_COMMA_RE.search(body):
+        return float(body.replace(".", "").replace(",", "."))
+    body = body.replace(",", "")
+    if body.count(".") > 1:
+        body = body.replace(".", "")
+    return float(body)
 
 
 def parse_slash_fraction(text: str) -> float:

@@ -13,7 +13,7 @@ import re
 from . import entities
 from .measures import measure_key
 from .model import Quantity
-from .numbers import parse_digits
+from .numbers import DIGITS, parse_digits
 from .quantity import overlaps
 from .units import currency_prefix, scale_and_unit
 
@@ -22,7 +22,7 @@ _CAP = r"(?:[dl][’'])?[A-Z][^\W\d_]*(?:[’'.-][^\W\d_]+)*\.?"
 NAME = rf"(?<![\w’'.-])(?:{_CAP})(?:\s+(?:(?:and|of|the|de|da|del|du|la|le|et|y)\s+){{0,2}}(?:{_CAP}))*"
 # A name followed by a number, perhaps after a colon or dash: "Mali 6.52", "North Korea: 1.85", "Chad – 13,670,084".
 NAME_VALUE_RE = re.compile(
-    rf"(?P<name>{NAME})(?:\s*[:–—]\s*|\s+)(?P<value>[-−]?(?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)(?!\w|[.,]\d)")
+    rf"(?P<name>{NAME})(?:\s*[:–—]\s*|\s+)(?P<value>[-−]?{DIGITS})(?!\w|[.,]\d)")
 # Lower-case words after a row's value describe its unit ("6.52 births per woman").
 UNIT_WORDS_RE = re.compile(r"(?:\s+[a-z]+){1,4}(?=[\s,;|·•]|$)")
 # What may stand between two rows: separators and the next row's rank ("6.52 | 3 Chad").
@@ -36,24 +36,29 @@ FINITE_VERB_RE = re.compile(
     r"\b(?:is|are|was|were|has|have|had|will|would|be|been|can|could|shall|should|may|might|must|do|does|did|"
     r"[a-z]{3,}(?<!e)ed)\b")
 # Header words that name a column, not the measure ("Rank Country Population").
-COLUMN_WORDS = {"rank", "ranking", "country", "countries", "nation", "state", "territory", "name", "pos", "position",
-                "no", "place", "economy", "#"}
-HEADER_WORD_RE = re.compile(r"[A-Za-z][A-Za-z’'-]*|(?<=per\s)\d[\d,]*\d|(?<=per\s)\d")
+COLUMN_WORDS = {"rank", "ranking", "country", "countries", "nation", "state", "territory", "region", "province",
+                "city", "county", "district", "municipality", "name", "pos", "position", "no", "place", "economy"}
+HEADER_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9’'-]*|(?<=per\s)\d[\d,]*\d|(?<=per\s)\d")
 # The only figure a header may hold, besides years: the base of a rate ("deaths per 1,000 births").
 RATE_BASE_RE = re.compile(r"\bper\s\d[\d,]*")
 YEAR_RE = re.compile(r"\b(?:1[89]|20)\d\d\b")
-DIGIT_RE = re.compile(r"\d")
+# A figure standing on its own; digits inside a word ("km2", "CO2") are part of the word.
+FIGURE_RE = re.compile(r"(?<!\w)\d")
+HEADER_LINE_CHARS = 80
 # A single row is read only when its value looks measured rather than like a model number ("Boeing 737").
 MEASURED_VALUE_RE = re.compile(r"[.,]")
 
 
-def table_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]]) -> list[Quantity]:
-    """The values and ranks of a flattened table sentence, each with subject and measure; [] for other text.
+def table_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]],
+                     header_above: str = "") -> tuple[list[Quantity], str]:
+    """The values and ranks of a flattened table sentence, each with subject and measure ([] for other text),
+    and the header a row line after it would belong to ("" when no table goes on).
 
-    A row whose value is masked (a year read as a period) yields nothing.
+    Rows without a header of their own take `header_above`, the header of the line or rows before them
+    (a table flattened one row per line). A row whose value is masked (a year read as a period) yields nothing.
     """
     if FINITE_VERB_RE.search(text, s0, s1):
-        return []
+        return [], ""
     rows: list[tuple[re.Match, Quantity, Quantity | None]] = []
     pos = s0
     first_rank: re.Match | None = None
@@ -62,7 +67,7 @@ def table_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]]) 
             continue
         gap = ROW_GAP_RE.fullmatch(text, pos, m.start()) if rows else None
         if rows and gap is None:
-            return []  # words between two rows: prose, not a table
+            return [], ""  # words between two rows: prose, not a table
         value = _value(text, m, s0, s1)
         rank_match = gap if gap is not None and gap.group("rank") else None
         if not rows:
@@ -72,13 +77,17 @@ def table_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]]) 
         rows.append((m, value, _rank(rank_match)))
         words = UNIT_WORDS_RE.match(text, value.end, s1)
         pos = words.end() if words else value.end
-    if not rows or not TRAILING_SEPARATORS_RE.fullmatch(text, pos, s1):
-        return []
+    if not rows:
+        return [], _header_line(text, s0, s1)
+    if not TRAILING_SEPARATORS_RE.fullmatch(text, pos, s1):
+        return [], ""
     header = _header_words(text, s0, rows[0][0].start(), first_rank)
+    if header == "":
+        header = header_above
     if not header:
-        return []
+        return [], ""
     if len(rows) == 1 and not (MEASURED_VALUE_RE.search(rows[0][0].group("value")) or rows[0][1].unit):
-        return []
+        return [], ""
     measure = measure_key(header, header)
     out: list[Quantity] = []
     for m, value, rank in rows:
@@ -90,7 +99,7 @@ def table_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]]) 
             entity = entities.resolve_subject(m.group("name"))
             q.subject, q.subject_key, q.measure_text, q.measure, q.table_row = entity.name, entity.key, header, key, True
             out.append(q)
-    return out
+    return out, header
 
 
 def _value(text: str, m: re.Match, s0: int, s1: int) -> Quantity:
@@ -111,9 +120,21 @@ def _rank(m: re.Match | None) -> Quantity | None:
     return Quantity(start, end, float(m.group("rank")), unit="rank", kind="ord", confidence=0.6)
 
 
-def _header_words(text: str, s0: int, end: int, rank: re.Match | None) -> str:
-    """The header's measure words (what precedes the first row, less ranks, column names, years and debris),
-    or "" when no header names a measure."""
+def _header_line(text: str, s0: int, s1: int) -> str:
+    """The measure words of a line that heads a table ("Rank Country Fertility rate"), else "".
+
+    Such a line names a column ("Rank", "Country"): a plain heading is too often the title of prose.
+    """
+    if s1 - s0 > HEADER_LINE_CHARS or text[s1 - 1] in ".!?":
+        return ""
+    if not any(w.lower() in COLUMN_WORDS for w in HEADER_WORD_RE.findall(text, s0, s1)):
+        return ""
+    return _header_words(text, s0, s1, None) or ""
+
+
+def _header_words(text: str, s0: int, end: int, rank: re.Match | None) -> str | None:
+    """The header's measure words: what precedes the first row, less ranks, column names, years and debris;
+    "" when nothing is left, None when a figure there makes it a statement rather than a header."""
     a, b = s0, end
     if rank is not None:
         if rank.start() == s0 or not text[s0:rank.start()].strip():
@@ -121,6 +142,6 @@ def _header_words(text: str, s0: int, end: int, rank: re.Match | None) -> str:
         else:
             b = rank.start()
     header = YEAR_RE.sub(" ", text[a:b])
-    if DIGIT_RE.search(RATE_BASE_RE.sub(" ", header)):
-        return ""  # a figure before the rows: a statement, not a header
+    if FIGURE_RE.search(RATE_BASE_RE.sub(" ", header)):
+        return None
     return " ".join(w for w in HEADER_WORD_RE.findall(header) if w.lower() not in COLUMN_WORDS)

@@ -5,7 +5,9 @@ the extraction hot path never calls pint.
 """
 from __future__ import annotations
 
+import math
 import re
+import sys
 
 import pint
 
@@ -194,6 +196,7 @@ def word_unit_code(surface: str) -> str:
 
 WHITESPACE_RE = re.compile(r"\s+")
 SCI_RE = re.compile(r"\s?[×x]\s?10(?:\^|\*\*)?(?P<e>[-−⁻]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})(?![\d.])")
+MAX_EXPONENT = sys.float_info.max_10_exp
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 WORD_TAIL_RE = re.compile(rf"\s+(?:and\s+)?(?P<n>{WORD_NUMBER})\b", re.I)
 PENCE_RE = re.compile(r"p(?![\w-]|\.\w)")
@@ -222,9 +225,10 @@ NOT_MODIFIERS = DETERMINERS | PREPOSITIONS | {
     "coming", "following", "same", "fiscal", "financial"}
 
 
-def _exponent(text: str) -> int:
-    """Integer exponent of "8", "−30" or "⁻³"."""
-    return int(text.translate(_SUPERSCRIPT).replace("−", "-"))
+def _power_of_ten(text: str) -> float:
+    """10 to the exponent "8", "−30" or "⁻³"; inf past the float range (the claim is then dropped as not finite)."""
+    exponent = int(text.translate(_SUPERSCRIPT).replace("−", "-"))
+    return 10.0 ** exponent if exponent <= MAX_EXPONENT else math.inf
 
 
 def _m_is_million(text: str, pos: int, s1: int) -> bool:
@@ -269,7 +273,7 @@ def scale_and_unit(text: str, s1: int, q: Quantity) -> None:
     pos = q.end
     sci = SCI_RE.match(text, pos, s1)
     if sci:
-        q.value *= 10.0 ** _exponent(sci.group("e"))
+        q.value *= _power_of_ten(sci.group("e"))
         pos = sci.end()
     for _ in range(2):  # "hundred million"
         m = SCALE_RE.match(text, pos, s1)
