@@ -81,6 +81,7 @@ def claim_row(document: Document, extracted: ExtractedClaim) -> Claim:
         sentence_start=extracted.sentence_start,
         sentence_end=extracted.sentence_end,
         measure_text=extracted.measure_text[:500],
+        measure_variant=extracted.measure_variant[:200],
         confidence=extracted.confidence,
         extractor_version=EXTRACTOR_VERSION,
         **fields,

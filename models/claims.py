@@ -85,6 +85,8 @@ class Claim(Base):
     # Canonical key of `subject` ("country:GH" for "Ghana" and "Currently Ghana"), kept in step by _key_subject.
     subject_key: so.Mapped[str] = so.mapped_column(sa.String(200), server_default="")
     measure: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    # How the measure is counted, from its unit description ("current international $"); "" when unsaid.
+    measure_variant: so.Mapped[str] = so.mapped_column(sa.String(200), server_default="")
     kind: so.Mapped[str] = so.mapped_column(sa.String(16), default="fact")
 
     # What the extractor read; never updated after insert.

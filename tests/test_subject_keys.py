@@ -111,6 +111,13 @@ def test_bracketed_description_gives_unit_and_variant_not_measure(sentence, unit
     assert "(" not in claim.measure
 
 
+def test_variants_of_one_measure_share_the_key_but_not_the_variant():
+    average, year_end = (extract_claims(f"Inflation ({how} change %) for Peru in year 2023 is {v} %.")[0]
+                         for how, v in (("average consumer price", "6.3"), ("end of year", "3.2")))
+    assert (average.subject_key, average.measure) == (year_end.subject_key, year_end.measure) == ("country:PE", "inflation")
+    assert (average.measure_variant, year_end.measure_variant) == ("average consumer price change %", "end of year change %")
+
+
 def test_same_fact_in_other_phrasings_gets_one_key():
     sentences = ["Kenya's unemployment rate stood at 5.7% in 2022.",
                  "The unemployment rate in Kenya was 5.6 percent in 2021.",
@@ -142,10 +149,14 @@ def _ingest(db_session, text: str) -> Claim:
     return db_session.query(Claim).filter_by(document_id=result.document_id).one()
 
 
-def test_ingest_stores_the_subject_key(db_session):
+def test_ingest_stores_the_subject_key_and_variant(db_session):
     claim = _ingest(db_session, "Currently Ghana has 1,200 hospitals.")
     db_session.refresh(claim)
     assert (claim.subject, claim.subject_key, claim.measure) == ("Ghana", "country:GH", "hospital")
+    claim = _ingest(db_session, "GDP per capita (current US$) in Ghana was 2,200 in 2022.")
+    db_session.refresh(claim)
+    assert (claim.subject_key, claim.measure, claim.unit, claim.measure_variant) == (
+        "country:GH", "gdp per capita", "USD", "current us$")
 
 
 def test_correcting_the_subject_recomputes_its_key_and_undo_restores_it(db_session):

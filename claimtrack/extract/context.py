@@ -43,6 +43,7 @@ KIND_TARGET_RE = re.compile(
     re.I,
 )
 WILL_RE = re.compile(r"\bwill\b", re.I)
+VARIANT_PUNCT_RE = re.compile(r"[^\w$%€£¥]+")
 RESPECTIVELY_RE = re.compile(r"\brespectively\b", re.I)
 CONVERSION_GAP_RE = re.compile(r"\s*(?:\(\s*|/\s*|,\s*or\s+)")
 COORD_GAP_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)\s*$")
@@ -87,8 +88,9 @@ class DocState:
 
 def describe_unit(text: str, s0: int, q: Quantity, quants: list[Quantity]) -> None:
     """Read the unit and the variant of q's measure from the bracketed unit description before it:
-    "GNI, PPP (current international $) in Chile was 21,310" is in dollars, and reviewers see the
-    variant in the measure text."""
+    "GNI, PPP (current international $) in Chile was 21,310" is in dollars, of the variant "current
+    international $" (shown to reviewers in the measure text): one measure, counted two ways, is not
+    one figure to compare."""
     brackets = list(BRACKET_RE.finditer(text, s0, q.start))
     if not brackets:
         return
@@ -98,6 +100,7 @@ def describe_unit(text: str, s0: int, q: Quantity, quants: list[Quantity]) -> No
     description = " ".join(last.group(1).split())
     q.unit = q.unit or described_unit(description)
     q.measure_text = f"{q.measure_text} ({description})".strip()
+    q.measure_variant = " ".join(VARIANT_PUNCT_RE.sub(" ", description.casefold()).split())[:200]
 
 
 def update_carry(state: DocState, periods: list[Period]) -> None:

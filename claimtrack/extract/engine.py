@@ -111,7 +111,7 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState) -> list[Extract
             start=q.start, end=q.end, quote=text[q.start:q.end], value=q.value, value_max=q.value_max,
             unit=q.unit, qualifier=q.qualifier, change=q.change, period_start=q.period[0],
             period_end=q.period[1], subject=q.subject, measure=q.measure, measure_text=q.measure_text,
-            subject_key=q.subject_key,
+            subject_key=q.subject_key, measure_variant=q.measure_variant,
             kind=kind, confidence=round(max(0.05, min(0.99, q.confidence)), 2),
             sentence_start=s0, sentence_end=s1,
         ))

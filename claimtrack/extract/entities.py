@@ -26,7 +26,7 @@ ANAPHOR_KINDS = {
 ANAPHOR_RE = re.compile(r"(?:the|our|this|its|that)\s+(%s)" % "|".join(ANAPHOR_KINDS), re.I)
 MAX_NAME_WORDS = 8
 # Lower-case words a place name may contain ("Trinidad and Tobago", "Bosnia and Herzegovina").
-NAME_CONNECTORS = {"and", "of", "the", "de", "da", "du", "del", "la", "le", "et", "y", "and the", "&"}
+NAME_CONNECTORS = {"and", "of", "the", "de", "da", "du", "del", "la", "le", "et", "y"}
 WORD_SPAN_RE = re.compile(r"[A-Za-zÀ-ÿ][\w’'.-]*")
 # A name's own leading words that are never part of it ("Currently Ghana", "The Gambia").
 LEAD_NOISE_RE = re.compile(r"^(?:(?:the|a|an|[A-Za-z]+ly|however|meanwhile|today|now|also)\b[\s,]*)+", re.I)
@@ -233,8 +233,8 @@ def place_mentions(text: str, start: int = 0, end: int | None = None) -> list[tu
                 continue
             if any(not words[k].group()[0].isupper() and words[k].group().lower() not in NAME_CONNECTORS for k in range(i + 1, j - 1)):
                 continue
-            if any(text[words[k].end():words[k + 1].start()] not in (" ",) for k in range(i, j - 1)):
-                continue
+            if any(text[words[k].end():words[k + 1].start()] != " " for k in range(i, j - 1)):
+                continue  # a name is written in one run of words
             span = text[words[i].start():words[j - 1].end()].rstrip(".")
             if entity := _gazetteer().place(span):
                 found = (words[i].start(), words[i].start() + len(span), entity)

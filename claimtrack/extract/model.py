@@ -23,6 +23,7 @@ class Quantity:
     measure: str = ""
     subject: str = ""
     subject_key: str = ""
+    measure_variant: str = ""
     guessed_subject: bool = False
     confidence: float = 0.9
     raw: float | None = None  # value of the number token alone, before scale words
@@ -53,6 +54,7 @@ class ExtractedClaim:
     sentence_start: int
     sentence_end: int
     subject_key: str = ""  # canonical key of the subject (see entities.subject_key)
+    measure_variant: str = ""  # the measure's variant from its unit description ("current international $")
 
     def to_json(self, doc: str) -> dict:
         """JSON-ready dict for the CLI and the scorers (dates as ISO strings)."""
@@ -71,6 +73,7 @@ class ExtractedClaim:
             "subject": self.subject,
             "subject_key": self.subject_key,
             "measure": self.measure,
+            "measure_variant": self.measure_variant,
             "kind": self.kind,
             "confidence": self.confidence,
         }

@@ -1,4 +1,4 @@
-"""canonical subject key on claims, indexed with the measure for conflict blocking
+"""canonical subject key on claims, indexed with the measure for conflict blocking; the measure's variant
 
 Revision ID: 0009
 Revises: 0007
@@ -20,9 +20,11 @@ BATCH = 5000
 
 
 def upgrade() -> None:
-    """Add claims.subject_key, fill it from each claim's subject, and index it with the measure."""
+    """Add claims.subject_key, fill it from each claim's subject, and index it with the measure; add
+    claims.measure_variant (empty for claims extracted before it)."""
     with op.batch_alter_table("claims", schema=None) as batch_op:
         batch_op.add_column(sa.Column("subject_key", sa.String(length=200), nullable=False, server_default=""))
+        batch_op.add_column(sa.Column("measure_variant", sa.String(length=200), nullable=False, server_default=""))
     claims = sa.table("claims", sa.column("id", sa.Integer), sa.column("subject", sa.String),
                       sa.column("subject_key", sa.String))
     connection = op.get_bind()
@@ -40,7 +42,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop the key and its index."""
+    """Drop the key, its index and the variant."""
     with op.batch_alter_table("claims", schema=None) as batch_op:
         batch_op.drop_index("ix_claims_subject_key_measure")
+        batch_op.drop_column("measure_variant")
         batch_op.drop_column("subject_key")
