@@ -3,8 +3,12 @@
 A table copied out of a web page loses its cells and reads "Fertility rate 1 Niger 7.6 2 Mali 6.52":
 a header naming the measure, then rows of an optional rank, a name and a value. Such a sentence has
 no verb, and every stretch of it is the header, a row, or a separator. Each row's value becomes a
-claim about the entity the row names and whose measure is the header's words; a row's
-rank becomes a rank claim of the same measure.
+claim about the entity the row names, whose measure is the header's words; a row's
+rank becomes a rank claim of the same measure. A table flattened one row per line takes its header
+from a line above that names a column ("Rank Country Fertility rate").
+
+Written by rule: table-extraction libraries read HTML or PDF cell structure, and none reads a table
+whose cells have already been run together into text.
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ ROW_GAP_RE = re.compile(r"[\s,;|·•]*(?:(?P<rank>\d{1,3})\.?[\s)]+)?")
 # A list number opening the text ("8 Fertility rate – Mali 6.52") or a rank closing the header.
 LEADING_RANK_RE = re.compile(r"\s*(?P<rank>\d{1,3})\.?\s+")
 TRAILING_RANK_RE = re.compile(r"(?<![\w.,])(?P<rank>\d{1,3})\.?\s+$")
+RANK_RE = re.compile(r"\d{1,3}")
 TRAILING_SEPARATORS_RE = re.compile(r"[\s,;|·•.]*")
 # Words of a clause, which a table row has none of: auxiliaries and past tenses.
 FINITE_VERB_RE = re.compile(
@@ -59,29 +64,29 @@ def table_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]],
     """
     if FINITE_VERB_RE.search(text, s0, s1):
         return [], ""
-    rows: list[tuple[re.Match, Quantity, Quantity | None]] = []
+    found: list[tuple[re.Match, Quantity, re.Match | None]] = []  # name-value pairs and the gap before each
     pos = s0
-    first_rank: re.Match | None = None
     for m in NAME_VALUE_RE.finditer(text, s0, s1):
         if m.start() < pos:
             continue
-        gap = ROW_GAP_RE.fullmatch(text, pos, m.start()) if rows else None
-        if rows and gap is None:
+        gap = ROW_GAP_RE.fullmatch(text, pos, m.start()) if found else None
+        if found and gap is None:
             return [], ""  # words between two rows: prose, not a table
         value = _value(text, m, s0, s1)
-        rank_match = gap if gap is not None and gap.group("rank") else None
-        if not rows:
-            header_end = m.start()
-            first_rank = TRAILING_RANK_RE.search(text, s0, header_end) or LEADING_RANK_RE.match(text, s0, header_end)
-            rank_match = first_rank
-        rows.append((m, value, _rank(rank_match)))
+        found.append((m, value, gap))
         words = UNIT_WORDS_RE.match(text, value.end, s1)
         pos = words.end() if words else value.end
-    if not rows:
+    if not found:
         return [], _header_line(text, s0, s1)
     if not TRAILING_SEPARATORS_RE.fullmatch(text, pos, s1):
         return [], ""
-    header = _header_words(text, s0, rows[0][0].start(), first_rank)
+    if _header_holds_first_rank(found):
+        found = found[1:]
+    header_end = found[0][0].start()
+    first_rank = TRAILING_RANK_RE.search(text, s0, header_end) or LEADING_RANK_RE.match(text, s0, header_end)
+    rows = [(m, value, _rank(first_rank if i == 0 else gap if gap and gap.group("rank") else None))
+            for i, (m, value, gap) in enumerate(found)]
+    header = _header_words(text, s0, header_end, first_rank)
     if header == "":
         header = header_above
     if not header:
@@ -100,6 +105,16 @@ def table_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]],
             q.subject, q.subject_key, q.measure_text, q.measure, q.table_row = entity.name, entity.key, header, key, True
             out.append(q)
     return out, header
+
+
+def _header_holds_first_rank(found: list[tuple[re.Match, Quantity, re.Match | None]]) -> bool:
+    """True when the first name-value pair is the header's last word and the first row's rank
+    ("Rank Country Population 1 China 1,411 2 India 1,380"): later rows are ranked, and a bare
+    integer is followed straight by the next name."""
+    if len(found) < 2 or not any(gap is not None and gap.group("rank") for _, _, gap in found[2:]):
+        return False
+    first, second_gap = found[0], found[1][2]
+    return bool(RANK_RE.fullmatch(first[0].group("value"))) and second_gap is not None and not second_gap.group("rank")
 
 
 def _value(text: str, m: re.Match, s0: int, s1: int) -> Quantity:
