@@ -16,6 +16,7 @@ from models import Claim, Document
 
 from . import conflicts
 from .extract import EXTRACTOR_VERSION, ExtractedClaim, iter_claims
+from .extract.entities import subject_key
 from .sources import DocumentSource
 
 CONTEXT_CHARS = 32
@@ -100,10 +101,14 @@ def claim_values(text: str, extracted: ExtractedClaim) -> dict:
         "sentence_start": extracted.sentence_start,
         "sentence_end": extracted.sentence_end,
         "measure_text": extracted.measure_text[:500],
+        "measure_variant": extracted.measure_variant[:200],
         "confidence": extracted.confidence,
         "extractor_version": EXTRACTOR_VERSION,
         **fields,
         **{f"extracted_{name}": value for name, value in fields.items()},
+        # Given here, not derived by the model's validator from the name alone (a bulk insert runs
+        # no validators): the extractor's key also knows which place the name was read as.
+        "subject_key": extracted.subject_key or subject_key(fields["subject"]),
     }
 
 

@@ -65,7 +65,8 @@ def test_extract_prints_jsonl_without_database(runner, db_session):
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert rows, "no claims extracted"
     keys = {"doc", "start", "end", "text", "value", "value_max", "unit", "qualifier", "change",
-            "period_start", "period_end", "subject", "measure", "kind", "confidence"}
+            "period_start", "period_end", "subject", "subject_key", "measure", "measure_variant", "kind",
+            "confidence"}
     assert all(set(row) == keys for row in rows)
     assert {row["doc"] for row in rows} == {"001_4ba3201505e0714d.txt"}
     assert any(row["value"] == 69 for row in rows)

@@ -254,8 +254,10 @@ def test_version_and_json_keys():
     [c] = extract_claims("In 2023, Gansu exported 5 trains.", dt.date(2024, 1, 1))
     assert isinstance(c, ExtractedClaim)
     assert set(c.to_json("d.txt")) == {"doc", "start", "end", "text", "value", "value_max", "unit", "qualifier",
-                                       "change", "period_start", "period_end", "subject", "measure", "kind", "confidence"}
+                                       "change", "period_start", "period_end", "subject", "subject_key", "measure",
+                                       "measure_variant", "kind", "confidence"}
     assert c.to_json("d.txt")["period_start"] == "2023-01-01"
+    assert c.to_json("d.txt")["subject_key"] == "region:CN-GS"
 
 
 def test_streaming_matches_list():

@@ -7,10 +7,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .measures import clause_words, normalise, phrase_before, possessor, split_coordination
+from . import entities
+from .measures import BRACKET_RE, clause_words, measure_key, phrase_before, possessor, split_coordination
 from .model import Quantity
 from .periods import Period
-from .units import PER_RE, PER_UNITS
+from .units import PER_RE, PER_UNITS, described_unit
 
 QUALIFIER_RE = re.compile(
     r"(?:(?P<ge>\bat\s+least|\bno\s+(?:less|fewer)\s+than|\bnot\s+less\s+than|\ba\s+minimum\s+of|\bminimum\s+of)"
@@ -42,6 +43,7 @@ KIND_TARGET_RE = re.compile(
     re.I,
 )
 WILL_RE = re.compile(r"\bwill\b", re.I)
+VARIANT_PUNCT_RE = re.compile(r"[^\w$%€£¥]+")
 RESPECTIVELY_RE = re.compile(r"\brespectively\b", re.I)
 CONVERSION_GAP_RE = re.compile(r"\s*(?:\(\s*|/\s*|,\s*or\s+)")
 COORD_GAP_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)\s*$")
@@ -82,6 +84,23 @@ class DocState:
     def default_subject(self) -> str:
         """Most frequent proper-noun subject so far."""
         return self.subjects.most_common(1)[0][0] if self.subjects else ""
+
+
+def describe_unit(text: str, s0: int, q: Quantity, quants: list[Quantity]) -> None:
+    """Read the unit and the variant of q's measure from the bracketed unit description before it:
+    "GNI, PPP (current international $) in Chile was 21,310" is in dollars, of the variant "current
+    international $" (shown to reviewers in the measure text): one measure, counted two ways, is not
+    one figure to compare."""
+    brackets = list(BRACKET_RE.finditer(text, s0, q.start))
+    if not brackets:
+        return
+    last = brackets[-1]
+    if any(last.start() <= o.start < q.start for o in quants if o is not q):
+        return  # a bracket holding a figure, or a figure between it and q: not q's unit
+    description = " ".join(last.group(1).split())
+    q.unit = q.unit or described_unit(description)
+    q.measure_text = f"{q.measure_text} ({description})".strip()
+    q.measure_variant = " ".join(VARIANT_PUNCT_RE.sub(" ", description.casefold()).split())[:200]
 
 
 def update_carry(state: DocState, periods: list[Period]) -> None:
@@ -271,16 +290,17 @@ def respectively(text: str, s0: int, quants: list[Quantity], periods: list[Perio
         if len(items) == k:
             for q, item in zip(group, items):
                 q.measure_text = item
-                key = normalise(item, text[first.start:first.end])
+                key = measure_key(item, text[first.start:first.end])
                 if q.unit == "rank":
                     key = f"{key} rank"
                 q.measure = key
                 if owner and not owner.lower().startswith(("its", "their")):
-                    q.subject = owner
+                    entity = entities.resolve_subject(owner)
+                    q.subject, q.subject_key = entity.name, entity.key
         elif len(earlier) >= k:
             for q, src in zip(group, earlier[-k:]):
                 q.measure_text = src.measure_text
-                q.subject = src.subject
+                q.subject, q.subject_key = src.subject, src.subject_key
                 suffix = " growth" if (q.change or q.unit == "%") and src.unit != q.unit else ""
                 q.measure = (src.measure + suffix).strip()
         lists = [p for p in periods if p.role == "list" and len(p.years) == k]

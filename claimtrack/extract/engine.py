@@ -10,7 +10,8 @@ import math
 from typing import Callable, Iterator
 
 from .context import (
-    RESPECTIVELY_RE, DocState, assign_period, coordinate, qualify, respectively, sentence_kind, share_units, update_carry,
+    RESPECTIVELY_RE, DocState, assign_period, coordinate, describe_unit, qualify, respectively, sentence_kind, share_units,
+    update_carry,
 )
 from .measures import assign_measure, tally_subjects
 from .model import ExtractedClaim
@@ -98,6 +99,7 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState) -> list[Extract
         assign_period(text, s0, q, periods, state, quants)
         if not q.table_row:
             assign_measure(text, s0, s1, q, quants, periods, state, sentence)
+            describe_unit(text, s0, q, quants)
     if RESPECTIVELY_RE.search(sentence):
         respectively(text, s0, quants, periods)
     update_carry(state, periods)
@@ -109,6 +111,7 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState) -> list[Extract
             start=q.start, end=q.end, quote=text[q.start:q.end], value=q.value, value_max=q.value_max,
             unit=q.unit, qualifier=q.qualifier, change=q.change, period_start=q.period[0],
             period_end=q.period[1], subject=q.subject, measure=q.measure, measure_text=q.measure_text,
+            subject_key=q.subject_key, measure_variant=q.measure_variant,
             kind=kind, confidence=round(max(0.05, min(0.99, q.confidence)), 2),
             sentence_start=s0, sentence_end=s1,
         ))

@@ -22,6 +22,8 @@ class Quantity:
     measure_text: str = ""
     measure: str = ""
     subject: str = ""
+    subject_key: str = ""
+    measure_variant: str = ""
     guessed_subject: bool = False
     confidence: float = 0.9
     raw: float | None = None  # value of the number token alone, before scale words
@@ -51,6 +53,8 @@ class ExtractedClaim:
     confidence: float
     sentence_start: int
     sentence_end: int
+    subject_key: str = ""  # canonical key of the subject (see entities.subject_key)
+    measure_variant: str = ""  # the measure's variant from its unit description ("current international $")
 
     def to_json(self, doc: str) -> dict:
         """JSON-ready dict for the CLI and the scorers (dates as ISO strings)."""
@@ -67,7 +71,9 @@ class ExtractedClaim:
             "period_start": self.period_start.isoformat() if self.period_start else None,
             "period_end": self.period_end.isoformat() if self.period_end else None,
             "subject": self.subject,
+            "subject_key": self.subject_key,
             "measure": self.measure,
+            "measure_variant": self.measure_variant,
             "kind": self.kind,
             "confidence": self.confidence,
         }

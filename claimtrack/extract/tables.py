@@ -3,7 +3,7 @@
 A table copied out of a web page loses its cells and reads "Fertility rate 1 Niger 7.6 2 Mali 6.52":
 a header naming the measure, then rows of an optional rank, a name and a value. Such a sentence has
 no verb, and every stretch of it is the header, a row, or a separator. Each row's value becomes a
-claim whose subject is the row's name as written and whose measure is the header's words; a row's
+claim about the entity the row names, whose measure is the header's words; a row's
 rank becomes a rank claim of the same measure. A table flattened one row per line takes its header
 from a line above that names a column ("Rank Country Fertility rate").
 
@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-from .measures import normalise
+from . import entities
+from .measures import measure_key
 from .model import Quantity
 from .numbers import DIGITS, parse_digits
 from .quantity import overlaps
@@ -92,7 +93,7 @@ def table_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]],
         return [], ""
     if len(rows) == 1 and not (MEASURED_VALUE_RE.search(rows[0][0].group("value")) or rows[0][1].unit):
         return [], ""
-    measure = normalise(header, header)
+    measure = measure_key(header, header)
     out: list[Quantity] = []
     for m, value, rank in rows:
         if overlaps(masks, value.start, value.end):
@@ -100,7 +101,8 @@ def table_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]],
         for q, key in ((rank, f"{measure} rank".strip()), (value, measure)):
             if q is None or overlaps(masks, q.start, q.end):
                 continue
-            q.subject, q.measure_text, q.measure, q.table_row = m.group("name"), header, key, True
+            entity = entities.resolve_subject(m.group("name"))
+            q.subject, q.subject_key, q.measure_text, q.measure, q.table_row = entity.name, entity.key, header, key, True
             out.append(q)
     return out, header
 

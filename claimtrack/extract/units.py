@@ -109,6 +109,10 @@ PINT_ABBREV = {
 PINT_GLUED = {"m": "m", "g": "g", "l": "l", "L": "l", "t": "t", "s": "s", "h": "h", "W": "W",
               "V": "V", "in": "inch"}
 # Not in pint's registry but standard in the domain.
+# A currency named anywhere in a unit description: its words, or its marks ("US$", "€").
+DESCRIBED_CURRENCY_RE = re.compile(
+    r"(?i:\b(?:%s)\b)|(?:%s)" % ("|".join(sorted(map(re.escape, CURRENCY_WORDS), key=len, reverse=True)),
+                                 "|".join(pat for pat, _ in CURRENCY_PREFIX)))
 PLAIN_UNITS = {
     "teu|teus|twenty-foot equivalent units": "TEU", "points|point|pts": "point",
     "times": "times", "fold": "times",
@@ -168,6 +172,18 @@ PER_RE = re.compile(
     r"|\s(?P<adv>annually|a[\s-]year(?!\s+(?:earlier|ago|before|later|on))|per\s+annum)\b",
     re.I,
 )
+
+
+def described_unit(description: str) -> str:
+    """The currency or percent a bracketed unit description names ("current international $",
+    "US$ per liter", "annual %"), or ""."""
+    if "%" in description:
+        return "%"
+    m = DESCRIBED_CURRENCY_RE.search(description)
+    if not m:
+        return ""
+    mark = m.group().strip()
+    return CURRENCY_WORDS.get(mark.lower()) or next((code for pat, code in CURRENCY_PREFIX if re.fullmatch(pat, mark)), "")
 
 
 def word_unit_code(surface: str) -> str:
