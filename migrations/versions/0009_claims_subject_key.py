@@ -1,7 +1,7 @@
 """canonical subject key on claims, indexed with the measure for conflict blocking; the measure's variant
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ from alembic import op
 from claimtrack.extract.entities import subject_key
 
 revision: str = "0009"
-down_revision: Union[str, Sequence[str], None] = "0007"
+down_revision: Union[str, Sequence[str], None] = "0008"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
