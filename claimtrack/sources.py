@@ -3,6 +3,7 @@
 A document is refused with a one-line reason (`DocumentError`) when it is binary,
 undecodable, empty, too large or of an unsupported type. Nothing here touches a database.
 """
+import errno
 import hashlib
 import json
 import os
@@ -318,11 +319,19 @@ def find_documents(paths: list[Path], private: list[Path] = ()) -> list[FoundFil
             continue
         folder = path.resolve()
         for entry in sorted(_folder_entries(path)):
-            target = entry.resolve()
+            try:
+                target = entry.resolve()
+            except (RuntimeError, OSError) as exc:  # Python 3.11 raises RuntimeError for a loop, later ones OSError
+                if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
+                    found.append(FoundFile(entry, "symbolic link loop: not followed"))
+                else:
+                    found.append(FoundFile(entry, f"cannot be read: {exc.strerror}"))
+                continue
             if not target.is_relative_to(folder):
                 found.append(FoundFile(entry, f"symbolic link to {target}, outside the folder {path}: not followed"))
-            elif entry.suffix.lower() in ACCEPTED_SUFFIXES and target.is_file():
-                found.append(FoundFile(entry, _private_refusal(target, private)))
+            elif entry.suffix.lower() in ACCEPTED_SUFFIXES:
+                # A FIFO, device or dangling link is named with its reason, never waited on or skipped unsaid.
+                found.append(FoundFile(entry, _private_refusal(target, private) or ("" if target.is_file() else "not a file")))
     return found
 
 

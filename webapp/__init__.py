@@ -3,6 +3,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, abort, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import BadRequest, RequestHeaderFieldsTooLarge, RequestURITooLarge, ServiceUnavailable
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -86,6 +87,9 @@ def register_errorhandlers(app: Flask) -> None:
         app.register_error_handler(code, render_error)
 
     def render_csrf_error(error: CSRFError):
+        if request.endpoint not in access.PUBLIC_ENDPOINTS and not current_user.is_authenticated:
+            # Logging out in another tab cleared the token: the form was dropped for want of a login.
+            return access.to_login()
         error.description = "The form's security token was missing or invalid. Reload the page and try again."
         return render_error(error)
 

@@ -112,3 +112,17 @@ def test_hoarding_reviewer_sees_the_fourth_claim_read_only(server, page, browser
     finally:
         other.close()
     assert page.dialogs == []
+
+
+def test_read_only_reason_is_in_view_above_the_paragraph(server, page):
+    login(page, server, REVIEWER)
+    claims = _pending_claims(server, 4)
+    for claim_id in claims[:3]:
+        page.goto(f"{server.url}/claims/{claim_id}")
+    page.set_viewport_size({"width": 900, "height": 420})
+    page.goto(f"{server.url}/claims/{claims[3]}")
+    assert page.locator("#field-value").is_disabled()
+    limit = page.locator("#lease-limit").bounding_box()
+    paragraph = page.locator("#source-paragraph").bounding_box()
+    assert limit["y"] + limit["height"] <= 420, "the reason the form is read-only is below the fold"
+    assert limit["y"] < paragraph["y"]

@@ -334,3 +334,52 @@ def test_hostile_file_names_cannot_forge_cli_output(runner, connection, tmp_path
         "UTF-16 text needs a byte-order mark)"]
     names = connection.execute(sa.select(Document.file_name).order_by(Document.id)).scalars().all()
     assert sorted(names) == sorted([FORGED, "caf\ufffd.md"])
+
+
+def test_hostile_ingest_folder_with_link_loops_and_a_fifo(runner, connection, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("In 2022, the harbour handled 71 cruise ships.", encoding="utf-8")
+    (corpus / "self.txt").symlink_to("self.txt")
+    (corpus / "ping.md").symlink_to("pong.md")
+    (corpus / "pong.md").symlink_to("ping.md")
+    (corpus / "gone.txt").symlink_to("missing.txt")
+    os.mkfifo(corpus / "pipe.txt")
+    result = runner.invoke(args=["ingest", str(corpus)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code == 1, result.output
+    refusals = sorted(line for line in result.output.splitlines() if line.startswith("refused"))
+    assert refusals == [
+        f"refused   {corpus / 'gone.txt'}: not a file",
+        f"refused   {corpus / 'ping.md'}: symbolic link loop: not followed",
+        f"refused   {corpus / 'pipe.txt'}: not a file",
+        f"refused   {corpus / 'pong.md'}: symbolic link loop: not followed",
+        f"refused   {corpus / 'self.txt'}: symbolic link loop: not followed",
+    ]
+    assert "1 added, 0 already stored, 5 refused" in result.output
+    texts = connection.execute(sa.select(Document.text)).scalars().all()
+    assert texts == ["In 2022, the harbour handled 71 cruise ships."]
+
+
+def test_hostile_ingest_file_gone_before_it_is_read(runner, connection, tmp_path, monkeypatch):
+    from claimtrack import sources
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "kept.txt").write_text("In 2022, the harbour handled 71 cruise ships.", encoding="utf-8")
+    (corpus / "later.txt").write_text("In 2021, the ferry carried 9,300 cars.", encoding="utf-8")
+    listed = sources.find_documents
+
+    def list_then_delete(*args, **kwargs):
+        found = listed(*args, **kwargs)
+        (corpus / "later.txt").unlink()
+        return found
+
+    monkeypatch.setattr("webapp.cli.find_documents", list_then_delete)
+    result = runner.invoke(args=["ingest", str(corpus)])
+    assert result.exit_code == 1, result.output
+    refusals = [line for line in result.output.splitlines() if line.startswith("refused")]
+    assert len(refusals) == 1 and refusals[0].startswith(f"refused   {corpus / 'later.txt'}: "), refusals
+    assert "1 added, 0 already stored, 1 refused" in result.output
+    assert connection.execute(sa.select(Document.text)).scalars().all() == [
+        "In 2022, the harbour handled 71 cruise ships."]

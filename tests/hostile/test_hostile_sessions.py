@@ -257,3 +257,25 @@ def test_hostile_simultaneous_accounts_differing_in_case_one_created(fresh_datab
     assert len(names) == 1 and names[0].lower() == "bob"
     assert outcomes[0] == "created"
     assert "already exists (usernames ignore case)" in outcomes[1]
+
+
+@pytest.mark.parametrize("ended_by", ["this browser", "another device"])
+def test_hostile_form_sent_after_logout_says_it_was_not_recorded(app, client, reviewer, db_session, connection,
+                                                                 ended_by):
+    claim = ClaimFactory()
+    db_session.commit()
+    Auth(client).login("rita")
+    token = csrf_token(client, f"/claims/{claim.id}")
+    if ended_by == "this browser":
+        Auth(client).logout()  # another tab of the same browser logs out
+    else:
+        elsewhere = app.test_client()
+        Auth(elsewhere).login("rita")
+        Auth(elsewhere).logout()
+    with unchanged(connection):
+        response = _verify(client, claim, token)
+        assert _is_login_redirect(response)
+        assert response.headers["Location"] == f"/login?next=/claims/{claim.id}"
+        page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You were logged out, so what you sent was not recorded: log in, then send it again." in page
+    assert db_session.get(Claim, claim.id).status == "pending"

@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 from functools import wraps
 
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user
 
 from claimtrack.accounts import load_user
@@ -58,9 +58,20 @@ def init_app(app: Flask) -> None:
             return None
         if current_user.is_authenticated:
             return None
-        if request.path.startswith("/api/"):
-            abort(401, description="Log in first.")
-        return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+        return to_login()
+
+
+# Shown at login when a form was sent after its session had ended (logout in another tab or device).
+NOT_RECORDED = "You were logged out, so what you sent was not recorded: log in, then send it again."
+
+
+def to_login():
+    """The answer to a request without a login: 401 for the API, else the login page, saying when a form was dropped."""
+    if request.path.startswith("/api/"):
+        abort(401, description="Log in first.")
+    if request.method not in ("GET", "HEAD"):
+        flash(NOT_RECORDED, "warning")
+    return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
 def render_as_anonymous() -> None:
