@@ -17,8 +17,9 @@ Detection runs over the groups a new document touches (an `AFTER_STORE` hook) or
 everything (`rebuild`); either way the cost is a few indexed lookups per key, never a
 comparison of every claim with every other.
 
-`compare` holds the pure interval and period logic, `detect` the placement and judging of
-claims, `resolve` the reviewers' decisions, `members` the reading of groups for the pages.
+`compare` holds the pure logic (keys, measure scores, intervals, periods), `detect` the placement
+and judging of claims, `resolve` the reviewers' decisions on groups, `learned` what leads taught
+the detector, `members` the reading of groups for the pages.
 """
 from .compare import CONFLICT_STATUSES, dimension_of, stated_step
 from .detect import DetectionReport, detect_claims, detect_document, rebuild
@@ -32,11 +33,11 @@ from .members import (
     group_members,
     iter_conflicts,
 )
+from .errors import ConflictError, StaleGroupError
+from .learned import SCOPES, answer_suggestion, lessons, pending_count, pending_suggestions, undo_lesson
 from .resolve import (
     DEPRECATION_REASONS,
-    ConflictError,
     Rescope,
-    StaleGroupError,
     merge_groups,
     resolve_group,
     split_claim,
@@ -48,5 +49,6 @@ __all__ = [
     "GroupDetail", "MemberView", "Rescope", "StaleGroupError", "conflict_page", "conflict_summary",
     "detect_claims", "detect_document", "dimension_of", "group_detail", "group_members",
     "iter_conflicts", "merge_groups", "rebuild", "resolve_group", "split_claim", "stated_step",
-    "undo_resolution",
+    "undo_resolution", "SCOPES", "answer_suggestion", "lessons", "pending_count", "pending_suggestions",
+    "undo_lesson",
 ]

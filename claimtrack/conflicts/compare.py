@@ -307,6 +307,19 @@ def interval(
     return Interval(lo * factor, hi * factor, lo_open, hi_open)
 
 
+def claim_interval(
+    value: float, value_max: float | None, qualifier: str, quote: str, unit: str, corrected: bool
+) -> Interval:
+    """The values a claim allows, in its dimension's base unit.
+
+    A reviewer's correction and a small count stated to the unit ("66 sister cities") are
+    exact; other figures are estimates, roundings or measurements (`ESTIMATE_SHARE`).
+    """
+    step = 0.0 if corrected else stated_step(quote, value, unit in ("", "rank"))
+    exact = corrected or (step == 0 and abs(value) < EXACT_COUNT_BELOW)
+    return interval(value, value_max, qualifier, step, dimension_of(unit).factor, exact)
+
+
 def _apart(lo: float, lo_open: bool, hi: float, hi_open: bool) -> bool:
     """True when a lower bound lies above an upper bound, so nothing satisfies both."""
     epsilon = RELATIVE_EPSILON * max(abs(lo), abs(hi), 1.0) if math.isfinite(lo) and math.isfinite(hi) else 0.0

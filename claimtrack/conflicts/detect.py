@@ -18,8 +18,8 @@ from models import Claim, ConflictGroup, Document, MatchSuggestion, MeasureEquiv
 from .. import audit
 from ..database import bulk_insert, reserve_ids
 from .compare import (
-    EXACT_COUNT_BELOW, POSSIBLY_SAME_SCORE, SAME_FACT_SCORE, GroupKey, Learned, Statement, claim_period,
-    dimension_of, evaluate, group_key, interval, match_score, next_status, stated_step,
+    POSSIBLY_SAME_SCORE, SAME_FACT_SCORE, GroupKey, Learned, Statement, claim_interval, claim_period, evaluate,
+    group_key, match_score, next_status,
 )
 
 # Above this many claims to re-place, write through a temporary table instead of row by row.
@@ -36,6 +36,12 @@ CLAIM_COLUMNS = (
 )
 
 
+def claim_key(claim: Claim) -> GroupKey | None:
+    """Where a claim (an ORM object) is compared, as `statement` finds it for a row."""
+    return group_key(claim.subject, claim.measure, claim.unit, claim.kind, claim.change,
+                     getattr(claim, "subject_key", None))
+
+
 def statement(row) -> Statement:
     """A claim row (in `CLAIM_COLUMNS` order) as the detector sees it."""
     (id_, document_id, group_id, pinned, conflict_open, status, rank, subject, measure, unit, kind,
@@ -43,15 +49,12 @@ def statement(row) -> Statement:
      period_start, period_end, subject_key) = row
     key = group_key(subject, measure, unit, kind, change, subject_key)
     corrected = value != extracted_value or value_max != extracted_value_max
-    step = 0.0 if corrected else stated_step(quote, value, unit in ("", "rank"))
-    # A reviewer's correction and a small count stated to the unit are exact; the rest are estimates.
-    exact = corrected or (step == 0 and abs(value) < EXACT_COUNT_BELOW)
     eligible = key is not None and status != "rejected"
     return Statement(
         id=id_, document_id=document_id, group_id=group_id, pinned=pinned,
         conflict_open=conflict_open, key=key, active=eligible and rank != "deprecated",
         eligible=eligible, period=claim_period(period_start, period_end),
-        bounds=interval(value, value_max, qualifier, step, dimension_of(unit).factor, exact),
+        bounds=claim_interval(value, value_max, qualifier, quote, unit, corrected),
         subject=subject, measure=measure,
     )
 
