@@ -1,14 +1,18 @@
 """Finding claims that state the same fact, and noticing when their values disagree.
 
-Claims are bucketed by a key: normalised subject, normalised measure, the dimension of their
-unit (lengths together whatever the unit; each currency apart, since no rate is known), and
-their kind and direction of change when they are not a plain fact. A bucket is one
-ConflictGroup unless reviewers merged or split it by hand (`Claim.group_pinned`).
+Claims are compared within a block: their subject (the entity's key, else the folded name),
+the dimension of their unit (lengths together whatever the unit; each currency apart, since
+no rate is known), and their kind and direction of change when they are not a plain fact.
+Within a block, measures are scored (`compare.measure_similarity`, and what leads taught,
+`learned`): a claim joins the group of a measure scoring as the same fact, else starts its own
+and, when the score says "possibly", leaves a suggestion for a lead. Reviewers' merges and
+splits pin claims where they put them (`Claim.group_pinned`).
 
 Within a group, each claim allows an interval of values: its qualifier ("over 30") and the
 precision its quote states ("6.3 million" covers 6,250,000 up to, not including, 6,400,000:
 rounded or cut off). Claims whose periods are the same (or unstated) must have intervals that
-meet; claims for clearly different periods form a time series. Only claims from different
+meet; claims for clearly different periods form a time series, unless levels of adjacent
+periods are wildly apart. Only claims from different
 documents can disagree: inside one document, the same subject and measure with two numbers is
 nearly always a part and its whole ("16 of the 156 key projects"), not a contradiction.
 Rejected and deprecated claims never make a conflict.
