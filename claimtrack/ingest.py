@@ -3,6 +3,7 @@
 Split in two so extraction can run in worker processes: `prepare` is pure (text in,
 claims out) and `store` writes one document and its claims in the caller's transaction.
 """
+import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -12,9 +13,11 @@ from models import Claim, Document
 
 from . import conflicts
 from .extract import EXTRACTOR_VERSION, ExtractedClaim, iter_claims
+from .extract.entities import subject_key
 from .sources import DocumentSource
 
 CONTEXT_CHARS = 32
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class PreparedDocument:
 
     source: DocumentSource
     claims: tuple[ExtractedClaim, ...]
+    skipped: tuple[int, ...] = ()  # start offsets of sentences the extractor failed on
 
 
 @dataclass(frozen=True)
@@ -33,11 +37,23 @@ class IngestResult:
     document_id: int
     file_name: str
     claims: int
+    skipped: int = 0  # sentences left out because the extractor failed on them
 
 
 def prepare(source: DocumentSource) -> PreparedDocument:
-    """Extract the claims of one document (no database; safe in a worker process)."""
-    return PreparedDocument(source, tuple(iter_claims(source.text, source.metadata.published)))
+    """Extract the claims of one document (no database; safe in a worker process).
+
+    A sentence the extractor fails on is logged with its document and offset, counted, and
+    skipped, so the rest of the document is still stored.
+    """
+    skipped: list[int] = []
+
+    def skip(offset: int, exc: Exception) -> None:
+        log.warning("extraction failed in %s at offset %d; sentence skipped", source.file_name, offset, exc_info=exc)
+        skipped.append(offset)
+
+    claims = tuple(iter_claims(source.text, source.metadata.published, on_error=skip))
+    return PreparedDocument(source, claims, tuple(skipped))
 
 
 def claim_row(document: Document, extracted: ExtractedClaim) -> Claim:
@@ -69,6 +85,9 @@ def claim_row(document: Document, extracted: ExtractedClaim) -> Claim:
         extractor_version=EXTRACTOR_VERSION,
         **fields,
         **{f"extracted_{name}": value for name, value in fields.items()},
+        # After `subject`, whose validator would derive the key from the name alone: the extractor's
+        # key also knows which place the name was read as.
+        subject_key=extracted.subject_key or subject_key(fields["subject"]),
     )
 
 
@@ -102,7 +121,7 @@ def store(session: so.Session, prepared: PreparedDocument) -> IngestResult:
     session.flush()
     for hook in AFTER_STORE:
         hook(session, document)
-    return IngestResult("added", document.id, document.file_name, len(prepared.claims))
+    return IngestResult("added", document.id, document.file_name, len(prepared.claims), len(prepared.skipped))
 
 
 def ingest(session: so.Session, source: DocumentSource) -> IngestResult:

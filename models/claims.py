@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from claimtrack.extract.entities import subject_key
+
 from .base import Base, utcnow
 
 if TYPE_CHECKING:
@@ -54,6 +56,8 @@ class Claim(Base):
         # The claims list pages by id within a status (keyset pagination).
         sa.Index("ix_claims_status_id", "status", "id"),
         sa.Index("ix_claims_subject_measure", "subject", "measure"),
+        # Conflict detection compares claims about one entity: block by its canonical key.
+        sa.Index("ix_claims_subject_key_measure", "subject_key", "measure"),
         sa.Index("ix_claims_reviewed", "reviewed_by_id", "reviewed_at"),
     )
 
@@ -78,6 +82,8 @@ class Claim(Base):
     period_start: so.Mapped[date | None]
     period_end: so.Mapped[date | None]
     subject: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    # Canonical key of `subject` ("country:GH" for "Ghana" and "Currently Ghana"), kept in step by _key_subject.
+    subject_key: so.Mapped[str] = so.mapped_column(sa.String(200), server_default="")
     measure: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     kind: so.Mapped[str] = so.mapped_column(sa.String(16), default="fact")
 
@@ -119,6 +125,12 @@ class Claim(Base):
     document: so.Mapped["Document"] = so.relationship(back_populates="claims")
     reviewed_by: so.Mapped["User | None"] = so.relationship()
     group: so.Mapped["ConflictGroup | None"] = so.relationship(back_populates="claims")
+
+    @so.validates("subject")
+    def _key_subject(self, _name: str, subject: str) -> str:
+        """Every write of the subject (extraction, a reviewer's correction, an undo) recomputes its key."""
+        self.subject_key = subject_key(subject or "")
+        return subject
 
     @property
     def corrected_fields(self) -> dict[str, tuple[object, object]]:

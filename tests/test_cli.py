@@ -65,7 +65,7 @@ def test_extract_prints_jsonl_without_database(runner, db_session):
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert rows, "no claims extracted"
     keys = {"doc", "start", "end", "text", "value", "value_max", "unit", "qualifier", "change",
-            "period_start", "period_end", "subject", "measure", "kind", "confidence"}
+            "period_start", "period_end", "subject", "subject_key", "measure", "kind", "confidence"}
     assert all(set(row) == keys for row in rows)
     assert {row["doc"] for row in rows} == {"001_4ba3201505e0714d.txt"}
     assert any(row["value"] == 69 for row in rows)
@@ -111,3 +111,42 @@ def test_ingest_refreshes_planner_statistics(runner, db_session, backend):
         tables = {row[0] for row in db_session.execute(sa.text(
             "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"))}
     assert {"claims", "documents"} <= tables
+
+
+def _failing_rule(monkeypatch, marker: str) -> None:
+    """Make the quantity rules raise on every sentence containing `marker` (a rule that crashes)."""
+    from claimtrack.extract import engine
+
+    real = engine.find_quantities
+
+    def find_quantities(text, s0, s1, masks):
+        if marker in text[s0:s1]:
+            raise IndexError("rule crashed")
+        return real(text, s0, s1, masks)
+
+    monkeypatch.setattr(engine, "find_quantities", find_quantities)
+
+
+def test_ingest_skips_a_failing_sentence_logs_and_counts_it(runner, db_session, tmp_path, monkeypatch, caplog):
+    _failing_rule(monkeypatch, "Quux")
+    text = "The harbour handled 41 ships in May. Quux Harbour then listed 17 cranes. It employs 230 dockers.\n"
+    (tmp_path / "harbour.txt").write_text(text, encoding="utf-8")
+    with caplog.at_level("WARNING", logger="claimtrack.ingest"):
+        result = runner.invoke(args=["ingest", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "2 claims, 1 sentences skipped (extraction failed)" in result.output
+    assert "1 added, 0 already stored, 0 refused, 1 sentences skipped" in result.output
+    assert sorted(c.quote for c in db_session.scalars(sa.select(Claim))) == ["230", "41"]
+    [record] = [r for r in caplog.records if r.name == "claimtrack.ingest"]
+    assert "harbour.txt" in record.getMessage() and f"offset {text.index('Quux')}" in record.getMessage()
+
+
+def test_extract_command_skips_a_failing_sentence_and_logs_it(runner, tmp_path, monkeypatch, caplog):
+    _failing_rule(monkeypatch, "Quux")
+    path = tmp_path / "harbour.txt"
+    path.write_text("Quux Harbour listed 17 cranes. It employs 230 dockers.\n", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="claimtrack.ingest"):
+        result = runner.invoke(args=["extract", str(path)])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["text"] for line in result.output.splitlines() if line.startswith("{")] == ["230"]
+    assert any("offset 0" in r.getMessage() for r in caplog.records if r.name == "claimtrack.ingest")

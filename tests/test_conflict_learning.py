@@ -63,7 +63,7 @@ def test_learning_possible_match_is_suggested_once(db_session):
     assert a.group_id != b.group_id and not a.conflict_open
     [suggestion] = _pending(db_session)
     assert (suggestion.measure_a, suggestion.measure_b) == ("installed wind power capacity", "wind power capacity")
-    assert suggestion.subject_key == "sylvania"
+    assert suggestion.subject_key == a.subject_key != ""
     conflicts.rebuild(db_session)
     assert len(db_session.scalars(sa.select(MatchSuggestion)).all()) == 1
 

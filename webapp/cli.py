@@ -76,7 +76,7 @@ def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int):
     """Store documents (files or folders of .txt, .md, .html, .pdf) and extract their claims."""
     files = find_documents(list(paths))
     session = get_session()
-    added = duplicates = refused = 0
+    added = duplicates = refused = skipped = 0
     with ProcessPoolExecutor(jobs) if jobs > 1 else _InProcess() as pool:
         results = pool.map(_prepare_file, files, [published] * len(files))
         with click.progressbar(zip(files, results), length=len(files), label="Ingesting",
@@ -93,11 +93,15 @@ def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int):
                     click.echo(f"unchanged {path}: already stored as document {result.document_id}")
                 else:
                     added += 1
-                    click.echo(f"added     {path}: document {result.document_id}, {result.claims} claims")
+                    skipped += result.skipped
+                    note = f", {result.skipped} sentences skipped (extraction failed)" if result.skipped else ""
+                    click.echo(f"added     {path}: document {result.document_id}, {result.claims} claims{note}")
     if added:
         refresh_statistics(session.connection())
         session.commit()
     summary = f"{added} added, {duplicates} already stored, {refused} refused"
+    if skipped:
+        summary += f", {skipped} sentences skipped"
     if added == 0 and refused == 0:
         summary += ": nothing new to store"
     click.echo(summary)

@@ -25,21 +25,18 @@ from .compare import (
 # Above this many claims to re-place, write through a temporary table instead of row by row.
 BULK_UPDATE_ROWS = 5000
 
-# The entity key extraction stores beside the subject as written, where the schema has it.
-_SUBJECT_KEY = Claim.subject_key if hasattr(Claim, "subject_key") else sa.null()
 # The claim columns the detector reads.
 CLAIM_COLUMNS = (
     Claim.id, Claim.document_id, Claim.group_id, Claim.group_pinned, Claim.conflict_open,
     Claim.status, Claim.rank, Claim.subject, Claim.measure, Claim.unit, Claim.kind, Claim.change,
     Claim.value, Claim.value_max, Claim.extracted_value, Claim.extracted_value_max,
-    Claim.qualifier, Claim.quote, Claim.period_start, Claim.period_end, _SUBJECT_KEY,
+    Claim.qualifier, Claim.quote, Claim.period_start, Claim.period_end, Claim.subject_key,
 )
 
 
 def claim_key(claim: Claim) -> GroupKey | None:
     """Where a claim (an ORM object) is compared, as `statement` finds it for a row."""
-    return group_key(claim.subject, claim.measure, claim.unit, claim.kind, claim.change,
-                     getattr(claim, "subject_key", None))
+    return group_key(claim.subject, claim.measure, claim.unit, claim.kind, claim.change, claim.subject_key)
 
 
 def statement(row) -> Statement:

@@ -2,9 +2,16 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+from . import entities
+
+if TYPE_CHECKING:
+    from .context import DocState
+    from .model import Quantity
+    from .periods import Period
 
 WORD_RE = re.compile(r"[A-Za-z][\w’'&.-]*[\w’']|[A-Za-z]|[,;:()\[\]]")
-POSSESSIVE_RE = re.compile(r"[’']s$")
 
 # Verbs and auxiliaries that end a noun phrase when walking away from a number.
 VERBS = {
@@ -75,38 +82,34 @@ FILLER = {
     "more", "than", "over", "some", "about", "nearly", "approximately", "around", "just",
     "only", "in", "the", "a", "an", "its", "their", "our", "this", "that", "these", "those",
     "various", "other", "such", "both", "level", "scale", "volume", "value", "rate", "entire", "whole",
+    "worldwide", "globally", "nationwide",
 }
 SYNONYMS = {
     "freight": "cargo", "railroad": "railway", "railroads": "railway", "rail": "railway",
     "mileage": "length", "kilometers": "length", "kilometres": "length", "expressway": "expressway",
     "highways": "highway", "imports": "import", "exports": "export", "enterprises": "enterprise",
     "firms": "enterprise", "firm": "enterprise", "companies": "enterprise", "company": "enterprise",
-    "countries": "country", "nations": "country", "nation": "country",
+    "people": "person", "countries": "country", "nations": "country", "nation": "country",
     "flights": "route", "flight": "route", "lines": "route", "line": "route", "routes": "route",
     "gdp": "gdp", "economy": "gdp", "fdi": "foreign direct investment",
     "institutes": "institute", "centres": "center", "centre": "center", "centers": "center",
 }
-IRREGULAR_SINGULAR = {
-    "people": "person", "children": "child", "men": "man", "women": "woman", "feet": "foot",
-    "teeth": "tooth", "mice": "mouse", "geese": "goose", "data": "data", "media": "media",
-    "series": "series", "species": "species", "news": "news", "goods": "goods",
-    "millennia": "millennium", "criteria": "criterion", "analyses": "analysis",
-    "bases": "base", "warehouses": "warehouse", "cases": "case", "courses": "course",
-    "purchases": "purchase", "premises": "premises", "headquarters": "headquarters",
-    "gas": "gas", "status": "status", "bus": "bus", "campus": "campus", "census": "census",
-    "basis": "basis", "crisis": "crisis", "this": "this", "its": "its", "us": "us",
-    "has": "has", "was": "was", "is": "is", "less": "less", "business": "business",
-    "process": "process", "access": "access", "success": "success", "progress": "progress",
-    "express": "express", "glass": "glass", "class": "class", "mass": "mass", "across": "across",
-    "overseas": "overseas", "whereas": "whereas", "always": "always", "perhaps": "perhaps", "atlas": "atlas",
-    "plus": "plus", "bonus": "bonus", "virus": "virus", "focus": "focus", "corpus": "corpus",
-}
+PLACE_KIND_WORDS = "(?:%s)" % "|".join(entities.ANAPHOR_KINDS)
+BRACKET_RE = re.compile(r"\(([^()]*)\)")
+# Words that report a figure rather than name what it measures ("the latest value for X", "X was last measured at").
+REPORTING_RE = re.compile(
+    r"\b(?:(?:the\s+)?(?:latest|last|most\s+recent|current)\s+(?:value|figure|estimate|data)\s+(?:for|of|on)"
+    r"|(?:the\s+)?value\s+(?:for|of)|(?:was|were|is|are|has\s+been)?\s*(?:last|latest|first)\s+(?:measured|recorded|reported|updated|estimated)"
+    r"|as\s+of|according\s+to|current|approximate|(?:is|was|are|were)\s+(?:currently\s+)?estimated(?:\s+(?:at|to\s+be))?|currently|estimated|latest)\b")
+# A past-tense verb before an article is the clause's verb, not a modifier ("recorded an unemployment rate").
+VERB_LEAD_RE = re.compile(r"^\s*[a-z]+ed\s+(?:a|an|the)\s+")
+# Month names, years and "year" itself: the period of a figure, which the claim carries apart.
+DATE_WORDS_RE = re.compile(
+    r"\b(?:(?:in|for|of|during)\s+(?:the\s+)?(?:fiscal\s+|calendar\s+)?years?\b|(?:last|this|next|past|previous)\s+(?:year|month|quarter|decade)|today|(?:mid|early|late)-?\d{4}s?|\d{4}s?"
+    r"|jan(?:uary)?|feb(?:ruary)?|march|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b")
 AIR_CUES = re.compile(r"\b(?:air|aviation|airport|airline|airlines|flights?|aircraft|airway)s?\b", re.I)
 LAND_SEA_CUES = re.compile(r"\b(?:rail|railway|train|trains|land|sea|shipping|truck|road)\b", re.I)
 MODE_HEADS = {"cargo route", "passenger route", "cargo", "passenger and cargo route"}
-CAP_NAME_RE = re.compile(
-    r"(?:[A-Z][\w’'-]*|[A-Z]{2,})(?:\s+(?:of|and|the|de|for)\s+(?:the\s+)?[A-Z][\w’'-]*|\s+\(?[A-Z][\w’'-]*\)?)*"
-)
 SUBJECT_VERB_RE = re.compile(
     r"((?:[A-Z][\w’'-]*|the\s+[A-Z][\w’'-]*)(?:\s+(?:of\s+(?:the\s+)?|and\s+|for\s+)?[A-Z][\w’'()-]*)*)"
     r"(?:\s*\([^)]{1,40}\))?\s+(?:has|have|had|is|are|was|were|saw|sees|will|now|also|still|then|"
@@ -115,17 +118,15 @@ SUBJECT_VERB_RE = re.compile(
 
 
 def singular(word: str) -> str:
-    """Singular form of an English noun, by rule plus a short exception list."""
-    low = word.lower()
-    if low in IRREGULAR_SINGULAR:
-        return IRREGULAR_SINGULAR[low]
-    if len(low) <= 3 or not low.endswith("s") or low.endswith(("ss", "us", "is", "'s", "’s")):
-        return low
-    if low.endswith("ies") and len(low) > 4:
-        return low[:-3] + "y"
-    if low.endswith(("sses", "shes", "ches", "xes", "zes")):
-        return low[:-2]
-    return low[:-1]
+    """Singular of a plural-looking word, by the lemmatiser ("inhabitants" -> "inhabitant"); other words stay as given, lower-cased."""
+    import simplemma
+
+    word = word.lower()
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "'s")):
+        # Only plural-looking words: simplemma also maps verbs and -ing nouns ("building" -> "build").
+        return word
+    out = simplemma.lemmatize(word, lang="en")
+    return out if out.islower() and out.isalpha() and out not in ("be", "have", "we") else word
 
 
 def tokens(text: str) -> list[str]:
@@ -158,6 +159,8 @@ def phrase_after(text: str, pos: int, end: int, max_words: int = 7) -> tuple[str
             continue
         if not out and (low in DETERMINERS or low in PREPOSITIONS or low in ("and", "or", "than")):
             break
+        if not out and low.endswith(("ing", "ed")) and VERB_OBJECT_RE.match(text, w.end(), end):
+            break  # "according to", "making it", "compared to": a verb, not the thing counted
         if low == "of" and out and out[-1].lower() in CONTAINERS:
             out.append(word)
             last = w.end()
@@ -208,9 +211,35 @@ def embedded_name(phrase: str) -> tuple[str, str]:
     return "", phrase
 
 
-def normalise(phrase: str, sentence: str) -> str:
-    """Normalised measure key: lemmatised, fillers dropped, synonyms and transport mode unified."""
-    text = phrase.lower().replace("’", "'")
+def split_variant(phrase: str) -> tuple[str, str]:
+    """Split a bracketed description off a measure phrase: "GNI, PPP (current international $)" ->
+    ("GNI, PPP", "current international $")."""
+    variants = BRACKET_RE.findall(phrase)
+    return " ".join(BRACKET_RE.sub(" ", phrase).split()), "; ".join(v.strip() for v in variants)
+
+
+def without_subject(phrase: str, subject: str = "") -> str:
+    """The phrase with the places it names, and the subject's own name, taken out with their
+    preposition or possessive ("population of Ghana" -> "population", "Gansu's GDP" -> "GDP")."""
+    names = {m for m in (subject, entities.canonical_subject(subject) if subject else "") if m}
+    for start, end, _ in reversed(entities.place_mentions(phrase)):
+        names.add(phrase[start:end])
+    for name in sorted(names, key=len, reverse=True):
+        # Only where the name says whose figure it is: "of/in/for X", "X's", or "X" opening the phrase
+        # ("foreign trade between China and ..." keeps its China).
+        phrase = re.sub(r"(?:\b(?:of|in|for|across|within|at|from)\s+(?:the\s+)?|^\s*(?:the\s+)?)(?:%s\s+of\s+)?(?<![\w-])%s(?:[’']s?)?(?![\w-])|(?<![\w-])%s[’']s?(?![\w-])"
+                        % (PLACE_KIND_WORDS, re.escape(name), re.escape(name)), " ", phrase, flags=re.I)
+    return " ".join(phrase.split())
+
+
+def measure_key(phrase: str, sentence: str, subject: str = "") -> str:
+    """The concept a measure phrase names, as a key: its bracketed variant, the subject's name,
+    reporting words and dates taken out, lemmatised, fillers dropped, synonyms and transport mode unified."""
+    head, _ = split_variant(phrase)
+    text = without_subject(head, subject).lower().replace("’", "'")
+    text = REPORTING_RE.sub(" ", text)
+    text = VERB_LEAD_RE.sub(" ", text)
+    text = DATE_WORDS_RE.sub(" ", text)
     text = re.sub(r"\b(?:foreign\s+)?(?:trade\s+)?(?:imports?\s+and\s+exports?|exports?\s+and\s+imports?|import-export)\b", "foreign trade", text)
     text = re.sub(r"\b(?:the\s+)?(?:total\s+)?number\s+of\b|\ba\s+total\s+of\b", " ", text)
     text = re.sub(r"\b(?:%s)\s+of\b" % "|".join(CONTAINERS), " ", text)
@@ -273,3 +302,320 @@ def is_title_name(name: str) -> bool:
     """True for a person's title-led name ("General Secretary Xi Jinping")."""
     first = name.split()[0].lower() if name.split() else ""
     return first in TITLE_WORDS
+
+
+# ---------------------------------------------------------------- the measure and subject of a quantity
+
+POSSESSOR_RE = re.compile(r"((?:[A-Z][\w-]+\s+)*[A-Z][\w-]+)[’']s\b")
+COMPARE_AFTER_RE = re.compile(r"\s+(?:higher|lower|more|less|above|below|faster|slower)\s+(?:than\s+)?(?P<ref>(?:the\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})", re.I)
+COMPARE_RE = re.compile(
+    r"\b(?:outpac\w*|outperform\w*|ahead\s+of|higher\s+than|lower\s+than|above|below|exceed\w*)\s+"
+    r"(?P<ref>(?:the\s+)?[\w\s-]{0,40}?)\s*(?:by\s+)?(?:about\s+|nearly\s+|some\s+)?$", re.I)
+SHARE_RE = re.compile(r"\b(?:account(?:ed|s|ing)?\s+for|compris(?:ing|ed|es)|made\s+up|represent(?:ed|ing|s)?)\s+(?:\w+\s+){0,3}$", re.I)
+TOTALING_RE = re.compile(r"\b(?:totall?ing|worth|valued\s+at|amounting\s+to|with\s+a\s+(?:total\s+)?value\s+of)\s+(?:\w+\s+)?$", re.I)
+PARTICIPLE_RE = re.compile(r"\s+(?:were|was|have\s+been|has\s+been|had\s+been)\s+([a-z]+ed)\b")
+GENERIC_HEADS = {"growth", "growths", "increase", "rise", "decline", "drop", "share", "proportion",
+                 "rate", "level", "figure", "average", "annual", "total", "gain", "change", "it", "this"}
+# Lengths and areas are named apart from counts of the same noun ("highways" vs "highway length");
+# weights and durations are not, as nothing else is weighed or timed.
+DIMENSION_WORDS = {"km": "length", "m": "length", "mi": "length", "km2": "area", "m2": "area"}
+OUT_OF_RE = re.compile(r"\s+out\s+of\s+")
+OF_IN_AFTER_RE = re.compile(r"\s+(?:of|in)\s+(?=[a-z])")
+OF_AFTER_RE = re.compile(r"\s+of\s+")
+POSSESSIVE_RE = re.compile(r"[’']s$")
+CHANGE_HEAD_RE = re.compile(r"\b(?:growth|increase|decline|change|rise|drop)\b")
+
+
+def _document_subject(state: DocState, reference: str) -> str:
+    """The document's subject a reference stands for: the most frequent subject so far, of the kind
+    the reference names when it names one ("the province" in a document about Gansu and China)."""
+    kind = entities.anaphor_kind(POSSESSIVE_RE.sub("", reference or ""))
+    if kind:
+        for name, _ in state.subjects.most_common():
+            if entities.resolve_subject(name).kind == kind:
+                return name
+    return state.default_subject()
+
+
+def _sentence_entity(text: str, s0: int, s1: int, pos: int, subject: str, guessed: bool) -> entities.Entity:
+    """The entity a claim is about: its subject when that is a place or a name, else the place the
+    sentence names nearest before the figure ("The population of Zambia in 2003 was ...")."""
+    entity = entities.resolve_subject(subject)
+    if entity.kind != entities.NAME:
+        return entity
+    mentions = entities.place_mentions(text, s0, s1)
+    folded = entities.fold(entity.name)
+    for start, end, place in mentions:
+        # A name cut short by the subject pattern ("Kitts and Nevis" of "St. Kitts and Nevis").
+        if folded and folded in entities.fold(text[start:end]):
+            return place
+    if mentions and (guessed or not _is_proper_name(entity.name)):
+        before = [m for m in mentions if m[1] <= pos]
+        return (before[-1] if before else mentions[0])[2]
+    return entity
+
+
+def _verb_noun(text: str, s0: int, pos: int) -> str:
+    """The action noun of the output or trade verb just before a figure ("exported about 5" -> "export")."""
+    import simplemma
+
+    words = [w.lower() for w in tokens(text[max(s0, pos - 60):pos])]
+    while words and words[-1] in QUALIFIER_WORDS:
+        words.pop()
+    return VERB_NOUNS.get(simplemma.lemmatize(words[-1], lang="en"), "") if words and words[-1] not in VERB_NOUNS else ""
+
+
+def _split_subject_phrase(phrase: str, sentence: str) -> tuple[entities.Entity, str]:
+    """A subject phrase that holds its measure, split: ("Exports of Japan") -> (Japan, "export"),
+    ("World Bank lending") -> (World Bank, "lending"); no split gives (the phrase's entity, "")."""
+    places = entities.place_mentions(phrase)
+    if places:
+        place = places[-1][2]
+        return place, measure_key(phrase, sentence, place.name)
+    m = NAME_HEAD_RE.match(phrase)
+    if m and m.end() < len(phrase):
+        return entities.resolve_subject(m.group()), measure_key(phrase[m.end():], sentence)
+    return entities.resolve_subject(phrase), ""
+
+
+def _is_proper_name(name: str) -> bool:
+    """True for a name of something ("World Bank", "China-Laos Railway"), not a phrase of common
+    words ("The population of", "Inflation")."""
+    words = name.split()
+    if not words or any(w[0].islower() and w.lower() not in NP_LINKS | DETERMINERS for w in words):
+        return False
+    return not (len(words) == 1 and entities.is_common_word(words[0]))
+
+
+def tally_subjects(text: str, s0: int, s1: int, state: DocState) -> None:
+    """Count the proper-noun subjects of one sentence (clause subjects and possessors)."""
+    subj = clause_subject(text, s0, s1)
+    if subj and not is_anaphor(subj) and not is_title_name(subj) and not is_event_name(subj):
+        state.subjects[entities.canonical_subject(subj)] += 1
+    for m in POSSESSOR_RE.finditer(text, s0, s1):
+        if not is_title_name(m.group(1)) and not is_event_name(m.group(1)):
+            state.subjects[entities.canonical_subject(m.group(1))] += 1
+
+
+def clause_words(text: str, s0: int, q: Quantity, quants: list[Quantity], periods: list[Period]) -> list[str]:
+    """Tokens of the sentence before q, with other quantities and periods replaced by markers."""
+    spans = sorted([(o.start, o.end, "<Q>") for o in quants if o.end <= q.start] +
+                   [(p.start, p.end, "<P>") for p in periods if p.end <= q.start])
+    words: list[str] = []
+    pos = s0
+    for a, b, mark in spans:
+        if a < pos:
+            continue
+        words += tokens(text[pos:a])
+        words.append(mark)
+        pos = b
+    words += tokens(text[pos:q.start])
+    return words
+
+
+_SKIP = QUALIFIER_WORDS | {"from", "at", "of", "to", "by", "for", "as", "<Q>", "<P>", ",", "with", "and", "or",
+                             "in", "then", "respectively", "year-on-year", "(", ")", "put", "it", "which"}
+
+
+# Nouns for people, which name the population when they are what is counted. WordNet's "person"
+# hypernyms would give them, but its data is not on PyPI; lemmatised, so singular forms suffice.
+PERSON_NOUNS = {"person", "people", "inhabitant", "resident", "citizen", "individual", "soul", "dweller"}
+RESIDENT_NOUNS = {"inhabitant", "resident", "dweller"}
+POPULATION_RE = re.compile(r"\bpopulation\b", re.I)
+VERB_OBJECT_RE = re.compile(r"\s+(?:to|at|it|them|an?|the)\b")
+# The noun for what a verb of output or trade makes of its object ("produced 5 t of copper" is copper
+# production). lemminflect and simplemma inflect but do not derive; WordNet's derivationally related
+# forms would, but its data is not on PyPI.
+VERB_NOUNS = {"produce": "production", "export": "export", "import": "import", "generate": "generation",
+              "consume": "consumption", "sell": "sales", "emit": "emission", "spend": "spending",
+              "lend": "lending", "employ": "employee", "mine": "output", "harvest": "harvest"}
+PER_AFTER_RE = re.compile(r"\s+per\s+[a-z]")
+# A leading run of capitalised words: the name in "World Bank lending".
+NAME_HEAD_RE = re.compile(r"(?:[A-Z][\w’'.&-]*)(?:\s+(?:of\s+|and\s+|the\s+)*[A-Z][\w’'.&-]*)*")
+# Words of a reporting phrase before a figure ("was last measured at", "latest recorded").
+REPORTING_WORDS = {"last", "latest", "measured", "recorded", "reported", "updated"}
+_STOP = {"that", "which", "while", "as", "when", "where", "who", "than", "because", "if", "since", "including", "or"}
+
+
+def phrase_before(words: list[str], through_commas: bool = False) -> tuple[str, int]:
+    """Noun phrase closing the clause before a number, skipping the verb group and earlier quantities."""
+    i = len(words) - 1
+    finite = bracketed = False
+    while i >= 0:
+        w = words[i]
+        low = w.lower()
+        if w == ":" and all(x in _SKIP for x in words[i + 1:]):
+            # "Fertility rate in Peru: 2.1": the label before the colon names the figure.
+            i -= 1
+            continue
+        if w in (";", ":"):
+            break
+        if w == "," and finite:
+            # "The Silk Road, spanning ..., stretches over N": the subject opens the sentence.
+            return "", -2
+        if w == ")" and (k := _bracket_open(words, i)) >= 0:
+            # "GNI, PPP (current international $) in Chile was": the bracket describes the unit.
+            i, bracketed = k - 1, True
+            continue
+        finite = finite or (low in VERBS and not low.endswith("ing"))
+        if w in _SKIP or low in _SKIP or low in REPORTING_WORDS or is_verb(w) or low in DETERMINERS or low.endswith("ly"):
+            i -= 1
+            continue
+        # A locative "in China" / "within Gansu Province", or the agent "by the United Nations",
+        # is not the measured thing.
+        j = i
+        while j >= 0 and words[j][:1].isupper() and words[j] not in ("<Q>", "<P>"):
+            j -= 1
+        while 0 < j < i and words[j].lower() == "the":
+            j -= 1
+        if j >= 0 and j < i and words[j].lower() in ("in", "within", "across", "at", "nationwide", "to", "by"):
+            i = j - 1
+            continue
+        break
+    out: list[str] = []
+    while i >= 0:
+        w = words[i]
+        low = w.lower()
+        if w == "," and through_commas:
+            out.append(w)
+            i -= 1
+            continue
+        if w == ")" and (k := _bracket_open(words, i)) >= 0:
+            i, bracketed = k - 1, True
+            continue
+        if w in (",", ";") and len(out) == 1 and (bracketed or out[0].lower() in FILLER):
+            # An indicator's name with one qualifier: "GNI per capita, PPP (...)", "Population, total".
+            i -= 1
+            continue
+        if w in (",", ";", ":", "(", ")", "<Q>", "<P>") or low in VERBS or (out and is_verb(w)) or low in _STOP:
+            break
+        out.append(w)
+        i -= 1
+    out.reverse()
+    while out and (out[0].lower() in NP_LINKS | {"by", "at", "as"} or out[0] == ","):
+        out.pop(0)
+    return " ".join(out).replace(" ,", ","), i
+
+
+def _bracket_open(words: list[str], close: int) -> int:
+    """Index of the "(" that the ")" at `close` closes, or -1 (also when the bracket holds a figure of its own)."""
+    for k in range(close - 1, -1, -1):
+        if words[k] == "(":
+            return k
+        if words[k] in (")", "<Q>"):
+            return -1
+    return -1
+
+
+def _first_phrase(text: str, s0: int, pos: int) -> str:
+    """The sentence's opening noun phrase (its grammatical subject, usually)."""
+    words = []
+    for w in tokens(text[s0:pos]):
+        if w in (",", ";", ":", "(") or w.lower() in VERBS:
+            break
+        words.append(w)
+    return " ".join(words)
+
+
+def assign_measure(text: str, s0: int, s1: int, q: Quantity, quants: list[Quantity],
+                    periods: list[Period], state: DocState, sentence: str) -> None:
+    """Set measure_text, measure key and subject of q, and adjust confidence."""
+    after, after_end = "", q.end
+    if not q.unit or q.unit in ("TEU", "times"):
+        om = OUT_OF_RE.match(text, q.end, s1)
+        nxt = [o for o in quants if om and o.start >= om.end() - 1]
+        if nxt:
+            after, after_end = phrase_after(text, nxt[0].end, s1)
+        elif not q.unit or q.unit == "TEU":
+            after, after_end = phrase_after(text, q.end, s1)
+    if not after and q.unit not in ("%", "pp", "rank"):
+        om = OF_IN_AFTER_RE.match(text, q.end, s1)
+        if om:
+            after, after_end = phrase_after(text, om.end(), s1)
+    if after:
+        part = PARTICIPLE_RE.match(text, after_end, s1)
+        if part:
+            after = f"{after} {part.group(1)}"
+        counted = measure_key(after, sentence)
+        if not counted or (" " not in after and PER_AFTER_RE.match(text, after_end, s1)):
+            after = ""  # "in mid-2000" is a date, "births per woman" the unit: neither is what is measured
+        elif counted.split()[-1] in PERSON_NOUNS and (POPULATION_RE.search(sentence) or counted in RESIDENT_NOUNS):
+            # "a population of 89,985 people", "9,056,010 inhabitants": people counted are a population.
+            after = "population"
+        if after and (noun := _verb_noun(text, s0, q.start)):
+            after = noun if noun == "employee" and counted.split()[-1] in PERSON_NOUNS else f"{after} {noun}"
+    words = clause_words(text, s0, q, quants, periods)
+    before, idx = phrase_before(words)
+    if idx == -2:
+        before, idx = _first_phrase(text, s0, q.start), -1
+    if before and all(w.lower() in GENERIC_HEADS or w.lower() in DETERMINERS for w in before.split()):
+        more, _ = phrase_before(words[:max(0, idx + 1)])
+        before = f"{more} {before}".strip()
+    owner, rest = possessor(before)
+    prev = [o for o in quants if o.end <= q.start]
+    left = text[max(s0, q.start - 30):q.start]
+    measure_text = after or rest
+    derived = ""
+    if q.currency and prev and TOTALING_RE.search(left) and prev[-1].measure:
+        derived = f"{prev[-1].measure} value"
+    subject = owner if owner and not owner.lower().startswith(("its", "their")) else ""
+    if not subject and measure_text and not after:
+        name, rest2 = embedded_name(measure_text)
+        if name:
+            subject, measure_text = name, rest2
+    if not subject:
+        subject = clause_subject(text, s0, q.start)
+    guessed = False
+    if not subject or is_anaphor(subject) or is_anaphor(POSSESSIVE_RE.sub("", subject)):
+        subject = _document_subject(state, subject) or _first_phrase(text, s0, q.start)
+        guessed = True
+    entity = _sentence_entity(text, s0, s1, q.start, subject, guessed)
+    named = subject if entities.resolve_subject(subject).key == entity.key else entity.name
+    key = derived or measure_key(measure_text, sentence, named)
+    if not key and not derived and entity.kind == entities.NAME:
+        # The subject pattern took the measure with it ("The GDP of Nigeria was", "World Bank
+        # lending reached"): the place or the name in it is the subject, the rest the measure.
+        entity, key = _split_subject_phrase(entity.name, sentence)
+        named = entity.name
+    same = [o for o in prev if o.unit == q.unit and o.measure]
+    if not key and same:
+        key, measure_text = same[-1].measure, same[-1].measure_text
+    if q.unit in DIMENSION_WORDS and not after:
+        if not key:
+            key = measure_key(_first_phrase(text, s0, q.start), sentence)
+        if DIMENSION_WORDS[q.unit] not in key.split():
+            key = f"{key} {DIMENSION_WORDS[q.unit]}".strip()
+    for name in (named.lower(), entity.name.lower()):
+        if name and key.startswith(name + " "):
+            key = key[len(name) + 1:]
+    pct_before = [o for o in prev if o.unit == "%" and o.measure]
+    compare = None
+    if q.unit == "pp" and pct_before:
+        compare = COMPARE_RE.search(text[max(s0, q.start - 60):q.start]) or COMPARE_AFTER_RE.match(text, q.end, s1)
+    if compare:
+        # "grew 3.8%, outpacing the country by 3.2 percentage points": the margin of the earlier rate
+        ref = measure_key(compare.group("ref") or "", sentence) or "reference"
+        key = f"{pct_before[-1].measure} margin over {ref}"
+    elif q.unit in ("%", "pp") and not derived:
+        of = OF_AFTER_RE.match(text, q.end, s1)
+        if SHARE_RE.search(text[max(s0, q.start - 50):q.start]) or (of and q.unit == "%" and not q.change):
+            if not key and of:
+                key = measure_key(phrase_after(text, of.end(), s1)[0], sentence)
+            key = f"{key} share".strip()
+        elif q.change and not CHANGE_HEAD_RE.search(key):
+            key = f"{key} growth".strip()
+    if q.unit == "rank":
+        if any(o.change for o in prev) and "growth" not in key:
+            key = f"{key} growth"
+        key = f"{key} rank".strip()
+    q.measure_text = measure_text
+    q.measure = key
+    q.subject = entity.name
+    q.subject_key = entity.key
+    q.guessed_subject = guessed
+    if guessed:
+        q.confidence -= 0.1
+    if not key:
+        q.confidence -= 0.25
+    elif q.unit == "" and not after:
+        q.confidence -= 0.1

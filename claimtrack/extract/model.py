@@ -1,11 +1,34 @@
-"""The extracted-claim record."""
+"""The records of extraction: a quantity being assembled, and the extracted claim."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-QUALIFIERS = ("=", "~", ">", ">=", "<", "<=")
-KINDS = ("fact", "target", "projection")
+
+@dataclass
+class Quantity:
+    """A quantity being assembled for one sentence."""
+
+    start: int
+    end: int
+    value: float
+    value_max: float | None = None
+    unit: str = ""
+    kind: str = "dig"  # dig | word | frac | ord
+    currency: bool = False
+    qualifier: str = "="
+    change: str | None = None
+    period: tuple[dt.date | None, dt.date | None] = (None, None)
+    measure_text: str = ""
+    measure: str = ""
+    subject: str = ""
+    subject_key: str = ""
+    guessed_subject: bool = False
+    confidence: float = 0.9
+    raw: float | None = None  # value of the number token alone, before scale words
+    spaced: bool = False  # unit is a one-letter symbol written apart ("5 W"): checked like a bare number
+    drop: bool = False  # recognised but not a claim (a sports score): consumed, not emitted
+    table_row: bool = False  # read from a flattened table row, which gave its subject and measure
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +52,7 @@ class ExtractedClaim:
     confidence: float
     sentence_start: int
     sentence_end: int
+    subject_key: str = ""  # canonical key of the subject (see entities.subject_key)
 
     def to_json(self, doc: str) -> dict:
         """JSON-ready dict for the CLI and the scorers (dates as ISO strings)."""
@@ -45,6 +69,7 @@ class ExtractedClaim:
             "period_start": self.period_start.isoformat() if self.period_start else None,
             "period_end": self.period_end.isoformat() if self.period_end else None,
             "subject": self.subject,
+            "subject_key": self.subject_key,
             "measure": self.measure,
             "kind": self.kind,
             "confidence": self.confidence,

@@ -64,8 +64,11 @@ NUMBER_RE = re.compile(
     """,
     re.I | re.X,
 )
+# A long scale word may be glued to the next sentence's first word when text is scraped from a page
+# ("46.9 millionIn the ...").
 SCALE_RE = re.compile(
-    r"\s?(?:(?P<long>hundred|thousand|million|billion|trillion|lakh|crore|dozen)\b|(?P<short>bn|mn|mln|mil|tn|trn|[kmbKMB])(?![a-z]))",
+    r"\s?(?:(?P<long>hundred|thousand|million|billion|trillion|lakh|crore|dozen)(?:\b|(?-i:(?=[A-Z][a-z])))"
+    r"|(?P<short>bn|mn|mln|mil|tn|trn|[kmbKMB])(?![a-z]))",
     re.I,
 )
 

@@ -64,6 +64,8 @@ PERIOD_RE = re.compile(
 # After a bare four-digit number these make it a quantity ("2000 people"), not a year.
 _AFTER_YEAR_RE = re.compile(r"[ \t]*(%|[A-Za-z][\w-]*)")
 _YEAR_CUE_RE = re.compile(r"\b(?:in|since|by|during|from|until|till|before|after|through|early|late|mid|fiscal|FY|year)\s+$", re.I)
+# A year-like number dated by a year right after it is a value of that year ("measured at 2010 in 2012").
+_DATED_BY_YEAR_RE = re.compile(r"\s*,?\s*(?:in|as\s+of|for|during)\s+(?:the\s+year\s+)?(?:1[6-9]|20|21)\d\d\b", re.I)
 _RANGE_ON_RE = re.compile(r"\s*[-–]\s*(?!(?:1[6-9]|20|21)\d\d)\d+(?:\.\d+)?\s*(?:%|[A-Za-z])")
 _PLURAL_NOUNS = {"people", "staff", "personnel", "police", "children", "men", "women", "cattle", "sheep", "fish",
                  "yuan", "yen", "won", "rupees", "euros", "dollars"}
@@ -125,10 +127,11 @@ def _count_value(text: str) -> int:
 
 def _is_quantity_not_year(text: str, start: int, end: int) -> bool:
     """True when a bare year-like number counts something: a unit, a plural noun or a range follows
-    ("2000 people", "1500 km", "2000 - 2500 calories"); "the 1995 proposal", "2019 will" stay years."""
+    ("2000 people", "1500 km", "2000 - 2500 calories") or another year dates it ("at 2010 in 2012");
+    "the 1995 proposal", "2019 will" stay years."""
     if _YEAR_CUE_RE.search(text, max(0, start - 12), start):
         return False
-    if _RANGE_ON_RE.match(text, end):
+    if _RANGE_ON_RE.match(text, end) or _DATED_BY_YEAR_RE.match(text, end):
         return True
     m = _AFTER_YEAR_RE.match(text, end)
     if not m:

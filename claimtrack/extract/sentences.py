@@ -14,6 +14,7 @@ ABBREVIATIONS = {
 # A candidate boundary: terminal punctuation (plus closing quotes/brackets) then space,
 # or a line break.
 BOUNDARY_RE = re.compile(r"[.!?;]+[\"'”’)\]]*(?=\s)|\n|\*\*(?=\s+[A-Z])")
+DIGIT_RE = re.compile(r"\d")
 WORD_BEFORE_RE = re.compile(r"([\w.]+)\.$")
 MAX_SENTENCE = 5000  # hard cap so pathological input without punctuation stays linear
 
@@ -55,6 +56,10 @@ def iter_sentences(text: str) -> Iterator[Sentence]:
             # A line break that splits a sentence (page layout) is not a boundary.
             if _continues(text, end) and not re.search(r"[.!?:”\"]\s*$", text[start:m.start()]):
                 continue
+        elif m.group() == ";" and not DIGIT_RE.search(text, start, m.start()):
+            # A semicolon after words without a figure parts a name or a list ("GNI per capita; PPP"),
+            # not two claims.
+            continue
         elif _is_abbreviation(text, end) or _continues(text, end):
             if end - start < MAX_SENTENCE:
                 continue

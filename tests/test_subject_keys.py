@@ -1,0 +1,143 @@
+"""Subjects are entities and measures are concepts: claims about one fact share one key."""
+import json
+from pathlib import Path
+
+import pytest
+
+from claimtrack import ingest, review
+from claimtrack.extract import extract_claims
+from claimtrack.extract.entities import canonical_subject, subject_key
+from claimtrack.sources import DocumentSource, Metadata
+from models import Claim, utcnow
+
+from .factories import UserFactory
+
+# (subject as written, name shown, key)
+SUBJECTS = [
+    pytest.param("Ghana", "Ghana", "country:GH", id="country"),
+    pytest.param("Currently Ghana", "Ghana", "country:GH", id="leading-adverb"),
+    pytest.param("the Gambia", "Gambia", "country:GM", id="leading-article"),
+    pytest.param("Russian Federation", "Russia", "country:RU", id="official-name"),
+    pytest.param("Viet Nam", "Vietnam", "country:VN", id="iso-name"),
+    pytest.param("Republic of Korea", "South Korea", "country:KR", id="inverted-iso-name"),
+    pytest.param("St. Lucia", "Saint Lucia", "country:LC", id="saint-abbreviated"),
+    pytest.param("Côte d'Ivoire", "Ivory Coast", "country:CI", id="accents"),
+    pytest.param("Guinea Bissau", "Guinea-Bissau", "country:GW", id="hyphen-as-space"),
+    pytest.param("Sichuan Province", "Sichuan", "region:CN-SC", id="province-type-word"),
+    pytest.param("Sichuan", "Sichuan", "region:CN-SC", id="province-local-type-dropped"),
+    pytest.param("Province of Ontario", "Ontario", "region:CA-ON", id="type-of-name"),
+    pytest.param("Sao Paulo", "São Paulo", "region:BR-SP", id="state-without-accent"),
+    pytest.param("Nairobi", "Nairobi", "city:184745", id="city"),
+    pytest.param("the World Bank", "World Bank", "name:world bank", id="organisation-as-written"),
+    pytest.param("Reading", "Reading", "name:reading", id="common-word-is-no-place"),
+    pytest.param("", "", "", id="empty"),
+]
+
+
+@pytest.mark.parametrize("text, name, key", SUBJECTS)
+def test_subject_canonical_name_and_key(text, name, key):
+    assert canonical_subject(text) == name
+    assert subject_key(text) == key
+
+
+# (sentence, subject shown, measure key) for the first claim of the sentence
+CLAIMS = [
+    pytest.param("The population of Peru is currently estimated at 33,700,000.", "Peru", "population",
+                 id="x-of-country-and-reporting"),
+    pytest.param("Peru's population reached 34 million in 2023.", "Peru", "population", id="possessive"),
+    pytest.param("Unemployment in Peru was 6.8% in 2022.", "Peru", "unemployment", id="x-in-country"),
+    pytest.param("The jobless rate for Peru in year 2021 is 7.1 %.", "Peru", "jobless", id="for-country-in-year"),
+    pytest.param("Currently Peru has 1,200 hospitals.", "Peru", "hospital", id="adverb-before-subject"),
+    pytest.param("The latest value for life expectancy (years) in Peru was 77 as of 2021.", "Peru",
+                 "life expectancy", id="latest-value-for-and-bracket"),
+    pytest.param("Rice yield ; paddy (tonnes per hectare) in Peru was last measured at 8.1 in 2020.", "Peru",
+                 "rice yield paddy", id="last-measured-and-semicolon"),
+    pytest.param("Peru ended 2022 with a population of 34,049,588 people.", "Peru", "population",
+                 id="people-counted-are-population"),
+    pytest.param("According to the census, Lima has 9,751,000 inhabitants.", "Lima", "population",
+                 id="inhabitants-are-population"),
+    pytest.param("The fertility rate in Peru is 2.2 births per woman.", "Peru", "fertility",
+                 id="rate-unit-is-not-the-measure"),
+    pytest.param("Peru exported 2.4 million tonnes of copper in 2022.", "Peru", "copper export",
+                 id="verb-gives-action-noun"),
+    pytest.param("Copper exports from Peru reached 2.5 million tonnes.", "Peru", "copper export",
+                 id="x-from-country"),
+    pytest.param("The GDP of Hubei Province was 5.4 trillion yuan in 2023.", "Hubei", "gdp",
+                 id="province-subject-inside-phrase"),
+    pytest.param("Hubei is a province of central China. The province has 1,090 hospitals.", "Hubei", "hospital",
+                 id="the-province-is-the-document-subject"),
+    pytest.param("Rainfall in Lima: 16 mm (2022).", "Lima", "rainfall", id="label-before-colon"),
+    pytest.param("Electricity output, total (GWh) in Peru was 60,000 as of 2022.", "Peru", "electricity output",
+                 id="indicator-qualifier"),
+    pytest.param("The population of the province of Ontario reached 15.6 million.", "Ontario", "population",
+                 id="kind-of-place-dropped"),
+    pytest.param("Ontario has 140 public hospitals.", "Ontario", "public hospital", id="restricting-adjective-kept"),
+    pytest.param("UNICEF lending reached $1.2 billion in 2021.", "UNICEF", "lending",
+                 id="organisation-name-split-from-measure"),
+    pytest.param("Exports of Brazil were last measured at 340 billion US dollars in 2023.", "Brazil", "export",
+                 id="measure-of-country-as-sentence-subject"),
+    pytest.param("Peruvian exports reached $63 billion in 2022.", "Peru", "export",
+                 marks=pytest.mark.xfail(strict=True, reason="demonyms are not read as their country"),
+                 id="demonym"),
+    pytest.param("Peru is home to about 34 million people.", "Peru", "population",
+                 marks=pytest.mark.xfail(strict=True, reason="'home to N people' is not read as a population"),
+                 id="home-to-people"),
+]
+
+
+@pytest.mark.parametrize("sentence, subject, measure", CLAIMS)
+def test_claim_subject_and_measure(sentence, subject, measure):
+    claim = extract_claims(sentence)[-1] if "province." in sentence else extract_claims(sentence)[0]
+    assert (claim.subject, claim.measure) == (subject, measure)
+    assert claim.subject_key == subject_key(subject)
+
+
+def test_same_fact_in_other_phrasings_gets_one_key():
+    sentences = ["Kenya's unemployment rate stood at 5.7% in 2022.",
+                 "The unemployment rate in Kenya was 5.6 percent in 2021.",
+                 "Unemployment in Kenya reached 5.5% in 2020, according to the labour ministry."]
+    keys = {(c.subject_key, c.measure) for s in sentences for c in extract_claims(s)}
+    assert keys == {("country:KE", "unemployment")}
+
+
+def test_different_facts_of_one_country_keep_apart():
+    sentences = ["GNI per capita, PPP (current international $) in Kenya was 5,200 as of 2022.",
+                 "GNI, PPP (current international $) in Kenya was 280,000,000,000 as of 2022.",
+                 "GDP per capita (current US$) in Kenya was 2,100 in 2022."]
+    measures = [extract_claims(s)[0].measure for s in sentences]
+    assert measures == ["gni per capita ppp", "gni ppp", "gdp per capita"]
+
+
+def test_own_fact_key_set_is_labelled_and_large_enough():
+    rows = [json.loads(line) for line in
+            (Path(__file__).parent / "data" / "fact_keys.jsonl").read_text(encoding="utf-8").splitlines()]
+    claims = [c for r in rows for c in r["claims"]]
+    assert len(claims) >= 150
+    assert all(c["quote"] in r["text"] for r in rows for c in r["claims"])
+
+
+def _ingest(db_session, text: str) -> Claim:
+    source = DocumentSource(text=text, file_name="keys.txt", source="test", media_type="text/plain",
+                            metadata=Metadata(title="Keys", published=None))
+    result = ingest.ingest(db_session, source)
+    return db_session.query(Claim).filter_by(document_id=result.document_id).one()
+
+
+def test_ingest_stores_the_subject_key(db_session):
+    claim = _ingest(db_session, "Currently Ghana has 1,200 hospitals.")
+    db_session.refresh(claim)
+    assert (claim.subject, claim.subject_key, claim.measure) == ("Ghana", "country:GH", "hospital")
+
+
+def test_correcting_the_subject_recomputes_its_key_and_undo_restores_it(db_session):
+    claim = _ingest(db_session, "Currently Ghana has 1,200 hospitals.")
+    lead = UserFactory(role="lead")
+    outcome = review.decide(db_session, claim, lead, "correct", version=claim.version, now=utcnow(),
+                            values={"subject": "Province of Ontario"}, check_lease=False)
+    db_session.flush()
+    db_session.refresh(claim)
+    assert (claim.subject, claim.subject_key) == ("Province of Ontario", "region:CA-ON")
+    review.undo(db_session, outcome.review, lead, utcnow())
+    db_session.flush()
+    db_session.refresh(claim)
+    assert (claim.subject, claim.subject_key) == ("Ghana", "country:GH")
