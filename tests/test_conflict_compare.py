@@ -129,6 +129,33 @@ def test_compare_series_or_wild_value(first, second, conflict):
     assert verdict.conflict is conflict
 
 
+@pytest.mark.parametrize("first, second, conflict", [
+    pytest.param(_claim(1, 199_414, "199,414", 2003, month=7), _claim(2, 212_000, "212,000", 2003), True,
+                 id="census-estimate-of-a-month-in-its-year"),
+    pytest.param(_claim(1, 17_700_000, "17.7 million", 2013, month=7), _claim(2, 17_522_010, "17,522,010", 2013),
+                 False, id="month-in-its-year-agrees"),
+    pytest.param(_claim(1, 4_100_000, "4.1 million", 2019, month=3, unit="t", measure="rice harvest"),
+                 _claim(2, 48_000_000, "48 million", 2019, unit="t", measure="rice harvest"), False,
+                 id="a-month-of-a-flow-is-part-of-its-year"),
+])
+def test_compare_date_within_a_longer_period(first, second, conflict):
+    assert evaluate([first, second]).conflict is conflict
+
+
+@pytest.mark.parametrize("rough, other, conflict", [
+    pytest.param(_claim(1, 100, "about 100", qualifier="~", measure="project"), _claim(2, 108, "108", measure="project"),
+                 False, id="one-digit-ten-percent"),
+    pytest.param(_claim(1, 445_000, "approximately 445,000", qualifier="~"), _claim(2, 482_000, "482,000"), True,
+                 id="three-digits-five-percent"),
+    pytest.param(_claim(1, 12_521_851, "approximately 12,521,851", qualifier="~"), _claim(2, 13_300_000, "13.3 million"),
+                 True, id="eight-digits-as-an-estimate"),
+    pytest.param(_claim(1, 23_000_000, "around 23 million", qualifier="~"), _claim(2, 21_500_000, "21.5 million"),
+                 False, id="two-digits-ten-percent"),
+])
+def test_compare_about_is_as_rough_as_the_figure(rough, other, conflict):
+    assert evaluate([rough, other]).conflict is conflict
+
+
 def test_compare_wild_value_needs_two_documents():
     one_document = [_claim(1, 9_356_500, "9,356,500", 2013), _claim(1, 1_600_000, "1.6 million", 2014)]
     assert not evaluate(one_document).conflict

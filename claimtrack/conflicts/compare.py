@@ -25,8 +25,11 @@ CONFLICT_STATUSES = ("open", "unresolved", "resolved")
 # and its first quarter are different periods (a series), "2013 to 2022" and "2013 to
 # November 2023" are the same cumulative figure.
 SAME_PERIOD_OVERLAP = 0.9
-# "About" widens a value by this share of it, unless its stated precision is coarser.
+# "About" widens a value stated to one or two significant digits by this share of it ("about
+# 100", "around 23 million"), half as much for each further digit ("approximately 445,000": 5%),
+# never less than an estimate's share, nor less than its stated precision.
 APPROXIMATE_SHARE = 0.1
+APPROXIMATE_DIGITS = 2
 # Plain counts below this, written without decimals, are exact ("66 sister cities"); from a
 # thousand up, trailing zeros are taken as rounding ("1,600 kilometers").
 EXACT_COUNT_BELOW = 1000
@@ -36,6 +39,11 @@ ESTIMATE_SHARE = 0.01
 RELATIVE_EPSILON = 1e-9
 # Units of rates, shares and ranks: their values may jump from one period to the next.
 NOT_LEVELS = frozenset(("%", "pp", "bp", "rank", "point", "times"))
+# A period of at most this many days inside a longer one is a date within it ("July 2003" in
+# 2003): levels of the two within POINT_RATIO of each other are one figure and must agree; a
+# level of a month against its year further apart is a part of a flow, not a conflict.
+POINT_DAYS = 31
+POINT_RATIO = 1.5
 # Levels of periods at most this far apart (a year and the next, or the one after) that differ
 # by more than this factor cannot both be right: a population six times another's a year
 # later is an error, not growth. Periods further apart, and smaller ratios, make a series.
@@ -281,14 +289,27 @@ class Interval(NamedTuple):
     hi_open: bool = False
 
 
+def significant_digits(quote: str) -> int:
+    """How many significant digits the quote's first number states (trailing zeros of a whole number do not count)."""
+    match = _NUMBER.search(quote)
+    if match is None:
+        return 1
+    digits = match.group().replace(",", "")
+    whole, _, fraction = digits.partition(".")
+    stated = (whole + fraction).lstrip("0") if fraction else whole.lstrip("0").rstrip("0")
+    return max(1, len(stated))
+
+
 def interval(
-    value: float, value_max: float | None, qualifier: str, step: float, factor: float, exact: bool = True
+    value: float, value_max: float | None, qualifier: str, step: float, factor: float, exact: bool = True,
+    digits: int = 1,
 ) -> Interval:
     """The values a claim allows given its qualifier, stated precision and whether it is exact."""
     top = value if value_max is None else value_max
     share = 0.0 if exact else ESTIMATE_SHARE
     if qualifier == "~":
-        width = max(step, APPROXIMATE_SHARE * abs(value))
+        rough = APPROXIMATE_SHARE / 2 ** max(0, digits - APPROXIMATE_DIGITS)
+        width = max(step, max(rough, ESTIMATE_SHARE) * abs(value))
         lo, hi, lo_open, hi_open = value - width, top + width, False, False
     else:
         # A rounded figure covers what rounds to it and what was cut off to it.
@@ -317,7 +338,8 @@ def claim_interval(
     """
     step = 0.0 if corrected else stated_step(quote, value, unit in ("", "rank"))
     exact = corrected or (step == 0 and abs(value) < EXACT_COUNT_BELOW)
-    return interval(value, value_max, qualifier, step, dimension_of(unit).factor, exact)
+    digits = significant_digits(quote) if qualifier == "~" else 1
+    return interval(value, value_max, qualifier, step, dimension_of(unit).factor, exact, digits)
 
 
 def _apart(lo: float, lo_open: bool, hi: float, hi_open: bool) -> bool:
@@ -409,6 +431,14 @@ class _Extremes:
             for hi, hi_open, hi_doc in self.highs
         )
 
+    def apart_within(self, other: "_Extremes", ratio: float) -> bool:
+        """True when a claim here lies above one there, from another document, by at most `ratio` times."""
+        return any(
+            lo_doc != hi_doc and _apart(lo, lo_open, hi, hi_open) and 0 < hi and lo <= ratio * hi
+            for lo, lo_open, lo_doc in self.lows
+            for hi, hi_open, hi_doc in other.highs
+        )
+
     def wildly_above(self, other: "_Extremes") -> bool:
         """True when a claim here is more than WILD_RATIO times one there, from another document."""
         return any(
@@ -445,9 +475,15 @@ class Verdict:
     is_series: bool
 
 
+def point_within(a: tuple[date, date], b: tuple[date, date]) -> bool:
+    """True when one period is a date within the other: at most POINT_DAYS long and inside it."""
+    short, long_ = sorted((a, b), key=lambda p: p[1] - p[0])
+    return (short[1] - short[0]).days < POINT_DAYS and long_[0] <= short[0] and short[1] <= long_[1]
+
+
 def adjacent_periods(a: tuple[date, date], b: tuple[date, date]) -> bool:
-    """True when two stated periods lie at most ADJACENT_PERIOD_DAYS apart."""
-    return max((b[0] - a[1]).days, (a[0] - b[1]).days) <= ADJACENT_PERIOD_DAYS
+    """True when two stated periods do not overlap and lie at most ADJACENT_PERIOD_DAYS apart."""
+    return 0 < max((b[0] - a[1]).days, (a[0] - b[1]).days) <= ADJACENT_PERIOD_DAYS
 
 
 def evaluate(statements: Iterable[Statement]) -> Verdict:
@@ -478,8 +514,12 @@ def evaluate(statements: Iterable[Statement]) -> Verdict:
         if conflict or not levels[dimension]:
             continue
         conflict = any(
-            not same_period(a, b) and adjacent_periods(a, b)
-            and (extremes[a].wildly_above(extremes[b]) or extremes[b].wildly_above(extremes[a]))
+            not same_period(a, b) and (
+                (point_within(a, b) and (extremes[a].apart_within(extremes[b], POINT_RATIO)
+                                         or extremes[b].apart_within(extremes[a], POINT_RATIO)))
+                or (adjacent_periods(a, b)
+                    and (extremes[a].wildly_above(extremes[b]) or extremes[b].wildly_above(extremes[a])))
+            )
             for a, b in combinations(stated, 2)
         )
     return Verdict(conflict, series)
