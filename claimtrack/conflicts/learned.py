@@ -110,11 +110,20 @@ def answer_suggestion(
 
 
 @dataclass(frozen=True)
+class SuggestionSide:
+    """One measure of a suggestion, with the group it leads (if any) and that group's claims."""
+
+    measure: str
+    group: ConflictGroup | None
+    members: list[MemberView]
+
+
+@dataclass(frozen=True)
 class SuggestionView:
-    """A pending suggestion with the groups of its two measures, as the conflicts page shows it."""
+    """A pending suggestion with the groups of its two measures, as the conflicts pages show it."""
 
     suggestion: MatchSuggestion
-    sides: tuple[tuple[str, ConflictGroup | None, list[MemberView]], ...]
+    sides: tuple[SuggestionSide, SuggestionSide]
 
 
 def pending_suggestions(session: so.Session, limit: int = 20, offset: int = 0) -> tuple[list[SuggestionView], bool]:
@@ -124,23 +133,22 @@ def pending_suggestions(session: so.Session, limit: int = 20, offset: int = 0) -
         .order_by(MatchSuggestion.score.desc(), MatchSuggestion.id).limit(limit + 1).offset(offset)
     ).all()
     page = rows[:limit]
-    wanted = {(s.block, m) for s in page for m in (s.measure_a, s.measure_b)}
+    # A measure's group is the oldest of its block that was not merged away.
     groups: dict[tuple[str, str], ConflictGroup] = {}
-    if wanted:
+    if page:
         for group in session.scalars(
             sa.select(ConflictGroup)
-            .where(ConflictGroup.block.in_({b for b, _ in wanted}), ConflictGroup.merged_into_id.is_(None))
+            .where(ConflictGroup.block.in_({s.block for s in page}), ConflictGroup.merged_into_id.is_(None))
             .order_by(ConflictGroup.id)
         ):
             groups.setdefault((group.block, group.measure_key), group)
     claims = group_members(session, [g.id for g in groups.values()])
-    views = [
-        SuggestionView(s, tuple(
-            (m, groups.get((s.block, m)), claims.get(groups[(s.block, m)].id, []) if (s.block, m) in groups else [])
-            for m in (s.measure_a, s.measure_b)
-        ))
-        for s in page
-    ]
+
+    def side(block: str, measure: str) -> SuggestionSide:
+        group = groups.get((block, measure))
+        return SuggestionSide(measure, group, claims[group.id] if group else [])
+
+    views = [SuggestionView(s, (side(s.block, s.measure_a), side(s.block, s.measure_b))) for s in page]
     return views, len(rows) > limit
 
 
