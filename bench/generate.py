@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timedelta, timezone
 from hashlib import sha256
 
@@ -43,6 +44,7 @@ from werkzeug.security import generate_password_hash
 from claimtrack import schema
 from claimtrack.database import make_engine
 from claimtrack.extract import EXTRACTOR_VERSION
+from claimtrack.extract.entities import subject_key
 from claimtrack.ingest import CONTEXT_CHARS
 
 PASSWORD = "bench-password"
@@ -344,15 +346,21 @@ CLAIM_COLUMNS = (
     "id", "document_id", "start", "end", "quote", "prefix", "suffix", "sentence_start", "sentence_end",
     *_CURRENT, *(f"extracted_{c}" for c in _CURRENT), "measure_text", "confidence", "extractor_version",
     "status", "reviewed_by_id", "reviewed_at", "group_id", "group_pinned", "rank", "rank_reason",
-    "conflict_open", "version", "created_at", "updated_at",
+    "conflict_open", "version", "created_at", "updated_at", "subject_key",
 )
-_GROUP_COLUMNS = ("id", "key", "subject", "measure", "dimension", "status", "is_series", "note", "version",
-                  "created_at", "updated_at")
+_GROUP_COLUMNS = ("id", "key", "block", "measure_key", "subject", "measure", "dimension", "status", "is_series",
+                  "note", "version", "created_at", "updated_at")
 _REVIEW_COLUMNS = ("id", "claim_id", "user_id", "decision", "note", "changes", "status_before",
                    "status_after", "batch_id", "undoes_id", "created_at")
 _RESOLUTION_COLUMNS = ("id", "group_id", "user_id", "decision", "preferred_claim_id", "note", "details",
                        "created_at", "undone_at", "undone_by_id")
 _USER_COLUMNS = ("id", "username", "password_hash", "role", "active", "session_token", "created_at")
+
+
+@lru_cache(maxsize=None)
+def _subject_key(subject: str) -> str:
+    """The entity key ingest stores beside a subject (a few thousand subjects: each resolved once)."""
+    return subject_key(subject)
 
 
 def _weighted(rng: random.Random, weights) -> str:
@@ -392,8 +400,8 @@ class _Corpus:
         self.groups[claim.key] = (group_id, status, self.claim_id)
         ts = self.writer.timestamp
         self.rows["conflict_groups"].append((
-            group_id, f"{claim.subject.lower()}|{claim.measure}|{claim.unit}", claim.subject, claim.measure,
-            claim.unit, status, False, "", 1, ts(when), ts(when),
+            group_id, f"{claim.subject.lower()}|{claim.measure}|{claim.unit}", f"{claim.subject.lower()}|{claim.unit}",
+            claim.measure, claim.subject, claim.measure, claim.unit, status, False, "", 1, ts(when), ts(when),
         ))
         self.stats.groups[status] += 1
         return group_id, status, self.claim_id, True
@@ -435,6 +443,7 @@ class _Corpus:
             claim.sentence_start, claim.sentence_end, *current, *extracted, claim.measure_text,
             claim.confidence, EXTRACTOR_VERSION, status, reviewer, reviewed_at and ts(reviewed_at), group_id,
             False, rank, rank_reason, group_status == "open", 1, ts(ingested), ts(reviewed_at or ingested),
+            _subject_key(claim.subject),
         ))
         if group_status == "resolved" and first:
             self.rows["resolutions"].append((

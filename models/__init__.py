@@ -2,7 +2,10 @@
 from .audit import AuditEvent
 from .base import MAX_ROW_ID, Base, UTCDateTime, row_id, utcnow
 from .claims import CHANGES, KINDS, QUALIFIERS, RANKS, REVIEWABLE_FIELDS, STATUSES, Claim
-from .conflicts import GROUP_STATUSES, RESOLUTION_DECISIONS, ConflictGroup, Resolution
+from .conflicts import (
+    GROUP_STATUSES, LEARNED_ORIGINS, RESOLUTION_DECISIONS, SUGGESTION_STATUSES, ConflictGroup, MatchSuggestion,
+    MeasureEquivalence, Resolution,
+)
 from .documents import Document
 from .guards import InvariantError
 from .queue import Lease, Skip
@@ -11,7 +14,7 @@ from .users import ROLES, LoginAttempt, User
 
 __all__ = [
     "AuditEvent", "Base", "CHANGES", "Claim", "ConflictGroup", "Document", "GROUP_STATUSES",
-    "KINDS", "Lease", "MAX_ROW_ID", "LoginAttempt", "QUALIFIERS", "RANKS", "RESOLUTION_DECISIONS", "REVIEWABLE_FIELDS",
-    "InvariantError", "ROLES", "Resolution", "Review", "STATUSES", "Skip", "UTCDateTime", "User",
+    "KINDS", "LEARNED_ORIGINS", "Lease", "MatchSuggestion", "MeasureEquivalence", "MAX_ROW_ID", "LoginAttempt", "QUALIFIERS", "RANKS", "RESOLUTION_DECISIONS", "REVIEWABLE_FIELDS",
+    "InvariantError", "ROLES", "Resolution", "Review", "STATUSES", "SUGGESTION_STATUSES", "Skip", "UTCDateTime", "User",
     "row_id", "utcnow",
 ]

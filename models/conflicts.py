@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 
 GROUP_STATUSES = ("consistent", "open", "resolved", "unresolved")
 RESOLUTION_DECISIONS = ("prefer", "all_right", "unresolved")
+SUGGESTION_STATUSES = ("pending", "same", "different")
+# Where a learned equivalence or separation came from.
+LEARNED_ORIGINS = ("merge", "split", "suggestion")
 
 
 class ConflictGroup(Base):
@@ -30,6 +33,11 @@ class ConflictGroup(Base):
     # The detector's grouping key (subject | measure | unit dimension); not unique, since
     # reviewers may split one key into several groups.
     key: so.Mapped[str] = so.mapped_column(sa.String(500), index=True)
+    # Where its claims are compared (subject | unit dimension, plus kind and change when not a
+    # plain level), and the folded measure of its first claims: the block's other measures are
+    # scored against it.
+    block: so.Mapped[str] = so.mapped_column(sa.String(400), default="", index=True)
+    measure_key: so.Mapped[str] = so.mapped_column(sa.String(200), default="", index=True)
     subject: so.Mapped[str] = so.mapped_column(sa.String(200))
     measure: so.Mapped[str] = so.mapped_column(sa.String(200))
     dimension: so.Mapped[str] = so.mapped_column(sa.String(64), default="")
@@ -44,6 +52,11 @@ class ConflictGroup(Base):
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def subject_key(self) -> str:
+        """The subject its claims are compared under: the entity's canonical key, or its folded name."""
+        return self.block.partition("|")[0]
 
     merged_into: so.Mapped["ConflictGroup | None"] = so.relationship(remote_side=[id])
     claims: so.Mapped[list["Claim"]] = so.relationship(back_populates="group")
@@ -76,3 +89,66 @@ class Resolution(Base):
 
     group: so.Mapped[ConflictGroup] = so.relationship(back_populates="resolutions")
     user: so.Mapped[User] = so.relationship(foreign_keys=[user_id])
+
+
+class MeasureEquivalence(Base):
+    """A lead's word that two measures are the same fact (or never are), for one subject or all.
+
+    Detection uses the active ones from then on; an undo stamps `undone_at`, nothing is deleted.
+    """
+
+    __tablename__ = "measure_equivalences"
+    __table_args__ = (
+        sa.CheckConstraint(f"origin IN ({', '.join(repr(o) for o in LEARNED_ORIGINS)})", name="origin"),
+        sa.CheckConstraint("measure_a < measure_b", name="ordered"),
+        sa.Index("ix_measure_equivalences_subject", "subject_key", "undone_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # "" for every subject.
+    subject_key: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+    measure_a: so.Mapped[str] = so.mapped_column(sa.String(200))
+    measure_b: so.Mapped[str] = so.mapped_column(sa.String(200))
+    # True: the same fact; False: never the same fact.
+    same: so.Mapped[bool]
+    origin: so.Mapped[str] = so.mapped_column(sa.String(16))
+    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    undone_at: so.Mapped[datetime | None]
+    undone_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+
+    created_by: so.Mapped[User] = so.relationship(foreign_keys=[created_by_id])
+    undone_by: so.Mapped[User | None] = so.relationship(foreign_keys=[undone_by_id])
+
+
+class MatchSuggestion(Base):
+    """Two measures of one block that detection scored as possibly the same fact, for a lead to answer."""
+
+    __tablename__ = "match_suggestions"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN ({', '.join(repr(s) for s in SUGGESTION_STATUSES)})", name="status"),
+        sa.CheckConstraint("measure_a < measure_b", name="ordered"),
+        sa.UniqueConstraint("block", "measure_a", "measure_b", name="uq_match_suggestions_pair"),
+        sa.Index("ix_match_suggestions_status", "status", "id"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    block: so.Mapped[str] = so.mapped_column(sa.String(400))
+    measure_a: so.Mapped[str] = so.mapped_column(sa.String(200))
+    measure_b: so.Mapped[str] = so.mapped_column(sa.String(200))
+    score: so.Mapped[float] = so.mapped_column(sa.Double)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending")
+    # The equivalence or separation the answer recorded.
+    equivalence_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("measure_equivalences.id"))
+    answered_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    answered_at: so.Mapped[datetime | None]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    equivalence: so.Mapped[MeasureEquivalence | None] = so.relationship()
+    answered_by: so.Mapped[User | None] = so.relationship()
+
+    @property
+    def subject_key(self) -> str:
+        """The subject both measures are of."""
+        return self.block.partition("|")[0]

@@ -120,7 +120,9 @@ def test_conflicts_cli_lists_seed_conflicts(runner, db_session):
     values = [c["value"] for g in groups for c in g["claims"]]
     assert 1600.0 not in values and 1e12 not in values
     sister = next(g for g in groups if g["measure"] == "international sister city")
-    assert sister["status"] == "open" and set(sister) == {"id", "subject", "measure", "status", "claims"}
+    assert sister["status"] == "open" and set(sister) == {"id", "subject", "subject_key", "measure", "status", "claims"}
+    assert len(groups) == 2
+    assert sister["subject_key"] == db_session.scalar(sa.select(Claim.subject_key).where(Claim.value == 66.0)) != ""
     assert {c["doc"] for c in sister["claims"]} == {"000_d94bbb72c10ca173.txt", "001_4ba3201505e0714d.txt"}
     assert set(sister["claims"][0]) == {"doc", "start", "end", "value", "unit", "qualifier", "period_start", "period_end"}
     rebuilt = runner.invoke(args=["conflicts", "--rebuild", "--format", "jsonl"])

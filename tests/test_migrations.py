@@ -71,3 +71,25 @@ def test_upgrade_refuses_usernames_that_differ_only_in_case(databases):
         schema.upgrade(url)
     assert "differ only in case: Alice, alice; CAROL, Carol." in str(refused.value)
     assert schema.current(url) == "0007"
+
+
+def test_upgrade_gives_existing_groups_their_block_and_measure(databases):
+    url = databases.create()
+    schema.upgrade(url, "0009")
+    engine = make_engine(url)
+    groups = sa.table("conflict_groups", *map(sa.column, ("id", "key", "subject", "measure", "status", "created_at",
+                                                          "updated_at", "version", "is_series", "note", "dimension")))
+    with engine.begin() as connection:
+        connection.execute(groups.insert(), [
+            {"id": i, "key": key, "subject": "s", "measure": "m", "status": "open", "version": 1, "is_series": False,
+             "note": "", "dimension": "", "created_at": "2025-01-01 00:00:00", "updated_at": "2025-01-01 00:00:00"}
+            for i, key in ((1, "gansu|international sister city|count"), (2, "gansu|gdp growth|%|target|up"))
+        ])
+    engine.dispose()
+    schema.upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT block, measure_key FROM conflict_groups ORDER BY id").all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("gansu|count", "international sister city"), ("gansu|%|target|up", "gdp growth")]
+    schema.check(url)

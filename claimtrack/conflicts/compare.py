@@ -13,6 +13,8 @@ from itertools import combinations
 from typing import Iterable, NamedTuple
 
 import pint
+from rapidfuzz import fuzz
+from wordfreq import zipf_frequency
 
 from ..extract.measures import singular
 from ..extract.units import CURRENCY_WORDS, PREFIX_CODES
@@ -23,12 +25,45 @@ CONFLICT_STATUSES = ("open", "unresolved", "resolved")
 # and its first quarter are different periods (a series), "2013 to 2022" and "2013 to
 # November 2023" are the same cumulative figure.
 SAME_PERIOD_OVERLAP = 0.9
-# "About" widens a value by this share of it, unless its stated precision is coarser.
+# "About" widens a value stated to one or two significant digits by this share of it ("about
+# 100", "around 23 million"), half as much for each further digit ("approximately 445,000": 5%),
+# never less than an estimate's share, nor less than its stated precision.
 APPROXIMATE_SHARE = 0.1
+APPROXIMATE_DIGITS = 2
 # Plain counts below this, written without decimals, are exact ("66 sister cities"); from a
 # thousand up, trailing zeros are taken as rounding ("1,600 kilometers").
 EXACT_COUNT_BELOW = 1000
+# Figures other than exact counts are estimates, roundings or measurements: two from different
+# sources agree within this share of each (45.7 and 45.4 million people; 25,720 and 25,770).
+ESTIMATE_SHARE = 0.01
 RELATIVE_EPSILON = 1e-9
+# Units of rates, shares and ranks: their values may jump from one period to the next.
+NOT_LEVELS = frozenset(("%", "pp", "bp", "rank", "point", "times"))
+# A period of at most this many days inside a longer one is a date within it ("July 2003" in
+# 2003): levels of the two within POINT_RATIO of each other are one figure and must agree; a
+# level of a month against its year further apart is a part of a flow, not a conflict.
+POINT_DAYS = 31
+POINT_RATIO = 1.5
+# Levels of periods at most this far apart (a year and the next, or the one after) that differ
+# by more than this factor cannot both be right: a population six times another's a year
+# later is an error, not growth. Periods further apart, and smaller ratios, make a series.
+ADJACENT_PERIOD_DAYS = 2 * 366
+WILD_RATIO = 3.0
+# Measures of one subject, unit dimension, kind and change score 1 when their words are the
+# same. From SAME_FACT_SCORE up (they differ by little words: "rate of unemployment") they are
+# taken as one fact; from POSSIBLY_SAME_SCORE up (a word more: "total population" and
+# "population", but also "urban population") a lead is asked whether they are.
+SAME_FACT_SCORE = 0.92
+POSSIBLY_SAME_SCORE = 0.5
+# Words of at least this many letters that are this alike (rapidfuzz ratio, 0-100) are one word
+# spelled two ways ("organisation", "organization"); shorter ones differ ("county", "country").
+SAME_WORD_RATIO = 90
+SAME_WORD_LETTERS = 7
+# A word's weight is its rarity in English: this minus its Zipf frequency (7.7 for "the", 3.8
+# for "fertility"), between the two bounds; numbers weigh the most ("route 1" is not "route 2").
+ZIPF_CEILING = 7.5
+LIGHTEST_WORD = 0.25
+HEAVIEST_WORD = 8.0
 
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _WORD = re.compile(r"[\w’'-]+")
@@ -75,26 +110,148 @@ def fold_case_and_plurals(text: str) -> str:
 
 @dataclass(frozen=True)
 class GroupKey:
-    """The bucket a claim falls in."""
+    """Where a claim is compared: its block (subject, unit dimension, kind, change) and its measure."""
 
-    key: str
+    block: str
+    measure: str
     dimension: str
+    # A level (a count, an amount, a size), not a change, a rate, a share or a rank.
+    level: bool
+    # The block and measure in one string (subject|measure|dimension...), as groups are keyed.
+    key: str
+
+    @property
+    def subject(self) -> str:
+        """The block's subject: the canonical entity key, or the folded name."""
+        return self.block.partition("|")[0]
+
+    def key_for(self, measure: str) -> str:
+        """The group key of this block for another measure."""
+        return _joined_key(self.block, measure)
+
+
+def _joined_key(block: str, measure: str) -> str:
+    subject, _, rest = block.partition("|")
+    return f"{subject}|{measure}|{rest}"[:500]
 
 
 @lru_cache(maxsize=65536)
-def group_key(subject: str, measure: str, unit: str, kind: str, change: str | None) -> GroupKey | None:
-    """The key of claims stating the same fact; None when the subject or measure is unknown."""
-    subject, measure = fold_case_and_plurals(subject), fold_case_and_plurals(measure)
+def group_key(
+    subject: str, measure: str, unit: str, kind: str, change: str | None, subject_key: str | None = None
+) -> GroupKey | None:
+    """Where a claim is compared; None when the subject or measure is unknown.
+
+    The subject is the entity's canonical key when extraction found one, else the name folded.
+    """
+    subject = subject_key or fold_case_and_plurals(subject)
+    measure = fold_case_and_plurals(measure)
     if not subject or not measure:
         return None
     dimension = dimension_of(unit).name
-    parts = [subject, measure, dimension]
+    parts = [subject, dimension]
     # A target or projection is a different fact from the outcome; a change from a level.
     if kind != "fact":
         parts.append(kind)
     if change:
         parts.append(change)
-    return GroupKey("|".join(parts)[:500], dimension[:64])
+    block, measure = "|".join(parts)[:400], measure[:200]
+    return GroupKey(block, measure, dimension[:64], not change and dimension not in NOT_LEVELS,
+                    _joined_key(block, measure))
+
+
+@lru_cache(maxsize=4096)
+def word_weight(word: str) -> float:
+    """How much a word of a measure tells: rare words much, common ones little, numbers most."""
+    if any(c.isdigit() for c in word):
+        return HEAVIEST_WORD
+    return min(HEAVIEST_WORD, max(LIGHTEST_WORD, ZIPF_CEILING - zipf_frequency(word, "en")))
+
+
+def _spelled_alike(a: str, b: str) -> bool:
+    return (min(len(a), len(b)) >= SAME_WORD_LETTERS and not any(c.isdigit() for c in a + b)
+            and fuzz.ratio(a, b) >= SAME_WORD_RATIO)
+
+
+@lru_cache(maxsize=262144)
+def measure_similarity(a: str, b: str) -> float:
+    """How alike two folded measures are, 0 to 1: the rarity-weighted Jaccard overlap of their words.
+
+    Words are matched as sets (order does not count), spelling variants as one word; each
+    weighs `word_weight`. Not rapidfuzz's token-set ratio, which scores a measure contained in
+    another as identical ("population" in "urban population"): an extra word often names
+    another fact, so it must lower the score by what it weighs.
+    """
+    if a == b:
+        return 1.0
+    words_a, words_b = set(a.split()), set(b.split())
+    common = words_a & words_b
+    only_a, only_b = sorted(words_a - common), sorted(words_b - common)
+    for word in list(only_a):
+        twin = next((w for w in only_b if _spelled_alike(word, w)), None)
+        if twin is not None:
+            common.add(word)
+            only_a.remove(word)
+            only_b.remove(twin)
+    shared = sum(map(word_weight, common))
+    if not shared:
+        return 0.0
+    return shared / (shared + sum(map(word_weight, only_a)) + sum(map(word_weight, only_b)))
+
+
+class Learned:
+    """Reviewers' equivalences and separations between measures, each for one subject or all ("")."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, str, bool]] = ()):
+        self._same: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._apart: set[tuple[str, str, str]] = set()
+        self._canonical: dict[str, dict[str, str]] = {}
+        self.add(rows)
+
+    def add(self, rows: Iterable[tuple[str, str, str, bool]]) -> None:
+        """Take more (subject, measure, measure, same) rows into account."""
+        for subject, a, b, same in rows:
+            if same:
+                self._same[subject].append((a, b))
+            else:
+                self._apart.add((subject, *sorted((a, b))))
+        self._canonical.clear()
+
+    def canonical(self, subject: str, measure: str) -> str:
+        """The measure standing for all those a reviewer called the same as this one, for this subject."""
+        table = self._canonical.get(subject)
+        if table is None:
+            table = self._canonical[subject] = self._components(subject)
+        return table.get(measure, measure)
+
+    def _components(self, subject: str) -> dict[str, str]:
+        """Each measure of a learned equivalence mapped to the least measure it is linked with."""
+        pairs = [*self._same.get("", ()), *self._same.get(subject, ())] if subject else self._same.get("", [])
+        parent: dict[str, str] = {}
+
+        def root(m: str) -> str:
+            while parent.setdefault(m, m) != m:
+                m = parent[m]
+            return m
+
+        for a, b in pairs:
+            ra, rb = root(a), root(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+        return {m: root(m) for m in parent}
+
+    def apart(self, subject: str, a: str, b: str) -> bool:
+        """True when a reviewer said these two measures are never the same fact for this subject."""
+        pair = tuple(sorted((a, b)))
+        return (subject, *pair) in self._apart or ("", *pair) in self._apart
+
+
+def match_score(learned: Learned, subject: str, measure: str, other: str) -> float:
+    """How surely two measures of one block state the same fact: reviewers' word first, then similarity."""
+    if learned.canonical(subject, measure) == learned.canonical(subject, other):
+        return 1.0
+    if learned.apart(subject, measure, other):
+        return 0.0
+    return measure_similarity(measure, other)
 
 
 # Quotes repeat (every document restating a figure quotes it the same way), so a full
@@ -132,17 +289,33 @@ class Interval(NamedTuple):
     hi_open: bool = False
 
 
-def interval(value: float, value_max: float | None, qualifier: str, step: float, factor: float) -> Interval:
-    """The values a claim allows given its qualifier and stated precision."""
+def significant_digits(quote: str) -> int:
+    """How many significant digits the quote's first number states (trailing zeros of a whole number do not count)."""
+    match = _NUMBER.search(quote)
+    if match is None:
+        return 1
+    digits = match.group().replace(",", "")
+    whole, _, fraction = digits.partition(".")
+    stated = (whole + fraction).lstrip("0") if fraction else whole.lstrip("0").rstrip("0")
+    return max(1, len(stated))
+
+
+def interval(
+    value: float, value_max: float | None, qualifier: str, step: float, factor: float, exact: bool = True,
+    digits: int = 1,
+) -> Interval:
+    """The values a claim allows given its qualifier, stated precision and whether it is exact."""
     top = value if value_max is None else value_max
+    share = 0.0 if exact else ESTIMATE_SHARE
     if qualifier == "~":
-        width = max(step, APPROXIMATE_SHARE * abs(value))
+        rough = APPROXIMATE_SHARE / 2 ** max(0, digits - APPROXIMATE_DIGITS)
+        width = max(step, max(rough, ESTIMATE_SHARE) * abs(value))
         lo, hi, lo_open, hi_open = value - width, top + width, False, False
     else:
         # A rounded figure covers what rounds to it and what was cut off to it.
-        lo, hi = value - step / 2, top + step
+        lo, hi = value - max(step / 2, share * abs(value)), top + max(step, share * abs(top))
         lo_open = hi_open = False
-        if step:
+        if step and step >= share * abs(top):
             hi_open = True
         if qualifier == ">":
             hi, hi_open, lo_open = math.inf, False, True
@@ -153,6 +326,20 @@ def interval(value: float, value_max: float | None, qualifier: str, step: float,
         elif qualifier == "<=":
             lo, lo_open = -math.inf, False
     return Interval(lo * factor, hi * factor, lo_open, hi_open)
+
+
+def claim_interval(
+    value: float, value_max: float | None, qualifier: str, quote: str, unit: str, corrected: bool
+) -> Interval:
+    """The values a claim allows, in its dimension's base unit.
+
+    A reviewer's correction and a small count stated to the unit ("66 sister cities") are
+    exact; other figures are estimates, roundings or measurements (`ESTIMATE_SHARE`).
+    """
+    step = 0.0 if corrected else stated_step(quote, value, unit in ("", "rank"))
+    exact = corrected or (step == 0 and abs(value) < EXACT_COUNT_BELOW)
+    digits = significant_digits(quote) if qualifier == "~" else 1
+    return interval(value, value_max, qualifier, step, dimension_of(unit).factor, exact, digits)
 
 
 def _apart(lo: float, lo_open: bool, hi: float, hi_open: bool) -> bool:
@@ -244,6 +431,22 @@ class _Extremes:
             for hi, hi_open, hi_doc in self.highs
         )
 
+    def apart_within(self, other: "_Extremes", ratio: float) -> bool:
+        """True when a claim here lies above one there, from another document, by at most `ratio` times."""
+        return any(
+            lo_doc != hi_doc and _apart(lo, lo_open, hi, hi_open) and 0 < hi and lo <= ratio * hi
+            for lo, lo_open, lo_doc in self.lows
+            for hi, hi_open, hi_doc in other.highs
+        )
+
+    def wildly_above(self, other: "_Extremes") -> bool:
+        """True when a claim here is more than WILD_RATIO times one there, from another document."""
+        return any(
+            lo_doc != hi_doc and 0 < hi < math.inf and lo > WILD_RATIO * hi
+            for lo, _, lo_doc in self.lows
+            for hi, _, hi_doc in other.highs
+        )
+
 
 def _low_order(bound: tuple) -> tuple:
     return bound[0], bound[1]
@@ -272,14 +475,29 @@ class Verdict:
     is_series: bool
 
 
+def point_within(a: tuple[date, date], b: tuple[date, date]) -> bool:
+    """True when one period is a date within the other: at most POINT_DAYS long and inside it."""
+    short, long_ = sorted((a, b), key=lambda p: p[1] - p[0])
+    return (short[1] - short[0]).days < POINT_DAYS and long_[0] <= short[0] and short[1] <= long_[1]
+
+
+def adjacent_periods(a: tuple[date, date], b: tuple[date, date]) -> bool:
+    """True when two stated periods do not overlap and lie at most ADJACENT_PERIOD_DAYS apart."""
+    return 0 < max((b[0] - a[1]).days, (a[0] - b[1]).days) <= ADJACENT_PERIOD_DAYS
+
+
 def evaluate(statements: Iterable[Statement]) -> Verdict:
-    """Judge a group: active claims of the same dimension and period must allow a common value."""
+    """Judge a group: active claims of the same dimension and period must allow a common value,
+    and levels of adjacent periods must not be wildly apart."""
     by_dimension: dict[str, dict] = defaultdict(lambda: defaultdict(list))
+    levels: dict[str, bool] = {}
     for s in statements:
         if s.active:
-            by_dimension[s.key.dimension if s.key else ""][s.period].append(s)
+            dimension = s.key.dimension if s.key else ""
+            by_dimension[dimension][s.period].append(s)
+            levels[dimension] = levels.get(dimension, True) and s.key is not None and s.key.level
     conflict = series = False
-    for cells in by_dimension.values():
+    for dimension, cells in by_dimension.items():
         extremes = {period: _Extremes.of(members) for period, members in cells.items()}
         periods = list(cells)
         stated = [p for p in periods if p is not None]
@@ -293,6 +511,17 @@ def evaluate(statements: Iterable[Statement]) -> Verdict:
             if any(same_period(a, b) and extremes[a].merged(extremes[b]).disagree() for b in periods[i + 1:]):
                 conflict = True
                 break
+        if conflict or not levels[dimension]:
+            continue
+        conflict = any(
+            not same_period(a, b) and (
+                (point_within(a, b) and (extremes[a].apart_within(extremes[b], POINT_RATIO)
+                                         or extremes[b].apart_within(extremes[a], POINT_RATIO)))
+                or (adjacent_periods(a, b)
+                    and (extremes[a].wildly_above(extremes[b]) or extremes[b].wildly_above(extremes[a])))
+            )
+            for a, b in combinations(stated, 2)
+        )
     return Verdict(conflict, series)
 
 

@@ -1,15 +1,26 @@
-"""Placing claims in conflict groups and judging each group, over new claims or everything."""
+"""Placing claims in conflict groups and judging each group, over new claims or everything.
+
+Claims are compared within a block (subject, unit dimension, kind, change); within it, each
+group stands for the measure of its first claims. A claim joins the oldest group whose measure
+reviewers called the same as its own, else the best-scoring one from SAME_FACT_SCORE up, else
+it starts a group of its own measure, and a score from POSSIBLY_SAME_SCORE up becomes a
+suggestion for a lead.
+"""
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Iterable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import Claim, ConflictGroup, Document, utcnow
+from models import Claim, ConflictGroup, Document, MatchSuggestion, MeasureEquivalence, utcnow
 
 from .. import audit
 from ..database import bulk_insert, reserve_ids
-from .compare import Statement, claim_period, dimension_of, evaluate, group_key, interval, next_status, stated_step
+from .compare import (
+    POSSIBLY_SAME_SCORE, SAME_FACT_SCORE, GroupKey, Learned, Statement, claim_interval, claim_period, evaluate,
+    group_key, match_score, next_status,
+)
 
 # Above this many claims to re-place, write through a temporary table instead of row by row.
 BULK_UPDATE_ROWS = 5000
@@ -19,24 +30,28 @@ CLAIM_COLUMNS = (
     Claim.id, Claim.document_id, Claim.group_id, Claim.group_pinned, Claim.conflict_open,
     Claim.status, Claim.rank, Claim.subject, Claim.measure, Claim.unit, Claim.kind, Claim.change,
     Claim.value, Claim.value_max, Claim.extracted_value, Claim.extracted_value_max,
-    Claim.qualifier, Claim.quote, Claim.period_start, Claim.period_end,
+    Claim.qualifier, Claim.quote, Claim.period_start, Claim.period_end, Claim.subject_key,
 )
+
+
+def claim_key(claim: Claim) -> GroupKey | None:
+    """Where a claim (an ORM object) is compared, as `statement` finds it for a row."""
+    return group_key(claim.subject, claim.measure, claim.unit, claim.kind, claim.change, claim.subject_key)
 
 
 def statement(row) -> Statement:
     """A claim row (in `CLAIM_COLUMNS` order) as the detector sees it."""
     (id_, document_id, group_id, pinned, conflict_open, status, rank, subject, measure, unit, kind,
      change, value, value_max, extracted_value, extracted_value_max, qualifier, quote,
-     period_start, period_end) = row
-    key = group_key(subject, measure, unit, kind, change)
+     period_start, period_end, subject_key) = row
+    key = group_key(subject, measure, unit, kind, change, subject_key)
     corrected = value != extracted_value or value_max != extracted_value_max
-    step = 0.0 if corrected else stated_step(quote, value, unit in ("", "rank"))
     eligible = key is not None and status != "rejected"
     return Statement(
         id=id_, document_id=document_id, group_id=group_id, pinned=pinned,
         conflict_open=conflict_open, key=key, active=eligible and rank != "deprecated",
         eligible=eligible, period=claim_period(period_start, period_end),
-        bounds=interval(value, value_max, qualifier, step, dimension_of(unit).factor),
+        bounds=claim_interval(value, value_max, qualifier, quote, unit, corrected),
         subject=subject, measure=measure,
     )
 
@@ -47,6 +62,8 @@ class _Group:
 
     id: int | None
     key: str
+    block: str
+    measure_key: str
     dimension: str
     subject: str
     measure: str
@@ -65,6 +82,21 @@ class DetectionReport:
     created: int
     in_conflict: int
     reopened: int
+    suggested: int = 0
+
+
+@dataclass
+class _Block:
+    """The measures a block's claims are placed under, as one run goes.
+
+    `leaders` are the measures that keep a group of their own, oldest first; `placed` maps every
+    measure seen to its leader (a group's measure too: one scoring as the same fact as an
+    older group's joins that group).
+    """
+
+    leaders: list[str] = field(default_factory=list)
+    by_canonical: dict[str, str] = field(default_factory=dict)
+    placed: dict[str, str] = field(default_factory=dict)
 
 
 class _Run:
@@ -73,25 +105,101 @@ class _Run:
     def __init__(self, session: so.Session):
         self.session = session
         self.groups: dict[int, _Group] = {}
-        self.default_by_key: dict[str, int] = {}
+        # None: judge every group (a rebuild); else the groups whose claims are all loaded.
+        self.judged: set[int] | None = None
+        self.oldest: dict[tuple[str, str], int] = {}
+        self.block_groups: dict[str, dict[str, int]] = {}
+        self.blocks: dict[str, _Block] = {}
+        self.placed: dict[str, str] = {}
+        self.learned = Learned()
+        self.suggestions: set[tuple[str, str, str]] = set()
+        self.new_suggestions: list[dict] = []
         self.statements: dict[int, Statement] = {}
 
     def add_group_rows(self, rows) -> None:
         """Remember groups given as rows of `_GROUP_COLUMNS`."""
-        for id_, key, dimension, subject, measure, status, is_series, merged_into_id in rows:
-            self.groups[id_] = _Group(id_, key, dimension, subject, measure, status, is_series, merged_into_id)
-            # A key's own group is its oldest: groups split off later hold pinned claims only.
-            if key not in self.default_by_key or id_ < self.default_by_key[key]:
-                self.default_by_key[key] = id_
+        for id_, key, block, measure_key, dimension, subject, measure, status, is_series, merged_into_id in rows:
+            if id_ in self.groups:
+                continue
+            self.groups[id_] = _Group(id_, key, block, measure_key, dimension, subject, measure, status,
+                                      is_series, merged_into_id)
+            # A measure's own group is its oldest: groups split off later hold pinned claims only.
+            known = self.block_groups.setdefault(block, {})
+            if measure_key not in known or id_ < known[measure_key]:
+                known[measure_key] = id_
+                self.oldest[block, measure_key] = id_
 
-    def home(self, s: Statement) -> int | str | None:
-        """Where a claim belongs: its pinned group, its key's group (through merges), a new key, or none."""
+    def add_suggestion_rows(self, rows) -> None:
+        """Remember the pairs already suggested (answered or not), so none is suggested twice."""
+        self.suggestions.update((block, a, b) for block, a, b in rows)
+
+    def _block(self, block: str, subject: str) -> _Block:
+        found = self.blocks.get(block)
+        if found is None:
+            found = self.blocks[block] = _Block()
+            for measure, _ in sorted(self.block_groups.get(block, {}).items(), key=itemgetter(1)):
+                self._place_measure(found, block, subject, measure)
+        return found
+
+    def _place_measure(self, found: _Block, block: str, subject: str, measure: str) -> str:
+        leader = found.placed.get(measure)
+        if leader is not None:
+            return leader
+        canonical = self.learned.canonical(subject, measure)
+        leader = found.by_canonical.get(canonical)
+        if leader is None:
+            best, best_score = None, 0.0
+            for other in found.leaders:
+                score = match_score(self.learned, subject, measure, other)
+                if score > best_score:
+                    best, best_score = other, score
+            if best is not None and best_score >= SAME_FACT_SCORE:
+                leader = best
+            else:
+                leader = measure
+                found.leaders.append(measure)
+                found.by_canonical[canonical] = measure
+                if best is not None and best_score >= POSSIBLY_SAME_SCORE:
+                    self._suggest(block, measure, best, best_score)
+        found.placed[measure] = leader
+        return leader
+
+    def place(self, key: GroupKey) -> str:
+        """The measure whose group a claim of this key joins: its own when no group's is close enough."""
+        found = self.placed.get(key.key)
+        if found is None:
+            found = self.placed[key.key] = self._place_measure(
+                self._block(key.block, key.subject), key.block, key.subject, key.measure)
+        return found
+
+    def _suggest(self, block: str, a: str, b: str, score: float) -> None:
+        pair = (block, *sorted((a, b)))
+        if pair not in self.suggestions:
+            self.suggestions.add(pair)
+            self.new_suggestions.append({"block": pair[0], "measure_a": pair[1], "measure_b": pair[2],
+                                         "score": round(score, 4)})
+
+    def place_in_order(self, statements: Iterable[Statement]) -> None:
+        """Place each new key in the order of its first claim, so older claims lead their groups."""
+        first: dict[str, tuple[int, GroupKey]] = {}
+        for s in statements:
+            if s.eligible and s.key.key not in self.placed:
+                seen = first.get(s.key.key)
+                if seen is None or s.id < seen[0]:
+                    first[s.key.key] = (s.id, s.key)
+        for _, key in sorted(first.values(), key=itemgetter(0)):
+            self.place(key)
+
+    def home(self, s: Statement) -> int | tuple[str, str] | None:
+        """Where a claim belongs: its pinned group, its measure's group (through merges), a new
+        group's (block, measure), or none."""
         if s.pinned and s.group_id in self.groups:
             return self._follow(s.group_id)
         if not s.eligible:
             return None
-        group_id = self.default_by_key.get(s.key.key)
-        return s.key.key if group_id is None else self._follow(group_id)
+        measure = self.place(s.key)
+        group_id = self.oldest.get((s.key.block, measure))
+        return (s.key.block, measure) if group_id is None else self._follow(group_id)
 
     def _follow(self, group_id: int) -> int:
         seen = set()
@@ -102,18 +210,21 @@ class _Run:
 
     def apply(self) -> DetectionReport:
         """Place every claim, judge every group, and write what changed."""
-        new_groups: dict[str, _Group] = {}
+        new_groups: dict[tuple[str, str], _Group] = {}
         left: set[int] = set()
+        judged = self.groups if self.judged is None else {i: self.groups[i] for i in self.judged}
         for s in self.statements.values():
             home = self.home(s)
             if home is None:
                 group = None
-            elif isinstance(home, str):
+            elif isinstance(home, tuple):
                 group = new_groups.get(home)
                 if group is None:
-                    group = new_groups[home] = _Group(None, home, s.key.dimension, s.subject, s.measure)
+                    block, measure = home
+                    group = new_groups[home] = _Group(None, s.key.key_for(measure), block, measure,
+                                                      s.key.dimension, s.subject, s.measure)
             else:
-                group = self.groups[home]
+                group = judged[home]
             if group is not None:
                 group.members.append(s)
             if s.group_id is not None and (group is None or group.id != s.group_id):
@@ -126,7 +237,7 @@ class _Run:
             group.is_series = verdict.is_series
         self._insert(new_groups.values())
         group_updates, claim_updates, reopened = [], [], []
-        for group in self.groups.values():
+        for group in judged.values():
             verdict = evaluate(group.members)
             joined = [s for s in group.members if s.group_id != group.id]
             status = next_status(group.status, verdict.conflict, any(s.active for s in joined))
@@ -135,27 +246,40 @@ class _Run:
             if status == "open" and group.status in ("resolved", "unresolved"):
                 reopened.append((group.id, group.status))
             group.status, group.is_series = status, verdict.is_series
-        for group in [*self.groups.values(), *new_groups.values()]:
+        for group in [*judged.values(), *new_groups.values()]:
             status = group.status
             for s in group.members:
                 open_ = status == "open" and s.active
                 if s.group_id != group.id or s.conflict_open != open_:
                     claim_updates.append({"c_id": s.id, "c_group": group.id, "c_open": open_})
-        placed = {s.id for g in [*self.groups.values(), *new_groups.values()] for s in g.members}
+        placed = {s.id for g in [*judged.values(), *new_groups.values()] for s in g.members}
         claim_updates += [
             {"c_id": s.id, "c_group": None, "c_open": False}
             for s in self.statements.values()
             if s.id not in placed and (s.group_id is not None or s.conflict_open)
         ]
         self._write(group_updates, claim_updates)
+        self._insert_suggestions()
         for group_id, before in reopened:
             audit.record(self.session, None, "reopen", "conflict_group", group_id,
                          before={"status": before}, after={"status": "open"})
-        groups = [*self.groups.values(), *new_groups.values()]
+        groups = [*judged.values(), *new_groups.values()]
         return DetectionReport(
             claims=len(self.statements), groups=len(groups), created=len(new_groups),
             in_conflict=sum(g.status == "open" for g in groups), reopened=len(reopened),
+            suggested=len(self.new_suggestions),
         )
+
+    def _insert_suggestions(self) -> None:
+        if not self.new_suggestions:
+            return
+        table = MatchSuggestion.__table__
+        connection = self.session.connection()
+        now = utcnow()
+        ids = reserve_ids(connection, table, len(self.new_suggestions))
+        bulk_insert(connection, table, [
+            {"id": id_, **row, "status": "pending", "created_at": now} for row, id_ in zip(self.new_suggestions, ids)
+        ])
 
     def _write_through_temporary_table(self, claim_updates: list[dict]) -> None:
         """One UPDATE ... FROM a temporary table: several times faster than a row-by-row executemany."""
@@ -181,7 +305,8 @@ class _Run:
         now = utcnow()
         ids = reserve_ids(connection, table, len(new_groups))
         bulk_insert(connection, table, [
-            {"id": id_, "key": g.key, "subject": g.subject[:200], "measure": g.measure[:200],
+            {"id": id_, "key": g.key, "block": g.block, "measure_key": g.measure_key,
+             "subject": g.subject[:200], "measure": g.measure[:200],
              "dimension": g.dimension, "status": g.status, "is_series": g.is_series, "note": "", "version": 1,
              "created_at": now, "updated_at": now}
             for g, id_ in zip(new_groups, ids)
@@ -224,21 +349,29 @@ class _Run:
 
 
 _GROUP_COLUMNS = (
-    ConflictGroup.id, ConflictGroup.key, ConflictGroup.dimension, ConflictGroup.subject,
-    ConflictGroup.measure, ConflictGroup.status, ConflictGroup.is_series, ConflictGroup.merged_into_id,
+    ConflictGroup.id, ConflictGroup.key, ConflictGroup.block, ConflictGroup.measure_key, ConflictGroup.dimension,
+    ConflictGroup.subject, ConflictGroup.measure, ConflictGroup.status, ConflictGroup.is_series,
+    ConflictGroup.merged_into_id,
 )
+_LEARNED_COLUMNS = (
+    MeasureEquivalence.subject_key, MeasureEquivalence.measure_a, MeasureEquivalence.measure_b, MeasureEquivalence.same,
+)
+_SUGGESTION_COLUMNS = (MatchSuggestion.block, MatchSuggestion.measure_a, MatchSuggestion.measure_b)
 
 
 def rebuild(session: so.Session) -> DetectionReport:
-    """Detect conflicts over every claim (reviewers' merges and splits are kept); the caller commits."""
+    """Detect conflicts over every claim (reviewers' merges, splits and equivalences are kept); the caller commits."""
     session.flush()
     run = _Run(session)
     # Core rows through the session's connection: the ORM's per-row result handling cost as
     # much as building the statements.
     connection = session.connection()
     run.add_group_rows(connection.execute(sa.select(*_GROUP_COLUMNS)))
+    run.learned.add(connection.execute(sa.select(*_LEARNED_COLUMNS).where(MeasureEquivalence.undone_at.is_(None))))
+    run.add_suggestion_rows(connection.execute(sa.select(*_SUGGESTION_COLUMNS)))
     rows = connection.execute(sa.select(*CLAIM_COLUMNS), execution_options={"yield_per": 20_000})
     run.statements = {s.id: s for s in map(statement, rows)}
+    run.place_in_order(run.statements.values())
     return run.apply()
 
 
@@ -246,29 +379,50 @@ def detect_claims(session: so.Session, claim_ids: Iterable[int]) -> DetectionRep
     """Detect conflicts in the groups these claims are in or belong in; the caller commits."""
     session.flush()
     run = _Run(session)
-    keys: set[str] = set()
-    group_ids: set[int] = set()
+    run.judged = set()
+    blocks: set[str] = set()
+    subjects: set[str] = set()
     ids = set(claim_ids)
     todo = _load_claims(session, Claim.id.in_(ids)) if ids else []
-    # Close over keys and groups: a group's other claims may belong under other keys now
-    # (a reviewer corrected their measure), and those keys' groups must be judged too.
+    # Close over blocks and groups: a group's other claims may belong elsewhere now (a reviewer
+    # corrected their measure), and the groups they belong in must be judged too. Only the
+    # groups claims are in or go to are read whole; the rest of a block is read as measures.
     while todo:
         run.statements.update((s.id, s) for s in todo)
-        new_keys = {s.key.key for s in todo if s.key} - keys
-        wanted = {s.group_id for s in todo if s.group_id} - group_ids
-        keys |= new_keys
-        before = set(group_ids)
-        rows = _group_rows(session, sa.or_(ConflictGroup.key.in_(new_keys), ConflictGroup.id.in_(wanted)))
-        while rows:
-            run.add_group_rows(rows)
-            group_ids |= {row[0] for row in rows}
-            targets = {row[7] for row in rows if row[7] is not None} - group_ids
-            rows = _group_rows(session, ConflictGroup.id.in_(targets)) if targets else []
-        fresh = group_ids - before
+        new_blocks = {s.key.block for s in todo if s.key} - blocks
+        blocks |= new_blocks
+        new_subjects = {s.key.subject for s in todo if s.key} - subjects
+        if new_subjects or not subjects:
+            run.learned.add(_rows(session, _LEARNED_COLUMNS, MeasureEquivalence.undone_at.is_(None)
+                                  & MeasureEquivalence.subject_key.in_(new_subjects | ({""} - subjects))))
+            subjects |= new_subjects | {""}
+        if new_blocks:
+            run.add_suggestion_rows(_rows(session, _SUGGESTION_COLUMNS, MatchSuggestion.block.in_(new_blocks)))
+        _load_groups(session, run, sa.or_(
+            ConflictGroup.block.in_(new_blocks),
+            ConflictGroup.id.in_({s.group_id for s in todo if s.group_id} - set(run.groups)),
+        ))
+        run.place_in_order(todo)
+        homes = {run.home(s) for s in todo}
+        wanted = ({h for h in homes if isinstance(h, int)} | {s.group_id for s in todo if s.group_id}) - run.judged
+        run.judged |= wanted
         todo = [
-            s for s in _load_claims(session, Claim.group_id.in_(fresh)) if s.id not in run.statements
-        ] if fresh else []
+            s for s in _load_claims(session, Claim.group_id.in_(wanted)) if s.id not in run.statements
+        ] if wanted else []
     return run.apply()
+
+
+def _load_groups(session: so.Session, run: _Run, where) -> None:
+    """Add the groups matching `where` to the run, and the groups they were merged into."""
+    rows = _rows(session, _GROUP_COLUMNS, where)
+    while rows:
+        run.add_group_rows(rows)
+        targets = {row[-1] for row in rows if row[-1] is not None} - set(run.groups)
+        rows = _rows(session, _GROUP_COLUMNS, ConflictGroup.id.in_(targets)) if targets else []
+
+
+def _rows(session: so.Session, columns, where) -> list:
+    return list(session.connection().execute(sa.select(*columns).where(where)))
 
 
 def _placement_table() -> sa.Table:
@@ -277,10 +431,6 @@ def _placement_table() -> sa.Table:
         sa.Column("c_id", sa.Integer, primary_key=True), sa.Column("c_group", sa.Integer),
         sa.Column("c_open", sa.Boolean), prefixes=["TEMPORARY"],
     )
-
-
-def _group_rows(session: so.Session, where) -> list:
-    return list(session.connection().execute(sa.select(*_GROUP_COLUMNS).where(where)))
 
 
 def _load_claims(session: so.Session, where) -> list[Statement]:

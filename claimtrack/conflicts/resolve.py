@@ -10,29 +10,9 @@ import sqlalchemy.orm as so
 from models import MAX_ROW_ID, Claim, ConflictGroup, Resolution, Review, utcnow
 
 from .. import audit
-from .compare import group_key
-from .detect import detect_claims
-
-
-class ConflictError(ValueError):
-    """A reviewer's request on a conflict group that cannot be carried out (message says why)."""
-
-
-class StaleGroupError(ConflictError):
-    """The group changed since the reviewer loaded it; `differences` are its claims' fields that moved."""
-
-    def __init__(self, message: str, differences: Iterable["MemberDifference"] = (),
-                 changes: Iterable["MemberChange"] = ()):
-        super().__init__(message)
-        self.differences = list(differences)
-        self.changes = list(changes)
-
-
-class NotInGroup(ConflictError):
-    """A form named a claim that is not in the group its URL names."""
-
-    def __init__(self, claim_id: int, group_id: int):
-        super().__init__(f"Claim {claim_id} is not in group {group_id}.")
+from .detect import claim_key, detect_claims
+from .errors import ConflictError, NotInGroup, StaleGroupError
+from .learned import learn, redetect_measures
 
 
 STALE_MESSAGE = ("This conflict changed since you opened it (another reviewer or a new document): "
@@ -307,13 +287,22 @@ def undo_resolution(session: so.Session, user, resolution_id: int) -> Resolution
     return resolution
 
 
-def merge_groups(session: so.Session, user, group_id: int, other_id: int, note: str = "") -> ConflictGroup:
-    """Merge another group into this one for good: its claims and future claims of its key join."""
+def merge_groups(
+    session: so.Session, user, group_id: int, other_id: int, note: str = "", learn_scope: str = ""
+) -> ConflictGroup:
+    """Merge another group into this one for good: its claims and future claims of its key join.
+
+    With a lead's `learn_scope` ("subject" or "all") the two measures are learned as the same fact.
+    """
     if group_id == other_id:
         raise ConflictError("A group cannot be merged with itself.")
     group, other = _locked_group(session, group_id), _locked_group(session, other_id)
     if group.merged_into_id is not None or other.merged_into_id is not None:
         raise ConflictError("That group was already merged into another one.")
+    if learn_scope:
+        if group.subject_key != other.subject_key and learn_scope == "subject":
+            raise ConflictError("These groups are about different subjects: learn it for every subject, or not at all.")
+        learn(session, user, group.subject_key, group.measure_key, other.measure_key, True, "merge", learn_scope, note)
     moved = _group_claims(session, other)
     for claim in [*_group_claims(session, group), *moved]:
         claim.group_id, claim.group_pinned = group.id, True
@@ -322,17 +311,23 @@ def merge_groups(session: so.Session, user, group_id: int, other_id: int, note: 
     group.updated_at = other.updated_at = utcnow()
     session.flush()
     detect_claims(session, [c.id for c in _group_claims(session, group)])
+    if learn_scope:
+        redetect_measures(session, group.subject_key if learn_scope == "subject" else "",
+                          (group.measure_key, other.measure_key))
     audit.record(session, user, "merge", "conflict_group", group.id,
                  before={"merged": other.id, "claims": [c.id for c in moved]},
-                 after={"status": group.status, "note": note})
+                 after={"status": group.status, "note": note, "learned": learn_scope})
     return group
 
 
-def split_claim(session: so.Session, user, claim_id: int, note: str = "",
-                group_id: int | None = None) -> ConflictGroup:
+def split_claim(
+    session: so.Session, user, claim_id: int, note: str = "", learn_scope: str = "", group_id: int | None = None
+) -> ConflictGroup:
     """Take a claim out of the group it was wrongly put in, into a group of its own that stays apart.
 
-    With `group_id` (the group the reviewer is looking at), a claim of any other group is refused.
+    With a lead's `learn_scope` ("subject" or "all") the claim's measure and the group's are
+    learned as never the same fact. With `group_id` (the group the reviewer is looking at), a
+    claim of any other group is refused.
     """
     claim = session.get(Claim, claim_id)
     if claim is not None and group_id is not None and claim.group_id != group_id:
@@ -343,9 +338,14 @@ def split_claim(session: so.Session, user, claim_id: int, note: str = "",
     others = [c.id for c in _group_claims(session, old) if c.id != claim.id]
     if not others:
         raise ConflictError("That claim is alone in its group already.")
-    key = group_key(claim.subject, claim.measure, claim.unit, claim.kind, claim.change)
+    key = claim_key(claim)
+    if learn_scope:
+        if key is None:
+            raise ConflictError("That claim has no subject or measure to learn from.")
+        learn(session, user, old.subject_key, key.measure, old.measure_key, False, "split", learn_scope, note)
     new = ConflictGroup(
-        key=key.key if key else old.key, subject=claim.subject, measure=claim.measure,
+        key=key.key if key else old.key, block=key.block if key else old.block,
+        measure_key=key.measure if key else old.measure_key, subject=claim.subject, measure=claim.measure,
         dimension=key.dimension if key else old.dimension, status="consistent",
     )
     session.add(new)

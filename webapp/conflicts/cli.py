@@ -26,6 +26,7 @@ def conflicts_command(fmt: str, rebuild: bool):
         )
     for group, members in conflicts.iter_conflicts(session):
         click.echo(json.dumps({
-            "id": group.id, "subject": group.subject, "measure": group.measure, "status": group.status,
+            "id": group.id, "subject": group.subject, "subject_key": group.subject_key, "measure": group.measure,
+            "status": group.status,
             "claims": [m.to_json() for m in members],
         }, ensure_ascii=False))

@@ -1,4 +1,4 @@
-"""Forms of the conflicts area: the list filter, resolutions, undo, merge and split."""
+"""Forms of the conflicts area: the list filter, resolutions, undo, merge, split, suggestions and lessons."""
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField, SelectField,
@@ -7,7 +7,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from claimtrack.conflicts import CONFLICT_STATUSES, DEPRECATION_REASONS
+from claimtrack.conflicts import CONFLICT_STATUSES, DEPRECATION_REASONS, SCOPES
 from models import MAX_ROW_ID, row_id
 
 STATUS_FILTERS = [SelectChoice("", "all conflicts"), *(SelectChoice(s) for s in CONFLICT_STATUSES), SelectChoice("consistent")]
@@ -65,11 +65,17 @@ class UndoForm(FlaskForm):
     """Undo a resolution (leads only)."""
 
 
+# What a lead's merge or split teaches the detector; reviewers' teach nothing.
+LEARN_CHOICES = [SelectChoice("", "don't remember it"),
+                 *(SelectChoice(k, f"remember it {v}") for k, v in SCOPES.items())]
+
+
 class MergeForm(FlaskForm):
     """Merge another group into this one."""
 
     other = IntegerField("Group number", validators=[InputRequired(), ID_RANGE])
     note = StringField("Note", validators=[Optional(), Length(max=500)])
+    learn = SelectField("Learn", choices=LEARN_CHOICES, default="", validators=[Optional()])
 
 
 class SplitForm(FlaskForm):
@@ -77,3 +83,18 @@ class SplitForm(FlaskForm):
 
     claim_id = IntegerField(validators=[InputRequired(), ID_RANGE])
     note = StringField("Note", validators=[Optional(), Length(max=500)])
+    learn = SelectField("Learn", choices=LEARN_CHOICES, default="", validators=[Optional()])
+
+
+class AnswerForm(FlaskForm):
+    """A lead's answer to "same fact?"."""
+
+    answer = RadioField("Same fact?", choices=[SelectChoice("same", "Yes, the same fact"),
+                                               SelectChoice("different", "No, different facts")],
+                        validators=[InputRequired(message="Answer yes or no.")])
+    scope = SelectField("Remember it", choices=[SelectChoice(k, v) for k, v in SCOPES.items()], default="subject")
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+
+
+class UndoLessonForm(FlaskForm):
+    """Withdraw a learned equivalence or separation."""

@@ -10,11 +10,13 @@ from claimtrack.conflicts.resolve import STALE_MESSAGE
 
 from ..auth.access import lead_required
 from ..db import get_session
-from .forms import FilterForm, MergeForm, ResolveForm, SplitForm, UndoForm
+from .forms import AnswerForm, FilterForm, MergeForm, ResolveForm, SplitForm, UndoForm, UndoLessonForm
 
 bp = Blueprint("conflicts", __name__)
 
 PAGE_SIZE = 50
+# Suggestions shown above the conflicts on the list page; the rest are on their own page.
+SUGGESTIONS_ON_LIST = 5
 # Pages past this would ask the database for an offset it cannot represent.
 MAX_PAGE = 1_000_000
 STALE = ("This conflict changed while you were deciding (another reviewer or a new document): "
@@ -28,8 +30,75 @@ def index():
     status = form.status.data if form.validate() else ""
     page = min(max(form.page.data or 1, 1), MAX_PAGE)
     statuses = (status,) if status else CONFLICT_STATUSES
-    groups, more = conflicts.conflict_page(get_session(), statuses, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    return render_template("conflicts/index.html", form=form, groups=groups, status=status, page=page, more=more)
+    session = get_session()
+    groups, more = conflicts.conflict_page(session, statuses, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    suggestions, pending = ([], 0)
+    if current_user.is_lead:
+        suggestions, _ = conflicts.pending_suggestions(session, SUGGESTIONS_ON_LIST)
+        pending = conflicts.pending_count(session)
+    return render_template("conflicts/index.html", form=form, groups=groups, status=status, page=page, more=more,
+                           suggestions=suggestions, pending=pending, answer_form=AnswerForm())
+
+
+@bp.get("/conflicts/suggestions")
+@lead_required
+def suggestions():
+    """Pairs of measures that may state the same fact, for a lead to answer."""
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    views, more = conflicts.pending_suggestions(get_session(), PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    return render_template("conflicts/suggestions.html", suggestions=views, page=page, more=more,
+                           answer_form=AnswerForm())
+
+
+@bp.post("/conflicts/suggestions/<int:suggestion_id>/answer")
+@lead_required
+def answer(suggestion_id: int):
+    """Record a lead's answer to a suggestion; detection follows it at once and from then on."""
+    form = AnswerForm()
+    back = request.form.get("next") == "suggestions"
+    target = url_for("conflicts.suggestions") if back else url_for("conflicts.index")
+    session = get_session()
+    if not form.validate_on_submit():
+        for message in _flat(form.errors):
+            flash(message, "error")
+        return redirect(target, 303)
+    try:
+        conflicts.answer_suggestion(session, current_user, suggestion_id, form.answer.data == "same",
+                                    form.scope.data, form.note.data or "")
+        session.commit()
+    except (ConflictError, StaleDataError) as exc:
+        session.rollback()
+        flash(str(exc) if isinstance(exc, ConflictError) else STALE, "error")
+        return redirect(target, 303)
+    flash("Answer recorded: the same fact." if form.answer.data == "same" else "Answer recorded: different facts.",
+          "success")
+    return redirect(target, 303)
+
+
+@bp.get("/conflicts/learned")
+@lead_required
+def learned():
+    """What leads taught the detector, with an undo for each lesson still in force."""
+    return render_template("conflicts/learned.html", lessons=conflicts.lessons(get_session()),
+                           undo_form=UndoLessonForm(), scopes=conflicts.SCOPES)
+
+
+@bp.post("/conflicts/learned/<int:lesson_id>/undo")
+@lead_required
+def undo_lesson(lesson_id: int):
+    """Withdraw a lesson; detection places the claims again without it."""
+    session = get_session()
+    if not UndoLessonForm().validate_on_submit():
+        abort(400)
+    try:
+        conflicts.undo_lesson(session, current_user, lesson_id)
+        session.commit()
+    except (ConflictError, StaleDataError) as exc:
+        session.rollback()
+        flash(str(exc) if isinstance(exc, ConflictError) else STALE, "error")
+        return redirect(url_for("conflicts.learned"), 303)
+    flash("Lesson undone: detection no longer uses it.", "success")
+    return redirect(url_for("conflicts.learned"), 303)
 
 
 @bp.get("/conflicts/<int:group_id>")
@@ -135,7 +204,8 @@ def merge(group_id: int):
         return _refused(group_id, [m for errors in form.errors.values() for m in _flat(errors)])
     session = get_session()
     try:
-        conflicts.merge_groups(session, current_user, group_id, form.other.data, form.note.data or "")
+        conflicts.merge_groups(session, current_user, group_id, form.other.data, form.note.data or "",
+                               learn_scope=form.learn.data or "")
         session.commit()
     except (ConflictError, StaleDataError) as exc:
         return _refused(group_id, [str(exc) if isinstance(exc, ConflictError) else STALE])
@@ -151,7 +221,8 @@ def split(group_id: int):
         return _refused(group_id, [m for errors in form.errors.values() for m in _flat(errors)])
     session = get_session()
     try:
-        new = conflicts.split_claim(session, current_user, form.claim_id.data, form.note.data or "", group_id=group_id)
+        new = conflicts.split_claim(session, current_user, form.claim_id.data, form.note.data or "",
+                                    learn_scope=form.learn.data or "", group_id=group_id)
         session.commit()
     except NotInGroup as exc:
         session.rollback()

@@ -1,0 +1,22 @@
+"""Why a reviewer's request on conflicts cannot be carried out."""
+from typing import Iterable
+
+
+class ConflictError(ValueError):
+    """A reviewer's request on a conflict group that cannot be carried out (message says why)."""
+
+
+class StaleGroupError(ConflictError):
+    """The group changed since the reviewer loaded it; `differences` are its claims' fields that moved."""
+
+    def __init__(self, message: str, differences: Iterable = (), changes: Iterable = ()):
+        super().__init__(message)
+        self.differences = list(differences)
+        self.changes = list(changes)
+
+
+class NotInGroup(ConflictError):
+    """A form named a claim that is not in the group its URL names."""
+
+    def __init__(self, claim_id: int, group_id: int):
+        super().__init__(f"Claim {claim_id} is not in group {group_id}.")
