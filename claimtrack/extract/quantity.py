@@ -4,10 +4,20 @@ from __future__ import annotations
 import re
 
 from .context import CHANGE_LEFT_RE, COORD_GAP_RE
-from .labels import is_capital_label, is_digit_label, is_score, word_number_ok
-from .model import Quantity
+from .labels import (
+    SCORE, bare_number_reason, capital_label_reason, digit_label_reason, is_score, word_label_reason,
+)
+from .model import Dropped, Quantity
 from .numbers import NUMBER_RE, parse_digits, parse_fraction, parse_ordinal, parse_slash_fraction, parse_word_number
 from .units import CURRENCY_FWD_RE, PREFIX_CODES, WHITESPACE_RE, currency_prefix, scale_and_unit, unit_at
+
+# Why a number that is not a label is still not a claim (see `labels` for the label reasons).
+AGE_BAND = "age-band"  # "men aged 18 to 34"
+TIME_ANCHOR = "time-anchor"  # "two weeks ago"
+GLUED_WORD = "glued-to-word"  # "5G", "3D"
+NO_RANKING = "ordinal-not-rank"  # "the third time"
+FRACTION_IDIOM = "fraction-idiom"  # "the second half", "half-time"
+SLASH_NOT_FRACTION = "slash-not-fraction"  # "open 24/7"
 
 RANK_LEFT_RE = re.compile(r"\b(?:rank(?:s|ed|ing)?|placed|came(?:\s+in)?|finish(?:ed|ing)?)\s+(?:(?:the|joint|in|at)\s+)*$", re.I)
 RANK_RIGHT_RE = re.compile(
@@ -40,15 +50,21 @@ def overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
     return any(a < e and s < b for a, b in spans)
 
 
-def find_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]]) -> list[Quantity]:
-    """Every quantity expression of the sentence, in order, with value and unit."""
+def find_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]],
+                    dropped: list[Dropped] | None = None) -> list[Quantity]:
+    """Every quantity expression of the sentence, in order, with value and unit.
+
+    Numbers refused as non-claims are appended to `dropped` (when given) with the reason.
+    """
     out: list[Quantity] = []
     consumed = 0
     for m in NUMBER_RE.finditer(text, s0, s1):
         if m.start() < consumed or overlaps(masks, m.start(), m.end()):
             continue
         q = _build(text, m, s0, s1, out)
-        if q is None:
+        if isinstance(q, str):
+            if dropped is not None:
+                dropped.append(Dropped(m.start(), m.end(), m.group(), q))
             continue
         if overlaps(masks, q.start, q.end):
             continue
@@ -57,6 +73,8 @@ def find_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]]) -
         consumed = q.end
         if not q.drop:
             out.append(q)
+        elif dropped is not None:
+            dropped.append(Dropped(q.start, q.end, text[q.start:q.end], SCORE))
     return out
 
 
@@ -65,36 +83,38 @@ def _is_range_tail(text: str, prev: Quantity, q: Quantity) -> bool:
     return prev.value_max is not None and q.start < prev.end
 
 
-def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity]) -> Quantity | None:
-    """Assemble the quantity around one number token, or None when it is not a claim."""
+def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity]) -> Quantity | str:
+    """Assemble the quantity around one number token, or say why it is not a claim."""
     kind = m.lastgroup or "dig"
     tok = m.group()
     start, end = m.span()
     before = text[max(s0, start - 40):start]
     if kind == "ord":
-        return _rank(text, m, s0, s1, prior)
+        return _rank(text, m, s0, s1, prior) or NO_RANKING
     if kind == "sfrac":
-        return _slash_fraction(text, m, s1)
+        return _slash_fraction(text, m, s1) or SLASH_NOT_FRACTION
     if AGED_RE.search(before):
-        return None  # "men aged 18 to 34": an age band describing who is counted
+        return AGE_BAND  # "men aged 18 to 34": an age band describing who is counted
     if kind == "frac":
         if HYPHEN_AFTER_RE.match(text[end:end + 2]) or HYPHEN_END_RE.search(before):
-            return None
+            return FRACTION_IDIOM
         if not SPOKEN_FRACTION_SEP_RE.search(tok):  # bare "half"
             if HALF_PERIOD_RE.search(before):
-                return None  # "the second half", "this half": a period, not a share
+                return FRACTION_IDIOM  # "the second half", "this half": a period, not a share
             if not HALF_OF_RE.match(text[end:end + 10]):
-                return None
+                return FRACTION_IDIOM
         elif "-" not in tok and not FRACTION_OF_RE.match(text[end:end + 6]):
-            return None
+            return FRACTION_IDIOM
         return Quantity(start, end, parse_fraction(tok), unit="%", kind="frac", confidence=0.75)
     if kind == "word":
-        if not word_number_ok(text, tok, start, end, s0, before):
-            return None
+        reason = word_label_reason(text, tok, start, end, s0, before)
+        if reason:
+            return reason
         value = parse_word_number(tok)
     else:
-        if is_digit_label(text, tok, start, end, s0, before):
-            return None
+        reason = digit_label_reason(text, tok, start, end, s0, before)
+        if reason:
+            return reason
         value = parse_digits(tok)
         if tok.startswith("+"):
             start += 1  # the sign is kept as a change, not in the quote
@@ -103,16 +123,22 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity]) -> Q
         q.change = "up"
     currency_prefix(text, s0, q)
     scale_and_unit(text, s1, q)
-    if kind == "dig" and (q.unit in ("", "s") or q.spaced) and is_capital_label(text, start, m.end(), s0, before):
-        return None
+    if kind == "dig" and (q.unit in ("", "s") or q.spaced):
+        reason = capital_label_reason(text, start, m.end(), s0, before)
+        if reason:
+            return reason
+    if kind == "dig" and not q.unit:
+        reason = bare_number_reason(text, q.end, before)
+        if reason:
+            return reason
     if kind == "dig" and LETTER_RE.match(text[q.end:q.end + 1]) and not GLUED_SENTENCE_RE.match(text, q.end):
-        return None
+        return GLUED_WORD
     if tok.startswith("+") and q.unit not in ("%", "pp", "bp", "point"):
         q.change = None
     if q.unit == "a" and AGE_OF_RE.search(before):
         q.unit = "year of age"  # "under the age of 5 years"
     if q.unit in ("a", "month", "week", "d") and TIME_ANCHOR_RE.match(text, q.end, s1):
-        return None  # "one year after the inspection", "two weeks ago": a time anchor
+        return TIME_ANCHOR  # "one year after the inspection", "two weeks ago": a time anchor
     _range(text, s1, q)
     if q.value_max is not None and q.kind == "dig" and not q.unit and is_score(text, q, s0):
         q.drop = True
