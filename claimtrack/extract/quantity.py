@@ -42,6 +42,16 @@ FRACTION_OF_RE = re.compile(r"\s*(?:of|the)\b|\s*[,.;)]", re.I)
 LETTER_RE = re.compile(r"[A-Za-z]")
 # A capitalised word glued to a scale word opens the next sentence ("46.9 millionIn the ...").
 GLUED_SENTENCE_RE = re.compile(r"(?<=[a-z])[A-Z][a-z]")
+# A transition whose bounds are apart by one word ("from 21 mpg combined to 23"), and a chain ("from $160
+# to $180 to $200"). Bounds each dated ("from RMB 6.47 billion in 1978 to RMB 1.19 trillion in 2023") stay
+# two levels, each with its period.
+SPLIT_TRANSITION_GAP_RE = re.compile(r"\s+[a-z]+\s+to\s+(?:about\s+|around\s+)?")
+CHAIN_GAP_RE = re.compile(r"\s+to\s+$")
+RANGE_TAIL_RE = re.compile(r"\s+to\s+")
+# A word after a bare bound that is a counted noun, so the bound counts something else ("to 12 rebounds").
+NOUN_AFTER_BOUND_RE = re.compile(
+    r"\s+(?!(?:for|in|on|by|at|and|or|as|from|with|a|an|the|last|this|next|over|after|before|during|since|until|"
+    r"when|while|than|then|but)\b)[a-z]")
 SLASH_OF_RE = re.compile(r"\s+of\s+(?:an?\s+)?(?:(?:US|U\.S\.|UK|imperial)\s+)?", re.I)
 
 
@@ -75,6 +85,30 @@ def find_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]],
             out.append(q)
         elif dropped is not None:
             dropped.append(Dropped(q.start, q.end, text[q.start:q.end], SCORE))
+    return _transitions(text, s0, out)
+
+
+def _transitions(text: str, s0: int, quants: list[Quantity]) -> list[Quantity]:
+    """Read rising transitions the range rule cannot see: bounds apart, and chains of levels.
+
+    Falling ones stay two levels, as everywhere (a range needs value <= value_max).
+    """
+    out: list[Quantity] = []
+    for q in quants:
+        prev = out[-1] if out else None
+        if (prev is None or q.value_max is not None or q.kind != "dig" or (q.unit and q.unit != prev.unit)
+                or (not q.unit and NOUN_AFTER_BOUND_RE.match(text, q.end))):
+            out.append(q)
+            continue
+        gap = text[prev.end:q.start]
+        if (prev.value_max is None and prev.unit and prev.value < q.value and SPLIT_TRANSITION_GAP_RE.fullmatch(gap)
+                and FROM_BEFORE_RE.search(text[max(s0, prev.start - 15):prev.start])):
+            prev.value_max, prev.end = q.value, q.end
+            continue
+        tail = list(RANGE_TAIL_RE.finditer(text, prev.start, prev.end))
+        if prev.value_max is not None and tail and prev.value_max < q.value and CHAIN_GAP_RE.fullmatch(gap):
+            q.start, q.value, q.value_max, q.unit = tail[-1].end(), prev.value_max, q.value, prev.unit
+        out.append(q)
     return out
 
 
