@@ -62,6 +62,15 @@ CASES = [
     nonclaim("Halve it, then multiply by 60 and round.", [], [("60", labels.FORMULA_CONSTANT)],
              id="formula-multiplier-before-and"),
     nonclaim("Costs were cut by 100 dollars.", ["100 dollars"], [], id="by-an-amount-is-a-quantity"),
+    # model numbers and index names
+    nonclaim("Their new 767 Freighter flew in 1995.", [], [("767", labels.MODEL_NUMBER)], id="model-number-singular-name"),
+    nonclaim("The 911 Targa was launched at 120 mph.", ["120 mph"], [("911", labels.MODEL_NUMBER)],
+             id="model-number-before-verb"),
+    nonclaim("The bank hired 250 Oracle consultants.", ["250"], [], id="count-with-plural-after-the-name"),
+    nonclaim("Nearly 400 Japanese joined.", ["400"], [], id="count-of-nationals"),
+    nonclaim("He scored 140 Sunday afternoon.", ["140"], [], id="count-before-a-weekday"),
+    nonclaim("the ftse 100 fell 1.2% while the sp 500 rose 0.4%.", ["1.2%", "0.4%"],
+             [("100", labels.NAME), ("500", labels.NAME)], id="lower-case-index-names"),
     # reasons of the older label rules
     nonclaim("Dana Ruiz (9) scored twice.", [], [("9", labels.NAME)], id="shirt-number"),
     nonclaim("The 5G rollout reached 12 towns.", ["12"], [("5", labels.IDENTIFIER)], id="glued-letter"),

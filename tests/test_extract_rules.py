@@ -108,6 +108,10 @@ RULES = [
     case("Crop losses reached 20 decently large farms.", {"quote": "20", "value": 20.0, "period_start": None},
          id="month-abbreviation-is-a-whole-word"),
     case("The 12 mayors met on 20 Dec 2021.", {"quote": "12", "value": 12.0}, id="month-name-in-a-word-is-no-date"),
+    case("The coupe needs 4 seconds for the 0-to-100-km/h sprint.", {"quote": "4 seconds"},
+         {"quote": "0-to-100-km/h", "value": 0.0, "value_max": 100.0, "unit": "km/h"}, id="hyphenated-to-range"),
+    case("Lows were minus 40 Celsius ,minus 38 Fahrenheit.", {"value": -40.0, "unit": "degC"},
+         {"value": -38.0, "unit": "degF"}, id="minus-word-after-a-comma"),
     # ranks and number words
     case("The economy grew 4.5% in 2022, ranking 2nd in China.",
          {"quote": "4.5%"}, {"quote": "2nd", "value": 2.0, "unit": "rank"}, id="ranking-ordinal"),

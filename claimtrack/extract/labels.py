@@ -109,6 +109,16 @@ INSTANCE_NOUN_BEFORE_RE = re.compile(
     r"cohorts?|arms?|replicates?|runs?|experiments?|electrodes?|nodes?|chips?|boreholes?|transects?|wards?|"
     r"patient\s+no\.?|cell\s+lines?)\s+(?:\d+\s*(?:,|and|or|&)\s*)*$", re.I)
 NOUN_AFTER_RE = re.compile(r"\s+(?:of|per|times|percent|per\s*cent)\b", re.I)
+# Stock indices whose names hold a number, as lower-cased text writes them ("the sp 500", "ftse 100").
+INDEX_NAME_BEFORE_RE = re.compile(
+    r"\b(?:s\s?&\s?p|sp|ftse|nikkei|russell|stoxx|cac|dax|asx|nifty|kospi|msci\s+\w+)\s$", re.I)
+# A model number names a product with a singular capitalised word after it ("the 787 Dreamliner
+# entered service"); a count takes a plural ("300 Google employees") or a following noun.
+MODEL_NAME_AFTER_RE = re.compile(
+    r"\s(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|"
+    r"July|August|September|October|November|December)\b)[A-Z][a-z]{3,}(?<![sS])(?<!ese|ish|ian|can|nch|tch)\b"
+    r"(?![-'’&]|\s+[A-Z]|\s+(?!(?:was|is|has|does|its|his|this|thus|as|us|plus)\b)[a-z]+s\b|\s+(?:of|and|or)\b)")
+MODEL_NUMBER_RE = re.compile(r"[1-9]\d{2,3}")
 FORMULA_OPERATOR_BEFORE_RE = re.compile(
     r"\b(?:divided|multiplied|dividing|multiplying|divide|multiply)\s+(?:it\s+|them\s+|this\s+|that\s+)?by\s+$"
     r"|\b(?:to\s+the\s+power\s+of|raised\s+to)\s+$", re.I)
@@ -187,6 +197,10 @@ def capital_label_reason(text: str, start: int, end: int, s0: int, before: str) 
     """Why a bare number belongs to the capitalised name before it ("Fortune Global 500", "OMIM 123456"), or None."""
     if CAMEL_BEFORE_RE.search(before) or PRODUCT_AFTER_RE.match(text, end):
         return MODEL_NUMBER  # "iPhone 11", "two new 737 Max jets"
+    if MODEL_NUMBER_RE.fullmatch(text, start, end) and MODEL_NAME_AFTER_RE.match(text, end):
+        return MODEL_NUMBER  # "the 787 Dreamliner", "a 911 Carrera"
+    if INDEX_NAME_BEFORE_RE.search(before):
+        return NAME
     m = CAPITAL_NAME_BEFORE_RE.search(before)
     if not m or m.group(1) in LABEL_BEFORE_OK or m.group(1).rstrip(".") in LABEL_BEFORE_OK:
         return None

@@ -28,7 +28,7 @@ TIME_ANCHOR_RE = re.compile(r"\s+(?:after|later|ago|before|earlier)\b", re.I)
 AGED_RE = re.compile(r"\b(?:aged|ages)\s+(?:between\s+)?(?:\d+\s*(?:to|-|–|and)\s*)?$", re.I)
 HALF_PERIOD_RE = re.compile(r"\b(?:first|second|this|last|next|latter|other|back|front|opening|closing)\s+$", re.I)
 AGE_OF_RE = re.compile(r"\bages?\s+of\s+$", re.I)
-RANGE_GAP_RE = re.compile(r"\s*(?:-|–|—|to|and|through|or|up\s+to)\s*|/(?=\$)")
+RANGE_GAP_RE = re.compile(r"-to-|\s*(?:-|–|—|to|and|through|or|up\s+to)\s*|/(?=\$)")
 FROM_BEFORE_RE = re.compile(r"\bfrom\s+\S*$", re.I)
 BETWEEN_BEFORE_RE = re.compile(r"\bbetween\s+(?:\S+\s+){0,2}$", re.I)
 FROM_OR_BETWEEN_BEFORE_RE = re.compile(r"\b(?:from|between)\s+\S*$", re.I)
@@ -216,7 +216,7 @@ def _range(text: str, s1: int, q: Quantity) -> None:
     gap = RANGE_GAP_RE.match(text, q.end, s1)
     if not gap:
         return
-    word = WHITESPACE_RE.sub(" ", gap.group().strip().lower())
+    word = WHITESPACE_RE.sub(" ", gap.group().strip("- \t\n").lower()) or gap.group().strip()  # "0-to-60-mph" reads as "to"
     if word == "up to":
         if not FROM_BEFORE_RE.search(text[max(0, q.start - 15):q.start]):
             return
