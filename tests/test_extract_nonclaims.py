@@ -69,6 +69,8 @@ CASES = [
     nonclaim("The bank hired 250 Oracle consultants.", ["250"], [], id="count-with-plural-after-the-name"),
     nonclaim("Nearly 400 Japanese joined.", ["400"], [], id="count-of-nationals"),
     nonclaim("He scored 140 Sunday afternoon.", ["140"], [], id="count-before-a-weekday"),
+    nonclaim("Last year the dealer sold 500 Tesla.", ["500"], [], id="count-of-a-brand-ending-the-clause",
+             known_miss="a singular brand ending the clause reads as a model name"),
     nonclaim("the ftse 100 fell 1.2% while the sp 500 rose 0.4%.", ["1.2%", "0.4%"],
              [("100", labels.NAME), ("500", labels.NAME)], id="lower-case-index-names"),
     # reasons of the older label rules

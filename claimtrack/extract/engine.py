@@ -20,7 +20,7 @@ from .quantity import find_quantities, overlaps
 from .sentences import Sentence, iter_sentences
 from .tables import table_quantities
 
-EXTRACTOR_VERSION = "rules-1.3"
+EXTRACTOR_VERSION = "rules-1.4"
 PRESCAN_CHARS = 20000
 
 
