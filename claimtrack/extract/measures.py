@@ -59,6 +59,7 @@ QUALIFIER_WORDS = {
     "about", "around", "approximately", "nearly", "almost", "roughly", "some", "over", "more",
     "than", "above", "at", "least", "less", "fewer", "under", "below", "within", "up", "to",
     "by", "of", "just", "only", "well", "exceeding", "beyond", "close", "circa", "estimated",
+    "little", "bit", "slightly", "mere",
 }
 ANAPHORS = {
     "it", "we", "they", "the province", "our province", "this province", "the city",
@@ -100,7 +101,7 @@ BRACKET_RE = re.compile(r"\(([^()]*)\)")
 REPORTING_RE = re.compile(
     r"\b(?:(?:the\s+)?(?:latest|last|most\s+recent|current)\s+(?:value|figure|estimate|data)\s+(?:for|of|on)"
     r"|(?:the\s+)?value\s+(?:for|of)|(?:was|were|is|are|has\s+been)?\s*(?:last|latest|first)\s+(?:measured|recorded|reported|updated|estimated)"
-    r"|as\s+of|according\s+to|current|approximate|(?:is|was|are|were)\s+(?:currently\s+)?estimated(?:\s+(?:at|to\s+be))?|currently|estimated|latest)\b")
+    r"|as\s+of|according\s+to|current|approximate|official|estimates?|(?:is|was|are|were)\s+(?:currently\s+)?estimated(?:\s+(?:at|to\s+be))?|currently|estimated|latest)\b")
 # A past-tense verb before an article is the clause's verb, not a modifier ("recorded an unemployment rate").
 VERB_LEAD_RE = re.compile(r"^\s*[a-z]+ed\s+(?:a|an|the)\s+")
 # Month names, years and "year" itself: the period of a figure, which the claim carries apart.
@@ -343,6 +344,9 @@ def _sentence_entity(text: str, s0: int, s1: int, pos: int, subject: str, guesse
     entity = entities.resolve_subject(subject)
     if entity.kind != entities.NAME:
         return entity
+    inside = entities.place_mentions(entity.name)
+    if inside and any(w[0].islower() and w not in NP_LINKS | DETERMINERS for w in entity.name.split()):
+        return inside[-1][2]  # "The population of Morocco" (including Western Sahara)
     mentions = entities.place_mentions(text, s0, s1)
     folded = entities.fold(entity.name)
     for start, end, place in mentions:
@@ -353,6 +357,17 @@ def _sentence_entity(text: str, s0: int, s1: int, pos: int, subject: str, guesse
         before = [m for m in mentions if m[1] <= pos]
         return (before[-1] if before else mentions[0])[2]
     return entity
+
+
+def _measure_before(text: str, s0: int, q: Quantity, quants: list[Quantity], periods: list[Period]) -> bool:
+    """True when q is the object of a measure named before it ("a population of less than 4.5 million")."""
+    words = clause_words(text, s0, q, quants, periods)
+    while words and words[-1].lower() in QUALIFIER_WORDS - {"of"}:
+        words.pop()
+    if not words or words[-1].lower() != "of":
+        return False
+    before, _ = phrase_before(words)
+    return bool(measure_key(possessor(before)[1], ""))
 
 
 def _verb_noun(text: str, s0: int, pos: int) -> str:
@@ -483,6 +498,8 @@ def phrase_before(words: list[str], through_commas: bool = False) -> tuple[str, 
         if w == ")" and (k := _bracket_open(words, i)) >= 0:
             i, bracketed = k - 1, True
             continue
+        if low in ("and", "or") and "<Q>" in words[max(0, i - 3):i]:
+            break  # "an area of 710 square km and population of": the words before belong to that figure
         if w in (",", ";") and len(out) == 1 and (bracketed or out[0].lower() in FILLER):
             # An indicator's name with one qualifier: "GNI per capita, PPP (...)", "Population, total".
             i -= 1
@@ -508,9 +525,13 @@ def _bracket_open(words: list[str], close: int) -> int:
 
 
 def _first_phrase(text: str, s0: int, pos: int) -> str:
-    """The sentence's opening noun phrase (its grammatical subject, usually)."""
-    words = []
+    """The sentence's opening noun phrase (its grammatical subject, usually), after any opening
+    adverbial ("By the beginning of 1992, the population of Portugal ...")."""
+    words: list[str] = []
     for w in tokens(text[s0:pos]):
+        if w == "," and words and words[0].lower() in PREPOSITIONS | {"according"}:
+            words = []
+            continue
         if w in (",", ";", ":", "(") or w.lower() in VERBS:
             break
         words.append(w)
@@ -532,18 +553,21 @@ def assign_measure(text: str, s0: int, s1: int, q: Quantity, quants: list[Quanti
         om = OF_IN_AFTER_RE.match(text, q.end, s1)
         if om:
             after, after_end = phrase_after(text, om.end(), s1)
+            if om.group().split()[0] == "in" and _measure_before(text, s0, q, quants, periods):
+                after = ""  # "a population of 4.5 million in an area ...": the measure came first
     if after:
         part = PARTICIPLE_RE.match(text, after_end, s1)
         if part:
             after = f"{after} {part.group(1)}"
         counted = measure_key(after, sentence)
-        if not counted or (" " not in after and PER_AFTER_RE.match(text, after_end, s1)):
+        if not counted or (not q.unit and " " not in after and PER_AFTER_RE.match(text, after_end, s1)):
             after = ""  # "in mid-2000" is a date, "births per woman" the unit: neither is what is measured
         elif counted.split()[-1] in PERSON_NOUNS and (POPULATION_RE.search(sentence) or counted in RESIDENT_NOUNS):
             # "a population of 89,985 people", "9,056,010 inhabitants": people counted are a population.
             after = "population"
         if after and (noun := _verb_noun(text, s0, q.start)):
-            after = noun if noun == "employee" and counted.split()[-1] in PERSON_NOUNS else f"{after} {noun}"
+            # What an employer employs are its employees, whatever the noun counted ("people", "staff").
+            after = noun if noun == "employee" else f"{after} {noun}"
     words = clause_words(text, s0, q, quants, periods)
     before, idx = phrase_before(words)
     if idx == -2:
