@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from claimtrack.extract import Dropped, extract_claims, iter_claims
 from claimtrack.extract import labels
@@ -91,3 +92,16 @@ def test_nonclaims(text, kept, dropped):
 def test_dropped_numbers_do_not_change_the_claims():
     text = "Germination rose by 14% in the wet plots [8]. Mean flux was 4 W m−2 in winter."
     assert list(iter_claims(text, on_drop=lambda d: None)) == extract_claims(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["[12]", " (refs 3, 7)", " Fig. 2", " W m−2", " Ca(NO3)2", " divided by 100", " iPS-7",
+                                 " sensor 2", " 787 Dreamliner", " from $5 to $6 to $7", " 40 kg", ", ", ". ", "\n",
+                                 "minus", "-", "^", "(", ")", " the sp 500", " 0-to-60-mph", "x"]), max_size=25))
+def test_dropped_spans_quote_the_text_and_leave_the_claims_alone(parts):
+    text = "".join(parts)
+    drops: list[Dropped] = []
+    claims = list(iter_claims(text, on_drop=drops.append))
+    assert claims == extract_claims(text)
+    for d in drops:
+        assert 0 <= d.start < d.end <= len(text) and text[d.start:d.end] == d.quote and d.reason
