@@ -20,7 +20,7 @@ UNIT_EXPONENT = "unit-exponent"  # the 2 of "W m−2", the 1 of "m s^-1"
 FORMULA_CONSTANT = "formula-constant"  # "divided by 100", "to the power of 2"
 ADDRESS = "address"  # "49 Zorro Ranch Road"
 ERA_YEAR = "era-year"  # "753 BC", "A.D. 1000"
-TIME_OF_DAY = "time-zone"  # "10 GMT"
+TIME_ZONE = "time-zone"  # "10 GMT"
 LIST_NUMBER = "list-number"  # "2. The second point"
 SCORE = "score"  # "beat Charlton 2-1"
 IDIOM = "idiom"  # "one of", "three-dimensional", "the two sides"
@@ -98,7 +98,6 @@ UNIT_SYMBOL_RE = re.compile(r"[YZEPTGMkhdcmµμunpf]?(?:m|s|g|l|L|W|J|N|K|Pa|Hz|
 # Digits after a bracketed chemical group ("Ca(NO3)2", "Al2(SO4)3") or a hydrate dot ("CuSO4·5H2O").
 FORMULA_GROUP_BEFORE_RE = re.compile(r"[A-Z][a-z]?\d*\([A-Z][A-Za-z\d]*\)$|\([A-Z][a-z]?\d*(?:[A-Z][a-z]?\d*)+\)$")
 HYDRATE_BEFORE_RE = re.compile(r"[A-Z][A-Za-z\d]*[·•]$")
-GLUED_CODE_BEFORE_RE = re.compile(r"(?<=[A-Za-z])")
 ACRONYM_RE = re.compile(r"[A-Z][A-Z\d]+")
 # A word naming one of several things counted apart ("sensor 2", "patient 14", "clone 7"): the
 # number that follows is its label unless a noun follows it ("sensor 2 readings" stays a label too,
@@ -166,9 +165,10 @@ def digit_label_reason(text: str, tok: str, start: int, end: int, s0: int, befor
     exponent = EXPONENT_BEFORE_RE.search(before)
     if exponent and not NEGATIVE_PREFIX_RE.search(before):
         return UNIT_EXPONENT if UNIT_SYMBOL_RE.fullmatch(exponent.group(1)) else IDENTIFIER
-    if FORMULA_GROUP_BEFORE_RE.search(before) or HYDRATE_BEFORE_RE.search(before) and CAPITAL_LETTER_AFTER_RE.match(text, end):
+    if FORMULA_GROUP_BEFORE_RE.search(before) or (
+            HYDRATE_BEFORE_RE.search(before) and CAPITAL_LETTER_AFTER_RE.match(text, end)):
         return FORMULA_SUBSCRIPT
-    if GLUED_CODE_BEFORE_RE.match(text, start) and tok[0] in "-−–":
+    if tok[0] in "-−–" and start > 0 and text[start - 1].isalpha():
         return IDENTIFIER  # "iPS-7": the hyphen joins a code, it is no minus sign
     if CODE_BEFORE_RE.search(before) and not NEGATIVE_PREFIX_RE.search(before):
         return IDENTIFIER
@@ -183,7 +183,7 @@ def digit_label_reason(text: str, tok: str, start: int, end: int, s0: int, befor
     if NAME_BRACKET_BEFORE_RE.search(before) and text[end:end + 1] == ")":
         return NAME  # a shirt or footnote number: "Dak Prescott (4)"
     if ZONE_AFTER_RE.match(text[end:end + 9]):
-        return TIME_OF_DAY
+        return TIME_ZONE
     if PLUS_DIGIT_AFTER_RE.match(text[end:end + 4]):
         return IDENTIFIER
     if CAPITAL_LETTER_AFTER_RE.match(text[end:end + 2]) and not CAPITAL_UNIT_AFTER_RE.match(text[end:end + 4]):
