@@ -216,7 +216,8 @@ def _range(text: str, s1: int, q: Quantity) -> None:
     gap = RANGE_GAP_RE.match(text, q.end, s1)
     if not gap:
         return
-    word = WHITESPACE_RE.sub(" ", gap.group().strip("- \t\n").lower()) or gap.group().strip()  # "0-to-60-mph" reads as "to"
+    # "-to-" ("0-to-60-mph") reads as "to"; a bare hyphen stays one.
+    word = WHITESPACE_RE.sub(" ", gap.group().strip("- \t\n").lower()) or gap.group().strip()
     if word == "up to":
         if not FROM_BEFORE_RE.search(text[max(0, q.start - 15):q.start]):
             return
