@@ -15,7 +15,7 @@ import sqlalchemy.orm as so
 from models import Claim, Document
 
 from . import conflicts
-from .extract import EXTRACTOR_VERSION, ExtractedClaim, iter_claims
+from .extract import EXTRACTOR_VERSION, Dropped, ExtractedClaim, iter_claims
 from .extract.entities import subject_key
 from .sources import DocumentSource
 
@@ -33,6 +33,7 @@ class PreparedDocument:
     source: DocumentSource
     claims: tuple[ExtractedClaim, ...]
     skipped: tuple[int, ...] = ()  # start offsets of sentences the extractor failed on
+    dropped: tuple[Dropped, ...] = ()  # numbers refused as claims, collected only when asked (explain)
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,12 @@ class IngestResult:
     skipped: int = 0  # sentences left out because the extractor failed on them
 
 
-def prepare(source: DocumentSource) -> PreparedDocument:
+def prepare(source: DocumentSource, explain: bool = False) -> PreparedDocument:
     """Extract the claims of one document (no database; safe in a worker process).
 
     A sentence the extractor fails on is logged with its document and offset, counted, and
-    skipped, so the rest of the document is still stored.
+    skipped, so the rest of the document is still stored. With `explain`, the numbers refused as
+    claims are kept too, each with the rule that refused it.
     """
     skipped: list[int] = []
 
@@ -58,8 +60,10 @@ def prepare(source: DocumentSource) -> PreparedDocument:
         log.warning("extraction failed in %s at offset %d; sentence skipped", source.file_name, offset, exc_info=exc)
         skipped.append(offset)
 
-    claims = tuple(iter_claims(source.text, source.metadata.published, on_error=skip))
-    return PreparedDocument(source, claims, tuple(skipped))
+    dropped: list[Dropped] = []
+    claims = tuple(iter_claims(source.text, source.metadata.published, on_error=skip,
+                               on_drop=dropped.append if explain else None))
+    return PreparedDocument(source, claims, tuple(skipped), tuple(dropped))
 
 
 def prepare_apart(source: DocumentSource) -> PreparedDocument:

@@ -73,6 +73,25 @@ def test_extract_prints_jsonl_without_database(runner, db_session):
     assert _counts(db_session) == (0, 0)
 
 
+def test_extract_explain_prints_each_dropped_number_with_its_rule(runner, tmp_path):
+    text = "Germination rose by 14% in the wet plots [8]. Mean flux was 4 W m\u22122 in winter.\n"
+    path = tmp_path / "study.txt"
+    path.write_text(text, encoding="utf-8")
+    cite, exponent = text.index("[8]") + 1, text.index("m\u22122") + 2
+    plain = runner.invoke(args=["extract", str(path)])
+    explained = runner.invoke(args=["extract", str(path), "--format", "jsonl", "--explain"])
+    assert plain.exit_code == 0 and explained.exit_code == 0, explained.output
+    rows = [json.loads(line) for line in explained.output.splitlines()]
+    claims = [row for row in rows if "dropped" not in row]
+    assert [json.loads(line) for line in plain.output.splitlines()] == claims
+    assert [row["text"] for row in claims] == ["14%", "4 W"]
+    assert [row for row in rows if "dropped" in row] == [
+        {"doc": "study.txt", "dropped": True, "start": cite, "end": cite + 1, "text": "8", "reason": "citation"},
+        {"doc": "study.txt", "dropped": True, "start": exponent, "end": exponent + 1, "text": "2", "reason": "unit-exponent"},
+    ]
+    assert [row["start"] for row in rows] == sorted(row["start"] for row in rows)
+
+
 def test_create_user_reads_password_from_stdin(runner, db_session):
     result = runner.invoke(args=["create-user", "maria", "--role", "lead"], input="a long password\n")
     assert result.exit_code == 0, result.output
@@ -120,10 +139,10 @@ def _failing_rule(monkeypatch, marker: str) -> None:
 
     real = engine.find_quantities
 
-    def find_quantities(text, s0, s1, masks):
+    def find_quantities(text, s0, s1, *rest):
         if marker in text[s0:s1]:
             raise IndexError("rule crashed")
-        return real(text, s0, s1, masks)
+        return real(text, s0, s1, *rest)
 
     monkeypatch.setattr(engine, "find_quantities", find_quantities)
 

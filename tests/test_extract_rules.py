@@ -91,6 +91,27 @@ RULES = [
     case("Global income may rise by 0.7%–2.9%.", {"value": 0.7, "value_max": 2.9, "unit": "%"}, id="percent-range"),
     case("Prices range from $370,000 to $5.5 million.", {"value": 370000.0, "value_max": 5500000.0},
          id="from-to-range"),
+    case("Tickets went from €40 to €45 to €52 in two seasons.",
+         {"quote": "€40 to €45", "value": 40.0, "value_max": 45.0, "unit": "EUR"},
+         {"quote": "€45 to €52", "value": 45.0, "value_max": 52.0, "unit": "EUR"}, {"quote": "two"},
+         id="chained-transition-is-two-ranges"),
+    case("Output fell from 90 tonnes to 80 tonnes to 75 tonnes.", {"value": 90.0, "value_max": 80.0}, {"value": 75.0, "value_max": None},
+         id="falling-chain-keeps-its-last-level"),
+    case("The van's range grew from 180 km combined to 210 on the new battery.",
+         {"quote": "180 km combined to 210", "value": 180.0, "value_max": 210.0, "unit": "km"},
+         id="transition-with-a-word-between-the-bounds"),
+    case("Wages rose from 1,200 euros in 2015 to 1,450 euros in 2021.",
+         {"value": 1200.0, "value_max": None, **year(2015)}, {"value": 1450.0, "value_max": None, **year(2021)},
+         id="dated-bounds-stay-two-dated-levels"),
+    case("She went from 14 points on Monday to 9 rebounds.", {"quote": "14 points", "value_max": None}, {"quote": "9"},
+         id="bounds-of-different-things-stay-apart"),
+    case("Crop losses reached 20 decently large farms.", {"quote": "20", "value": 20.0, "period_start": None},
+         id="month-abbreviation-is-a-whole-word"),
+    case("The 12 mayors met on 20 Dec 2021.", {"quote": "12", "value": 12.0}, id="month-name-in-a-word-is-no-date"),
+    case("The coupe needs 4 seconds for the 0-to-100-km/h sprint.", {"quote": "4 seconds"},
+         {"quote": "0-to-100-km/h", "value": 0.0, "value_max": 100.0, "unit": "km/h"}, id="hyphenated-to-range"),
+    case("Lows were minus 40 Celsius ,minus 38 Fahrenheit.", {"value": -40.0, "unit": "degC"},
+         {"value": -38.0, "unit": "degF"}, id="minus-word-after-a-comma"),
     # ranks and number words
     case("The economy grew 4.5% in 2022, ranking 2nd in China.",
          {"quote": "4.5%"}, {"quote": "2nd", "value": 2.0, "unit": "rank"}, id="ranking-ordinal"),
@@ -271,10 +292,10 @@ def _crash_on(monkeypatch, marker):
 
     real = engine.find_quantities
 
-    def find_quantities(text, s0, s1, masks):
+    def find_quantities(text, s0, s1, *rest):
         if marker in text[s0:s1]:
             raise KeyError("rule crashed")
-        return real(text, s0, s1, masks)
+        return real(text, s0, s1, *rest)
 
     monkeypatch.setattr(engine, "find_quantities", find_quantities)
 

@@ -163,18 +163,21 @@ def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--published", callback=iso_date, help="Resolve relative dates against this date (YYYY-MM-DD).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
-def extract_command(files: tuple[Path, ...], published: date | None, fmt: str):
+@click.option("--explain", is_flag=True,
+              help='Also print each number dropped as a non-claim: {"dropped": true, ..., "reason": RULE}.')
+def extract_command(files: tuple[Path, ...], published: date | None, fmt: str, explain: bool):
     """Print the claims found in FILES as JSON lines, without touching any database."""
     failed = False
     for path in files:
         try:
-            prepared = prepare(read_document(path, published))
+            prepared = prepare(read_document(path, published), explain=explain)
         except DocumentError as exc:
             click.echo(f"refused {printable(path)}: {printable(exc)}", err=True)
             failed = True
             continue
-        for claim in prepared.claims:
-            click.echo(json.dumps(claim.to_json(path.name), ensure_ascii=False))
+        rows = sorted([*prepared.claims, *prepared.dropped], key=lambda row: row.start)
+        for row in rows:
+            click.echo(json.dumps(row.to_json(path.name), ensure_ascii=False))
     if failed:
         sys.exit(1)
 

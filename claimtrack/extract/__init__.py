@@ -3,6 +3,6 @@
     from claimtrack.extract import extract_claims, iter_claims, ExtractedClaim, EXTRACTOR_VERSION
 """
 from .engine import EXTRACTOR_VERSION, extract_claims, iter_claims
-from .model import ExtractedClaim
+from .model import Dropped, ExtractedClaim
 
-__all__ = ["EXTRACTOR_VERSION", "ExtractedClaim", "extract_claims", "iter_claims"]
+__all__ = ["EXTRACTOR_VERSION", "Dropped", "ExtractedClaim", "extract_claims", "iter_claims"]

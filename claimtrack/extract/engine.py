@@ -14,27 +14,30 @@ from .context import (
     update_carry,
 )
 from .measures import assign_measure, tally_subjects
-from .model import ExtractedClaim
+from .model import Dropped, ExtractedClaim
 from .periods import find_periods
 from .quantity import find_quantities, overlaps
 from .sentences import Sentence, iter_sentences
 from .tables import table_quantities
 
-EXTRACTOR_VERSION = "rules-1.3"
+EXTRACTOR_VERSION = "rules-1.4"
 PRESCAN_CHARS = 20000
 
 
 # Told of a sentence the rules failed on: its start offset and the exception.
 ErrorHandler = Callable[[int, Exception], None]
+# Told of each number refused as a claim, with the rule that refused it.
+DropHandler = Callable[[Dropped], None]
 
 
-def iter_claims(text: str, published: dt.date | None = None,
-                on_error: ErrorHandler | None = None) -> Iterator[ExtractedClaim]:
+def iter_claims(text: str, published: dt.date | None = None, on_error: ErrorHandler | None = None,
+                on_drop: DropHandler | None = None) -> Iterator[ExtractedClaim]:
     """Yield the claims of `text` sentence by sentence (memory does not grow with the text).
 
     A rule that raises stops the iteration, unless `on_error` is given: then the sentence is
     skipped and `on_error(sentence_start, exception)` is called, so one bad sentence cannot cost
-    a whole document in production while every crash stays visible to the caller.
+    a whole document in production while every crash stays visible to the caller. `on_drop`, when
+    given, is told of every number refused as a non-claim (a citation, a label, a unit exponent ...).
     """
     if not isinstance(text, str):
         return
@@ -42,10 +45,10 @@ def iter_claims(text: str, published: dt.date | None = None,
     _prescan_subjects(text, state)
     for sent in iter_sentences(text):
         if on_error is None:
-            yield from _sentence_claims(text, sent, state)
+            yield from _sentence_claims(text, sent, state, on_drop)
             continue
         try:
-            claims = _sentence_claims(text, sent, state)
+            claims = _sentence_claims(text, sent, state, on_drop)
         except Exception as exc:  # noqa: BLE001 - handed to on_error, which logs and counts it
             on_error(sent.start, exc)
             continue
@@ -70,7 +73,8 @@ def extract_claims(text: str, published: dt.date | None = None) -> list[Extracte
     return list(iter_claims(text, published))
 
 
-def _sentence_claims(text: str, sent: Sentence, state: DocState) -> list[ExtractedClaim]:
+def _sentence_claims(text: str, sent: Sentence, state: DocState,
+                     on_drop: DropHandler | None = None) -> list[ExtractedClaim]:
     """Claims of one sentence, updating the document state."""
     s0, s1 = sent.start, sent.end
     if sent.new_paragraph:
@@ -79,7 +83,8 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState) -> list[Extract
     masks = [(p.start, p.end) for p in periods]
     if s0 >= state.prescanned_to:
         tally_subjects(text, s0, s1, state)
-    quants = find_quantities(text, s0, s1, masks)
+    dropped: list[Dropped] | None = [] if on_drop else None
+    quants = find_quantities(text, s0, s1, masks, dropped)
     table, state.table_header = table_quantities(text, s0, s1, masks, state.table_header)
     if table:
         # A figure in a table's header is part of its measure ("deaths per 1,000 people"), not a claim.
@@ -88,6 +93,7 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState) -> list[Extract
         quants = sorted([q for q in quants if not overlaps(spans, q.start, q.end)] + table, key=lambda q: q.start)
     if not quants:
         update_carry(state, periods)
+        _report_drops(dropped, on_drop)
         return []
     share_units(text, s0, s1, quants)
     for q in quants:
@@ -115,4 +121,12 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState) -> list[Extract
             kind=kind, confidence=round(max(0.05, min(0.99, q.confidence)), 2),
             sentence_start=s0, sentence_end=s1,
         ))
+    _report_drops(dropped, on_drop)
     return out
+
+
+def _report_drops(dropped: list[Dropped] | None, on_drop: DropHandler | None) -> None:
+    """Tell `on_drop` of a sentence's refused numbers once the sentence is done (none for a sentence that failed)."""
+    if on_drop and dropped:
+        for d in dropped:
+            on_drop(d)

@@ -1,9 +1,29 @@
-"""Numbers that are labels, codes, idioms or scores rather than quantities ("Covid-19", "Game 7", "one of")."""
+"""Numbers that are not claims: labels, codes, references, formulae, idioms and scores.
+
+Each rule that refuses a number names its reason (one of the constants below), so that
+`claimtrack extract --explain` can show reviewers why a number was dropped.
+"""
 from __future__ import annotations
 
 import re
 
 from .model import Quantity
+
+# Why a number is not a claim: the reasons shown by `claimtrack extract --explain`.
+CITATION = "citation"  # "[12]", "[3, 7-9]", "(refs 3, 7)"
+CROSS_REFERENCE = "cross-reference"  # "Fig. 3", "Table 2", "Section 4.1", "equation (5)"
+IDENTIFIER = "identifier"  # "Covid-19", "No. 21", "clone iPS-7", "OMIM 123456", "sensor 2"
+NAME = "name"  # part of a name or title: "Fortune Global 500", "Game 7", "BBC One"
+MODEL_NUMBER = "model-number"  # "iPhone 11", "737 Max", "787 Dreamliner"
+FORMULA_SUBSCRIPT = "formula-subscript"  # "Ca(NO3)2", "CuSO4·5H2O"
+UNIT_EXPONENT = "unit-exponent"  # the 2 of "W m−2", the 1 of "m s^-1"
+FORMULA_CONSTANT = "formula-constant"  # "divided by 100", "to the power of 2"
+ADDRESS = "address"  # "49 Zorro Ranch Road"
+ERA_YEAR = "era-year"  # "753 BC", "A.D. 1000"
+TIME_ZONE = "time-zone"  # "10 GMT"
+LIST_NUMBER = "list-number"  # "2. The second point"
+SCORE = "score"  # "beat Charlton 2-1"
+IDIOM = "idiom"  # "one of", "three-dimensional", "the two sides"
 
 # Capitalised words after which a number is still a quantity ("In 2019", "About 40", "March 3").
 LABEL_BEFORE_OK = {
@@ -31,7 +51,7 @@ HYPHEN_BEFORE_RE = re.compile(r"\w[-‐]$")
 CAPITAL_AFTER_RE = re.compile(r"\s+[A-Z]")
 CAPITAL_WORD_BEFORE_RE = re.compile(r"([A-Z][\w&.]*)\s+$")
 DEFINITE_BEFORE_RE = re.compile(r"\b(?:the|these|those)\s+$", re.I)
-CODE_BEFORE_RE = re.compile(r"[A-Za-z][-–]$|\+\s*$|#$|\bNo\.?\s*$|\bnumber\s*$")
+CODE_BEFORE_RE = re.compile(r"\+\s*$|#$|\bNo\.?\s*$|\bnumber\s*$")
 NEGATIVE_PREFIX_RE = re.compile(r"\b(?:minus|sub)[-–]$", re.I)
 SCORE_HALF_BEFORE_RE = re.compile(r"\d\s?[-–]$")
 ACRONYM_CODE_BEFORE_RE = re.compile(r"\b[A-Z]{2,}\s?\d+[-–:/]$")
@@ -62,70 +82,140 @@ CAMEL_BEFORE_RE = re.compile(r"\b[a-z]{1,3}[A-Z][A-Za-z]+\s$")
 PRODUCT_AFTER_RE = re.compile(r"\s(?:Max|Pro|Plus|Mini|Ultra|Lite|Edition|Series|Neo|XL|Turbo)\b")
 
 
-def word_number_ok(text: str, tok: str, start: int, end: int, s0: int, before: str) -> bool:
-    """Filter number words that are labels or idioms ("Eight Steps", "one of", "three-dimensional")."""
+# A citation: a bracket holding only reference numbers ("[12]", "[3, 7-9]"), or after "ref(s)".
+CITATION_OPEN_RE = re.compile(r"\[[\d\s,;–-]*$")
+CITATION_CLOSE_RE = re.compile(r"[\d\s,;–-]*\]")
+REFS_BEFORE_RE = re.compile(r"\brefs?\.?\s*(?:\d+\s*(?:,|;|–|-|and)\s*)*$", re.I)
+# A figure, table, section, equation or page of the document itself ("Figs. 2 and 3", "equation (5)").
+CROSS_REFERENCE_BEFORE_RE = re.compile(
+    r"\b(?:fig(?:ure)?s?\.?|tables?|tab\.|sections?|sec\.|§|eqs?\.|eqns?\.?|equations?|formulae?|chapters?|ch\.|"
+    r"appendix|appendices|panels?|pages?|pp?\.|supplementary\s+(?:figure|table|note|section)s?|footnotes?)"
+    r"\s*\(?(?:\d+(?:\.\d+)*[a-z]?\)?\s*(?:,|;|–|-|and|or|to)\s*\(?)*$", re.I)
+# A letter (a unit symbol or a code) then a minus or a caret glued to the digits ("m−2", "s^-1", "Covid-19").
+EXPONENT_BEFORE_RE = re.compile(r"(?<![A-Za-zµμ])([A-Za-zµμ]+)(?:\^[-−⁻]?|[-−⁻–])$")
+# Unit symbols that take exponents in technical notation (an SI prefix and a symbol, or a non-prefixed one).
+UNIT_SYMBOL_RE = re.compile(r"[YZEPTGMkhdcmµμunpf]?(?:m|s|g|l|L|W|J|N|K|Pa|Hz|V|A|mol|cd|Gy|Sv|Bq|eV|Wh|t)|min|ha|yr|h|d")
+# Digits after a bracketed chemical group ("Ca(NO3)2", "Al2(SO4)3") or a hydrate dot ("CuSO4·5H2O").
+FORMULA_GROUP_BEFORE_RE = re.compile(r"[A-Z][a-z]?\d*\([A-Z][A-Za-z\d]*\)$|\([A-Z][a-z]?\d*(?:[A-Z][a-z]?\d*)+\)$")
+HYDRATE_BEFORE_RE = re.compile(r"[A-Z][A-Za-z\d]*[·•]$")
+ACRONYM_RE = re.compile(r"[A-Z][A-Z\d]+")
+# A word naming one of several things counted apart ("sensor 2", "patient 14", "clone 7"): the
+# number that follows is its label unless a noun follows it ("sensor 2 readings" stays a label too,
+# "station 5 km north" has a unit and never gets here).
+INSTANCE_NOUN_BEFORE_RE = re.compile(
+    r"\b(?:sensors?|patients?|participants?|subjects?|clones?|strains?|samples?|specimens?|plots?|wells?|probes?|"
+    r"stations?|donors?|mice|mouse|rats?|animals?|lots?|batch(?:es)?|isolates?|accessions?|catalog(?:ue)?\s+(?:no\.?|number)|"
+    r"cohorts?|arms?|replicates?|runs?|experiments?|electrodes?|nodes?|chips?|boreholes?|transects?|wards?|"
+    r"patient\s+no\.?|cell\s+lines?)\s+(?:\d+\s*(?:,|and|or|&)\s*)*$", re.I)
+NOUN_AFTER_RE = re.compile(r"\s+(?:of|per|times|percent|per\s*cent)\b", re.I)
+# Stock indices whose names hold a number, as lower-cased text writes them ("the sp 500", "ftse 100").
+INDEX_NAME_BEFORE_RE = re.compile(
+    r"\b(?:s\s?&\s?p|sp|ftse|nikkei|russell|stoxx|cac|dax|asx|nifty|kospi|msci\s+\w+)\s$", re.I)
+# A model number names a product with a singular capitalised word after it ("the 787 Dreamliner
+# entered service"); a count takes a plural ("300 Google employees") or a following noun.
+MODEL_NAME_AFTER_RE = re.compile(
+    r"\s(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|"
+    r"July|August|September|October|November|December)\b)[A-Z][a-z]{3,}(?<![sS])(?<!ese|ish|ian|can|nch|tch)\b"
+    r"(?![-'’&]|\s+[A-Z]|\s+(?!(?:was|is|has|does|its|his|this|thus|as|us|plus)\b)[a-z]+s\b|\s+(?:of|and|or)\b)")
+MODEL_NUMBER_RE = re.compile(r"[1-9]\d{2,3}")
+FORMULA_OPERATOR_BEFORE_RE = re.compile(
+    r"\b(?:divided|multiplied|dividing|multiplying|divide|multiply)\s+(?:it\s+|them\s+|this\s+|that\s+)?by\s+$"
+    r"|\b(?:to\s+the\s+power\s+of|raised\s+to)\s+$", re.I)
+# What follows a formula's constant: the end of the clause or the next step, not a counted noun
+# ("divided by 4 regions" splits among a count).
+FORMULA_OPERAND_AFTER_RE = re.compile(
+    r"\s*(?:[,.;:)]|$|(?:and|then|to|plus|minus|times|gives?|yields?|first|again|before|after)\b)", re.I)
+
+def word_label_reason(text: str, tok: str, start: int, end: int, s0: int, before: str) -> str | None:
+    """Why a number word is a label or an idiom ("Eight Steps", "one of", "three-dimensional"), or None."""
     low = tok.lower()
     nxt = text[end:end + 30]
     if HYPHEN_WORD_AFTER_RE.match(nxt) and not HYPHEN_MULTIPLE_RE.match(nxt):
-        return False
+        return IDIOM
     if QUOTE_BEFORE_RE.search(before) or HYPHEN_BEFORE_RE.search(before):
-        return False
+        return NAME
     if tok[0].isupper() and start > s0 and CAPITAL_AFTER_RE.match(nxt) and not text[s0:start].strip().endswith((".", ":")):
-        return False
+        return NAME
     if tok[0].isupper() and start > s0:
         prev = CAPITAL_WORD_BEFORE_RE.search(before)
         if prev and prev.group(1) not in LABEL_BEFORE_OK and not text[s0:start].strip().endswith((".", ":")):
-            return False  # "BBC One", "the Kick Six"
+            return NAME  # "BBC One", "the Kick Six"
     if DEFINITE_BEFORE_RE.search(before) and low != "one":
         # "these four cultural systems", "the two sides": a definite reference back to things already counted
-        return False
+        return IDIOM
     if low == "one" and PRONOUN_ONE_RE.search(before):
-        return False  # "the same one", "a new one"
+        return IDIOM  # "the same one", "a new one"
     if low == "one" and PRONOUN_ONE_BEFORE_RE.search(before) and PRONOUN_ONE_AFTER_RE.match(nxt):
-        return False  # "into a land-linked one and ...": a pronoun
+        return IDIOM  # "into a land-linked one and ...": a pronoun
     if low == "one" and ONE_HAND_RE.match(nxt) and not ON_THE_OTHER_RE.search(before):
-        return True
-    if low in ("one", "a"):
-        if IDIOM_AFTER_RE.match(nxt) or IDIOM_BEFORE_RE.search(before):
-            return bool(SCALE_AFTER_RE.match(nxt))
-    return True
+        return None
+    if low in ("one", "a") and (IDIOM_AFTER_RE.match(nxt) or IDIOM_BEFORE_RE.search(before)):
+        return None if SCALE_AFTER_RE.match(nxt) else IDIOM
+    return None
 
 
-def is_digit_label(text: str, tok: str, start: int, end: int, s0: int, before: str) -> bool:
-    """True for digits that are part of a name or code ("Covid-19", "1+9", "5G", "No. 21")."""
+def digit_label_reason(text: str, tok: str, start: int, end: int, s0: int, before: str) -> str | None:
+    """Why digits are part of a reference, name, code or formula ("[12]", "Fig. 3", "Covid-19", "W m−2"), or None."""
+    if CITATION_OPEN_RE.search(before) and CITATION_CLOSE_RE.match(text, end):
+        return CITATION
+    if REFS_BEFORE_RE.search(before):
+        return CITATION
+    if CROSS_REFERENCE_BEFORE_RE.search(before):
+        return CROSS_REFERENCE
+    exponent = EXPONENT_BEFORE_RE.search(before)
+    if exponent and not NEGATIVE_PREFIX_RE.search(before):
+        return UNIT_EXPONENT if UNIT_SYMBOL_RE.fullmatch(exponent.group(1)) else IDENTIFIER
+    if FORMULA_GROUP_BEFORE_RE.search(before) or (
+            HYDRATE_BEFORE_RE.search(before) and CAPITAL_LETTER_AFTER_RE.match(text, end)):
+        return FORMULA_SUBSCRIPT
+    if tok[0] in "-−–" and start > 0 and text[start - 1].isalpha():
+        return IDENTIFIER  # "iPS-7": the hyphen joins a code, it is no minus sign
     if CODE_BEFORE_RE.search(before) and not NEGATIVE_PREFIX_RE.search(before):
-        return True
+        return IDENTIFIER
     if SCORE_HALF_BEFORE_RE.search(before):
-        return True  # the second half of a score or code whose first number was refused ("Charlton 2-1")
+        return SCORE  # the second half of a score or code whose first number was refused ("Charlton 2-1")
     if LABEL_NOUN_RE.search(before) or ACRONYM_CODE_BEFORE_RE.search(before):
-        return True  # "category 4", "Game 7", "ISO 3888-2"
+        return NAME  # "category 4", "Game 7", "ISO 3888-2"
     if ERA_BEFORE_RE.search(before) or ERA_AFTER_RE.match(text, end):
-        return True  # "between A.D. 1000 and 1260", "500 BC": years of an era
+        return ERA_YEAR  # "between A.D. 1000 and 1260", "500 BC": years of an era
     if ADDRESS_RE.match(text, end):
-        return True  # "49 Zorro Ranch Road", "16-18 Industrial Avenue"
+        return ADDRESS  # "49 Zorro Ranch Road", "16-18 Industrial Avenue"
     if NAME_BRACKET_BEFORE_RE.search(before) and text[end:end + 1] == ")":
-        return True  # a shirt or footnote number: "Dak Prescott (4)"
+        return NAME  # a shirt or footnote number: "Dak Prescott (4)"
     if ZONE_AFTER_RE.match(text[end:end + 9]):
-        return True
+        return TIME_ZONE
     if PLUS_DIGIT_AFTER_RE.match(text[end:end + 4]):
-        return True
+        return IDENTIFIER
     if CAPITAL_LETTER_AFTER_RE.match(text[end:end + 2]) and not CAPITAL_UNIT_AFTER_RE.match(text[end:end + 4]):
-        return True
+        return IDENTIFIER
     if LIST_NUMBER_AFTER_RE.match(text[end:end + 2]) and (start == s0 or text[s0:start].strip() == "") and len(tok) <= 2:
-        return True  # list numbering "2. ..."
-    return False
+        return LIST_NUMBER  # list numbering "2. ..."
+    return None
 
 
-def is_capital_label(text: str, start: int, end: int, s0: int, before: str) -> bool:
-    """True when a bare number follows a capitalised name ("Fortune Global 500", "Game 2")."""
+def capital_label_reason(text: str, start: int, end: int, s0: int, before: str) -> str | None:
+    """Why a bare number belongs to the capitalised name before it ("Fortune Global 500", "OMIM 123456"), or None."""
     if CAMEL_BEFORE_RE.search(before) or PRODUCT_AFTER_RE.match(text, end):
-        return True  # "iPhone 11", "two new 737 Max jets": a model number
+        return MODEL_NUMBER  # "iPhone 11", "two new 737 Max jets"
+    if MODEL_NUMBER_RE.fullmatch(text, start, end) and MODEL_NAME_AFTER_RE.match(text, end):
+        return MODEL_NUMBER  # "the 787 Dreamliner", "a 911 Carrera"
+    if INDEX_NAME_BEFORE_RE.search(before):
+        return NAME
     m = CAPITAL_NAME_BEFORE_RE.search(before)
     if not m or m.group(1) in LABEL_BEFORE_OK or m.group(1).rstrip(".") in LABEL_BEFORE_OK:
-        return False
+        return None
     if CURRENCY_CODE_RE.fullmatch(m.group(1)):
-        return False
-    return True
+        return None
+    return IDENTIFIER if ACRONYM_RE.fullmatch(m.group(1)) else NAME
+
+
+def bare_number_reason(text: str, end: int, before: str) -> str | None:
+    """Why a number with no unit names one of several things or is a formula's constant ("sensor 2", "divided by 100")."""
+    if INSTANCE_NOUN_BEFORE_RE.search(before) and not NOUN_AFTER_RE.match(text, end):
+        return IDENTIFIER
+    if FORMULA_OPERATOR_BEFORE_RE.search(before) and FORMULA_OPERAND_AFTER_RE.match(text, end):
+        return FORMULA_CONSTANT
+    return None
 
 
 def is_score(text: str, q: Quantity, s0: int) -> bool:

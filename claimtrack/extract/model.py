@@ -33,6 +33,21 @@ class Quantity:
 
 
 @dataclass(frozen=True, slots=True)
+class Dropped:
+    """A number found in the text and refused as a claim, with the rule that refused it."""
+
+    start: int
+    end: int
+    quote: str
+    reason: str
+
+    def to_json(self, doc: str) -> dict:
+        """JSON-ready dict for `claimtrack extract --explain`."""
+        return {"doc": doc, "dropped": True, "start": self.start, "end": self.end, "text": self.quote,
+                "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
 class ExtractedClaim:
     """One quantitative claim: the quantity, what it measures, of whom, and when."""
 

@@ -72,7 +72,7 @@ NUMBER_RE = re.compile(
     (?:(?P<frac>\b(?:(?:one|a|two|three|four|five|six|seven|eight|nine)[-\s](?:{_denoms})|half)\b)
   | (?P<ord>(?<![\w.])\d{{1,4}}(?:st|nd|rd|th)\b|\b(?:{_ord_words})\b)
   | (?P<sfrac>(?<![\w./⁄,])\d{{1,2}}\s?[/⁄]\s?\d{{1,3}}(?![\w/⁄.,]|\.\d))
-  | (?P<dig>(?:(?<![\w.,])|{_GLUED_PREFIX})(?:(?:minus[-\s]|[-−+])(?=\d))?{DIGITS}|(?<![\w.,\d])\.\d+)
+  | (?P<dig>(?:(?<![\w.,])|(?<=,)(?=minus)|{_GLUED_PREFIX})(?:(?:minus[-\s]|[-−+])(?=\d))?{DIGITS}|(?<![\w.,\d])\.\d+)
   | (?P<word>\b(?:{WORD_NUMBER}|a(?=\s+(?:dozen|hundred|thousand|million|billion|trillion)\b))(?:\b|(?=fold\b))))
     """,
     re.I | re.X,

@@ -19,7 +19,7 @@ MONTHS = {
 FYP_START = {1: 1953, 2: 1958}
 FYP_START |= {n: 1966 + 5 * (n - 3) for n in range(3, 20)}
 
-_M = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+_M = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)(?!\w)"  # a whole word: "20 decently", "3 mayors" are no dates
 _Y = r"(?:1[6-9]\d\d|20\d\d|21\d\d)(?![\d,.]\d|\w)"
 _REL = r"(?:this|last|next|the\s+previous|the\s+current|the\s+same|the\s+past)\s+year"
 _YREF = rf"(?:{_Y}|{_REL})"

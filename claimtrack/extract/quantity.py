@@ -4,10 +4,20 @@ from __future__ import annotations
 import re
 
 from .context import CHANGE_LEFT_RE, COORD_GAP_RE
-from .labels import is_capital_label, is_digit_label, is_score, word_number_ok
-from .model import Quantity
+from .labels import (
+    SCORE, bare_number_reason, capital_label_reason, digit_label_reason, is_score, word_label_reason,
+)
+from .model import Dropped, Quantity
 from .numbers import NUMBER_RE, parse_digits, parse_fraction, parse_ordinal, parse_slash_fraction, parse_word_number
 from .units import CURRENCY_FWD_RE, PREFIX_CODES, WHITESPACE_RE, currency_prefix, scale_and_unit, unit_at
+
+# Why a number that is not a label is still not a claim (see `labels` for the label reasons).
+AGE_BAND = "age-band"  # "men aged 18 to 34"
+TIME_ANCHOR = "time-anchor"  # "two weeks ago"
+GLUED_WORD = "glued-to-word"  # "5G", "3D"
+NO_RANKING = "ordinal-not-rank"  # "the third time"
+FRACTION_IDIOM = "fraction-idiom"  # "the second half", "half-time"
+SLASH_NOT_FRACTION = "slash-not-fraction"  # "open 24/7"
 
 RANK_LEFT_RE = re.compile(r"\b(?:rank(?:s|ed|ing)?|placed|came(?:\s+in)?|finish(?:ed|ing)?)\s+(?:(?:the|joint|in|at)\s+)*$", re.I)
 RANK_RIGHT_RE = re.compile(
@@ -18,7 +28,7 @@ TIME_ANCHOR_RE = re.compile(r"\s+(?:after|later|ago|before|earlier)\b", re.I)
 AGED_RE = re.compile(r"\b(?:aged|ages)\s+(?:between\s+)?(?:\d+\s*(?:to|-|–|and)\s*)?$", re.I)
 HALF_PERIOD_RE = re.compile(r"\b(?:first|second|this|last|next|latter|other|back|front|opening|closing)\s+$", re.I)
 AGE_OF_RE = re.compile(r"\bages?\s+of\s+$", re.I)
-RANGE_GAP_RE = re.compile(r"\s*(?:-|–|—|to|and|through|or|up\s+to)\s*|/(?=\$)")
+RANGE_GAP_RE = re.compile(r"-to-|\s*(?:-|–|—|to|and|through|or|up\s+to)\s*|/(?=\$)")
 FROM_BEFORE_RE = re.compile(r"\bfrom\s+\S*$", re.I)
 BETWEEN_BEFORE_RE = re.compile(r"\bbetween\s+(?:\S+\s+){0,2}$", re.I)
 FROM_OR_BETWEEN_BEFORE_RE = re.compile(r"\b(?:from|between)\s+\S*$", re.I)
@@ -32,6 +42,16 @@ FRACTION_OF_RE = re.compile(r"\s*(?:of|the)\b|\s*[,.;)]", re.I)
 LETTER_RE = re.compile(r"[A-Za-z]")
 # A capitalised word glued to a scale word opens the next sentence ("46.9 millionIn the ...").
 GLUED_SENTENCE_RE = re.compile(r"(?<=[a-z])[A-Z][a-z]")
+# A transition whose bounds are apart by one word ("from 21 mpg combined to 23"), and a chain ("from $160
+# to $180 to $200"). Bounds each dated ("from RMB 6.47 billion in 1978 to RMB 1.19 trillion in 2023") stay
+# two levels, each with its period.
+SPLIT_TRANSITION_GAP_RE = re.compile(r"\s+[a-z]+\s+to\s+(?:about\s+|around\s+)?")
+CHAIN_GAP_RE = re.compile(r"\s+to\s+$")
+RANGE_TAIL_RE = re.compile(r"\s+to\s+")
+# A word after a bare bound that is a counted noun, so the bound counts something else ("to 12 rebounds").
+NOUN_AFTER_BOUND_RE = re.compile(
+    r"\s+(?!(?:for|in|on|by|at|and|or|as|from|with|a|an|the|last|this|next|over|after|before|during|since|until|"
+    r"when|while|than|then|but)\b)[a-z]")
 SLASH_OF_RE = re.compile(r"\s+of\s+(?:an?\s+)?(?:(?:US|U\.S\.|UK|imperial)\s+)?", re.I)
 
 
@@ -40,15 +60,21 @@ def overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
     return any(a < e and s < b for a, b in spans)
 
 
-def find_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]]) -> list[Quantity]:
-    """Every quantity expression of the sentence, in order, with value and unit."""
+def find_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]],
+                    dropped: list[Dropped] | None = None) -> list[Quantity]:
+    """Every quantity expression of the sentence, in order, with value and unit.
+
+    Numbers refused as non-claims are appended to `dropped` (when given) with the reason.
+    """
     out: list[Quantity] = []
     consumed = 0
     for m in NUMBER_RE.finditer(text, s0, s1):
         if m.start() < consumed or overlaps(masks, m.start(), m.end()):
             continue
         q = _build(text, m, s0, s1, out)
-        if q is None:
+        if isinstance(q, str):
+            if dropped is not None:
+                dropped.append(Dropped(m.start(), m.end(), m.group(), q))
             continue
         if overlaps(masks, q.start, q.end):
             continue
@@ -57,6 +83,32 @@ def find_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]]) -
         consumed = q.end
         if not q.drop:
             out.append(q)
+        elif dropped is not None:
+            dropped.append(Dropped(q.start, q.end, text[q.start:q.end], SCORE))
+    return _transitions(text, s0, out)
+
+
+def _transitions(text: str, s0: int, quants: list[Quantity]) -> list[Quantity]:
+    """Read rising transitions the range rule cannot see: bounds apart, and chains of levels.
+
+    Falling ones stay two levels, as everywhere (a range needs value <= value_max).
+    """
+    out: list[Quantity] = []
+    for q in quants:
+        prev = out[-1] if out else None
+        if (prev is None or q.value_max is not None or q.kind != "dig" or (q.unit and q.unit != prev.unit)
+                or (not q.unit and NOUN_AFTER_BOUND_RE.match(text, q.end))):
+            out.append(q)
+            continue
+        gap = text[prev.end:q.start]
+        if (prev.value_max is None and prev.unit and prev.value < q.value and SPLIT_TRANSITION_GAP_RE.fullmatch(gap)
+                and FROM_BEFORE_RE.search(text[max(s0, prev.start - 15):prev.start])):
+            prev.value_max, prev.end = q.value, q.end
+            continue
+        tail = list(RANGE_TAIL_RE.finditer(text, prev.start, prev.end))
+        if prev.value_max is not None and tail and prev.value_max < q.value and CHAIN_GAP_RE.fullmatch(gap):
+            q.start, q.value, q.value_max, q.unit = tail[-1].end(), prev.value_max, q.value, prev.unit
+        out.append(q)
     return out
 
 
@@ -65,36 +117,38 @@ def _is_range_tail(text: str, prev: Quantity, q: Quantity) -> bool:
     return prev.value_max is not None and q.start < prev.end
 
 
-def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity]) -> Quantity | None:
-    """Assemble the quantity around one number token, or None when it is not a claim."""
+def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity]) -> Quantity | str:
+    """Assemble the quantity around one number token, or say why it is not a claim."""
     kind = m.lastgroup or "dig"
     tok = m.group()
     start, end = m.span()
     before = text[max(s0, start - 40):start]
     if kind == "ord":
-        return _rank(text, m, s0, s1, prior)
+        return _rank(text, m, s0, s1, prior) or NO_RANKING
     if kind == "sfrac":
-        return _slash_fraction(text, m, s1)
+        return _slash_fraction(text, m, s1) or SLASH_NOT_FRACTION
     if AGED_RE.search(before):
-        return None  # "men aged 18 to 34": an age band describing who is counted
+        return AGE_BAND  # "men aged 18 to 34": an age band describing who is counted
     if kind == "frac":
         if HYPHEN_AFTER_RE.match(text[end:end + 2]) or HYPHEN_END_RE.search(before):
-            return None
+            return FRACTION_IDIOM
         if not SPOKEN_FRACTION_SEP_RE.search(tok):  # bare "half"
             if HALF_PERIOD_RE.search(before):
-                return None  # "the second half", "this half": a period, not a share
+                return FRACTION_IDIOM  # "the second half", "this half": a period, not a share
             if not HALF_OF_RE.match(text[end:end + 10]):
-                return None
+                return FRACTION_IDIOM
         elif "-" not in tok and not FRACTION_OF_RE.match(text[end:end + 6]):
-            return None
+            return FRACTION_IDIOM
         return Quantity(start, end, parse_fraction(tok), unit="%", kind="frac", confidence=0.75)
     if kind == "word":
-        if not word_number_ok(text, tok, start, end, s0, before):
-            return None
+        reason = word_label_reason(text, tok, start, end, s0, before)
+        if reason:
+            return reason
         value = parse_word_number(tok)
     else:
-        if is_digit_label(text, tok, start, end, s0, before):
-            return None
+        reason = digit_label_reason(text, tok, start, end, s0, before)
+        if reason:
+            return reason
         value = parse_digits(tok)
         if tok.startswith("+"):
             start += 1  # the sign is kept as a change, not in the quote
@@ -103,16 +157,22 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity]) -> Q
         q.change = "up"
     currency_prefix(text, s0, q)
     scale_and_unit(text, s1, q)
-    if kind == "dig" and (q.unit in ("", "s") or q.spaced) and is_capital_label(text, start, m.end(), s0, before):
-        return None
+    if kind == "dig" and (q.unit in ("", "s") or q.spaced):
+        reason = capital_label_reason(text, start, m.end(), s0, before)
+        if reason:
+            return reason
+    if kind == "dig" and not q.unit:
+        reason = bare_number_reason(text, q.end, before)
+        if reason:
+            return reason
     if kind == "dig" and LETTER_RE.match(text[q.end:q.end + 1]) and not GLUED_SENTENCE_RE.match(text, q.end):
-        return None
+        return GLUED_WORD
     if tok.startswith("+") and q.unit not in ("%", "pp", "bp", "point"):
         q.change = None
     if q.unit == "a" and AGE_OF_RE.search(before):
         q.unit = "year of age"  # "under the age of 5 years"
     if q.unit in ("a", "month", "week", "d") and TIME_ANCHOR_RE.match(text, q.end, s1):
-        return None  # "one year after the inspection", "two weeks ago": a time anchor
+        return TIME_ANCHOR  # "one year after the inspection", "two weeks ago": a time anchor
     _range(text, s1, q)
     if q.value_max is not None and q.kind == "dig" and not q.unit and is_score(text, q, s0):
         q.drop = True
@@ -156,7 +216,8 @@ def _range(text: str, s1: int, q: Quantity) -> None:
     gap = RANGE_GAP_RE.match(text, q.end, s1)
     if not gap:
         return
-    word = WHITESPACE_RE.sub(" ", gap.group().strip().lower())
+    # "-to-" ("0-to-60-mph") reads as "to"; a bare hyphen stays one.
+    word = WHITESPACE_RE.sub(" ", gap.group().strip("- \t\n").lower()) or gap.group().strip()
     if word == "up to":
         if not FROM_BEFORE_RE.search(text[max(0, q.start - 15):q.start]):
             return
