@@ -1,9 +1,9 @@
 """Storing documents and their extracted claims: the one path every ingest takes.
 
-Split in two so extraction can run in worker processes: `prepare` is pure (text in,
-claims out) and `store` writes one document and its claims in the caller's transaction.
+Split in two so extraction can run in worker processes: `prepare` (in `claimtrack.prepare`)
+is pure (text in, claims out) and `store` writes one document and its claims in the caller's
+transaction.
 """
-import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -12,20 +12,11 @@ import sqlalchemy.orm as so
 from models import Claim, Document
 
 from . import conflicts
-from .extract import EXTRACTOR_VERSION, ExtractedClaim, iter_claims
+from .extract import EXTRACTOR_VERSION, ExtractedClaim
+from .prepare import PreparedDocument, prepare
 from .sources import DocumentSource
 
 CONTEXT_CHARS = 32
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PreparedDocument:
-    """A document with its claims extracted, ready to store."""
-
-    source: DocumentSource
-    claims: tuple[ExtractedClaim, ...]
-    skipped: tuple[int, ...] = ()  # start offsets of sentences the extractor failed on
 
 
 @dataclass(frozen=True)
@@ -37,22 +28,6 @@ class IngestResult:
     file_name: str
     claims: int
     skipped: int = 0  # sentences left out because the extractor failed on them
-
-
-def prepare(source: DocumentSource) -> PreparedDocument:
-    """Extract the claims of one document (no database; safe in a worker process).
-
-    A sentence the extractor fails on is logged with its document and offset, counted, and
-    skipped, so the rest of the document is still stored.
-    """
-    skipped: list[int] = []
-
-    def skip(offset: int, exc: Exception) -> None:
-        log.warning("extraction failed in %s at offset %d; sentence skipped", source.file_name, offset, exc_info=exc)
-        skipped.append(offset)
-
-    claims = tuple(iter_claims(source.text, source.metadata.published, on_error=skip))
-    return PreparedDocument(source, claims, tuple(skipped))
 
 
 def claim_row(document: Document, extracted: ExtractedClaim) -> Claim:

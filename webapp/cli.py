@@ -1,5 +1,4 @@
 """The `claimtrack` command line: database, ingest, extraction, users, server."""
-import json
 import secrets
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -11,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from claimtrack import accounts, schema
+from claimtrack.cli import extract_command, iso_date
 from claimtrack.database import refresh_statistics
 from claimtrack.ingest import PreparedDocument, prepare, store
 from claimtrack.sources import DocumentError, find_documents, read_document
@@ -25,16 +25,6 @@ def _prepare_file(path: Path, published: date | None) -> PreparedDocument | str:
         return prepare(read_document(path, published))
     except DocumentError as exc:
         return str(exc)
-
-
-def iso_date(_ctx, _param, value: str | None) -> date | None:
-    """Click callback: a YYYY-MM-DD option as a date."""
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter("use YYYY-MM-DD") from None
 
 
 @click.group("db")
@@ -124,26 +114,6 @@ class _InProcess:
         return map(fn, *iterables)
 
 
-@click.command("extract")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--published", callback=iso_date, help="Resolve relative dates against this date (YYYY-MM-DD).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
-def extract_command(files: tuple[Path, ...], published: date | None, fmt: str):
-    """Print the claims found in FILES as JSON lines, without touching any database."""
-    failed = False
-    for path in files:
-        try:
-            prepared = prepare(read_document(path, published))
-        except DocumentError as exc:
-            click.echo(f"refused {path}: {exc}", err=True)
-            failed = True
-            continue
-        for claim in prepared.claims:
-            click.echo(json.dumps(claim.to_json(path.name), ensure_ascii=False))
-    if failed:
-        sys.exit(1)
-
-
 def _read_password(prompt: bool) -> str:
     """A password from an interactive prompt (typed twice) or the first line of stdin."""
     if prompt:
@@ -222,7 +192,7 @@ def init_app(app: Flask) -> None:
 
 
 def main() -> None:
-    """Entry point of the `claimtrack` console script."""
+    """The Flask CLI with every command (`claimtrack.cli.main` hands it all but the app-less ones)."""
     from . import create_app
 
     FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,

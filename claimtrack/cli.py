@@ -1,0 +1,60 @@
+"""The `claimtrack` console script: commands that need no app run without loading Flask or a database.
+
+`extract` only reads files and prints claims, so it is run from here and starts in a fraction
+of a second. Every other command, and `--help`, is handed to the Flask CLI (`webapp.cli`),
+which also registers `extract`, so `flask --app webapp extract` and the command list agree.
+"""
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from .prepare import prepare
+from .sources import DocumentError, read_document
+
+
+def iso_date(_ctx, _param, value: str | None) -> date | None:
+    """Click callback: a YYYY-MM-DD option as a date."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("use YYYY-MM-DD") from None
+
+
+@click.command("extract")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--published", callback=iso_date, help="Resolve relative dates against this date (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+def extract_command(files: tuple[Path, ...], published: date | None, fmt: str):
+    """Print the claims found in FILES as JSON lines, without touching any database."""
+    failed = False
+    for path in files:
+        try:
+            prepared = prepare(read_document(path, published))
+        except DocumentError as exc:
+            click.echo(f"refused {path}: {exc}", err=True)
+            failed = True
+            continue
+        for claim in prepared.claims:
+            click.echo(json.dumps(claim.to_json(path.name), ensure_ascii=False))
+    if failed:
+        sys.exit(1)
+
+
+# Commands that need neither the app nor its configuration.
+APPLESS_COMMANDS = {command.name: command for command in (extract_command,)}
+
+
+def main() -> None:
+    """Entry point of the `claimtrack` console script."""
+    args = sys.argv[1:]
+    if args and args[0] in APPLESS_COMMANDS:
+        APPLESS_COMMANDS[args[0]].main(args[1:], prog_name=f"claimtrack {args[0]}")
+        return
+    from webapp.cli import main as app_main
+
+    app_main()
