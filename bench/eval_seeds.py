@@ -32,9 +32,9 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w") as fh:
-        for path in find_documents([ROOT / "seeds"]):
-            for claim in prepare(read_document(path)).claims:
-                fh.write(json.dumps(claim.to_json(path.name)) + "\n")
+        for found in find_documents([ROOT / "seeds"]):
+            for claim in prepare(read_document(found.path)).claims:
+                fh.write(json.dumps(claim.to_json(found.path.name)) + "\n")
     cmd = [sys.executable, args.scorer, args.gold, str(out)]
     if args.docs:
         cmd += ["--docs", args.docs]

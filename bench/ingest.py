@@ -128,7 +128,7 @@ def run(count: int, backends: list[str]) -> str:
             path.unlink()
         paths = write_files(folder, count)
     started = time.perf_counter()
-    prepared = [prepare(read_document(path)) for path in find_documents([folder])]
+    prepared = [prepare(read_document(found.path)) for found in find_documents([folder])]
     extract_seconds = time.perf_counter() - started
     claims = sum(len(p.claims) for p in prepared)
     lines = [f"{count:,} synthetic documents, {claims:,} claims extracted "

@@ -5,6 +5,7 @@ of a second. Every other command, and `--help`, is handed to the Flask CLI (`web
 which also registers `extract`, so `flask --app webapp extract` and the command list agree.
 """
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -13,6 +14,17 @@ import click
 
 from .prepare import prepare
 from .sources import DocumentError, read_document
+
+# What a file name may not put on a terminal: controls (a newline would forge an output line),
+# line separators, bidirectional overrides and the lone surrogates of undecodable bytes.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(value: object) -> str:
+    """`value` as text that stays on one output line and shows what it is: unprintable characters escaped."""
+    return _UNPRINTABLE.sub(
+        lambda match: match.group().encode("unicode_escape", "backslashreplace").decode("ascii"), str(value)
+    )
 
 
 def iso_date(_ctx, _param, value: str | None) -> date | None:
@@ -36,7 +48,7 @@ def extract_command(files: tuple[Path, ...], published: date | None, fmt: str):
         try:
             prepared = prepare(read_document(path, published))
         except DocumentError as exc:
-            click.echo(f"refused {path}: {exc}", err=True)
+            click.echo(f"refused {printable(path)}: {printable(exc)}", err=True)
             failed = True
             continue
         for claim in prepared.claims:

@@ -6,6 +6,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Execution option of a session that only reads: on SQLite it begins DEFERRED, so it neither
+# waits for nor blocks the one writer (WAL lets readers run beside it); on both databases its
+# transactions refuse writes, so a page marked so cannot write by mistake.
+READS_ONLY = "claimtrack_reads_only"
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:
@@ -13,7 +17,8 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
     pysqlite's own transaction handling defeats SAVEPOINT and emits BEGIN late; the
     documented fix hands BEGIN to SQLAlchemy. BEGIN IMMEDIATE makes concurrent writers
-    queue on busy_timeout instead of failing when a read transaction upgrades to a write.
+    queue on busy_timeout instead of failing when a read transaction upgrades to a write;
+    sessions with the READS_ONLY option begin DEFERRED instead, with writes switched off.
     """
 
     @sa.event.listens_for(engine, "connect")
@@ -29,7 +34,21 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READS_ONLY):
+            connection.exec_driver_sql("PRAGMA query_only = ON")
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("PRAGMA query_only = OFF")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _configure_postgresql(engine: sa.Engine) -> None:
+    """Make transactions of READS_ONLY sessions read-only."""
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if connection.get_execution_options().get(READS_ONLY):
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
 def make_engine(url: str, **kwargs) -> sa.Engine:
@@ -45,7 +64,9 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", int(os.environ.get("CLAIMTRACK_DB_POOL_SIZE", "5")))
         kwargs.setdefault("max_overflow", int(os.environ.get("CLAIMTRACK_DB_MAX_OVERFLOW", "10")))
-    return sa.create_engine(parsed, **kwargs)
+    engine = sa.create_engine(parsed, **kwargs)
+    _configure_postgresql(engine)
+    return engine
 
 
 def refresh_statistics(connection: sa.Connection) -> None:

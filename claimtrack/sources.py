@@ -4,16 +4,20 @@ A document is refused with a one-line reason (`DocumentError`) when it is binary
 undecodable, empty, too large or of an unsupported type. Nothing here touches a database.
 """
 import hashlib
-import io
 import json
 import os
 import re
+import subprocess
+import sys
+import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_LINE = 100_000
+DEFAULT_MAX_PDF_SECONDS = 20
+DEFAULT_MAX_PDF_INFLATED_BYTES = 10 * 1024 * 1024
 TEXT_SUFFIXES = {".txt": "text/plain", ".text": "text/plain", ".md": "text/markdown", ".markdown": "text/markdown"}
 HTML_SUFFIXES = {".html": "text/html", ".htm": "text/html"}
 PDF_SUFFIXES = {".pdf": "application/pdf"}
@@ -21,8 +25,13 @@ ACCEPTED_SUFFIXES = {**TEXT_SUFFIXES, **HTML_SUFFIXES, **PDF_SUFFIXES}
 METADATA_FILE = "metadata.json"
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 
-# C0 controls other than tab, newline, vertical tab, form feed and carriage return.
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# C0 controls other than tab, newline, vertical tab, form feed and carriage return; DEL; C1 controls.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# Lines end with LF, CRLF or a lone CR (old Mac files); the text keeps whichever it has.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Characters dropped from an uploaded file's name: controls, and the bidirectional overrides
+# that make "report\u202etxt.exe" look like another name.
+_NAME_JUNK = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _DATELINE = re.compile(r"\b(?:Updated|Published|Date|Posted)\s*:?\s*(\d{4}-\d{2}-\d{2})\b")
 _HTML_BLOCKS = (
     "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
@@ -109,7 +118,7 @@ def check_text(text: str, max_line: int | None = None) -> str:
             f"binary content: control character U+{ord(match.group()):04X} at character {match.start()}"
         )
     max_line = max_line or limits()[1]
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
         if len(line) > max_line:
             raise DocumentError(
                 f"line {number} is {len(line):,} characters long, over the limit of {max_line:,}"
@@ -136,23 +145,43 @@ def html_to_text(html: str) -> tuple[str, str]:
     return text, title
 
 
-def pdf_to_text(data: bytes) -> str:
-    """Return the text of a PDF, refusing encrypted, broken or image-only files."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def pdf_limits() -> tuple[float, int]:
+    """The PDF limits in force: (seconds to read one, bytes its pages may inflate to), from the environment."""
+    return (
+        float(os.environ.get("CLAIMTRACK_MAX_PDF_SECONDS", DEFAULT_MAX_PDF_SECONDS)),
+        int(os.environ.get("CLAIMTRACK_MAX_PDF_INFLATED_BYTES", DEFAULT_MAX_PDF_INFLATED_BYTES)),
+    )
 
+
+def pdf_to_text(data: bytes, max_text_bytes: int | None = None) -> str:
+    """Return the text of a PDF, refusing encrypted, broken, image-only or over-limit files.
+
+    pypdf runs in a child process (`claimtrack.pdf_reader`) that is killed at the time limit:
+    parsing is pure Python that no thread can interrupt safely, and one hostile PDF can keep it
+    busy for minutes. The child also stops as soon as the pages inflate past the size limit.
+    """
+    seconds, max_inflated = pdf_limits()
+    max_text_bytes = max_text_bytes or limits()[0]
+    if b"%PDF-" not in data[:1024]:
+        raise DocumentError("broken PDF: no %PDF- header in the first 1024 bytes")
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise DocumentError("encrypted PDF: remove the password and ingest it again")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except DocumentError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise DocumentError(f"broken PDF: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
-    except Exception as exc:  # pypdf raises many types on malformed input; none may escape as a crash
-        raise DocumentError(f"broken PDF: {type(exc).__name__}") from None
-    text = "\n\n".join(p.strip("\n") for p in pages)
+        done = subprocess.run(
+            [sys.executable, "-m", "claimtrack.pdf_reader", str(max_inflated), str(max_text_bytes), str(seconds)],
+            input=data, capture_output=True, timeout=seconds,
+        )
+    except subprocess.TimeoutExpired:
+        raise DocumentError(
+            f"PDF took longer than {seconds:g} s to read (CLAIMTRACK_MAX_PDF_SECONDS)"
+        ) from None
+    try:
+        answer = json.loads(done.stdout)
+    except ValueError:
+        answer = {}
+    if "refused" in answer:
+        raise DocumentError(answer["refused"])
+    if "text" not in answer:
+        raise DocumentError(f"broken PDF: the reader stopped with exit status {done.returncode}")
+    text = answer["text"]
     if not text.strip():
         raise DocumentError("PDF has no extractable text (scanned images need OCR first)")
     return text
@@ -197,6 +226,16 @@ def metadata_for(path: Path) -> Metadata | None:
     return None
 
 
+def upload_name(name: str) -> str:
+    """The name of an uploaded file as its owner knows it, in any script: the last path part, controls dropped.
+
+    It is only ever stored and shown (escaped), never used as a path, so unlike werkzeug's
+    `secure_filename` it keeps every letter; the type comes from its suffix.
+    """
+    name = unicodedata.normalize("NFC", _NAME_JUNK.sub("", name))
+    return re.split(r"[/\\]", name)[-1].strip()[:255]
+
+
 def decode_document(data: bytes, file_name: str, source: str = "") -> DocumentSource:
     """Turn a file's bytes into a checked DocumentSource, or raise DocumentError."""
     max_bytes, max_line = limits()
@@ -210,7 +249,7 @@ def decode_document(data: bytes, file_name: str, source: str = "") -> DocumentSo
         raise DocumentError(f"file is {len(data):,} bytes, over the limit of {max_bytes:,} bytes")
     title = ""
     if suffix in PDF_SUFFIXES:
-        text = pdf_to_text(data)
+        text = pdf_to_text(data, max_bytes)
     elif suffix in HTML_SUFFIXES:
         text, title = html_to_text(check_text(decode_text(data), max_line))
     else:
@@ -239,7 +278,7 @@ def read_document(path: Path, published: date | None = None) -> DocumentSource:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"cannot read: {exc.strerror}") from None
-    document = decode_document(data, path.name, str(path))
+    document = decode_document(data, _valid_text(path.name), _valid_text(str(path)))
     known = metadata_for(path)
     metadata = known or document.metadata
     if known and not known.title and document.metadata.title:
@@ -251,14 +290,54 @@ def read_document(path: Path, published: date | None = None) -> DocumentSource:
     return replace(document, metadata=metadata)
 
 
-def find_documents(paths: list[Path]) -> list[Path]:
-    """Expand folders to the accepted files inside them (sorted); files are kept as given."""
-    found: list[Path] = []
+@dataclass(frozen=True)
+class FoundFile:
+    """A file to ingest, named as the user gave or we found it, and why it may not be read ("" if it may)."""
+
+    path: Path
+    refusal: str = ""
+
+
+def _valid_text(name: str) -> str:
+    """A file name or path as storable text: bytes that were not UTF-8 (surrogate escapes) become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def find_documents(paths: list[Path], private: list[Path] = ()) -> list[FoundFile]:
+    """Expand folders to the accepted files inside them (sorted); files are kept as given.
+
+    Inside a folder a symbolic link is followed only while it stays inside that folder, and
+    nothing under a `private` folder (the instance's database and secret key) is ever read:
+    such files are listed with the reason they are refused.
+    """
+    private = [Path(folder).resolve() for folder in private]
+    found: list[FoundFile] = []
     for path in map(Path, paths):
-        if path.is_dir():
-            found.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ACCEPTED_SUFFIXES)
-            )
-        else:
-            found.append(path)
+        if not path.is_dir():
+            found.append(FoundFile(path, _private_refusal(path.resolve(), private)))
+            continue
+        folder = path.resolve()
+        for entry in sorted(_folder_entries(path)):
+            target = entry.resolve()
+            if not target.is_relative_to(folder):
+                found.append(FoundFile(entry, f"symbolic link to {target}, outside the folder {path}: not followed"))
+            elif entry.suffix.lower() in ACCEPTED_SUFFIXES and target.is_file():
+                found.append(FoundFile(entry, _private_refusal(target, private)))
     return found
+
+
+def _folder_entries(folder: Path) -> list[Path]:
+    """Every file and symbolic link under `folder`, without entering linked folders."""
+    entries = []
+    for parent, folders, files in os.walk(folder):
+        entries += [Path(parent, name) for name in files]
+        entries += [Path(parent, name) for name in folders if Path(parent, name).is_symlink()]
+    return entries
+
+
+def _private_refusal(target: Path, private: list[Path]) -> str:
+    """Why `target` may not be read, if it lies in a private folder."""
+    for folder in private:
+        if target.is_relative_to(folder):
+            return f"in the instance folder {folder} (database, secret key): never ingested"
+    return ""

@@ -77,4 +77,4 @@ def test_dateline_gives_published_date_for_unknown_file(tmp_path):
 
 def test_find_documents_expands_folders_and_skips_metadata():
     found = find_documents([SEEDS])
-    assert [p.name for p in found] == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert [f.path.name for f in found] == sorted(p.name for p in SEEDS.glob("*.txt"))

@@ -1,8 +1,11 @@
 """The `claimtrack` command line: database, ingest, extraction, users, server."""
+import multiprocessing
 import secrets
+import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import click
@@ -10,21 +13,39 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from claimtrack import accounts, schema
-from claimtrack.cli import extract_command, iso_date
+from claimtrack.cli import extract_command, iso_date, printable
 from claimtrack.database import refresh_statistics
 from claimtrack.ingest import PreparedDocument, prepare, store
-from claimtrack.sources import DocumentError, find_documents, read_document
+from claimtrack.sources import DocumentError, FoundFile, find_documents, read_document
 
 from .config import SERVER_LIMITS
 from .db import get_session
 
 
-def _prepare_file(path: Path, published: date | None) -> PreparedDocument | str:
+def _prepare_file(found: FoundFile, published: date | None) -> PreparedDocument | str:
     """Read and extract one file; return the refusal reason instead of raising (runs in workers)."""
+    if found.refusal:
+        return found.refusal
     try:
-        return prepare(read_document(path, published))
+        return prepare(read_document(found.path, published))
     except DocumentError as exc:
         return str(exc)
+
+
+@contextmanager
+def _interrupts_deferred():
+    """Hold Ctrl-C back until the block ends: a document is stored whole, and workers start unstoppable by it."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _worker_ignores_interrupts() -> None:
+    """Pool initializer: Ctrl-C reaches the whole process group, but only the parent decides how to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 @click.group("db")
@@ -65,31 +86,47 @@ def db_current():
 @with_appcontext
 def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int):
     """Store documents (files or folders of .txt, .md, .html, .pdf) and extract their claims."""
-    files = find_documents(list(paths))
+    files = find_documents(list(paths), private=[Path(current_app.instance_path)])
     session = get_session()
     added = duplicates = refused = skipped = 0
-    with ProcessPoolExecutor(jobs) if jobs > 1 else _InProcess() as pool:
-        results = pool.map(_prepare_file, files, [published] * len(files))
+    pool = None
+    if jobs > 1:
+        with _interrupts_deferred():
+            pool = multiprocessing.Pool(jobs, initializer=_worker_ignores_interrupts)
+    try:
+        prepare_file = partial(_prepare_file, published=published)
+        results = pool.imap(prepare_file, files) if pool else map(prepare_file, files)
         with click.progressbar(zip(files, results), length=len(files), label="Ingesting",
                                file=sys.stderr, hidden=len(files) < 2) as bar:
-            for path, prepared in bar:
+            for found, prepared in bar:
+                name = printable(found.path)
                 if isinstance(prepared, str):
                     refused += 1
-                    click.echo(f"refused   {path}: {prepared}", err=True)
+                    click.echo(f"refused   {name}: {printable(prepared)}", err=True)
                     continue
-                result = store(session, prepared)
-                session.commit()
+                with _interrupts_deferred():
+                    result = store(session, prepared)
+                    session.commit()
                 if result.status == "duplicate":
                     duplicates += 1
-                    click.echo(f"unchanged {path}: already stored as document {result.document_id}")
+                    click.echo(f"unchanged {name}: already stored as document {result.document_id}")
                 else:
                     added += 1
                     skipped += result.skipped
                     note = f", {result.skipped} sentences skipped (extraction failed)" if result.skipped else ""
-                    click.echo(f"added     {path}: document {result.document_id}, {result.claims} claims{note}")
-    if added:
-        refresh_statistics(session.connection())
-        session.commit()
+                    click.echo(f"added     {name}: document {result.document_id}, {result.claims} claims{note}")
+        if added:
+            refresh_statistics(session.connection())
+            session.commit()
+    except KeyboardInterrupt:
+        session.rollback()
+        click.echo(f"interrupted: {added} added, {duplicates} already stored, {refused} refused; "
+                   "the files after those were not stored", err=True)
+        sys.exit(130)
+    finally:
+        if pool:
+            pool.terminate()
+            pool.join()
     summary = f"{added} added, {duplicates} already stored, {refused} refused"
     if skipped:
         summary += f", {skipped} sentences skipped"
@@ -98,20 +135,6 @@ def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int):
     click.echo(summary)
     if refused:
         sys.exit(1)
-
-
-class _InProcess:
-    """The executor interface, run in this process (for --jobs 1)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def map(self, fn, *iterables):
-        """Lazily apply fn, like Executor.map."""
-        return map(fn, *iterables)
 
 
 def _read_password(prompt: bool) -> str:

@@ -18,6 +18,8 @@ ENVIRONMENT = {
     "CLAIMTRACK_SESSION_HOURS": "hours a login lasts, however much it is used, before logging in again (default 12)",
     "CLAIMTRACK_MAX_DOCUMENT_BYTES": "largest document accepted, in bytes (default 5242880)",
     "CLAIMTRACK_MAX_LINE_CHARS": "longest line accepted in a document, in characters (default 100000)",
+    "CLAIMTRACK_MAX_PDF_SECONDS": "seconds a PDF may take to read before it is refused (default 20)",
+    "CLAIMTRACK_MAX_PDF_INFLATED_BYTES": "bytes a PDF's page contents may inflate to before it is refused (default 10485760)",
     "CLAIMTRACK_DB_POOL_SIZE": "PostgreSQL connections kept per process (default 5)",
     "CLAIMTRACK_DB_MAX_OVERFLOW": "extra PostgreSQL connections allowed per process under load (default 10)",
     "CLAIMTRACK_PROXIES": "number of reverse proxies in front of the app whose X-Forwarded-* headers to trust (default 0)",

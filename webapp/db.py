@@ -1,10 +1,15 @@
 """One plain SQLAlchemy session per request, closed (and rolled back if uncommitted) on teardown."""
 import sqlalchemy.orm as so
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 
-from claimtrack.database import make_engine, make_sessionmaker
+from claimtrack.database import READS_ONLY, make_engine, make_sessionmaker
 
 EXTENSION = "claimtrack.sessionmaker"
+
+# Pages that only read (nothing before them writes either): on SQLite they read beside a writer
+# instead of queueing for its lock, so a long write (a large document being stored) delays
+# no one's queue or documents page. Their transactions refuse writes.
+READ_ONLY_ENDPOINTS = {"queue.dashboard", "documents.index", "documents.show"}
 
 
 def init_app(app: Flask) -> None:
@@ -16,7 +21,9 @@ def init_app(app: Flask) -> None:
 def get_session() -> so.Session:
     """The current request's session, opened on first use."""
     if "db_session" not in g:
-        g.db_session = current_app.extensions[EXTENSION]()
+        factory = current_app.extensions[EXTENSION]
+        reads_only = has_request_context() and request.method in ("GET", "HEAD") and request.endpoint in READ_ONLY_ENDPOINTS
+        g.db_session = factory(execution_options={READS_ONLY: True}) if reads_only else factory()
     return g.db_session
 
 
@@ -25,3 +32,13 @@ def close_session(_exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def end_transaction() -> None:
+    """Commit the request's transaction so far, so that slow work after it holds no database lock.
+
+    The session stays usable (objects are not expired on commit) and opens a new transaction
+    on its next query.
+    """
+    if "db_session" in g:
+        g.db_session.commit()

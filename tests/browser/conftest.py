@@ -53,8 +53,8 @@ def _fill(database_url: str) -> object:
     """Ingest the seeds and create the test accounts; return a session factory."""
     sessionmaker = make_sessionmaker(make_engine(database_url))
     with sessionmaker() as session:
-        for path in find_documents([SEEDS]):
-            ingest(session, read_document(path))
+        for found in find_documents([SEEDS]):
+            ingest(session, read_document(found.path))
         accounts.create_user(session, REVIEWER, PASSWORD, "reviewer")
         accounts.create_user(session, SECOND_REVIEWER, PASSWORD, "reviewer")
         accounts.create_user(session, LEAD, PASSWORD, "lead")

@@ -66,3 +66,24 @@ def pdf(encrypt_with: str | None = None) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def pdf_bomb(inflated: int) -> bytes:
+    """A small PDF with one page whose content stream (the same text line repeated) inflates to `inflated` bytes."""
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(612, 792)
+    font = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+    }))
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
+    line = b"BT /F1 9 Tf 20 700 Td (In 2023 the province opened 66 new routes.) Tj ET\n"
+    content = DecodedStreamObject()
+    content.set_data(line * (inflated // len(line) + 1))
+    page[NameObject("/Contents")] = writer._add_object(content.flate_encode(level=9))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

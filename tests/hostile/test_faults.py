@@ -4,11 +4,13 @@ Each fault must leave no partial document and no orphan claim, and the next atte
 finish the job exactly once.
 """
 import os
+import random
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,7 @@ from webapp import create_app
 from webapp.db import EXTENSION
 
 from ..conftest import PASSWORD, TEST_DATABASE_URL, Auth, Databases
-from .conftest import snapshot, unchanged, upload
+from .conftest import pdf_bomb, snapshot, unchanged, upload
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -139,6 +141,69 @@ def test_fault_ingest_sigkilled_at_a_random_moment(fresh_database, tmp_path):
     assert 2 <= len(stored) < len(expected)
     assert all(stored[name] == expected[name] for name in stored), "a document lost some of its claims"
     _rerun_finishes(fresh_database, tmp_path, tmp_path / "corpus", expected)
+
+
+def _processes_marked(mark: str) -> list[int]:
+    """Pids of the live processes whose environment carries `mark` (every descendant of a run inherits it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            environment = (entry / "environ").read_bytes().split(b"\0") if entry.name.isdigit() else []
+        except OSError:
+            continue
+        if f"INGEST_RUN_MARK={mark}".encode() in environment:
+            found.append(int(entry.name))
+    return found
+
+
+# (worker processes, who gets the SIGINT): a terminal's Ctrl-C reaches the whole process group,
+# `kill -INT` only the command.
+INTERRUPTS = [(4, "group"), (4, "command"), (4, "group"), (4, "command"), (4, "group"), (4, "command"), (1, "group")]
+
+
+@pytest.mark.slow
+def test_fault_ingest_interrupted_stops_its_workers_and_keeps_whole_documents(fresh_database, tmp_path):
+    corpus = tmp_path / "corpus"
+    expected = _corpus(corpus, 40)
+    for number in range(2):
+        # Refused at the time limit below, after a PDF reader process has run for a while.
+        (corpus / f"scan_{number}.pdf").write_bytes(pdf_bomb(4_000_000 + number))
+    interrupted = 0
+    for jobs, target in INTERRUPTS:
+        mark = uuid.uuid4().hex
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from webapp.cli import main; main()", "ingest", "--jobs", str(jobs), str(corpus)],
+            env={**_environment(fresh_database, tmp_path), "INGEST_RUN_MARK": mark, "CLAIMTRACK_MAX_PDF_SECONDS": "2"},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        )
+        first = process.stdout.readline()  # the first document is stored (or found stored): the run is under way
+        assert first.startswith(("added", "unchanged")), first + process.stderr.read()
+        time.sleep(random.uniform(0, 1.5))
+        if target == "group":
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGINT)
+        try:
+            _rest, err = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            pytest.fail(f"ingest --jobs {jobs} did not stop within 10 s of SIGINT to the {target}")
+        deadline = time.monotonic() + 3
+        while _processes_marked(mark) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _processes_marked(mark) == [], f"processes left behind by ingest --jobs {jobs}"
+        if process.returncode == 130:
+            interrupted += 1
+            assert "interrupted: " in err and "Traceback" not in err, err
+        else:
+            assert process.returncode == 1, err  # it had finished: the PDFs were refused
+        stored = _stored(fresh_database)
+        assert all(stored[name] == expected[name] for name in stored), "a document lost some of its claims"
+    assert interrupted >= len(INTERRUPTS) // 2, "most runs ended before the interrupt: make the corpus larger"
+    for scan in corpus.glob("*.pdf"):
+        scan.unlink()
+    _rerun_finishes(fresh_database, tmp_path, corpus, expected)
 
 
 def test_fault_store_failing_before_commit_writes_nothing(runner, connection, tmp_path, monkeypatch):

@@ -1,6 +1,7 @@
 """Hostile documents: every bad file is refused with a one-line reason, by the CLI and by the
 upload form, and leaves the database exactly as it was."""
 import html
+import os
 import re
 
 import pytest
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 
 from models import Claim, Document
 
-from .conftest import pdf, unchanged, upload
+from .conftest import pdf, pdf_bomb, unchanged, upload
 
 SCRIPTED = (
     'Gansu has 66 sister cities. <script>alert(1)</script> <img src=x onerror=alert(2)> '
@@ -34,6 +35,14 @@ BAD_FILES = [
     ("unsupported-type", "payload.exe", b"MZ\x90\x00", "unsupported file type '.exe'", {}),
     ("script-only-html", "empty.html", b"<html><script>alert(1)</script><style>p{}</style></html>",
      "the file is empty or whitespace only", {}),
+    ("c1-control-chars", "c1.txt", "Gansu has 66 sister cities\u0085 and \u009b31m more".encode(),
+     "control character U+0085 at character 26", {}),
+    ("inflating-pdf", "bomb.pdf", pdf_bomb(20_000_000),
+     "PDF pages inflate to over 10,485,760 bytes (CLAIMTRACK_MAX_PDF_INFLATED_BYTES)", {}),
+    ("slow-pdf", "slow.pdf", pdf_bomb(4_000_000), "PDF took longer than 1 s to read (CLAIMTRACK_MAX_PDF_SECONDS)",
+     {"CLAIMTRACK_MAX_PDF_SECONDS": "1"}),
+    ("pdf-text-over-limit", "long.pdf", pdf_bomb(200_000), "PDF text is over the limit of 50,000 bytes",
+     {"CLAIMTRACK_MAX_DOCUMENT_BYTES": "50000"}),
 ]
 
 
@@ -132,11 +141,11 @@ def test_hostile_upload_traversal_filename_without_type_refused(logged_in, conne
     assert "../" not in page and "..\\" not in page
 
 
-def test_hostile_upload_traversal_filename_is_flattened(logged_in, connection, tmp_path):
+def test_hostile_upload_traversal_filename_keeps_only_its_last_part(logged_in, connection, tmp_path):
     response = upload(logged_in, b"In 2023, Gansu had 66 international sister cities.", "../../../tmp/evil.txt")
     assert "evil.txt added with" in response.get_data(as_text=True)
     stored = connection.execute(sa.select(Document.file_name, Document.source)).one()
-    assert tuple(stored) == ("tmp_evil.txt", "upload:tmp_evil.txt")
+    assert tuple(stored) == ("evil.txt", "upload:evil.txt")
 
 
 def test_hostile_ingest_refuses_non_utf8_metadata(runner, connection, tmp_path):
@@ -201,3 +210,127 @@ def _assert_inert(page: str) -> None:
     assert not re.search(r"<[a-z]+[^>]*\son[a-z]+\s*=", page, re.I), "event handler attribute in page"
     assert not re.search(r"(href|src|action)\s*=\s*[\"']?\s*javascript:", page, re.I)
     assert "<img" not in page and "<svg" not in page
+
+
+CR_REPORT = "Annual report" + "".join(
+    f"\nIn 2023, the province of Gansu opened {n} new bus and rail routes to its neighbours." for n in range(10, 1510))
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n", "\n"], ids=["cr", "crlf", "lf"])
+def test_hostile_line_endings_of_any_kind_are_stored_exactly(runner, logged_in, connection, tmp_path, ending):
+    text = CR_REPORT.replace("\n", ending)
+    assert len(text) > 100_000
+    path = tmp_path / "routes.txt"
+    path.write_bytes(text.encode())
+    result = runner.invoke(args=["ingest", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 added" in result.output
+    stored = connection.execute(sa.select(Document.id, Document.text)).one()
+    assert stored.text == text
+    claims = connection.execute(sa.select(Claim.start, Claim.end, Claim.quote).where(Claim.document_id == stored.id)).all()
+    assert len(claims) >= 1500 and all(text[start:end] == quote for start, end, quote in claims)
+    again = html.unescape(upload(logged_in, text.encode(), "routes-again.txt").get_data(as_text=True))
+    assert f"routes-again.txt is already stored as document {stored.id}" in again
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n"], ids=["cr", "crlf"])
+def test_hostile_line_limit_counts_lines_ending_in_cr(logged_in, connection, ending):
+    text = f"Title{ending}In 2023, Gansu opened 66 new routes.{ending}" + "9" * 200_000
+    with unchanged(connection):
+        page = html.unescape(upload(logged_in, text.encode(), "long-line.txt").get_data(as_text=True))
+    assert "long-line.txt refused: line 3 is 200,000 characters long, over the limit of 100,000" in page
+
+
+@pytest.mark.parametrize(("sent", "stored"), [
+    ("报告.txt", "报告.txt"),
+    ("отчёт за 2023 год.md", "отчёт за 2023 год.md"),
+    ("تقرير السنة.txt", "تقرير السنة.txt"),
+    ("रिपोर्ट.txt", "रिपोर्ट.txt"),
+    ("年次レポート 2023.md", "年次レポート 2023.md"),
+    ("report\u202etxt.md", "reporttxt.md"),
+])
+def test_hostile_upload_file_name_in_any_script(logged_in, connection, sent, stored):
+    response = upload(logged_in, f"In 2023, Gansu had 66 sister cities ({stored}).".encode(), sent)
+    assert f"{stored} added with 1 claims." in html.unescape(response.get_data(as_text=True))
+    document = connection.execute(sa.select(Document.file_name, Document.source, Document.media_type)).one()
+    assert tuple(document) == (stored, f"upload:{stored}", "text/markdown" if stored.endswith(".md") else "text/plain")
+    listing = html.unescape(logged_in.get("/documents").get_data(as_text=True))
+    assert stored in listing
+
+
+def _symlinked_corpus(tmp_path):
+    """A folder with one good file and links out of it: to a file, a folder and the instance's secret key."""
+    outside, instance, corpus = tmp_path / "outside", tmp_path / "instance", tmp_path / "corpus"
+    for folder in (outside, instance, corpus):
+        folder.mkdir(exist_ok=True)
+    (outside / "salaries.txt").write_text("The director earns 66 thousand yuan a month.", encoding="utf-8")
+    (instance / "secret_key").write_text("5ec2e7" * 10, encoding="utf-8")
+    (instance / "notes.txt").write_text("Private notes: 66 passwords rotated in 2023.", encoding="utf-8")
+    (corpus / "good.txt").write_text("In 2023, Gansu had 66 international sister cities.", encoding="utf-8")
+    (corpus / "same.txt").symlink_to("good.txt")
+    (corpus / "salaries.txt").symlink_to(outside / "salaries.txt")
+    (corpus / "key.txt").symlink_to(instance / "secret_key")
+    (corpus / "elsewhere").symlink_to(outside, target_is_directory=True)
+    (corpus / "sub").mkdir()
+    (corpus / "sub" / "up.md").symlink_to("../../outside/salaries.txt")
+    return corpus, instance
+
+
+def test_hostile_ingest_refuses_symlinks_leaving_the_folder(runner, connection, tmp_path):
+    corpus, _instance = _symlinked_corpus(tmp_path)
+    result = runner.invoke(args=["ingest", str(corpus)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    for link in ("elsewhere", "key.txt", "salaries.txt", "sub/up.md"):
+        assert any(line.startswith(f"refused   {corpus / link}: symbolic link to ") and
+                   line.endswith(f", outside the folder {corpus}: not followed") for line in lines), (link, lines)
+    assert any(line.startswith(f"unchanged {corpus / 'same.txt'}: already stored as document") for line in lines)
+    assert "1 added, 1 already stored, 4 refused" in result.output
+    texts = connection.execute(sa.select(Document.text)).scalars().all()
+    assert texts == ["In 2023, Gansu had 66 international sister cities."]
+
+
+def test_hostile_ingest_never_reads_the_instance_folder(runner, app, connection, tmp_path):
+    corpus, instance = _symlinked_corpus(tmp_path)
+    assert os.path.samefile(app.instance_path, instance)
+    (tmp_path / "key-link.txt").symlink_to(instance / "secret_key")
+    with unchanged(connection):
+        result = runner.invoke(args=["ingest", str(instance), str(instance / "notes.txt"), str(tmp_path / "key-link.txt")])
+    assert result.exit_code == 1
+    refusals = [line for line in result.output.splitlines() if line.startswith("refused")]
+    reason = f"in the instance folder {instance} (database, secret key): never ingested"
+    assert refusals == [
+        f"refused   {instance / 'notes.txt'}: {reason}",
+        f"refused   {instance / 'notes.txt'}: {reason}",
+        f"refused   {tmp_path / 'key-link.txt'}: {reason}",
+    ]
+    assert "0 added, 0 already stored, 3 refused" in result.output
+
+
+FORGED = "x\nadded     forged.txt: document 999, 66 claims\ny.txt"
+
+
+def test_hostile_file_names_cannot_forge_cli_output(runner, connection, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / FORGED).write_text("In 2023, Gansu had 66 international sister cities.", encoding="utf-8")
+    (corpus / "bad\rrefused   \u202ecat.txt").write_bytes(b"\x00\x01binary")
+    (corpus / os.fsdecode(b"caf\xe9\x85.md")).write_text("The caf\u00e9 sold 66 cups in 2023.", encoding="utf-8")
+    refused = f"refused   {corpus}/bad\\rrefused   \\u202ecat.txt: binary file"
+    stored = [f"{corpus}/caf\\udce9\\udc85.md: ",
+              f"{corpus}/x\\nadded     forged.txt: document 999, 66 claims\\ny.txt: "]
+    for status, summary in (("added     ", "2 added, 0 already stored, 1 refused"),
+                            ("unchanged ", "0 added, 2 already stored, 1 refused")):
+        result = runner.invoke(args=["ingest", str(corpus)])
+        assert result.exit_code == 1, result.output
+        lines = [line for line in result.output.splitlines() if line != "Ingesting"]  # the progress bar's label
+        assert len(lines) == 4, lines
+        assert lines[0].startswith(refused)
+        assert [line[:len(status + name)] for line, name in zip(lines[1:3], stored)] == [status + name for name in stored]
+        assert lines[3] == summary
+    extracted = runner.invoke(args=["extract", str(corpus / "bad\rrefused   \u202ecat.txt")])
+    assert extracted.output.splitlines() == [
+        f"refused {corpus}/bad\\rrefused   \\u202ecat.txt: binary file (contains NUL bytes; "
+        "UTF-16 text needs a byte-order mark)"]
+    names = connection.execute(sa.select(Document.file_name).order_by(Document.id)).scalars().all()
+    assert sorted(names) == sorted([FORGED, "caf\ufffd.md"])

@@ -2,15 +2,14 @@
 from dataclasses import replace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from werkzeug.utils import secure_filename
 
 from claimtrack.claim_filters import parse_id
 from claimtrack.documents import document_page, document_segments
-from claimtrack.ingest import ingest
-from claimtrack.sources import DocumentError, decode_document
+from claimtrack.ingest import prepare_apart, store
+from claimtrack.sources import DocumentError, decode_document, upload_name
 from models import Document
 
-from ..db import get_session
+from ..db import end_transaction, get_session
 from .forms import UploadForm
 
 bp = Blueprint("documents", __name__)
@@ -53,7 +52,10 @@ def upload():
                 flash(message, "error")
         return redirect(url_for("documents.index"))
     upload = form.file.data
-    name = secure_filename(upload.filename or "") or "upload.txt"
+    name = upload_name(upload.filename or "") or "upload.txt"
+    # Reading and extracting a large file takes seconds: on SQLite the login check's transaction
+    # holds the write lock (BEGIN IMMEDIATE), and nobody else could write, or even read, meanwhile.
+    end_transaction()
     try:
         source = decode_document(upload.read(), name, source=f"upload:{name}")
     except DocumentError as exc:
@@ -61,8 +63,9 @@ def upload():
         return redirect(url_for("documents.index"), 303)
     if form.published.data:
         source = replace(source, metadata=replace(source.metadata, published=form.published.data))
+    prepared = prepare_apart(source)
     session = get_session()
-    result = ingest(session, source)
+    result = store(session, prepared)
     session.commit()
     if result.status == "duplicate":
         flash(f"{name} is already stored as document {result.document_id}; nothing changed.", "info")
