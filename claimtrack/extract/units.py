@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.metadata
+import importlib.util
 import json
 import logging
 import math
@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 from .measures import DETERMINERS, PREPOSITIONS, VERBS
 from .model import Quantity
 from .numbers import DECADE_WORDS, SCALE_RE, SCALES, WORD_NUMBER, parse_word_number
+
+log = logging.getLogger(__name__)
 
 # Currency written before the number; longest alternatives first so "US$" beats "$".
 CURRENCY_PREFIX = [
@@ -165,7 +167,10 @@ def _tables_cache_file() -> Path:
     """Where the tables built from this module's source and the installed pint are kept."""
     key = hashlib.sha256()
     key.update(Path(__file__).read_bytes())
-    key.update(importlib.metadata.version("pint").encode())
+    # pint is found, not imported (nor its version read through importlib.metadata, which costs
+    # more than the rest of this): installing any pint writes its files anew, with a new time.
+    pint_file = Path(importlib.util.find_spec("pint").origin)
+    key.update(f"{pint_file}:{pint_file.stat().st_mtime_ns}:{pint_file.stat().st_size}".encode())
     return Path(platformdirs.user_cache_dir("claimtrack")) / f"units-{key.hexdigest()[:20]}.json"
 
 
@@ -174,8 +179,8 @@ def load_tables() -> tuple[dict[str, str], ...]:
     path = _tables_cache_file()
     try:
         tables = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(tables, list) and all(
-                isinstance(t, dict) and all(isinstance(v, str) for v in t.values()) for t in tables):
+        if isinstance(tables, list) and tables and all(
+                isinstance(t, dict) and t and all(isinstance(v, str) for v in t.values()) for t in tables):
             return tuple(tables)
     except (OSError, ValueError):
         pass  # not written yet, or damaged: built again below
