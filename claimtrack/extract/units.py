@@ -1,8 +1,8 @@
 """Units and scale: the lexicon of currencies, percentages and physical units, and reading them after a number.
 
 Physical units are canonicalised through pint into plain lookup tables, kept in a cache file
-keyed by this module and pint's version, so extraction neither calls nor imports pint; the
-project's one pint registry (`registry()`) is built only when something needs it.
+keyed by this module's source and the installed pint, so extraction neither calls nor imports
+pint; the project's one pint registry (`registry()`) is built only when something needs it.
 """
 from __future__ import annotations
 
