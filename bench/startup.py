@@ -3,12 +3,14 @@
 usage: python -m bench.startup [--runs 5] [--baseline DIR] [--no-write]
 Each command runs --runs times, the commands taking turns so a change in the machine's load
 falls on all of them; the figure is the median wall time of the whole process (start, imports,
-extraction, output, exit). "first run" is `claimtrack extract` with an empty cache folder, as
+extraction, output, exit), with its CPU time (user + system) beside it, which depends far less
+on what else the machine is running. "first run" is `claimtrack extract` with an empty cache folder, as
 on a new install, when the unit tables are built through pint and saved. --baseline DIR also
 times the `claimtrack` entry point of another checkout (e.g. an export of an older commit).
 """
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -57,40 +59,52 @@ def commands(baseline: Path | None) -> dict[str, tuple[list[str], dict[str, str]
     return timed
 
 
-def run_once(argv: list[str], extra_env: dict[str, str] | None, cwd: Path) -> float:
-    """Wall seconds of one run; a failed run or one printing no claim stops the benchmark."""
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(argv: list[str], extra_env: dict[str, str] | None, cwd: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one run; a failed run or one printing no claim stops the benchmark."""
     env = dict(os.environ)
     with tempfile.TemporaryDirectory() as empty:
         for name, value in (extra_env or {}).items():
             env[name] = value or empty
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _children_cpu()
         done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, _children_cpu() - cpu
     if done.returncode != 0 or ("extract" in argv and not done.stdout.strip()):
         sys.exit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
-    return elapsed
+    return elapsed, cpu
 
 
-def measure(timed: dict, runs: int) -> dict[str, list[float]]:
-    """Seconds of every run of every command, the commands taking turns after one untimed warm-up each."""
+def measure(timed: dict, runs: int) -> dict[str, list[tuple[float, float]]]:
+    """Wall and CPU seconds of every run of every command, taking turns after one untimed warm-up each."""
     for argv, extra_env, cwd in timed.values():
         run_once(argv, extra_env, cwd)
-    seconds: dict[str, list[float]] = {label: [] for label in timed}
+    seconds: dict[str, list[tuple[float, float]]] = {label: [] for label in timed}
     for _ in range(runs):
         for label, (argv, extra_env, cwd) in timed.items():
             seconds[label].append(run_once(argv, extra_env, cwd))
     return seconds
 
 
-def table(seconds: dict[str, list[float]]) -> list[str]:
-    """Markdown rows: median, fastest and slowest run, and the median against `python -c pass`."""
-    interpreter = statistics.median(seconds["python -c pass"])
-    lines = ["| command | median s | fastest s | slowest s | × python -c pass | above python -c pass s |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+def _median_wall(runs: list[tuple[float, float]]) -> float:
+    return statistics.median(wall for wall, _ in runs)
+
+
+def table(seconds: dict[str, list[tuple[float, float]]]) -> list[str]:
+    """Markdown rows: median, fastest and slowest wall time, the median against `python -c pass`, median CPU."""
+    interpreter = _median_wall(seconds["python -c pass"])
+    lines = ["| command | median s | fastest s | slowest s | × python -c pass | above python -c pass s | median CPU s |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for label, runs in seconds.items():
-        median = statistics.median(runs)
-        lines.append(f"| `{label}` | {median:.3f} | {min(runs):.3f} | {max(runs):.3f} | "
-                     f"{median / interpreter:.1f} | {median - interpreter:.3f} |")
+        walls = [wall for wall, _ in runs]
+        median = statistics.median(walls)
+        lines.append(f"| `{label}` | {median:.3f} | {min(walls):.3f} | {max(walls):.3f} | "
+                     f"{median / interpreter:.1f} | {median - interpreter:.3f} | "
+                     f"{statistics.median(cpu for _, cpu in runs):.3f} |")
     return lines
 
 
@@ -104,7 +118,7 @@ def main() -> None:
     load_before = report.load()
     seconds = measure(commands(args.baseline.resolve() if args.baseline else None), args.runs)
     lines = table(seconds)
-    extract = statistics.median(seconds[f"claimtrack extract seeds/{SEED.name}"])
+    extract = _median_wall(seconds[f"claimtrack extract seeds/{SEED.name}"])
     verdict = (f"Target: `claimtrack extract seeds/{SEED.name}` under {TARGET_SECONDS} s as a whole process "
                f"(median of {args.runs}): {extract:.3f} s, {'met' if extract < TARGET_SECONDS else 'NOT met'}. "
                f"Machine load before the runs: {load_before}; after: {report.load()}.")
