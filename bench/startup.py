@@ -24,6 +24,11 @@ from . import report
 ROOT = Path(__file__).resolve().parents[1]
 SEED = next(iter(sorted((ROOT / "seeds").glob("000_*.txt"))))
 TARGET_SECONDS = 0.4
+NOTE = (
+    "Wall time counts the waits for a CPU on a loaded machine (a load average above the number of "
+    "cores stretches every row alike); CPU time is what the process itself needs. What a run "
+    "loads: `python -X importtime -c \"from claimtrack.cli import main; main()\" extract FILE`."
+)
 
 
 def _script() -> Path:
@@ -125,7 +130,8 @@ def main() -> None:
     print("\n".join(lines) + "\n\n" + verdict)
     if not args.no_write:
         command = f"python -m bench.startup --runs {args.runs}" + (f" --baseline {args.baseline}" if args.baseline else "")
-        report.write_section("Start-up", report.header(command) + "\n" + "\n".join(lines) + "\n\n" + verdict + "\n")
+        report.write_section("Start-up", report.header(command) + "\n" + "\n".join(lines) + "\n\n" + verdict
+                             + "\n\n" + NOTE + "\n")
 
 
 if __name__ == "__main__":
