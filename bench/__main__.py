@@ -12,6 +12,7 @@ import time
 # name: (what it measures, its arguments for a small run, for a full run); {claims} is filled in.
 BENCHMARKS = {
     "extract_speed": ("extraction speed and memory against quantulum3", [], []),
+    "startup": ("whole-process `claimtrack extract` on one seed beside `python -c pass`", [], []),
     "ingest": ("ingest + extraction throughput against a bulk insert of the same rows",
                ["--documents", "300"], ["--documents", "2000"]),
     "lease_next": ("lease next claim as a service call (no HTTP)", ["--claims", "{claims}", "--samples", "100"],

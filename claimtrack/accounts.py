@@ -1,4 +1,5 @@
 """User accounts: creation, password checks, roles."""
+import functools
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -17,8 +18,12 @@ LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USERNAME = 5
 MAX_FAILURES_PER_ADDRESS = 20
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
-# A hash to check against when the user does not exist, so timing does not reveal it.
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check against when the user does not exist, so timing does not reveal it (made on first use: scrypt is slow)."""
+    return generate_password_hash(secrets.token_hex(16))
 
 
 class AccountError(ValueError):
@@ -76,7 +81,7 @@ def authenticate(session: so.Session, username: str, password: str) -> User | No
     """The active user with these credentials, or None."""
     user = find_user(session, username)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None

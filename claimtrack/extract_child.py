@@ -6,7 +6,7 @@ Both ends are this program and its parent, so pickle carries nothing from outsid
 import pickle
 import sys
 
-from claimtrack.ingest import prepare
+from claimtrack.prepare import prepare
 
 
 def main() -> None:

@@ -1,9 +1,9 @@
 """Storing documents and their extracted claims: the one path every ingest takes.
 
-Split in two so extraction can run in worker processes: `prepare` is pure (text in,
-claims out) and `store` writes one document and its claims in the caller's transaction.
+Split in two so extraction can run in worker processes: `prepare` (in `claimtrack.prepare`)
+is pure (text in, claims out) and `store` writes one document and its claims in the caller's
+transaction.
 """
-import logging
 import pickle
 import subprocess
 import sys
@@ -15,25 +15,15 @@ import sqlalchemy.orm as so
 from models import Claim, Document
 
 from . import conflicts
-from .extract import EXTRACTOR_VERSION, Dropped, ExtractedClaim, iter_claims
+from .extract import EXTRACTOR_VERSION, ExtractedClaim
 from .extract.entities import subject_key
+from .prepare import PreparedDocument, prepare
 from .sources import DocumentSource
 
 CONTEXT_CHARS = 32
-log = logging.getLogger(__name__)
 # Documents longer than this are extracted in a child process by `prepare_apart`; shorter ones
 # take less time to extract than a process takes to start.
 APART_CHARS = 256 * 1024
-
-
-@dataclass(frozen=True)
-class PreparedDocument:
-    """A document with its claims extracted, ready to store."""
-
-    source: DocumentSource
-    claims: tuple[ExtractedClaim, ...]
-    skipped: tuple[int, ...] = ()  # start offsets of sentences the extractor failed on
-    dropped: tuple[Dropped, ...] = ()  # numbers refused as claims, collected only when asked (explain)
 
 
 @dataclass(frozen=True)
@@ -45,25 +35,6 @@ class IngestResult:
     file_name: str
     claims: int
     skipped: int = 0  # sentences left out because the extractor failed on them
-
-
-def prepare(source: DocumentSource, explain: bool = False) -> PreparedDocument:
-    """Extract the claims of one document (no database; safe in a worker process).
-
-    A sentence the extractor fails on is logged with its document and offset, counted, and
-    skipped, so the rest of the document is still stored. With `explain`, the numbers refused as
-    claims are kept too, each with the rule that refused it.
-    """
-    skipped: list[int] = []
-
-    def skip(offset: int, exc: Exception) -> None:
-        log.warning("extraction failed in %s at offset %d; sentence skipped", source.file_name, offset, exc_info=exc)
-        skipped.append(offset)
-
-    dropped: list[Dropped] = []
-    claims = tuple(iter_claims(source.text, source.metadata.published, on_error=skip,
-                               on_drop=dropped.append if explain else None))
-    return PreparedDocument(source, claims, tuple(skipped), tuple(dropped))
 
 
 def prepare_apart(source: DocumentSource) -> PreparedDocument:

@@ -1,7 +1,5 @@
 """The `claimtrack` command line: database, ingest, extraction, users, server."""
-import json
 import multiprocessing
-import re
 import secrets
 import signal
 import sys
@@ -15,23 +13,13 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from claimtrack import accounts, schema
+from claimtrack.cli import extract_command, iso_date, printable
 from claimtrack.database import refresh_statistics
 from claimtrack.ingest import PreparedDocument, prepare, store
 from claimtrack.sources import DocumentError, FoundFile, find_documents, read_document
 
 from .config import SERVER_LIMITS
 from .db import get_session
-
-# What a file name may not put on a terminal: controls (a newline would forge an output line),
-# line separators, bidirectional overrides and the lone surrogates of undecodable bytes.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def printable(value: object) -> str:
-    """`value` as text that stays on one output line and shows what it is: unprintable characters escaped."""
-    return _UNPRINTABLE.sub(
-        lambda match: match.group().encode("unicode_escape", "backslashreplace").decode("ascii"), str(value)
-    )
 
 
 def _prepare_file(found: FoundFile, published: date | None) -> PreparedDocument | str:
@@ -58,16 +46,6 @@ def _worker_ignores_interrupts() -> None:
     """Pool initializer: Ctrl-C reaches the whole process group, but only the parent decides how to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-def iso_date(_ctx, _param, value: str | None) -> date | None:
-    """Click callback: a YYYY-MM-DD option as a date."""
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter("use YYYY-MM-DD") from None
 
 
 @click.group("db")
@@ -159,29 +137,6 @@ def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int):
         sys.exit(1)
 
 
-@click.command("extract")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--published", callback=iso_date, help="Resolve relative dates against this date (YYYY-MM-DD).")
-@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
-@click.option("--explain", is_flag=True,
-              help='Also print each number dropped as a non-claim: {"dropped": true, ..., "reason": RULE}.')
-def extract_command(files: tuple[Path, ...], published: date | None, fmt: str, explain: bool):
-    """Print the claims found in FILES as JSON lines, without touching any database."""
-    failed = False
-    for path in files:
-        try:
-            prepared = prepare(read_document(path, published), explain=explain)
-        except DocumentError as exc:
-            click.echo(f"refused {printable(path)}: {printable(exc)}", err=True)
-            failed = True
-            continue
-        rows = sorted([*prepared.claims, *prepared.dropped], key=lambda row: row.start)
-        for row in rows:
-            click.echo(json.dumps(row.to_json(path.name), ensure_ascii=False))
-    if failed:
-        sys.exit(1)
-
-
 def _read_password(prompt: bool) -> str:
     """A password from an interactive prompt (typed twice) or the first line of stdin."""
     if prompt:
@@ -260,7 +215,7 @@ def init_app(app: Flask) -> None:
 
 
 def main() -> None:
-    """Entry point of the `claimtrack` console script."""
+    """The Flask CLI with every command (`claimtrack.cli.main` hands it all but the app-less ones)."""
     from . import create_app
 
     FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,

@@ -12,12 +12,11 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Iterable, NamedTuple
 
-import pint
 from rapidfuzz import fuzz
 from wordfreq import zipf_frequency
 
 from ..extract.measures import singular
-from ..extract.units import CURRENCY_WORDS, PREFIX_CODES
+from ..extract.units import CURRENCY_WORDS, PREFIX_CODES, registry
 
 # Statuses of a group that needs (or had) a reviewer's decision; `consistent` groups agree.
 CONFLICT_STATUSES = ("open", "unresolved", "resolved")
@@ -68,7 +67,6 @@ HEAVIEST_WORD = 8.0
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _WORD = re.compile(r"[\w’'-]+")
 _CURRENCIES = frozenset(PREFIX_CODES) | frozenset(v for v in CURRENCY_WORDS.values() if "-" not in v)
-_UNITS = pint.UnitRegistry()
 
 
 @dataclass(frozen=True)
@@ -92,8 +90,8 @@ def dimension_of(unit: str) -> Dimension:
         return Dimension(unit.split("-")[0], 0.01)
     try:
         expression = re.sub(r"([A-Za-z])(\d)", r"\1**\2", unit)
-        base = _UNITS.Quantity(1, expression).to_base_units()
-        zero = _UNITS.Quantity(0, expression).to_base_units().magnitude
+        base = registry().Quantity(1, expression).to_base_units()
+        zero = registry().Quantity(0, expression).to_base_units().magnitude
     except Exception:  # pint's parser raises many types (even tokenize errors) on odd text
         return Dimension(f"unit:{unit}", 1.0)
     if zero:

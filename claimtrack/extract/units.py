@@ -1,19 +1,34 @@
 """Units and scale: the lexicon of currencies, percentages and physical units, and reading them after a number.
 
-Physical units are canonicalised through pint once, at import, into a plain lookup table so
-the extraction hot path never calls pint.
+Physical units are canonicalised through pint into plain lookup tables, kept in a cache file
+keyed by this module's source and the installed pint, so extraction neither calls nor imports
+pint; the project's one pint registry (`registry()`) is built only when something needs it.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib.util
+import json
+import logging
 import math
+import os
 import re
 import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pint
+import platformdirs
+
+if TYPE_CHECKING:
+    import pint
 
 from .measures import DETERMINERS, PREPOSITIONS, VERBS
 from .model import Quantity
 from .numbers import DECADE_WORDS, SCALE_RE, SCALES, WORD_NUMBER, parse_word_number
+
+log = logging.getLogger(__name__)
 
 # Currency written before the number; longest alternatives first so "US$" beats "$".
 CURRENCY_PREFIX = [
@@ -133,9 +148,17 @@ def _pint_code(ureg: pint.UnitRegistry, expr: str) -> str:
     return text.replace(" / ", "/").replace(" * ", "*").replace("°", "deg")
 
 
+@functools.cache
+def registry() -> pint.UnitRegistry:
+    """The project's one pint registry, built on first use (importing pint and building it takes most of a second)."""
+    import pint
+
+    return pint.UnitRegistry()
+
+
 def _build_tables() -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str]]:
     """Resolve every surface form through pint once: word, abbreviation, glued and per-unit tables."""
-    ureg = pint.UnitRegistry()
+    ureg = registry()
     words = {form: _pint_code(ureg, expr) for forms, expr in PINT_WORDS.items() for form in forms.split("|")}
     words |= {form: code for forms, code in PLAIN_UNITS.items() for form in forms.split("|")}
     abbrev = {k: _pint_code(ureg, v) for k, v in PINT_ABBREV.items()}
@@ -144,7 +167,50 @@ def _build_tables() -> tuple[dict[str, str], dict[str, str], dict[str, str], dic
     return words, abbrev, glued, per
 
 
-WORD_UNITS, ABBREV_UNITS, GLUED_UNITS, PER_UNITS = _build_tables()
+def _tables_cache_file() -> Path:
+    """Where the tables built from this module's source and the installed pint are kept."""
+    key = hashlib.sha256()
+    key.update(Path(__file__).read_bytes())
+    # pint is found, not imported (nor its version read through importlib.metadata, which costs
+    # more than the rest of this): installing any pint writes its files anew, with a new time.
+    pint_file = Path(importlib.util.find_spec("pint").origin)
+    key.update(f"{pint_file}:{pint_file.stat().st_mtime_ns}:{pint_file.stat().st_size}".encode())
+    return Path(platformdirs.user_cache_dir("claimtrack")) / f"units-{key.hexdigest()[:20]}.json"
+
+
+def load_tables() -> tuple[dict[str, str], ...]:
+    """The tables of `_build_tables`, from the cache file; built through pint and saved there when missing or unreadable."""
+    path = _tables_cache_file()
+    try:
+        tables = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(tables, list) and tables and all(
+                isinstance(t, dict) and t and all(isinstance(v, str) for v in t.values()) for t in tables):
+            return tuple(tables)
+    except (OSError, ValueError):
+        pass  # not written yet, or damaged: built again below
+    tables = _build_tables()
+    try:
+        _save_tables(path, tables)
+    except OSError as exc:
+        # A read-only home still extracts, only without the start-up saving.
+        log.info("unit tables not cached at %s: %s", path, exc)
+    return tables
+
+
+def _save_tables(path: Path, tables: tuple[dict[str, str], ...]) -> None:
+    """Write the tables aside and rename them into place, so a concurrent reader sees a whole file or none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(tables, out, ensure_ascii=False)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+WORD_UNITS, ABBREV_UNITS, GLUED_UNITS, PER_UNITS = load_tables()
 # One-letter symbols standing apart from the number ("a 5 W charger", "12 C"): only these three, whose
 # letters are rarely anything else after a measurement; "A" (amps/article) and "F" (farad/Fahrenheit)
 # are too ambiguous.

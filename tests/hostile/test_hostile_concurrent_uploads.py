@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 from bench.upload_queue import Browser, five_mib_report, seed
 from claimtrack import accounts, conflicts, ingest, sources
 from claimtrack.database import make_engine, make_sessionmaker
+from claimtrack.extract import iter_claims
 from claimtrack.ingest import prepare, store
 from claimtrack.sources import decode_document
 from models import Claim, Document
@@ -98,7 +99,7 @@ def test_hostile_upload_being_read_locks_nobody_out(live_app, monkeypatch, kind)
         return wrapper
 
     if kind == "text":
-        monkeypatch.setattr(ingest, "iter_claims", paused(ingest.iter_claims))
+        monkeypatch.setattr("claimtrack.prepare.iter_claims", paused(iter_claims))
         name, data = "cities.txt", TEXT.encode()
     else:
         monkeypatch.setattr(sources, "pdf_to_text", paused(sources.pdf_to_text))
