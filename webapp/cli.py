@@ -89,50 +89,60 @@ def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int):
     files = find_documents(list(paths), private=[Path(current_app.instance_path)])
     session = get_session()
     added = duplicates = refused = skipped = 0
+    interrupted = False
     pool = None
     if jobs > 1:
         with _interrupts_deferred():
             pool = multiprocessing.Pool(jobs, initializer=_worker_ignores_interrupts)
     try:
-        prepare_file = partial(_prepare_file, published=published)
-        results = pool.imap(prepare_file, files) if pool else map(prepare_file, files)
-        with click.progressbar(zip(files, results), length=len(files), label="Ingesting",
-                               file=sys.stderr, hidden=len(files) < 2) as bar:
-            for found, prepared in bar:
-                name = printable(found.path)
-                if isinstance(prepared, str):
-                    refused += 1
-                    click.echo(f"refused   {name}: {printable(prepared)}", err=True)
-                    continue
-                with _interrupts_deferred():
-                    result = store(session, prepared)
-                    session.commit()
-                if result.status == "duplicate":
-                    duplicates += 1
-                    click.echo(f"unchanged {name}: already stored as document {result.document_id}")
-                else:
-                    added += 1
-                    skipped += result.skipped
-                    note = f", {result.skipped} sentences skipped (extraction failed)" if result.skipped else ""
-                    click.echo(f"added     {name}: document {result.document_id}, {result.claims} claims{note}")
-        if added:
-            refresh_statistics(session.connection())
-            session.commit()
-    except KeyboardInterrupt:
-        session.rollback()
-        click.echo(f"interrupted: {added} added, {duplicates} already stored, {refused} refused; "
-                   "the files after those were not stored", err=True)
-        sys.exit(130)
+        try:
+            prepare_file = partial(_prepare_file, published=published)
+            results = pool.imap(prepare_file, files) if pool else map(prepare_file, files)
+            with click.progressbar(zip(files, results), length=len(files), label="Ingesting",
+                                   file=sys.stderr, hidden=len(files) < 2) as bar:
+                for found, prepared in bar:
+                    name = printable(found.path)
+                    if isinstance(prepared, str):
+                        refused += 1
+                        click.echo(f"refused   {name}: {printable(prepared)}", err=True)
+                        continue
+                    with _interrupts_deferred():
+                        result = store(session, prepared)
+                        session.commit()
+                    if result.status == "duplicate":
+                        duplicates += 1
+                        click.echo(f"unchanged {name}: already stored as document {result.document_id}")
+                    else:
+                        added += 1
+                        skipped += result.skipped
+                        note = f", {result.skipped} sentences skipped (extraction failed)" if result.skipped else ""
+                        click.echo(f"added     {name}: document {result.document_id}, {result.claims} claims{note}")
+            if added:
+                refresh_statistics(session.connection())
+                session.commit()
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            # The run is ending either way: a Ctrl-C from here on would only cut the workers' cleanup and the
+            # report short (processes left behind, a traceback instead of the summary), so it is dropped.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            if pool:
+                pool.terminate()
+                pool.join()
+        if interrupted:
+            session.rollback()
+            click.echo(f"interrupted: {added} added, {duplicates} already stored, {refused} refused; "
+                       "the files after those were not stored", err=True)
+            sys.exit(130)
+        summary = f"{added} added, {duplicates} already stored, {refused} refused"
+        if skipped:
+            summary += f", {skipped} sentences skipped"
+        if added == 0 and refused == 0:
+            summary += ": nothing new to store"
+        click.echo(summary)
     finally:
-        if pool:
-            pool.terminate()
-            pool.join()
-    summary = f"{added} added, {duplicates} already stored, {refused} refused"
-    if skipped:
-        summary += f", {skipped} sentences skipped"
-    if added == 0 and refused == 0:
-        summary += ": nothing new to store"
-    click.echo(summary)
+        signal.sigtimedwait({signal.SIGINT}, 0)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if refused:
         sys.exit(1)
 
