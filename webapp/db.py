@@ -6,10 +6,10 @@ from claimtrack.database import READS_ONLY, make_engine, make_sessionmaker
 
 EXTENSION = "claimtrack.sessionmaker"
 
-# Pages that only read (nothing before them writes either): on SQLite they read beside a writer
+# Pages that only read (nothing before them writes either), and the export's stream (`read_only_session`): on SQLite they read beside a writer
 # instead of queueing for its lock, so a long write (a large document being stored) delays
 # no one's queue or documents page. Their transactions refuse writes.
-READ_ONLY_ENDPOINTS = {"queue.dashboard", "documents.index", "documents.show"}
+READ_ONLY_ENDPOINTS = {"queue.dashboard", "documents.index", "documents.show", "claims.index", "export.index"}
 
 
 def init_app(app: Flask) -> None:
@@ -42,3 +42,8 @@ def end_transaction() -> None:
     """
     if "db_session" in g:
         g.db_session.commit()
+
+
+def read_only_session() -> so.Session:
+    """A session of its own for work that outlives the request (a streamed export), reading beside writers."""
+    return current_app.extensions[EXTENSION](execution_options={READS_ONLY: True})

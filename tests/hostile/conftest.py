@@ -1,14 +1,19 @@
 """Helpers for the hostile suite: every refusal must leave the database exactly as it was."""
 import hashlib
 import io
+import threading
 from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
 
+from claimtrack import accounts
+from claimtrack.database import make_engine
 from models import Base
+from webapp import create_app
+from webapp.db import EXTENSION
 
-from ..conftest import Auth, csrf_token
+from ..conftest import PASSWORD, Auth, csrf_token
 
 
 def snapshot(bind: sa.Engine | sa.Connection) -> dict[str, tuple[int, str]]:
@@ -42,6 +47,44 @@ def logged_in(client, reviewer):
     response = Auth(client).login("rita")
     assert response.status_code == 302
     return client
+
+
+@pytest.fixture
+def live_app(fresh_database, tmp_path):
+    """The real app on a fresh database with two reviewers, errors rendered as users see them."""
+    engine = make_engine(fresh_database)
+    with sa.orm.Session(engine) as session:
+        for name in ("rita", "otto"):
+            accounts.create_user(session, name, PASSWORD, "reviewer")
+        session.commit()
+    engine.dispose()
+    app = create_app({
+        "SECRET_KEY": "test-secret", "DATABASE_URL": fresh_database,
+        "INSTANCE_PATH": str(tmp_path / "instance"), "PROPAGATE_EXCEPTIONS": False,
+    })
+    yield app
+    app.extensions[EXTENSION].kw["bind"].dispose()
+
+
+def client_of(app, username: str):
+    client = app.test_client()
+    assert Auth(client).login(username).status_code == 302
+    return client
+
+
+def in_thread(work) -> tuple[threading.Thread, list]:
+    """Run `work` in a thread; its result (or exception) lands in the returned list."""
+    out: list = []
+
+    def run():
+        try:
+            out.append(work())
+        except BaseException as exc:  # handed to the test, which fails on it
+            out.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, out
 
 
 def upload(client, data: bytes, name: str, **fields):

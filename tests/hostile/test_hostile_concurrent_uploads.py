@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from bench.upload_queue import Browser, five_mib_report, seed
-from claimtrack import accounts, conflicts, ingest, sources
+from claimtrack import conflicts, ingest, sources
 from claimtrack.database import make_engine, make_sessionmaker
 from claimtrack.extract import iter_claims
 from claimtrack.ingest import prepare, store
@@ -19,49 +19,11 @@ from models import Claim, Document
 from webapp import create_app
 from webapp.db import EXTENSION
 
-from ..conftest import PASSWORD, TEST_DATABASE_URL, Auth
-from .conftest import pdf_bomb, upload
+from ..conftest import PASSWORD, TEST_DATABASE_URL
+from .conftest import client_of, in_thread, pdf_bomb, upload
 
 TEXT = "In 2023, Gansu had 66 international sister cities and opened 12 new flight routes."
 WAIT = 60
-
-
-@pytest.fixture
-def live_app(fresh_database, tmp_path):
-    """The real app on a fresh database with two reviewers, errors rendered as users see them."""
-    engine = make_engine(fresh_database)
-    with sa.orm.Session(engine) as session:
-        for name in ("rita", "otto"):
-            accounts.create_user(session, name, PASSWORD, "reviewer")
-        session.commit()
-    engine.dispose()
-    app = create_app({
-        "SECRET_KEY": "test-secret", "DATABASE_URL": fresh_database,
-        "INSTANCE_PATH": str(tmp_path / "instance"), "PROPAGATE_EXCEPTIONS": False,
-    })
-    yield app
-    app.extensions[EXTENSION].kw["bind"].dispose()
-
-
-def _client(app, username: str):
-    client = app.test_client()
-    assert Auth(client).login(username).status_code == 302
-    return client
-
-
-def _in_thread(work) -> tuple[threading.Thread, list]:
-    """Run `work` in a thread; its result (or exception) lands in the returned list."""
-    out: list = []
-
-    def run():
-        try:
-            out.append(work())
-        except BaseException as exc:  # handed to the test, which fails on it
-            out.append(exc)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread, out
 
 
 def _wait_until_blocked(database_url: str, backend: str) -> None:
@@ -104,11 +66,11 @@ def test_hostile_upload_being_read_locks_nobody_out(live_app, monkeypatch, kind)
     else:
         monkeypatch.setattr(sources, "pdf_to_text", paused(sources.pdf_to_text))
         name, data = "cities.pdf", pdf_bomb(20_000)
-    uploader, other = _client(live_app, "rita"), _client(live_app, "otto")
-    uploading, uploaded = _in_thread(lambda: upload(uploader, data, name))
+    uploader, other = client_of(live_app, "rita"), client_of(live_app, "otto")
+    uploading, uploaded = in_thread(lambda: upload(uploader, data, name))
     try:
         assert reading.wait(WAIT)
-        asking, answer = _in_thread(lambda: other.get("/queue"))
+        asking, answer = in_thread(lambda: other.get("/queue"))
         asking.join(WAIT / 4)
         assert answer and not isinstance(answer[0], BaseException), "another user's page waited on the upload"
         assert answer[0].status_code == 200 and "Moderation queue" in answer[0].get_data(as_text=True)
@@ -134,11 +96,11 @@ def _pause_first_store(monkeypatch):
 
 def test_hostile_same_new_document_uploaded_by_two_users_at_once(live_app, fresh_database, backend, monkeypatch):
     flushed, release = _pause_first_store(monkeypatch)
-    first, second = _client(live_app, "rita"), _client(live_app, "otto")
-    first_thread, first_page = _in_thread(lambda: upload(first, TEXT.encode(), "mine.txt"))
+    first, second = client_of(live_app, "rita"), client_of(live_app, "otto")
+    first_thread, first_page = in_thread(lambda: upload(first, TEXT.encode(), "mine.txt"))
     try:
         assert flushed.wait(WAIT)
-        second_thread, second_page = _in_thread(lambda: upload(second, TEXT.encode(), "theirs.txt"))
+        second_thread, second_page = in_thread(lambda: upload(second, TEXT.encode(), "theirs.txt"))
         _wait_until_blocked(fresh_database, backend)
     finally:
         release.set()
@@ -168,10 +130,10 @@ def test_hostile_same_new_document_ingested_twice_at_once(fresh_database, backen
             session.commit()
             return result
 
-    first_thread, first = _in_thread(ingest_once)
+    first_thread, first = in_thread(ingest_once)
     try:
         assert flushed.wait(WAIT)
-        second_thread, second = _in_thread(ingest_once)
+        second_thread, second = in_thread(ingest_once)
         _wait_until_blocked(fresh_database, backend)
     finally:
         release.set()
@@ -209,7 +171,7 @@ def test_hostile_queue_keeps_answering_while_5_mib_upload_runs(fresh_database, t
         data = five_mib_report()
         assert 5 * 2**20 - 50_000 < len(data) <= 5 * 2**20
         upload_started = time.monotonic()
-        uploading, answer = _in_thread(lambda: uploader.upload_slowly("annual.txt", data, seconds=2))
+        uploading, answer = in_thread(lambda: uploader.upload_slowly("annual.txt", data, seconds=2))
         timings = []
         while uploading.is_alive():
             started = time.monotonic()

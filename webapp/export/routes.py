@@ -1,12 +1,12 @@
 """Export pages: the filter form and the streamed CSV download."""
 from dataclasses import replace
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
 from claimtrack.export import CsvExport, ExportFilters, export_filename
 from models import utcnow
 
-from ..db import EXTENSION
+from ..db import read_only_session
 from .forms import ExportFilterForm
 
 bp = Blueprint("export", __name__)
@@ -35,7 +35,7 @@ def download():
 
     def generate():
         # The stream outlives the view, so it reads through a session of its own.
-        session = current_app.extensions[EXTENSION]()
+        session = read_only_session()
         try:
             for chunk in CsvExport(session, filters, bom=bom):
                 yield chunk.encode("utf-8")
