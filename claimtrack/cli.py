@@ -55,9 +55,19 @@ def extract_command(files: tuple[Path, ...], published: date | None, fmt: str, e
             continue
         rows = sorted([*prepared.claims, *prepared.dropped], key=lambda row: row.start)
         for row in rows:
-            click.echo(json.dumps(row.to_json(path.name), ensure_ascii=False))
+            click.echo(json_line(row.to_json(path.name)))
     if failed:
         sys.exit(1)
+
+
+# Characters that str.splitlines() and many line readers take for line ends; JSON allows them raw
+# in strings, but one JSON value per line must survive any line reader.
+_LINE_BREAKS = {ord(c): f"\\u{ord(c):04x}" for c in "\x85\u2028\u2029"}
+
+
+def json_line(value) -> str:
+    """`value` as one line of JSON, non-ASCII text kept readable, every line-breaking character escaped."""
+    return json.dumps(value, ensure_ascii=False).translate(_LINE_BREAKS)
 
 
 # Commands that need neither the app nor its configuration.

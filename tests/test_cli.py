@@ -92,6 +92,19 @@ def test_extract_explain_prints_each_dropped_number_with_its_rule(runner, tmp_pa
     assert [row["start"] for row in rows] == sorted(row["start"] for row in rows)
 
 
+def test_extract_jsonl_is_one_line_per_claim_whatever_breaks_lines_in_names(runner, tmp_path):
+    # U+2028, U+2029 and U+0085 are valid raw in JSON strings (here in a file name), but str.splitlines()
+    # and many line readers end a line there.
+    name = "fleet\u2028report\x85 2021\u2029.txt"
+    path = tmp_path / name
+    path.write_text("The port handled 41 ships in 2021, and 17 barges were sold.\n", encoding="utf-8")
+    result = runner.invoke(args=["extract", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == result.output.count("\n") >= 2
+    assert {json.loads(line)["doc"] for line in lines} == {name}
+
+
 def test_create_user_reads_password_from_stdin(runner, db_session):
     result = runner.invoke(args=["create-user", "maria", "--role", "lead"], input="a long password\n")
     assert result.exit_code == 0, result.output
