@@ -9,6 +9,8 @@ from claimtrack import accounts, queue
 from claimtrack.database import make_engine, make_sessionmaker
 from models import Claim, Document, Lease
 
+from .threads import run_in_threads
+
 REVIEWERS = 8
 CLAIMS = 500
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -40,7 +42,6 @@ def _fill(engine: sa.Engine) -> list[int]:
 def _lease_in_parallel(url: str, user_ids: list[int], rounds: int, now: datetime) -> list[tuple[int, int]]:
     """Each reviewer, in its own thread and connection, leases and releases `rounds` claims."""
     got: list[tuple[int, int]] = []
-    errors: list[BaseException] = []
     barrier = threading.Barrier(len(user_ids))
     lock = threading.Lock()
 
@@ -60,17 +61,10 @@ def _lease_in_parallel(url: str, user_ids: list[int], rounds: int, now: datetime
                     session.commit()
                     with lock:
                         got.append((user_id, claim_id))
-        except BaseException as exc:  # noqa: BLE001 - reported below in the main thread
-            errors.append(exc)
         finally:
             engine.dispose()
 
-    threads = [threading.Thread(target=work, args=(u,)) for u in user_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not errors, errors
+    run_in_threads(work, user_ids, timeout=120)
     return got
 
 
@@ -118,11 +112,7 @@ def _lease_holding(url: str, user_ids: list[int], now: datetime) -> dict[int, in
         finally:
             engine.dispose()
 
-    threads = [threading.Thread(target=work, args=(u,)) for u in user_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    run_in_threads(work, user_ids, timeout=60)
     assert len(held) == len(user_ids)
     return held
 
@@ -136,7 +126,6 @@ def test_parallel_reviewers_never_share_a_claim(fresh_database, backend):
 def _acquire_in_parallel(url: str, user_id: int, claim_ids: list[int], max_leases: int) -> dict[int, bool | str]:
     """One reviewer opens each claim at once, each in its own thread and connection (many tabs)."""
     got: dict[int, bool | str] = {}
-    errors: list[BaseException] = []
     barrier = threading.Barrier(len(claim_ids))
 
     def work(claim_id: int):
@@ -152,17 +141,10 @@ def _acquire_in_parallel(url: str, user_id: int, claim_ids: list[int], max_lease
                 except queue.LeaseLimit:
                     session.rollback()
                     got[claim_id] = "limit"
-        except BaseException as exc:  # noqa: BLE001 - reported below in the main thread
-            errors.append(exc)
         finally:
             engine.dispose()
 
-    threads = [threading.Thread(target=work, args=(c,)) for c in claim_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not errors, errors
+    run_in_threads(work, claim_ids, timeout=60)
     return got
 
 

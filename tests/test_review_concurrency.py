@@ -21,6 +21,7 @@ from webapp import create_app
 from webapp.db import EXTENSION
 
 from .conftest import PASSWORD, Auth, BufferedClient, form_fields
+from .threads import run_in_threads
 
 THREADS = 8
 ROUNDS = 200
@@ -87,7 +88,6 @@ def _submission(rng: random.Random, token: str) -> dict:
 
 def _race(app, cookies: dict[str, str], claim_ids: list[int]) -> list[Submission]:
     done: list[Submission] = []
-    errors: list[BaseException] = []
     lock = threading.Lock()
     barrier = threading.Barrier(THREADS)
 
@@ -95,27 +95,19 @@ def _race(app, cookies: dict[str, str], claim_ids: list[int]) -> list[Submission
         rng = random.Random(thread)
         client = app.test_client()
         client.set_cookie("session", cookies[SESSION_OF_THREAD[thread]], domain="localhost")
-        try:
-            barrier.wait()
-            for round_ in range(thread, ROUNDS, THREADS):
-                claim_id = rng.choice(claim_ids)
-                page = client.get(f"/claims/{claim_id}")
-                assert page.status_code == 200, page.status_code
-                form = form_fields(page.get_data(as_text=True), "review-form")
-                time.sleep(rng.random() / 100)
-                token = f"submission {round_} by thread {thread}"
-                response = client.post(f"/claims/{claim_id}", data={**form, **_submission(rng, token)})
-                with lock:
-                    done.append(Submission(token, claim_id, int(form["version"]), response.status_code))
-        except BaseException as exc:  # noqa: BLE001 - reported below in the main thread
-            errors.append(exc)
+        barrier.wait()
+        for round_ in range(thread, ROUNDS, THREADS):
+            claim_id = rng.choice(claim_ids)
+            page = client.get(f"/claims/{claim_id}")
+            assert page.status_code == 200, page.status_code
+            form = form_fields(page.get_data(as_text=True), "review-form")
+            time.sleep(rng.random() / 100)
+            token = f"submission {round_} by thread {thread}"
+            response = client.post(f"/claims/{claim_id}", data={**form, **_submission(rng, token)})
+            with lock:
+                done.append(Submission(token, claim_id, int(form["version"]), response.status_code))
 
-    threads = [threading.Thread(target=work, args=(t,)) for t in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(300)
-    assert not errors, errors
+    run_in_threads(work, range(THREADS), timeout=300)
     return done
 
 
