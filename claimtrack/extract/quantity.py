@@ -28,7 +28,7 @@ TIME_ANCHOR_RE = re.compile(r"\s+(?:after|later|ago|before|earlier)\b", re.I)
 AGED_RE = re.compile(r"\b(?:aged|ages)\s+(?:between\s+)?(?:\d+\s*(?:to|-|–|and)\s*)?$", re.I)
 HALF_PERIOD_RE = re.compile(r"\b(?:first|second|this|last|next|latter|other|back|front|opening|closing)\s+$", re.I)
 AGE_OF_RE = re.compile(r"\bages?\s+of\s+$", re.I)
-RANGE_GAP_RE = re.compile(r"-to-|\s*(?:-|–|—|to|and|through|or|up\s+to)\s*|/(?=\$)")
+RANGE_GAP_RE = re.compile(r"-to-|\s+to-(?=\d)|\s*(?:-|–|—|to|and|through|or|up\s+to)\s*|/(?=\$)")
 FROM_BEFORE_RE = re.compile(r"\bfrom\s+\S*$", re.I)
 BETWEEN_BEFORE_RE = re.compile(r"\bbetween\s+(?:\S+\s+){0,2}$", re.I)
 FROM_OR_BETWEEN_BEFORE_RE = re.compile(r"\b(?:from|between)\s+\S*$", re.I)
@@ -269,6 +269,8 @@ def _range(text: str, s1: int, q: Quantity) -> None:
         q.unit = tail.unit  # "between $62 and $68 per share"
     if q.unit and q.unit != tail.unit:
         return
+    if tail.value < q.value and (word not in ("-", "–", "—") or q.unit or tail.unit):
+        return  # a falling transition ("from 30 to 25 cents") is two levels: a range needs value <= value_max
     first = q.value
     if not q.unit and tail.unit:
         q.unit = tail.unit
