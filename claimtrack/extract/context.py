@@ -64,6 +64,7 @@ OF_THE_RE = re.compile(r"\s+of\s+(?:the|its|their|his|her|a|an)\s+", re.I)
 # The first bound of a falling transition written with one unit at the end ("from 30 to 25 cents").
 TRANSITION_GAP_RE = re.compile(r"\s+to\s+")
 FROM_BEFORE_RE = re.compile(r"\bfrom\s+$", re.I)
+BY_BEFORE_RE = re.compile(r"\b(?:increase[sd]?|decrease[sd]?|rose|fell|dropped|declined|grew|gained|lost|climbed|slipped)\s+by\s+$", re.I)
 OPEN_BRACKET_GAP_RE = re.compile(r"\s*\(\s*")
 CLOSE_BRACKET_RE = re.compile(r"\s*\)")
 UP_DOWN_AFTER_RE = re.compile(r"\s+(?:up|down)\b")
@@ -170,7 +171,9 @@ def share_units(text: str, s0: int, s1: int, quants: list[Quantity]) -> None:
         for o in reversed(quants[:i]):
             if q.start - o.end > 90:
                 break
-            if _shareable(o) and _comparable(q.value, o) and ";" not in text[o.end:q.start]:
+            # "rose by 2 percent but fell by 1": two changes set side by side share even a percentage.
+            parallel = o.unit in ("%", "pp") and BY_BEFORE_RE.search(text, s0, q.start) and BY_BEFORE_RE.search(text, s0, o.start)
+            if (_shareable(o) or parallel) and _comparable(q.value, o) and ";" not in text[o.end:q.start]:
                 q.unit, q.currency = o.unit, o.currency
                 break
 
