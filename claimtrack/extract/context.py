@@ -154,6 +154,9 @@ def share_units(text: str, s0: int, s1: int, quants: list[Quantity]) -> None:
             # "from 4.8 to 4.7 percent" names its unit once for both bounds, even a percentage.
             transition = (TRANSITION_GAP_RE.fullmatch(gap) and FROM_BEFORE_RE.search(text, s0, q.start)
                           and nxt.unit not in ("", "rank", "times") and " of " not in nxt.unit)
+            scale = nxt.value / nxt.raw if transition and nxt.raw and not nxt.unit.startswith("%") else 1.0
+            if transition and scale > 1 and not _comparable(q.value, nxt) and _comparable(q.value * scale, nxt):
+                q.value *= scale  # "from 30 to 25 million dollars", "from 24 to 30-32 billion": the scale too
             if (transition and _comparable(q.value, nxt)) or (_shareable(nxt) and (
                     (BACK_COORD_RE.fullmatch(gap) and _comparable(q.value, nxt)) or (OF_THE_RE.fullmatch(gap) and q.value <= nxt.value))):
                 q.unit, q.currency = nxt.unit, nxt.currency
