@@ -5,7 +5,7 @@ Each command runs --runs times, the commands taking turns so a change in the mac
 falls on all of them; the figure is the median wall time of the whole process (start, imports,
 extraction, output, exit), with its CPU time (user + system) beside it, which depends far less
 on what else the machine is running. "first run" is `claimtrack extract` with an empty cache folder, as
-on a new install, when the unit tables are built through pint and saved. --baseline DIR also
+on a new install, when the unit, place and word tables are built from their packages and saved. --baseline DIR also
 times the `claimtrack` entry point of another checkout (e.g. an export of an older commit).
 """
 import argparse
@@ -73,6 +73,8 @@ def _children_cpu() -> float:
 def run_once(argv: list[str], extra_env: dict[str, str] | None, cwd: Path) -> tuple[float, float]:
     """Wall and CPU seconds of one run; a failed run or one printing no claim stops the benchmark."""
     env = dict(os.environ)
+    # An installed program has its bytecode; a shell that forbids writing it would time compiling instead.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory() as empty:
         for name, value in (extra_env or {}).items():
             env[name] = value or empty

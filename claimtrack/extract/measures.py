@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from . import entities
+from . import entities, lexicon
 
 if TYPE_CHECKING:
     from .context import DocState
@@ -120,13 +120,11 @@ SUBJECT_VERB_RE = re.compile(
 
 def singular(word: str) -> str:
     """Singular of a plural-looking word, by the lemmatiser ("inhabitants" -> "inhabitant"); other words stay as given, lower-cased."""
-    import simplemma
-
     word = word.lower()
     if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "'s")):
         # Only plural-looking words: simplemma also maps verbs and -ing nouns ("building" -> "build").
         return word
-    out = simplemma.lemmatize(word, lang="en")
+    out = lexicon.lemma(word)
     return out if out.islower() and out.isalpha() and out not in ("be", "have", "we") else word
 
 
@@ -372,12 +370,10 @@ def _measure_before(text: str, s0: int, q: Quantity, quants: list[Quantity], per
 
 def _verb_noun(text: str, s0: int, pos: int) -> str:
     """The action noun of the output or trade verb just before a figure ("exported about 5" -> "export")."""
-    import simplemma
-
     words = [w.lower() for w in tokens(text[max(s0, pos - 60):pos])]
     while words and words[-1] in QUALIFIER_WORDS:
         words.pop()
-    return VERB_NOUNS.get(simplemma.lemmatize(words[-1], lang="en"), "") if words and words[-1] not in VERB_NOUNS else ""
+    return VERB_NOUNS.get(lexicon.lemma(words[-1]), "") if words and words[-1] not in VERB_NOUNS else ""
 
 
 def _split_subject_phrase(phrase: str, sentence: str) -> tuple[entities.Entity, str]:

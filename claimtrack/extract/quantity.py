@@ -28,8 +28,9 @@ TIME_ANCHOR_RE = re.compile(r"\s+(?:after|later|ago|before|earlier)\b", re.I)
 AGED_RE = re.compile(r"\b(?:aged|ages)\s+(?:between\s+)?(?:\d+\s*(?:to|-|–|and)\s*)?$", re.I)
 HALF_PERIOD_RE = re.compile(r"\b(?:first|second|this|last|next|latter|other|back|front|opening|closing)\s+$", re.I)
 AGE_OF_RE = re.compile(r"\bages?\s+of\s+$", re.I)
-RANGE_GAP_RE = re.compile(r"-to-|\s*(?:-|–|—|to|and|through|or|up\s+to)\s*|/(?=\$)")
+RANGE_GAP_RE = re.compile(r"-to-|\s+to-(?=\d)|\s*(?:-|–|—|to|and|through|or|up\s+to)\s*|/(?=\$)")
 FROM_BEFORE_RE = re.compile(r"\bfrom\s+\S*$", re.I)
+RANGE_OPENS_RE = re.compile(r"\s?[-–]\s?\d")
 BETWEEN_BEFORE_RE = re.compile(r"\bbetween\s+(?:\S+\s+){0,2}$", re.I)
 FROM_OR_BETWEEN_BEFORE_RE = re.compile(r"\b(?:from|between)\s+\S*$", re.I)
 BY_BEFORE_RE = re.compile(r"\bby\s+$")
@@ -244,6 +245,8 @@ def _range(text: str, s1: int, q: Quantity) -> None:
             return
     if nxt.lastgroup not in ("dig", "word") or nxt.group().lower() == "a" or nxt.group().lower().startswith(("minus", "+")):
         return
+    if word == "to" and RANGE_OPENS_RE.match(text, nxt.end(), s1):
+        return  # "from 24 to 33-35 billion": the upper bound opens a range of its own
     if word in ("-", "–", "—") and (text[q.end - 1:q.end].isspace() != text[gap.end():gap.end() + 1].isspace()):
         return
     tail_raw = parse_digits(nxt.group()) if nxt.lastgroup == "dig" else parse_word_number(nxt.group())
@@ -269,6 +272,11 @@ def _range(text: str, s1: int, q: Quantity) -> None:
         q.unit = tail.unit  # "between $62 and $68 per share"
     if q.unit and q.unit != tail.unit:
         return
+    # "30 to 25 million": the upper bound's scale does not lift a first bound written above it.
+    falling = tail.value < q.value or (q.value == q.raw and tail.raw and tail.value != tail.raw
+                                       and tail.raw < q.raw <= 5 * tail.raw)
+    if falling and (word not in ("-", "–", "—") or q.unit or tail.unit):
+        return  # a falling transition ("from 30 to 25 cents") is two levels: a range needs value <= value_max
     first = q.value
     if not q.unit and tail.unit:
         q.unit = tail.unit
