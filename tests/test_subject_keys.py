@@ -87,6 +87,15 @@ CLAIMS = [
     pytest.param("Bolivia has a population of 12 million in an area twice the size of France.", "Bolivia",
                  "population", id="in-phrase-after-an-of-measure"),
     pytest.param("Acme Mining employs about 4,000 staff.", "Acme Mining", "employee", id="employs-staff"),
+    pytest.param("Freedonia has a small population of 2.3 million.", "Freedonia", "population",
+                 id="size-word-before-of-is-no-measure"),
+    pytest.param("Acme Mining has a very sizeable workforce of 4,000.", "Acme Mining", "workforce",
+                 id="graded-size-word-before-of"),
+    pytest.param("Freedonia has a large urban population of 3 million.", "Freedonia", "urban population",
+                 id="size-word-dropped-restricting-word-kept"),
+    pytest.param("Freedonia has 500 small businesses.", "Freedonia", "small business",
+                 id="size-word-of-the-counted-noun-kept"),
+    pytest.param("Sylvania won 5 out of 10 regional awards.", "Sylvania", "regional award", id="out-of-count"),
     pytest.param("The Port of Durban has 58 berths.", "Port of Durban", "berth", id="name-holding-a-place-kept"),
     pytest.param("Peruvian exports reached $63 billion in 2022.", "Peru", "export",
                  marks=pytest.mark.xfail(strict=True, reason="demonyms are not read as their country"),
@@ -121,6 +130,15 @@ def test_bracketed_description_gives_unit_and_variant_not_measure(sentence, unit
     claim = extract_claims(sentence)[0]
     assert (claim.unit, claim.measure_text) == (unit, measure_text)
     assert "(" not in claim.measure
+
+
+@pytest.mark.parametrize("sentence", [
+    pytest.param("The population of Freedonia (national statistics office) was 3,100,000 in 2020.", id="source"),
+    pytest.param("Hospital beds in Freedonia (2019 survey) numbered 12,400.", id="dated-source"),
+])
+def test_bracket_naming_no_unit_is_no_variant(sentence):
+    claim = extract_claims(sentence)[0]
+    assert (claim.measure_variant, "(" in claim.measure_text) == ("", False)
 
 
 def test_variants_of_one_measure_share_the_key_but_not_the_variant():
