@@ -172,6 +172,14 @@ def test_own_fact_key_set_is_labelled_and_large_enough():
     assert all(c["quote"] in r["text"] for r in rows for c in r["claims"])
 
 
+def test_own_conflict_pairs_are_labelled_and_cover_every_label():
+    pairs = [json.loads(line) for line in
+             (Path(__file__).parent / "data" / "conflict_pairs.jsonl").read_text(encoding="utf-8").splitlines()]
+    labels = {p["label"] for p in pairs}
+    assert labels == {"conflict", "agree", "different_period", "different_measure"}
+    assert all(p[side]["quote"] in p[side]["text"] for p in pairs for side in ("a", "b"))
+
+
 def _ingest(db_session, text: str) -> Claim:
     source = DocumentSource(text=text, file_name="keys.txt", source="test", media_type="text/plain",
                             metadata=Metadata(title="Keys", published=None))
