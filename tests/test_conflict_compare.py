@@ -5,7 +5,7 @@ import pytest
 
 from claimtrack.conflicts.compare import (
     POSSIBLY_SAME_SCORE, SAME_FACT_SCORE, Learned, Statement, claim_interval, claim_period, evaluate, group_key,
-    match_score, measure_similarity,
+    match_score, measure_similarity, same_variant, variant_key,
 )
 
 
@@ -76,7 +76,8 @@ def test_compare_blocks_by_subject_key_unit_dimension_kind_and_change():
 
 
 def _claim(doc: int, value: float, quote: str, year: int | None = None, unit: str = "", qualifier: str = "=",
-           measure: str = "population", change: str | None = None, month: int | None = None) -> Statement:
+           measure: str = "population", change: str | None = None, month: int | None = None,
+           variant: str = "") -> Statement:
     if year is None:
         period = None
     elif month is None:
@@ -87,6 +88,7 @@ def _claim(doc: int, value: float, quote: str, year: int | None = None, unit: st
         id=doc, document_id=doc, group_id=None, pinned=False, conflict_open=False,
         key=group_key("Freedonia", measure, unit, "fact", change), active=True, eligible=True, period=period,
         bounds=claim_interval(value, None, qualifier, quote, unit, False), subject="Freedonia", measure=measure,
+        variant=variant_key(variant),
     )
 
 
@@ -159,3 +161,54 @@ def test_compare_about_is_as_rough_as_the_figure(rough, other, conflict):
 def test_compare_wild_value_needs_two_documents():
     one_document = [_claim(1, 9_356_500, "9,356,500", 2013), _claim(1, 1_600_000, "1.6 million", 2014)]
     assert not evaluate(one_document).conflict
+
+
+# (variant as extraction stores it, its key)
+VARIANT_KEYS = [
+    pytest.param("current us$", "", id="current-is-the-default-basis"),
+    pytest.param("us dollars", "", id="only-the-currency"),
+    pytest.param("current international $", "", id="ppp-dollars"),
+    pytest.param("constant 2015 us$", "2015 constant", id="constant-prices-of-a-year"),
+    pytest.param("children per woman", "", id="rate-unit"),
+    pytest.param("constant 2010 euros per litre", "2010 constant", id="basis-before-a-rate-unit"),
+    pytest.param("harmonised annual average %", "annual average harmonised", id="index-definition"),
+    pytest.param("% of labour force", "force labour", id="share-of-what"),
+]
+
+
+@pytest.mark.parametrize("variant, key", VARIANT_KEYS)
+def test_compare_variant_key_keeps_what_names_the_variant(variant, key):
+    assert variant_key(variant) == key
+
+
+@pytest.mark.parametrize("a, b, same", [
+    pytest.param("current us$", "us dollars", True, id="unit-words-only"),
+    pytest.param("", "december on december %", True, id="no-description-matches-any"),
+    pytest.param("annual average %", "december on december %", False, id="two-definitions"),
+    pytest.param("constant 2015 us$", "current us$", False, id="constant-against-current"),
+    pytest.param("constant 2015 us$", "", False, id="constant-against-the-default-basis"),
+    pytest.param("constant 2015 us$", "constant 2015 us dollars", True, id="same-base-year"),
+])
+def test_compare_same_variant(a, b, same):
+    assert same_variant(variant_key(a), variant_key(b)) is same
+
+
+@pytest.mark.parametrize("first, second, conflict", [
+    pytest.param(_claim(1, 2.1, "2.1%", 2022, unit="%", measure="inflation", variant="annual average %"),
+                 _claim(2, 3.4, "3.4%", 2022, unit="%", measure="inflation", variant="december on december %"),
+                 False, id="inflation-two-definitions"),
+    pytest.param(_claim(1, 9_100, "9,100", 2020, unit="USD", measure="gdp per capita", variant="constant 2015 us$"),
+                 _claim(2, 11_800, "11,800", 2020, unit="USD", measure="gdp per capita", variant="current us$"),
+                 False, id="constant-and-current-prices"),
+    pytest.param(_claim(1, 9_100, "9,100", 2020, unit="USD", measure="gdp per capita", variant="current us$"),
+                 _claim(2, 11_800, "11,800", 2020, unit="USD", measure="gdp per capita", variant="us dollars"),
+                 True, id="one-variant-written-two-ways"),
+    pytest.param(_claim(1, 2.1, "2.1%", 2022, unit="%", measure="inflation", variant="annual average %"),
+                 _claim(2, 3.4, "3.4%", 2022, unit="%", measure="inflation"),
+                 True, id="variant-against-a-plain-figure"),
+    pytest.param(_claim(1, 9_100_000, "9.1 million", 2020, variant="constant 2015 us$"),
+                 _claim(2, 40_000_000, "40 million", 2021, variant="current us$"),
+                 False, id="wild-values-of-two-variants"),
+])
+def test_compare_claims_of_different_variants_are_different_facts(first, second, conflict):
+    assert evaluate([first, second]).conflict is conflict

@@ -167,6 +167,14 @@ RULES = [
     case("From January to September, Gansu dispatched 124 trains.", {"period_end": dt.date(2024, 9, 30)},
          id="january-to-september", published=dt.date(2024, 11, 1)),
     case("It dispatched 124 trains.", {"period_start": None}, id="no-period", published=PUB),
+    case("Copper output was put at 4,200 tonnes in March of 2019.",
+         {"period_start": dt.date(2019, 3, 1), "period_end": dt.date(2019, 3, 31)}, id="in-month-of-year"),
+    case("Freedonia counted 4,100 doctors in June, 2018.",
+         {"period_start": dt.date(2018, 6, 1), "period_end": dt.date(2018, 6, 30)}, id="in-month-comma-year",
+         published=PUB),
+    case("Ticket sales fell 3% in August of last year.",
+         {"period_start": dt.date(2023, 8, 1), "period_end": dt.date(2023, 8, 31)}, id="in-month-of-last-year",
+         published=PUB),
     # a year-like number dated by a year after it is a value
     case("Median rent was last recorded at 2015 in 2019.", {"value": 2015.0, **year(2019)}, id="value-dated-by-year"),
     case("The index stood at 1990 as of 2021, its record.", {"value": 1990.0, **year(2021)},
@@ -176,6 +184,9 @@ RULES = [
     case("In 2022 and 2023, the number of foreign-trade enterprises in the province increased by 16.8% and 11.5%, "
          "respectively.", {"change": "up", **year(2022)}, {"change": "up", **year(2023)},
          id="respectively-years", published=dt.date(2024, 6, 1)),
+    # what a figure counts
+    case("Sylvania has 2.3 million inhabitants, out of which 900,000 live in the capital.",
+         {"measure": "population"}, {"quote": "900,000"}, id="out-of-which-is-no-out-of-count"),
     # kind
     case("We aim to achieve a passenger throughput of 48 million by 2035.", {"kind": "target"}, id="aim-target",
          published=dt.date(2025, 11, 1)),
@@ -183,6 +194,15 @@ RULES = [
     case("It is estimated that by 2030, cooperation will lift 7.6 million people out of poverty.",
          {"kind": "projection"}, id="estimated-projection", published=dt.date(2023, 11, 1)),
     case("In 2023, Gansu signed 1,172 projects.", {"kind": "fact"}, id="fact"),
+    case("The population of Ruritania is 2.9 million, and is predicted to reach 3.6 million by 2050.",
+         {"kind": "fact", "measure": "population"}, {"kind": "projection", "measure": "population"},
+         id="each-clause-its-own-modality"),
+    case("Imports fell 2% last year, but exports will rise 5%.", {"kind": "fact"},
+         {"kind": "projection", "measure": "export growth"}, id="fact-then-will-clause", published=PUB),
+    case("Revenue is forecast to rise 4% in 2025, and 6% in 2026.", {"kind": "projection"}, {"kind": "projection"},
+         id="verbless-clause-continues-the-forecast"),
+    case("Harvests are expected to grow 5% this year, and reach 7% next year.", {"kind": "projection"},
+         {"kind": "projection"}, id="shared-verb-continues-the-forecast", published=PUB),
     # flattened tables: a header naming the measure, then rows of rank, name and value
     case("Rank Country Tide range (m) 1 Fundy Bay 16.3 2 Ungava Bay 15.6 3 Severn Estuary 15.0",
          {"quote": "1", "unit": "rank", "subject": "Fundy Bay"},

@@ -87,6 +87,15 @@ CLAIMS = [
     pytest.param("Bolivia has a population of 12 million in an area twice the size of France.", "Bolivia",
                  "population", id="in-phrase-after-an-of-measure"),
     pytest.param("Acme Mining employs about 4,000 staff.", "Acme Mining", "employee", id="employs-staff"),
+    pytest.param("Freedonia has a small population of 2.3 million.", "Freedonia", "population",
+                 id="size-word-before-of-is-no-measure"),
+    pytest.param("Acme Mining has a very sizeable workforce of 4,000.", "Acme Mining", "workforce",
+                 id="graded-size-word-before-of"),
+    pytest.param("Freedonia has a large urban population of 3 million.", "Freedonia", "urban population",
+                 id="size-word-dropped-restricting-word-kept"),
+    pytest.param("Freedonia has 500 small businesses.", "Freedonia", "small business",
+                 id="size-word-of-the-counted-noun-kept"),
+    pytest.param("Sylvania won 5 out of 10 regional awards.", "Sylvania", "regional award", id="out-of-count"),
     pytest.param("The Port of Durban has 58 berths.", "Port of Durban", "berth", id="name-holding-a-place-kept"),
     pytest.param("Peruvian exports reached $63 billion in 2022.", "Peru", "export",
                  marks=pytest.mark.xfail(strict=True, reason="demonyms are not read as their country"),
@@ -123,6 +132,15 @@ def test_bracketed_description_gives_unit_and_variant_not_measure(sentence, unit
     assert "(" not in claim.measure
 
 
+@pytest.mark.parametrize("sentence", [
+    pytest.param("The population of Freedonia (national statistics office) was 3,100,000 in 2020.", id="source"),
+    pytest.param("Hospital beds in Freedonia (2019 survey) numbered 12,400.", id="dated-source"),
+])
+def test_bracket_naming_no_unit_is_no_variant(sentence):
+    claim = extract_claims(sentence)[0]
+    assert (claim.measure_variant, "(" in claim.measure_text) == ("", False)
+
+
 def test_variants_of_one_measure_share_the_key_but_not_the_variant():
     average, year_end = (extract_claims(f"Inflation ({how} change %) for Peru in year 2023 is {v} %.")[0]
                          for how, v in (("average consumer price", "6.3"), ("end of year", "3.2")))
@@ -152,6 +170,14 @@ def test_own_fact_key_set_is_labelled_and_large_enough():
     claims = [c for r in rows for c in r["claims"]]
     assert len(claims) >= 150
     assert all(c["quote"] in r["text"] for r in rows for c in r["claims"])
+
+
+def test_own_conflict_pairs_are_labelled_and_cover_every_label():
+    pairs = [json.loads(line) for line in
+             (Path(__file__).parent / "data" / "conflict_pairs.jsonl").read_text(encoding="utf-8").splitlines()]
+    labels = {p["label"] for p in pairs}
+    assert labels == {"conflict", "agree", "different_period", "different_measure"}
+    assert all(p[side]["quote"] in p[side]["text"] for p in pairs for side in ("a", "b"))
 
 
 def _ingest(db_session, text: str) -> Claim:

@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from wordfreq import zipf_frequency
 
 from ..extract.measures import singular
-from ..extract.units import CURRENCY_WORDS, PREFIX_CODES, registry
+from ..extract.units import CURRENCY_WORDS, PREFIX_CODES, registry, word_unit_code
 
 # Statuses of a group that needs (or had) a reviewer's decision; `consistent` groups agree.
 CONFLICT_STATUSES = ("open", "unresolved", "resolved")
@@ -64,6 +64,15 @@ ZIPF_CEILING = 7.5
 LIGHTEST_WORD = 0.25
 HEAVIEST_WORD = 8.0
 
+# A measure's variant (from a unit description: "constant 2005 international $", "end of year change
+# %") names another fact than the same measure's other variants, except in the words that only
+# restate the unit or the default basis: figures are in current prices unless said otherwise.
+VARIANT_LITTLE_WORDS = frozenset(("of", "the", "a", "an", "in", "at", "and", "for", "per", "to", "us", "u", "s",
+                                  "international"))
+DEFAULT_BASIS = frozenset(("current", "nominal"))
+CONSTANT_BASIS = frozenset(("constant", "real", "chained"))
+_CURRENCY_MARKS = re.compile(r"[$€£¥%]")
+
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _WORD = re.compile(r"[\w’'-]+")
 _CURRENCIES = frozenset(PREFIX_CODES) | frozenset(v for v in CURRENCY_WORDS.values() if "-" not in v)
@@ -104,6 +113,34 @@ def dimension_of(unit: str) -> Dimension:
 def fold_case_and_plurals(text: str) -> str:
     """A subject or measure reduced for comparison: case, punctuation, spacing and plurals."""
     return " ".join(singular(word) for word in _WORD.findall(text.casefold()))
+
+
+@lru_cache(maxsize=65536)
+def variant_key(variant: str) -> str:
+    """What a measure's variant says beyond its unit and the default basis, as sorted words:
+    "constant 2005 international $" -> "2005 constant", "current us$" and "us dollar" -> ""."""
+    words = set()
+    written = variant.casefold().split()
+    if "per" in written:
+        # A rate's unit says how it is counted, not which figure it is ("births per woman").
+        written = written[:max(0, written.index("per") - 1)]
+    for word in written:
+        word = singular(word)
+        if (word in VARIANT_LITTLE_WORDS or word in DEFAULT_BASIS or _CURRENCY_MARKS.search(word)
+                or word_unit_code(word)):
+            continue
+        words.add(word)
+    return " ".join(sorted(words))
+
+
+def same_variant(a: str, b: str) -> bool:
+    """True when two variant keys may state one figure: the same words, or one says nothing beyond its
+    unit, unless the other is in constant prices ("constant 2005" is not the current figure)."""
+    if a == b:
+        return True
+    if bool(CONSTANT_BASIS.intersection(a.split())) != bool(CONSTANT_BASIS.intersection(b.split())):
+        return False
+    return not a or not b
 
 
 @dataclass(frozen=True)
@@ -365,6 +402,8 @@ class Statement:
     bounds: Interval
     subject: str
     measure: str
+    # `variant_key` of the claim's measure variant: claims of different variants state different facts.
+    variant: str = ""
 
 
 def claim_period(start: date | None, end: date | None) -> tuple[date, date] | None:
@@ -485,37 +524,38 @@ def adjacent_periods(a: tuple[date, date], b: tuple[date, date]) -> bool:
 
 
 def evaluate(statements: Iterable[Statement]) -> Verdict:
-    """Judge a group: active claims of the same dimension and period must allow a common value,
-    and levels of adjacent periods must not be wildly apart."""
+    """Judge a group: active claims of the same dimension, variant and period must allow a common
+    value, and levels of adjacent periods must not be wildly apart."""
     by_dimension: dict[str, dict] = defaultdict(lambda: defaultdict(list))
     levels: dict[str, bool] = {}
     for s in statements:
         if s.active:
             dimension = s.key.dimension if s.key else ""
-            by_dimension[dimension][s.period].append(s)
+            by_dimension[dimension][s.period, s.variant].append(s)
             levels[dimension] = levels.get(dimension, True) and s.key is not None and s.key.level
     conflict = series = False
     for dimension, cells in by_dimension.items():
-        extremes = {period: _Extremes.of(members) for period, members in cells.items()}
-        periods = list(cells)
-        stated = [p for p in periods if p is not None]
-        series = series or any(not same_period(a, b) for a, b in combinations(stated, 2))
+        extremes = {cell: _Extremes.of(members) for cell, members in cells.items()}
+        keys = list(cells)
+        stated = [cell for cell in keys if cell[0] is not None]
+        series = series or any(not same_period(a[0], b[0]) for a, b in combinations(stated, 2))
         if conflict:
             continue
-        for i, a in enumerate(periods):
+        for i, a in enumerate(keys):
             if extremes[a].disagree():
                 conflict = True
                 break
-            if any(same_period(a, b) and extremes[a].merged(extremes[b]).disagree() for b in periods[i + 1:]):
+            if any(same_variant(a[1], b[1]) and same_period(a[0], b[0]) and extremes[a].merged(extremes[b]).disagree()
+                   for b in keys[i + 1:]):
                 conflict = True
                 break
         if conflict or not levels[dimension]:
             continue
         conflict = any(
-            not same_period(a, b) and (
-                (point_within(a, b) and (extremes[a].apart_within(extremes[b], POINT_RATIO)
-                                         or extremes[b].apart_within(extremes[a], POINT_RATIO)))
-                or (adjacent_periods(a, b)
+            same_variant(a[1], b[1]) and not same_period(a[0], b[0]) and (
+                (point_within(a[0], b[0]) and (extremes[a].apart_within(extremes[b], POINT_RATIO)
+                                               or extremes[b].apart_within(extremes[a], POINT_RATIO)))
+                or (adjacent_periods(a[0], b[0])
                     and (extremes[a].wildly_above(extremes[b]) or extremes[b].wildly_above(extremes[a])))
             )
             for a, b in combinations(stated, 2)

@@ -19,7 +19,7 @@ from .. import audit
 from ..database import bulk_insert, reserve_ids
 from .compare import (
     POSSIBLY_SAME_SCORE, SAME_FACT_SCORE, GroupKey, Learned, Statement, claim_interval, claim_period, evaluate,
-    group_key, match_score, next_status,
+    group_key, match_score, next_status, variant_key,
 )
 
 # Above this many claims to re-place, write through a temporary table instead of row by row.
@@ -30,7 +30,7 @@ CLAIM_COLUMNS = (
     Claim.id, Claim.document_id, Claim.group_id, Claim.group_pinned, Claim.conflict_open,
     Claim.status, Claim.rank, Claim.subject, Claim.measure, Claim.unit, Claim.kind, Claim.change,
     Claim.value, Claim.value_max, Claim.extracted_value, Claim.extracted_value_max,
-    Claim.qualifier, Claim.quote, Claim.period_start, Claim.period_end, Claim.subject_key,
+    Claim.qualifier, Claim.quote, Claim.period_start, Claim.period_end, Claim.subject_key, Claim.measure_variant,
 )
 
 
@@ -43,7 +43,7 @@ def statement(row) -> Statement:
     """A claim row (in `CLAIM_COLUMNS` order) as the detector sees it."""
     (id_, document_id, group_id, pinned, conflict_open, status, rank, subject, measure, unit, kind,
      change, value, value_max, extracted_value, extracted_value_max, qualifier, quote,
-     period_start, period_end, subject_key) = row
+     period_start, period_end, subject_key, measure_variant) = row
     key = group_key(subject, measure, unit, kind, change, subject_key)
     corrected = value != extracted_value or value_max != extracted_value_max
     eligible = key is not None and status != "rejected"
@@ -52,7 +52,7 @@ def statement(row) -> Statement:
         conflict_open=conflict_open, key=key, active=eligible and rank != "deprecated",
         eligible=eligible, period=claim_period(period_start, period_end),
         bounds=claim_interval(value, value_max, qualifier, quote, unit, corrected),
-        subject=subject, measure=measure,
+        subject=subject, measure=measure, variant=variant_key(measure_variant),
     )
 
 

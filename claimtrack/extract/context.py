@@ -8,10 +8,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import entities
-from .measures import BRACKET_RE, clause_words, measure_key, phrase_before, possessor, split_coordination
+from .measures import BRACKET_RE, VERBS, clause_words, measure_key, phrase_before, possessor, split_coordination, tokens
 from .model import Quantity
 from .periods import Period
-from .units import PER_RE, PER_UNITS, described_unit
+from .units import PER_RE, PER_UNITS, described_unit, word_unit_code
 
 QUALIFIER_RE = re.compile(
     r"(?:(?P<ge>\bat\s+least|\bno\s+(?:less|fewer)\s+than|\bnot\s+less\s+than|\ba\s+minimum\s+of|\bminimum\s+of)"
@@ -43,7 +43,13 @@ KIND_TARGET_RE = re.compile(
     re.I,
 )
 WILL_RE = re.compile(r"\bwill\b", re.I)
+# Where one clause of a sentence gives way to another, for what a figure's modality covers.
+CLAUSE_BREAK_RE = re.compile(r";|,\s*(?:and|but|while|whereas|although|though|yet)\b|\s(?:while|whereas)\b", re.I)
+# Auxiliaries that make a clause's verb finite though they are their own lemma.
+MODALS = {"will", "would", "can", "could", "may", "might", "shall", "should", "must", "do", "does", "did"}
 VARIANT_PUNCT_RE = re.compile(r"[^\w$%€£¥]+")
+# Words that say in which prices a figure is counted, in a unit description.
+PRICE_BASIS_WORDS = {"current", "constant", "nominal", "real", "chained"}
 RESPECTIVELY_RE = re.compile(r"\brespectively\b", re.I)
 CONVERSION_GAP_RE = re.compile(r"\s*(?:\(\s*|/\s*|,\s*or\s+)")
 COORD_GAP_RE = re.compile(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s+)\s*$")
@@ -102,9 +108,19 @@ def describe_unit(text: str, s0: int, q: Quantity, quants: list[Quantity]) -> No
     if any(last.start() <= o.start < q.start for o in quants if o is not q):
         return  # a bracket holding a figure, or a figure between it and q: not q's unit
     description = " ".join(last.group(1).split())
+    if not describes_unit(description):
+        return  # "(Central Intelligence Agency)", "(2001 estimate)": a source or a date, not how q is counted
     q.unit = q.unit or described_unit(description)
     q.measure_text = f"{q.measure_text} ({description})".strip()
     q.measure_variant = " ".join(VARIANT_PUNCT_RE.sub(" ", description.casefold()).split())[:200]
+
+
+def describes_unit(description: str) -> bool:
+    """True when a bracket says how a figure is counted: a unit, a currency, a rate ("births per
+    woman") or a price basis ("constant 2005 international $")."""
+    words = description.casefold().split()
+    return (bool(described_unit(description)) or "per" in words or bool(PRICE_BASIS_WORDS.intersection(words))
+            or any(word_unit_code(w) for w in words))
 
 
 def update_carry(state: DocState, periods: list[Period]) -> None:
@@ -228,16 +244,44 @@ def coordinate(text: str, quants: list[Quantity]) -> None:
             q.change = prev.change
 
 
-def sentence_kind(sentence: str, periods: list[Period], published: dt.date | None) -> str:
-    """fact, target or projection, from the sentence's modality."""
-    if KIND_PROJECTION_RE.search(sentence):
+def _modality(clause: str, periods: list[Period], published: dt.date | None) -> str | None:
+    """target or projection when the clause says so, else None."""
+    if KIND_PROJECTION_RE.search(clause):
         return "projection"
-    if KIND_TARGET_RE.search(sentence):
+    if KIND_TARGET_RE.search(clause):
         return "target"
     future = published is not None and any(p.role == "by" and p.begin and p.begin.year > published.year for p in periods)
-    if WILL_RE.search(sentence) or future:
-        return "target" if FIRST_PERSON_RE.search(sentence) or future else "projection"
-    return "fact"
+    if WILL_RE.search(clause) or future:
+        return "target" if FIRST_PERSON_RE.search(clause) or future else "projection"
+    return None
+
+
+def _has_finite_verb(clause: str) -> bool:
+    """True when a clause has a verb of its own ("and is predicted to reach"), not one continuing an
+    earlier verb ("is expected to grow 5%, and reach 6%") or none ("and 6% in 2026")."""
+    import simplemma
+
+    for word in tokens(clause):
+        low = word.lower()
+        if low in MODALS or (low in VERBS and simplemma.lemmatize(low, lang="en") != low):
+            return True
+    return False
+
+
+def claim_kinds(text: str, s0: int, s1: int, quants: list[Quantity], periods: list[Period],
+                published: dt.date | None) -> list[str]:
+    """fact, target or projection for each quantity: the modality of its clause, so "is 3.9 million,
+    and is predicted to reach 4.6 million" states one fact and one projection. A clause without a
+    finite verb of its own continues the one before it."""
+    bounds = [s0, *(m.start() for m in CLAUSE_BREAK_RE.finditer(text, s0, s1)), s1]
+    clauses: list[tuple[int, str]] = []
+    for a, b in zip(bounds, bounds[1:]):
+        clause = text[a:b]
+        kind = _modality(clause, [p for p in periods if a <= p.start < b], published)
+        if kind is None:
+            kind = clauses[-1][1] if clauses and not _has_finite_verb(clause) else "fact"
+        clauses.append((b, kind))
+    return [next((kind for end, kind in clauses if q.start < end), clauses[-1][1]) for q in quants]
 
 
 def assign_period(text: str, s0: int, q: Quantity, periods: list[Period], state: DocState, quants: list[Quantity]) -> None:

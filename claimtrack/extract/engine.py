@@ -10,7 +10,7 @@ import math
 from typing import Callable, Iterator
 
 from .context import (
-    RESPECTIVELY_RE, DocState, assign_period, coordinate, describe_unit, qualify, respectively, sentence_kind, share_units,
+    RESPECTIVELY_RE, DocState, assign_period, claim_kinds, coordinate, describe_unit, qualify, respectively, share_units,
     update_carry,
 )
 from .measures import assign_measure, tally_subjects
@@ -100,7 +100,7 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState,
         qualify(text, s0, s1, q)
     coordinate(text, quants)
     sentence = text[s0:s1]
-    kind = sentence_kind(sentence, periods, state.published)
+    kinds = claim_kinds(text, s0, s1, quants, periods, state.published)
     for q in quants:
         assign_period(text, s0, q, periods, state, quants)
         if not q.table_row:
@@ -110,7 +110,7 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState,
         respectively(text, s0, quants, periods)
     update_carry(state, periods)
     out = []
-    for q in quants:
+    for q, kind in zip(quants, kinds):
         if not math.isfinite(q.value) or (q.value_max is not None and not math.isfinite(q.value_max)):
             continue
         out.append(ExtractedClaim(

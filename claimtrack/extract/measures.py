@@ -35,6 +35,7 @@ VERBS = {
     "said", "says", "announced", "reported", "showed", "shows", "estimated", "expected",
     "lift", "help", "build", "achieve", "compress", "increase", "reduce", "strive", "aim",
     "boasts", "boast", "valued", "worth", "got", "get", "gets", "set", "plans", "plan",
+    "predicted", "projected", "forecast", "forecasted",
 }
 # -ing words that are nouns, so they do not end a noun phrase.
 ING_NOUNS = {
@@ -357,15 +358,30 @@ def _sentence_entity(text: str, s0: int, s1: int, pos: int, subject: str, guesse
     return entity
 
 
-def _measure_before(text: str, s0: int, q: Quantity, quants: list[Quantity], periods: list[Period]) -> bool:
-    """True when q is the object of a measure named before it ("a population of less than 4.5 million")."""
-    words = clause_words(text, s0, q, quants, periods)
+def _of_object(words: list[str]) -> list[str] | None:
+    """The clause words before "of" when the figure is its object ("a population of less than 4.5
+    million"), else None."""
+    words = list(words)
     while words and words[-1].lower() in QUALIFIER_WORDS - {"of"}:
         words.pop()
-    if not words or words[-1].lower() != "of":
+    return words if words and words[-1].lower() == "of" else None
+
+
+def _measure_before(text: str, s0: int, q: Quantity, quants: list[Quantity], periods: list[Period]) -> bool:
+    """True when q is the object of a measure named before it ("a population of less than 4.5 million")."""
+    words = _of_object(clause_words(text, s0, q, quants, periods))
+    if words is None:
         return False
     before, _ = phrase_before(words)
     return bool(measure_key(possessor(before)[1], ""))
+
+
+def without_size_words(phrase: str) -> str:
+    """A measure named before "of" without the words that judge the figure's size ("a small
+    population of 1.4 million" is a population), its last word (the measure's head) kept."""
+    words = phrase.split()
+    kept = [w for i, w in enumerate(words) if i == len(words) - 1 or w.lower() not in SIZE_WORDS]
+    return " ".join(kept)
 
 
 def _verb_noun(text: str, s0: int, pos: int) -> str:
@@ -432,6 +448,13 @@ _SKIP = QUALIFIER_WORDS | {"from", "at", "of", "to", "by", "for", "as", "<Q>", "
 # hypernyms would give them, but its data is not on PyPI; lemmatised, so singular forms suffice.
 PERSON_NOUNS = {"person", "people", "inhabitant", "resident", "citizen", "individual", "soul", "dweller"}
 RESIDENT_NOUNS = {"inhabitant", "resident", "dweller"}
+# Words that judge how big a figure is rather than say which measure it is ("a small population of",
+# "a sizeable workforce of"), with the adverbs that grade them. No lemmatiser on PyPI tags degree
+# adjectives apart from restricting ones ("urban", "working-age"), so they are listed.
+SIZE_WORDS = {"small", "smaller", "large", "larger", "big", "bigger", "huge", "vast", "tiny", "modest",
+              "sizable", "sizeable", "considerable", "substantial", "enormous", "massive", "impressive",
+              "whopping", "staggering", "respectable", "healthy", "meagre", "meager", "mere", "very",
+              "fairly", "rather", "quite", "relatively", "comparatively"}
 POPULATION_RE = re.compile(r"\bpopulation\b", re.I)
 VERB_OBJECT_RE = re.compile(r"\s+(?:to|at|it|them|an?|the)\b")
 # The noun for what a verb of output or trade makes of its object ("produced 5 t of copper" is copper
@@ -445,7 +468,8 @@ PER_AFTER_RE = re.compile(r"\s+per\s+[a-z]")
 NAME_HEAD_RE = re.compile(r"(?:[A-Z][\w’'.&-]*)(?:\s+(?:of\s+|and\s+|the\s+)*[A-Z][\w’'.&-]*)*")
 # Words of a reporting phrase before a figure ("was last measured at", "latest recorded").
 REPORTING_WORDS = {"last", "latest", "measured", "recorded", "reported", "updated"}
-_STOP = {"that", "which", "while", "as", "when", "where", "who", "than", "because", "if", "since", "including", "or"}
+_STOP = {"that", "which", "while", "as", "when", "where", "who", "than", "because", "if", "since", "including", "or",
+         "but"}
 
 
 def phrase_before(words: list[str], through_commas: bool = False) -> tuple[str, int]:
@@ -540,7 +564,9 @@ def assign_measure(text: str, s0: int, s1: int, q: Quantity, quants: list[Quanti
     after, after_end = "", q.end
     if not q.unit or q.unit in ("TEU", "times"):
         om = OUT_OF_RE.match(text, q.end, s1)
-        nxt = [o for o in quants if om and o.start >= om.end() - 1]
+        # "5 out of 10 cities" counts what the next figure counts; "1.4 million out of which 0.7
+        # million live in the capital" does not: the next figure must follow "out of" directly.
+        nxt = [o for o in quants if om and om.end() - 1 <= o.start <= om.end()]
         if nxt:
             after, after_end = phrase_after(text, nxt[0].end, s1)
         elif not q.unit or q.unit == "TEU":
@@ -572,6 +598,8 @@ def assign_measure(text: str, s0: int, s1: int, q: Quantity, quants: list[Quanti
         more, _ = phrase_before(words[:max(0, idx + 1)])
         before = f"{more} {before}".strip()
     owner, rest = possessor(before)
+    if rest and not after and _of_object(words) is not None:
+        rest = without_size_words(rest)
     prev = [o for o in quants if o.end <= q.start]
     left = text[max(s0, q.start - 30):q.start]
     measure_text = after or rest

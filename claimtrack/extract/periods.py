@@ -56,7 +56,7 @@ PERIOD_RE = re.compile(
   | (?P<ydec>(?<![\w$€£¥.,])(?P<yd_y>(?:1[6-9]|20|21)\d\d)['’]?s\b)
   | (?P<year>(?<![\w$€£¥.,])(?P<year_y>{_Y}))
   | (?P<rel>\b{_REL}|\b(?:over\s+)?the\s+(?:past|last)\s+(?P<rel_n>{_CNT}\s+)?(?P<rel_u>decade|years))
-  | (?P<inmonth>\b(?:in|since|during)\s+(?P<im_m>January|February|March|April|May|June|July|August|September|October|November|December)\b)
+  | (?P<inmonth>\b(?:in|since|during)\s+(?P<im_m>January|February|March|April|May|June|July|August|September|October|November|December)\b(?:\s*,?\s+(?:of\s+)?(?P<im_y>{_YREF}))?)
   | (?P<clock>\b\d{{1,2}}(?::\d\d)+(?:\.\d+)?(?:\s*[ap]\.?m\.?)?|\b\d{{1,2}}(?:\.\d\d)?\s*[ap]\.?m\.?(?!\w)|\b\d{{4}}-\d\d-\d\d(?:T[\d:.]+Z?)?))
     """,
     re.I | re.X,
@@ -244,7 +244,8 @@ def find_periods(text: str, start: int, end: int, published: dt.date | None) -> 
                 out.append(Period(s, e, *_year_bounds(y), "point") if y else Period(s, e, None, None, "mask"))
         elif g["inmonth"]:
             month = MONTHS[g["im_m"].lower()]
-            out.append(_months(s, e, _month_year(month, published), month, month))
+            y = _resolve_year(g["im_y"], published) if g["im_y"] else _month_year(month, published)
+            out.append(_months(s, e, y, month, month))
         else:
             out.append(Period(s, e, None, None, "mask"))
     return out
