@@ -4,7 +4,8 @@ usage: python -m bench.conflicts_ab --old TREE [--claims 1000000] [--backend sql
            [--rounds 2] [--repeats 5] [--dir DIR] [--prefix perf_ab] [--reuse] [--keep] [--json FILE]
 
 TREE is another checkout of the project with its own `.venv` (e.g. `git worktree add ../oldkeys
-5a0e656 && make -C ../oldkeys install-test`); "new" is this checkout. One corpus is generated with
+5a0e656 && make -C ../oldkeys install-test`); "new" is this checkout (or `--new`, a copy of it
+that later edits cannot reach, run with this interpreter). One corpus is generated with
 `bench.generate` (this checkout's), its conflict groups cleared, and two base copies made: "new"
 at this checkout's head, "old" migrated down to `--old-revision` (TREE's head). Both are then
 rewritten compactly (PostgreSQL `VACUUM FULL`, SQLite `VACUUM`) so neither carries the other's
@@ -315,6 +316,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--old", type=Path, help="the other checkout (with its own .venv)")
+    parser.add_argument("--new", type=Path, default=HERE,
+                        help="the checkout timed as new (default: this one), run with this interpreter")
     parser.add_argument("--old-revision", default="0007", help="the other checkout's migration head")
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
@@ -335,7 +338,7 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     backend = Backend(args.backend, folder, args.prefix)
     versions = {"old": (args.old.resolve() / ".venv/bin/python", args.old.resolve()),
-                "new": (Path(sys.executable), HERE)}
+                "new": (Path(sys.executable), args.new.resolve())}
     rows = []
     try:
         if args.reuse and backend.exists("base_new") and backend.exists("base_old"):
