@@ -4,6 +4,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.dialects import postgresql
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option of a session that only reads: on SQLite it begins DEFERRED, so it neither
@@ -110,3 +111,24 @@ def bulk_insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) ->
     with cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([row[name] if process is None else process(row[name]) for name, process in processors])
+
+
+def bulk_update(connection: sa.Connection, table: sa.Table, key: str, rows: list[dict], **also) -> None:
+    """Update rows of `table` found by their `key` column, each dict holding that row's key and new
+    values (the same columns in every dict), and set `also`'s expressions on each.
+
+    One `UPDATE ... FROM unnest(arrays)` on PostgreSQL, where an executemany is one statement per
+    row; one executemany on SQLite, where statements cost no round trip.
+    """
+    names = list(rows[0])
+    if connection.dialect.name != "postgresql":
+        # Bound names must differ from column names in an UPDATE's SET.
+        statement = sa.update(table).where(table.c[key] == sa.bindparam(f"p_{key}")).values(
+            {name: sa.bindparam(f"p_{name}") for name in names if name != key} | also)
+        connection.execute(statement, [{f"p_{name}": value for name, value in row.items()} for row in rows])
+        return
+    arrays = [sa.bindparam(f"p_{name}", [row[name] for row in rows], type_=postgresql.ARRAY(table.c[name].type))
+              for name in names]
+    given = sa.func.unnest(*arrays).table_valued(*names).render_derived(name="given")
+    connection.execute(sa.update(table).where(table.c[key] == given.c[key]).values(
+        {name: given.c[name] for name in names if name != key} | also))

@@ -46,7 +46,8 @@ class ConflictGroup(Base):
     is_series: so.Mapped[bool] = so.mapped_column(default=False)
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # Set when a reviewer merged this group into another: claims of this key go there from now on.
-    merged_into_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("conflict_groups.id"))
+    # Indexed: deleting or renumbering a group checks this self-reference, a full scan per row without it.
+    merged_into_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("conflict_groups.id"), index=True)
     version: so.Mapped[int] = so.mapped_column(default=1)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)

@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 from models import Claim, ConflictGroup, Document, MatchSuggestion, MeasureEquivalence, utcnow
 
 from .. import audit
-from ..database import bulk_insert, reserve_ids
+from ..database import bulk_insert, bulk_update, reserve_ids
 from .compare import (
     POSSIBLY_SAME_SCORE, SAME_FACT_SCORE, GroupKey, Learned, Statement, claim_interval, claim_period, evaluate,
     group_key, match_score, next_status, variant_key,
@@ -316,26 +316,20 @@ class _Run:
 
     def _write(self, group_updates: list[dict], claim_updates: list[dict]) -> None:
         groups, claims = ConflictGroup.__table__, Claim.__table__
+        connection = self.session.connection()
         if group_updates:
             # Bumping the version makes a reviewer's open resolution form stale: the group changed.
-            self.session.execute(
-                sa.update(groups).where(groups.c.id == sa.bindparam("g_id")).values(
-                    status=sa.bindparam("g_status"), is_series=sa.bindparam("g_series"),
-                    version=groups.c.version + 1,
-                ),
-                group_updates,
-            )
+            bulk_update(connection, groups, "id", [
+                {"id": u["g_id"], "status": u["g_status"], "is_series": u["g_series"]} for u in group_updates
+            ], version=groups.c.version + 1)
         # Group placement is the detector's bookkeeping, not a reviewer's edit: the claim's
         # version stays, so a reviewer's open form is not invalidated by an ingest.
         if len(claim_updates) > BULK_UPDATE_ROWS:
             self._write_through_temporary_table(claim_updates)
         elif claim_updates:
-            self.session.execute(
-                sa.update(claims).where(claims.c.id == sa.bindparam("c_id")).values(
-                    group_id=sa.bindparam("c_group"), conflict_open=sa.bindparam("c_open"),
-                ),
-                claim_updates,
-            )
+            bulk_update(connection, claims, "id", [
+                {"id": u["c_id"], "group_id": u["c_group"], "conflict_open": u["c_open"]} for u in claim_updates
+            ])
         touched_groups = {u["g_id"] for u in group_updates}
         if len(touched_groups) + len(claim_updates) > BULK_UPDATE_ROWS:
             self.session.expire_all()
