@@ -463,8 +463,24 @@ def dismiss(session: so.Session, claim_filter: ClaimFilter, user: User, reason: 
     return bulk_decide(session, ids, user, "reject", reason, now)
 
 
+def _changed_since(session: so.Session, review: Review) -> str:
+    """Why `review` is no longer the claim's latest decision: who changed the claim since, and how."""
+    later = session.scalar(
+        sa.select(Review).options(so.joinedload(Review.user))
+        .where(Review.claim_id == review.claim_id, Review.id > review.id, Review.decision.in_((*UNDOABLE, "undo")))
+        .order_by(Review.id.desc()).limit(1)
+    )
+    if later is None:
+        return "its decision is no longer the latest."
+    return (f"{later.user.username} changed it since ({later.decision.replace('_', ' ')}, "
+            f"{later.created_at:%Y-%m-%d %H:%M} UTC).")
+
+
 def undo_batch(session: so.Session, batch_id: str, user: User, now: datetime) -> BatchResult:
-    """A lead undoes every decision of a batch that is still the latest on its claim."""
+    """A lead undoes every decision of a batch that is still the latest on its claim.
+
+    A claim someone changed since the batch is kept as it is, and `refused` says who changed it.
+    """
     if not user.is_lead:
         raise ReviewError("Only a lead can undo a batch.", 403)
     reviews = session.scalars(
@@ -474,6 +490,9 @@ def undo_batch(session: so.Session, batch_id: str, user: User, now: datetime) ->
         raise ReviewError("No such batch.", 404)
     result = BatchResult(str(uuid.uuid4()), [], [])
     for review in reviews:
+        if undoable_review_id(session, review.claim_id) != review.id:
+            result.refused.append((review.claim_id, _changed_since(session, review)))
+            continue
         try:
             with session.begin_nested():
                 undo(session, review, user, now, note=f"undo of batch {batch_id}", batch_id=result.batch_id)
