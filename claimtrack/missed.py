@@ -150,7 +150,7 @@ def add_claim(session: so.Session, document: Document, user: User, *, start: int
     extracted = read.values if read.found else values
     text = document.text
     claim = Claim(
-        document_id=document.id, start=start, end=end, quote=quote,
+        start=start, end=end, quote=quote,
         prefix=text[max(0, start - CONTEXT_CHARS):start], suffix=text[end:end + CONTEXT_CHARS],
         sentence_start=read.sentence_start, sentence_end=read.sentence_end,
         measure_text=read.measure_text, confidence=read.confidence,
@@ -162,6 +162,7 @@ def add_claim(session: so.Session, document: Document, user: User, *, start: int
     try:
         with session.begin_nested():
             session.add(claim)
+            claim.document = document
     except sa.exc.IntegrityError:
         # The partial unique index on reviewers' spans: someone added this span since our check.
         if (taken := existing_claim(session, document.id, start, end)) is not None:
