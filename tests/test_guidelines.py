@@ -90,5 +90,6 @@ def test_team_page_is_for_leads_and_sets_the_order_and_evidence(client, auth, le
     html = client.get("/team").get_data(as_text=True)
     fields = form_fields(html, "team-form")
     assert fields["queue_order"] == "document" and fields["evidence_required"] == "y"
+    assert "then document order" in client.get("/queue").get_data(as_text=True)
     fields["queue_order"] = "random"
     assert client.post("/team", data=fields).status_code == 400
