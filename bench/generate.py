@@ -46,6 +46,7 @@ from claimtrack.database import make_engine
 from claimtrack.extract import EXTRACTOR_VERSION
 from claimtrack.extract.entities import subject_key
 from claimtrack.ingest import CONTEXT_CHARS
+from claimtrack.triage import worth
 
 PASSWORD = "bench-password"
 REVIEWERS = tuple(f"reviewer{i:02d}" for i in range(1, 13))
@@ -346,7 +347,7 @@ CLAIM_COLUMNS = (
     "id", "document_id", "start", "end", "quote", "prefix", "suffix", "sentence_start", "sentence_end",
     *_CURRENT, *(f"extracted_{c}" for c in _CURRENT), "measure_text", "confidence", "extractor_version",
     "status", "reviewed_by_id", "reviewed_at", "group_id", "group_pinned", "rank", "rank_reason",
-    "conflict_open", "version", "created_at", "updated_at", "subject_key",
+    "conflict_open", "version", "created_at", "updated_at", "subject_key", "worth",
 )
 _GROUP_COLUMNS = ("id", "key", "block", "measure_key", "subject", "measure", "dimension", "status", "is_series",
                   "note", "version", "created_at", "updated_at")
@@ -443,7 +444,7 @@ class _Corpus:
             claim.sentence_start, claim.sentence_end, *current, *extracted, claim.measure_text,
             claim.confidence, EXTRACTOR_VERSION, status, reviewer, reviewed_at and ts(reviewed_at), group_id,
             False, rank, rank_reason, group_status == "open", 1, ts(ingested), ts(reviewed_at or ingested),
-            _subject_key(claim.subject),
+            _subject_key(claim.subject), worth(claim.quote, value, claim.unit, claim.subject, claim.measure),
         ))
         if group_status == "resolved" and first:
             self.rows["resolutions"].append((

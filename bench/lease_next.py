@@ -7,6 +7,7 @@ a primary-key lookup of a claim, each in its own committed transaction, and repo
 
     python bench/lease_next.py --sqlite /tmp/bench.db --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
     python bench/lease_next.py --claims 100000 --samples 200 --reviewers 8
+    python bench/lease_next.py --order confidence   # one of the orders a lead may choose
 
 An empty database is filled on first use by `bench.generate` (its working mix: about 60% of
 the claims pending, some in open conflicts, live leases and skips) and reused after that.
@@ -25,7 +26,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.generate import generate  # noqa: E402
-from claimtrack import accounts, queue  # noqa: E402
+from claimtrack import accounts, queue, team  # noqa: E402
 from claimtrack.database import make_engine, make_sessionmaker  # noqa: E402
 from models import Claim, Lease, User  # noqa: E402
 
@@ -61,7 +62,8 @@ def _reviewer(session, name: str) -> User:
     return user
 
 
-def _run_reviewer(url: str, name: str, samples: int, out: dict, barrier: threading.Barrier | None) -> None:
+def _run_reviewer(url: str, name: str, samples: int, out: dict, barrier: threading.Barrier | None,
+                  order: str | None = None) -> None:
     engine = make_engine(url, pool_size=1, max_overflow=0) if url.startswith("postgresql") else make_engine(url)
     sessionmaker = make_sessionmaker(engine)
     lease_times, select1_times, pk_times = [], [], []
@@ -76,7 +78,7 @@ def _run_reviewer(url: str, name: str, samples: int, out: dict, barrier: threadi
             for _ in range(samples):
                 now = datetime.now(timezone.utc)
                 started = time.perf_counter()
-                claim_id = queue.lease_next(session, user, now, timedelta(minutes=15))
+                claim_id = queue.lease_next(session, user, now, timedelta(minutes=15), order=order)
                 session.commit()
                 lease_times.append(time.perf_counter() - started)
                 if claim_id is None:
@@ -113,14 +115,14 @@ def _restore(url: str) -> None:
         engine.dispose()
 
 
-def bench(label: str, url: str, claims: int, samples: int, reviewers: int) -> dict:
+def bench(label: str, url: str, claims: int, samples: int, reviewers: int, order: str | None = None) -> dict:
     """Run the benchmark on one database and print a summary line."""
     print(f"{label}: preparing {claims:,} claims", flush=True)
     _prepare(url, claims)
     _restore(url)
     out: dict = {}
     barrier = threading.Barrier(reviewers) if reviewers > 1 else None
-    threads = [threading.Thread(target=_run_reviewer, args=(url, f"bench{i}", samples, out, barrier))
+    threads = [threading.Thread(target=_run_reviewer, args=(url, f"bench{i}", samples, out, barrier, order))
                for i in range(reviewers)]
     for thread in threads:
         thread.start()
@@ -133,7 +135,8 @@ def bench(label: str, url: str, claims: int, samples: int, reviewers: int) -> di
     result = {"lease": _percentiles(lease), "select1": _percentiles(select1), "pk": _percentiles(pk),
               "n": len(lease)}
     r = result
-    print(f"{label} ({reviewers} reviewer{'s' if reviewers > 1 else ''}, {r['n']} leases): "
+    print(f"{label} ({reviewers} reviewer{'s' if reviewers > 1 else ''}, {r['n']} leases, "
+          f"order {order or 'the team setting'}): "
           f"lease_next p50 {r['lease']['p50']:.2f} ms, p95 {r['lease']['p95']:.2f} ms, p99 {r['lease']['p99']:.2f} ms; "
           f"SELECT 1 p50 {r['select1']['p50']:.3f} ms; pk lookup p50 {r['pk']['p50']:.3f} ms; "
           f"ratio p50 lease/SELECT 1 {r['lease']['p50'] / r['select1']['p50']:.1f}x, "
@@ -149,11 +152,13 @@ def main() -> None:
     parser.add_argument("--reviewers", type=int, default=1, help="concurrent reviewers (threads)")
     parser.add_argument("--sqlite", default="/tmp/claimtrack_bench.db", help="SQLite file ('' to skip)")
     parser.add_argument("--postgres", default="", help="PostgreSQL URL of a database to fill and use")
+    parser.add_argument("--order", choices=sorted(team.QUEUE_ORDERS), default=None,
+                        help="queue order to lease in (default: the team setting, 'worth' unless a lead changed it)")
     args = parser.parse_args()
     if args.sqlite:
-        bench("SQLite", f"sqlite:///{args.sqlite}", args.claims, args.samples, args.reviewers)
+        bench("SQLite", f"sqlite:///{args.sqlite}", args.claims, args.samples, args.reviewers, args.order)
     if args.postgres:
-        bench("PostgreSQL", args.postgres, args.claims, args.samples, args.reviewers)
+        bench("PostgreSQL", args.postgres, args.claims, args.samples, args.reviewers, args.order)
 
 
 if __name__ == "__main__":

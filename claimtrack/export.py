@@ -17,7 +17,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import Claim, Document, Review, User
+from models import Claim, Document, Resolution, Review, User
 
 from .claim_filters import ClaimFilter
 
@@ -29,6 +29,8 @@ COLUMNS = (
     "document_title", "document_source", "document_published", "document_sha256",
     "span_start", "span_end", "quote", "sentence", "extracted_value", "extracted_unit",
     "reviewed_by", "reviewed_at", "review_note",
+    "origin", "evidence_url", "evidence_document_id", "evidence_quote", "evidence_checked_on", "evidence_method",
+    "resolution_note", "resolved_by",
 )
 
 # The reviews whose note explains the claim's current state (not skips, plain notes or undos).
@@ -93,6 +95,18 @@ def export_query(filters: ExportFilters) -> sa.Select:
         .correlate(Claim)
         .scalar_subquery()
     )
+    # The verification in force (the latest verify) holds the evidence; the resolution in force
+    # (the latest not undone) of the claim's group holds the resolution note.
+    evidence = so.aliased(Review)
+    latest_verify = (
+        sa.select(Review.id).where(Review.claim_id == Claim.id, Review.decision == "verify")
+        .order_by(Review.id.desc()).limit(1).correlate(Claim).scalar_subquery()
+    )
+    resolver = so.aliased(User)
+    latest_resolution = (
+        sa.select(Resolution.id).where(Resolution.group_id == Claim.group_id, Resolution.undone_at.is_(None))
+        .order_by(Resolution.id.desc()).limit(1).correlate(Claim).scalar_subquery()
+    )
     return (
         sa.select(
             Claim.id, Claim.subject, Claim.measure, Claim.value, Claim.value_max, Claim.unit,
@@ -101,11 +115,16 @@ def export_query(filters: ExportFilters) -> sa.Select:
             Document.title, Document.source, _as_text(Document.published), Document.sha256,
             Claim.start, Claim.end, Claim.quote, Claim.extracted_value, Claim.extracted_unit,
             User.username, sa.type_coerce(Claim.reviewed_at, sa.DateTime()), latest_note,
+            Claim.origin, evidence.evidence_url, evidence.evidence_document_id, evidence.evidence_quote,
+            _as_text(evidence.evidence_checked_on), evidence.evidence_method, Resolution.note, resolver.username,
             # Not columns of the file: where the sentence column is cut from.
             Claim.document_id, Claim.sentence_start, Claim.sentence_end,
         )
         .join(Document, Document.id == Claim.document_id)
         .outerjoin(User, User.id == Claim.reviewed_by_id)
+        .outerjoin(evidence, evidence.id == latest_verify)
+        .outerjoin(Resolution, Resolution.id == latest_resolution)
+        .outerjoin(resolver, resolver.id == Resolution.user_id)
         .where(*filters.conditions(scan_by_id=True))
         .order_by(Claim.id)
     )
@@ -224,7 +243,8 @@ def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
     for (claim_id, subject, measure, value, value_max, unit, qualifier, change, period_start,
          period_end, kind, status, rank, rank_reason, group_id, title, source, published, sha256,
          start, end, quote, extracted_value, extracted_unit, reviewed_by, reviewed_at, note,
-         document_id, sentence_start, sentence_end) in rows:
+         origin, evidence_url, evidence_document_id, evidence_quote, evidence_checked_on, evidence_method,
+         resolution_note, resolved_by, document_id, sentence_start, sentence_end) in rows:
         sentence = documents[document_id][sentence_start:sentence_end]
         value_text = plain_decimal(value)
         # Numbers, dates and ids go out untouched (csv writes None as an empty cell); every
@@ -257,6 +277,13 @@ def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
             # Stored as naive UTC: ISO 8601 to the second, e.g. 2024-05-01T09:30:00Z.
             reviewed_at and reviewed_at.isoformat("T", "seconds") + "Z",
             inert(note) if note and note[0] in first else note,
+            origin,
+            inert(evidence_url) if evidence_url and evidence_url[0] in first else evidence_url,
+            evidence_document_id,
+            inert(evidence_quote) if evidence_quote and evidence_quote[0] in first else evidence_quote,
+            evidence_checked_on, evidence_method,
+            inert(resolution_note) if resolution_note and resolution_note[0] in first else resolution_note,
+            inert(resolved_by) if resolved_by and resolved_by[0] in first else resolved_by,
         ))
     return out
 

@@ -14,7 +14,7 @@ import sqlalchemy.orm as so
 
 from models import Claim, Document
 
-from . import conflicts
+from . import conflicts, triage
 from .extract import EXTRACTOR_VERSION, ExtractedClaim
 from .extract.entities import subject_key
 from .prepare import PreparedDocument, prepare
@@ -84,6 +84,7 @@ def claim_values(text: str, extracted: ExtractedClaim) -> dict:
         # Given here, not derived by the model's validator from the name alone (a bulk insert runs
         # no validators): the extractor's key also knows which place the name was read as.
         "subject_key": extracted.subject_key or subject_key(fields["subject"]),
+        "worth": triage.worth(extracted.quote, extracted.value, extracted.unit, fields["subject"], fields["measure"]),
     }
 
 

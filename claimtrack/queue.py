@@ -3,10 +3,12 @@
 Plain Python over a Session; every function takes the current time so tests and benchmarks
 control the clock. The caller commits.
 
-Order of the queue: claims in an open conflict first, then the least confident, then the
-oldest (id); each reviewer's skipped claims come after everything else, oldest skip first.
-Each band is one `ORDER BY confidence, id LIMIT 1` scan of `ix_claims_queue`, with an anti-join
-on live leases, so finding the next claim stays cheap however large the table grows.
+Order of the queue: claims in an open conflict first, then the order a lead chose for the team
+(`claimtrack.team.queue_order`): most worth checking first (`Claim.worth`, newest first within a
+score), least confident first, or document order; each reviewer's skipped claims come after
+everything else, oldest skip first. Each band is one `ORDER BY ... LIMIT 1` scan of the index
+that order has (`ix_claims_queue_worth`, `ix_claims_queue`, `ix_claims_queue_document`), with an
+anti-join on live leases, so finding the next claim stays cheap however large the table grows.
 
 Two reviewers never hold the same claim: the lease row (primary key claim_id) is written by
 one conditional upsert that only takes a free or expired lease; on PostgreSQL the candidate
@@ -26,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from models import STATUSES, Claim, Document, Lease, Review, Skip, User
 
+from . import team
 from .claim_filters import ClaimFilter
 from .documents import status_counts
 
@@ -59,7 +62,16 @@ def _live_lease_on(claim_id, now: datetime) -> sa.Exists:
     return sa.exists().where(Lease.claim_id == claim_id, Lease.expires_at > now)
 
 
-def _candidates(session: so.Session, user: User, now: datetime, queue_filter: QueueFilter):
+# Each order's ORDER BY within a band, matching the trailing columns of its index.
+ORDERINGS = {
+    # Backwards along its index: newest first within a score (a mixed direction would sort).
+    "worth": (Claim.worth.desc(), Claim.id.desc()),
+    "confidence": (Claim.confidence, Claim.id),
+    "document": (Claim.document_id, Claim.start, Claim.id),
+}
+
+
+def _candidates(session: so.Session, user: User, now: datetime, queue_filter: QueueFilter, order: str):
     """Statements for each band of the queue, in order; each yields at most one claim id."""
     locking = session.get_bind().dialect.name == "postgresql"
     base = [Claim.status == "pending", *queue_filter.conditions(), ~_live_lease_on(Claim.id, now)]
@@ -68,7 +80,7 @@ def _candidates(session: so.Session, user: User, now: datetime, queue_filter: Qu
         stmt = (
             sa.select(Claim.id)
             .where(Claim.conflict_open == band, *base, ~skipped_by_me)
-            .order_by(Claim.confidence, Claim.id)
+            .order_by(*ORDERINGS[order])
             .limit(1)
         )
         yield stmt.with_for_update(skip_locked=True, of=Claim) if locking else stmt
@@ -137,10 +149,11 @@ def current_lease(session: so.Session, user: User, now: datetime,
 
 
 def lease_next(session: so.Session, user: User, now: datetime, ttl: timedelta = DEFAULT_TTL,
-               queue_filter: QueueFilter = QueueFilter(), max_leases: int = DEFAULT_MAX_LEASES) -> int | None:
+               queue_filter: QueueFilter = QueueFilter(), max_leases: int = DEFAULT_MAX_LEASES,
+               order: str | None = None) -> int | None:
     """Lease the next claim in the queue to `user` and return its id (None when nothing is left).
 
-    A reviewer who already holds a live lease on a matching claim gets that claim back, so
+    `order` is one of team.QUEUE_ORDERS (by default the one a lead chose). A reviewer who already holds a live lease on a matching claim gets that claim back, so
     reloading the page never hands out a second one; their other leases are kept. Raises
     LeaseLimit when they already hold `max_leases` claims and none matches the filter.
     """
@@ -150,8 +163,9 @@ def lease_next(session: so.Session, user: User, now: datetime, ttl: timedelta = 
         _take(session, held, user, now, ttl)
         return held
     _check_limit(session, None, user, now, max_leases)
+    order = order or team.queue_order(session)
     for _ in range(MAX_ATTEMPTS):
-        for stmt in _candidates(session, user, now, queue_filter):
+        for stmt in _candidates(session, user, now, queue_filter, order):
             claim_id = session.scalar(stmt)
             if claim_id is not None:
                 break

@@ -7,27 +7,36 @@ new Review pointing at the one it reverses.
 """
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import REVIEWABLE_FIELDS, Claim, Review, User
+from models import EVIDENCE_METHODS, REVIEWABLE_FIELDS, Claim, Document, Review, User
 
-from . import audit, conflicts
+from . import audit, conflicts, guidelines, team, triage
 from . import queue as claim_queue
+from .claim_filters import ClaimFilter
 
 DECISION_STATUS = {"verify": "verified", "reject": "rejected", "needs_info": "needs_info"}
 DECISIONS = (*DECISION_STATUS, "skip", "correct")
 # Reviews that change a claim's status or values, and so can be undone.
 UNDOABLE = (*DECISION_STATUS, "correct", "reopen")
+# The most claims one dismissal rejects: a lead narrows the search further for more.
+DISMISS_LIMIT = 2_000
 FIELD_LABELS = {
     "value": "value", "value_max": "upper value", "unit": "unit", "qualifier": "qualifier",
     "change": "change", "period_start": "period start", "period_end": "period end",
     "subject": "subject", "measure": "measure", "kind": "kind", "status": "status",
 }
+EVIDENCE_METHOD_LABELS = {
+    "stated": "stated in the source", "computed": "computed from the source", "official": "official statistics",
+}
+EVIDENCE_URL_MAX = 2000
+EVIDENCE_QUOTE_MAX = 5000
 
 
 class ReviewError(ValueError):
@@ -81,6 +90,71 @@ class HeldByOther(ReviewError):
         super().__init__(f"Claim {claim_id} is held by {username} until {until:%H:%M} UTC.")
         self.username = username
         self.until = until
+
+
+class EvidenceError(ReviewError):
+    """Evidence that cannot be recorded, or missing where the team requires it; `field` names the culprit."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message, 400)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a verification was checked against: a web page or a stored document, a passage, a date, a method."""
+
+    url: str = ""
+    document_id: int | None = None
+    quote: str = ""
+    checked_on: date | None = None
+    method: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.url or self.document_id or self.quote or self.checked_on or self.method)
+
+    def checked(self, session: so.Session, today: date) -> "Evidence":
+        """The evidence, trimmed, or an EvidenceError naming the first field that cannot be recorded."""
+        url, quote = (self.url or "").strip(), (self.quote or "").strip()
+        if len(url) > EVIDENCE_URL_MAX:
+            raise EvidenceError(f"The source URL must be at most {EVIDENCE_URL_MAX:,} characters.", "url")
+        if url:
+            parts = urlsplit(url)
+            if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+                raise EvidenceError("The source URL must be a web address starting with http:// or https://.", "url")
+        if url and self.document_id is not None:
+            raise EvidenceError("Give either a URL or a stored document, not both.", "url")
+        if self.document_id is not None and session.get(Document, self.document_id) is None:
+            raise EvidenceError(f"There is no stored document {self.document_id}.", "document_id")
+        if len(quote) > EVIDENCE_QUOTE_MAX:
+            raise EvidenceError(f"The quoted passage must be at most {EVIDENCE_QUOTE_MAX:,} characters.", "quote")
+        if self.checked_on is not None and self.checked_on > today:
+            raise EvidenceError("The date consulted cannot be in the future.", "checked_on")
+        if self.method is not None and self.method not in EVIDENCE_METHODS:
+            raise EvidenceError(f"The method must be one of {', '.join(EVIDENCE_METHODS)}.", "method")
+        return Evidence(url, self.document_id, quote, self.checked_on, self.method)
+
+    def columns(self) -> dict[str, Any]:
+        """The Review columns that hold it."""
+        return {"evidence_url": self.url, "evidence_document_id": self.document_id, "evidence_quote": self.quote,
+                "evidence_checked_on": self.checked_on, "evidence_method": self.method}
+
+
+def _checked_evidence(session: so.Session, decision: str, evidence: Evidence | None, now: datetime) -> Evidence:
+    """The evidence to record with `decision`: checked, and present when the team requires it for a verify."""
+    evidence = evidence or Evidence()
+    if evidence and decision != "verify":
+        raise EvidenceError("Evidence is recorded with a verification only.", "url")
+    evidence = evidence.checked(session, now.astimezone(timezone.utc).date())
+    if decision == "verify" and team.evidence_required(session):
+        if not (evidence.url or evidence.document_id):
+            raise EvidenceError("The team requires evidence to verify: give the source URL or stored document.", "url")
+        if not evidence.checked_on:
+            raise EvidenceError("The team requires evidence to verify: give the date you consulted the source.",
+                                "checked_on")
+        if not evidence.method:
+            raise EvidenceError("The team requires evidence to verify: say how the figure was determined.", "method")
+    return evidence
 
 
 @dataclass(frozen=True)
@@ -168,6 +242,8 @@ def _apply(claim: Claim, values: dict[str, Any] | None) -> dict[str, list[Any]]:
         if before != after:
             changes[name] = [_plain(before), _plain(after)]
             setattr(claim, name, after)
+    if changes:
+        triage.rescore(claim)
     return changes
 
 
@@ -179,13 +255,15 @@ def _regroup(session: so.Session, claim: Claim, changes: dict, status_before: st
 
 def decide(session: so.Session, claim: Claim, user: User, decision: str, *, version: int, now: datetime,
            values: dict[str, Any] | None = None, note: str = "", status_seen: str | None = None,
-           batch_id: str | None = None, check_lease: bool = True) -> Outcome:
+           batch_id: str | None = None, check_lease: bool = True, evidence: Evidence | None = None) -> Outcome:
     """Record a decision (verify, reject, needs_info, skip) or a correction on a pending claim.
 
     `version` is the claim version the reviewer saw; if the claim moved on since, StaleClaim
     is raised, unless the change was this very submission (same reviewer, decision, values and
     note), which makes it a repeat: nothing is recorded twice. Corrections in `values` are
-    applied with the decision.
+    applied with the decision; `evidence` is what a verify was checked against (EvidenceError
+    when it cannot be recorded, or is missing and the team requires it). Each review records
+    the guidelines version in force.
     """
     note = (note or "").strip()
     if decision not in DECISIONS:
@@ -194,6 +272,7 @@ def decide(session: so.Session, claim: Claim, user: User, decision: str, *, vers
         raise ReviewError("A reason is required to reject a claim.", 400)
     if decision == "needs_info" and not note:
         raise ReviewError("A note saying what information is needed is required.", 400)
+    evidence = _checked_evidence(session, decision, evidence, now)
     if _check_version(session, claim, version, user, decision, values, status_seen, note):
         return Outcome(None, duplicate=True)
     if check_lease:
@@ -207,7 +286,8 @@ def decide(session: so.Session, claim: Claim, user: User, decision: str, *, vers
             return Outcome(None, duplicate=True)
         claim_queue.skip(session, claim.id, user, now)
         review = Review(claim_id=claim.id, user_id=user.id, decision="skip", note=note, changes={},
-                        status_before=claim.status, status_after=claim.status, created_at=now)
+                        status_before=claim.status, status_after=claim.status, created_at=now,
+                        guidelines_version=guidelines.current_version(session))
         session.add(review)
         audit.record(session, user, "skip", "claim", claim.id, batch_id=batch_id)
         session.flush()
@@ -227,7 +307,8 @@ def decide(session: so.Session, claim: Claim, user: User, decision: str, *, vers
     if decision in DECISION_STATUS:
         claim_queue.release(session, claim.id, user)
     review = Review(claim_id=claim.id, user_id=user.id, decision=decision, note=note, changes=changes,
-                    status_before=status_before, status_after=claim.status, batch_id=batch_id, created_at=now)
+                    status_before=status_before, status_after=claim.status, batch_id=batch_id, created_at=now,
+                    guidelines_version=guidelines.current_version(session), **evidence.columns())
     session.add(review)
     audit.record(session, user, decision, "claim", claim.id, before=before, after=snapshot(claim),
                  batch_id=batch_id)
@@ -305,6 +386,8 @@ def undo(session: so.Session, review: Review, user: User, now: datetime, note: s
         restored = date.fromisoformat(was) if name.startswith("period_") and was else was
         changes[name] = [became, was]
         setattr(claim, name, restored)
+    if changes:
+        triage.rescore(claim)
     status_before = claim.status
     claim.status = review.status_before or claim.status
     if claim.status == "pending":
@@ -360,8 +443,44 @@ def bulk_decide(session: so.Session, claim_ids: list[int], user: User, decision:
     return result
 
 
+def dismiss(session: so.Session, claim_filter: ClaimFilter, user: User, reason: str, now: datetime,
+            limit: int = DISMISS_LIMIT) -> BatchResult:
+    """A lead rejects every pending claim a search or filter matches, with one reason, as one undoable batch."""
+    if not user.is_lead:
+        raise ReviewError("Only a lead can dismiss claims in bulk.", 403)
+    if not (reason or "").strip():
+        raise ReviewError("A reason is required to dismiss claims.", 400)
+    if replace(claim_filter, status=(), after=None) == type(claim_filter)():
+        raise ReviewError("Narrow the claims with a search or a filter before dismissing them.", 400)
+    ids = list(session.scalars(
+        sa.select(Claim.id).where(*replace(claim_filter, status=("pending",), after=None).conditions())
+        .order_by(Claim.id).limit(limit + 1)
+    ))
+    if len(ids) > limit:
+        raise ReviewError(f"More than {limit:,} pending claims match; narrow the search to dismiss them.", 400)
+    if not ids:
+        raise ReviewError("No pending claims match.", 400)
+    return bulk_decide(session, ids, user, "reject", reason, now)
+
+
+def _changed_since(session: so.Session, review: Review) -> str:
+    """Why `review` is no longer the claim's latest decision: who changed the claim since, and how."""
+    later = session.scalar(
+        sa.select(Review).options(so.joinedload(Review.user))
+        .where(Review.claim_id == review.claim_id, Review.id > review.id, Review.decision.in_((*UNDOABLE, "undo")))
+        .order_by(Review.id.desc()).limit(1)
+    )
+    if later is None:
+        return "its decision is no longer the latest."
+    return (f"{later.user.username} changed it since ({later.decision.replace('_', ' ')}, "
+            f"{later.created_at:%Y-%m-%d %H:%M} UTC).")
+
+
 def undo_batch(session: so.Session, batch_id: str, user: User, now: datetime) -> BatchResult:
-    """A lead undoes every decision of a batch that is still the latest on its claim."""
+    """A lead undoes every decision of a batch that is still the latest on its claim.
+
+    A claim someone changed since the batch is kept as it is, and `refused` says who changed it.
+    """
     if not user.is_lead:
         raise ReviewError("Only a lead can undo a batch.", 403)
     reviews = session.scalars(
@@ -371,6 +490,9 @@ def undo_batch(session: so.Session, batch_id: str, user: User, now: datetime) ->
         raise ReviewError("No such batch.", 404)
     result = BatchResult(str(uuid.uuid4()), [], [])
     for review in reviews:
+        if undoable_review_id(session, review.claim_id) != review.id:
+            result.refused.append((review.claim_id, _changed_since(session, review)))
+            continue
         try:
             with session.begin_nested():
                 undo(session, review, user, now, note=f"undo of batch {batch_id}", batch_id=result.batch_id)

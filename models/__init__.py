@@ -1,7 +1,7 @@
 """The Claimtrack schema: one Base, one module per aggregate, all re-exported here."""
 from .audit import AuditEvent
 from .base import MAX_ROW_ID, Base, UTCDateTime, row_id, utcnow
-from .claims import CHANGES, KINDS, QUALIFIERS, RANKS, REVIEWABLE_FIELDS, STATUSES, Claim
+from .claims import CHANGES, KINDS, ORIGINS, QUALIFIERS, RANKS, REVIEWABLE_FIELDS, STATUSES, Claim
 from .conflicts import (
     GROUP_STATUSES, LEARNED_ORIGINS, RESOLUTION_DECISIONS, SUGGESTION_STATUSES, ConflictGroup, MatchSuggestion,
     MeasureEquivalence, Resolution,
@@ -9,12 +9,13 @@ from .conflicts import (
 from .documents import Document
 from .guards import InvariantError
 from .queue import Lease, Skip
-from .reviews import Review
+from .reviews import EVIDENCE_METHODS, Review
+from .team import Guidelines, TeamSetting
 from .users import ROLES, LoginAttempt, User
 
 __all__ = [
-    "AuditEvent", "Base", "CHANGES", "Claim", "ConflictGroup", "Document", "GROUP_STATUSES",
-    "KINDS", "LEARNED_ORIGINS", "Lease", "MatchSuggestion", "MeasureEquivalence", "MAX_ROW_ID", "LoginAttempt", "QUALIFIERS", "RANKS", "RESOLUTION_DECISIONS", "REVIEWABLE_FIELDS",
-    "InvariantError", "ROLES", "Resolution", "Review", "STATUSES", "SUGGESTION_STATUSES", "Skip", "UTCDateTime", "User",
+    "AuditEvent", "Base", "CHANGES", "Claim", "ConflictGroup", "Document", "EVIDENCE_METHODS", "GROUP_STATUSES", "Guidelines",
+    "KINDS", "LEARNED_ORIGINS", "Lease", "MatchSuggestion", "MeasureEquivalence", "MAX_ROW_ID", "LoginAttempt", "ORIGINS", "QUALIFIERS", "RANKS", "RESOLUTION_DECISIONS", "REVIEWABLE_FIELDS",
+    "InvariantError", "ROLES", "Resolution", "Review", "STATUSES", "SUGGESTION_STATUSES", "Skip", "TeamSetting", "UTCDateTime", "User",
     "row_id", "utcnow",
 ]

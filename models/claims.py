@@ -19,6 +19,8 @@ CHANGES = ("up", "down")
 KINDS = ("fact", "target", "projection")
 STATUSES = ("pending", "verified", "rejected", "needs_info")
 RANKS = ("preferred", "normal", "deprecated")
+# Who found the claim: the extractor at ingest, or a reviewer selecting a span it missed.
+ORIGINS = ("extractor", "reviewer")
 
 # The fields a reviewer may correct. Each has an `extracted_<field>` twin holding what
 # the machine read, which no correction ever overwrites.
@@ -44,15 +46,23 @@ class Claim(Base):
         sa.CheckConstraint(_in("kind", KINDS), name="kind"),
         sa.CheckConstraint(_in("status", STATUSES), name="status"),
         sa.CheckConstraint(_in("rank", RANKS), name="rank"),
+        sa.CheckConstraint(_in("origin", ORIGINS), name="origin"),
         sa.CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
         sa.CheckConstraint("value_max IS NULL OR value_max >= value", name="range"),
         sa.CheckConstraint(
             "period_start IS NULL OR period_end IS NULL OR period_end >= period_start", name="period"
         ),
-        # The moderation queue: open conflicts first, then least confident, then oldest
-        # (one index scan per band of conflict_open).
+        # The moderation queue: open conflicts first, then (in the "confidence" order a lead may
+        # choose) least confident, then oldest (one index scan per band of conflict_open).
         sa.Index("ix_claims_queue", "status", "conflict_open", "confidence", "id"),
+        # The other orders a lead may choose: most worth checking first (scanned backwards, so
+        # newest first within a score), and document order.
+        sa.Index("ix_claims_queue_worth", "status", "conflict_open", "worth", "id"),
+        sa.Index("ix_claims_queue_document", "status", "conflict_open", "document_id", "start", "id"),
         sa.Index("ix_claims_document_span", "document_id", "start"),
+        # A span is added by hand once: two reviewers selecting it at the same moment make one claim.
+        sa.Index("uq_claims_reviewer_span", "document_id", "start", "end", unique=True,
+                 sqlite_where=sa.text("origin = 'reviewer'"), postgresql_where=sa.text("origin = 'reviewer'")),
         # The claims list pages by id within a status (keyset pagination).
         sa.Index("ix_claims_status_id", "status", "id"),
         sa.Index("ix_claims_subject_measure", "subject", "measure"),
@@ -103,6 +113,9 @@ class Claim(Base):
     measure_text: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     confidence: so.Mapped[float] = so.mapped_column(sa.Double, default=0.5)
     extractor_version: so.Mapped[str] = so.mapped_column(sa.String(32), default="")
+    origin: so.Mapped[str] = so.mapped_column(sa.String(16), server_default="extractor")
+    # How much the claim is worth a reviewer's look (claimtrack.triage.worth), kept in step with its fields.
+    worth: so.Mapped[int] = so.mapped_column(server_default="0")
 
     # Review state.
     status: so.Mapped[str] = so.mapped_column(sa.String(16), default="pending")

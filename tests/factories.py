@@ -5,6 +5,7 @@ import secrets
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from claimtrack import triage
 from models import Claim, Document, User
 
 _session = None
@@ -67,3 +68,4 @@ class ClaimFactory(_Base):
     extracted_unit = factory.LazyAttribute(lambda c: c.unit)
     extracted_subject = factory.LazyAttribute(lambda c: c.subject)
     extracted_measure = factory.LazyAttribute(lambda c: c.measure)
+    worth = factory.LazyAttribute(lambda c: triage.worth(c.quote, c.value, c.unit, c.subject, c.measure))

@@ -6,12 +6,19 @@ import pytest
 from claimtrack import queue
 from claimtrack.claim_filters import FilterError
 from claimtrack.queue import QueueFilter
-from models import Lease
+from models import Lease, TeamSetting
 
 from .factories import ClaimFactory, DocumentFactory, UserFactory
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 TTL = timedelta(minutes=15)
+
+
+@pytest.fixture(autouse=True)
+def confidence_order(db_session):
+    """These tests read the queue in the lowest-confidence order; test_triage covers the others."""
+    db_session.add(TeamSetting(name="queue_order", value="confidence", updated_at=NOW))
+    db_session.flush()
 
 
 def _claims(db_session, *confidences, conflict=()):

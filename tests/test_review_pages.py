@@ -37,8 +37,9 @@ def _form(client, claim_id: int, **fields) -> dict:
 @pytest.fixture
 def claims(db_session):
     document = DocumentFactory(text="Gansu has 66 sister cities, 16 cargo routes and 5 ports in 2023.")
-    made = [ClaimFactory(document=document, quote_text=q, value=float(q), confidence=c)
-            for q, c in (("66", 0.1), ("16", 0.2), ("5", 0.3))]
+    # Worth given outright: the queue serves them in this order.
+    made = [ClaimFactory(document=document, quote_text=q, value=float(q), confidence=c, worth=w)
+            for q, c, w in (("66", 0.1, 3), ("16", 0.2, 2), ("5", 0.3, 1))]
     db_session.commit()
     return made
 

@@ -20,6 +20,8 @@ DOCUMENTED_COLUMNS = [
     "document_title", "document_source", "document_published", "document_sha256",
     "span_start", "span_end", "quote", "sentence", "extracted_value", "extracted_unit",
     "reviewed_by", "reviewed_at", "review_note",
+    "origin", "evidence_url", "evidence_document_id", "evidence_quote", "evidence_checked_on", "evidence_method",
+    "resolution_note", "resolved_by",
 ]
 
 

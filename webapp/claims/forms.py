@@ -1,6 +1,7 @@
 """Forms of the review page and the claims list."""
 import math
 import re
+from datetime import datetime, timezone
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
@@ -8,7 +9,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from models import CHANGES, KINDS, QUALIFIERS, REVIEWABLE_FIELDS
+from claimtrack.review import EVIDENCE_METHOD_LABELS, EVIDENCE_QUOTE_MAX, EVIDENCE_URL_MAX, Evidence
+from models import CHANGES, KINDS, MAX_ROW_ID, QUALIFIERS, REVIEWABLE_FIELDS
 
 NOTE_MAX = 5000
 
@@ -57,6 +59,23 @@ class ReviewForm(FlaskForm):
     measure = StringField("Measure", validators=[Length(max=200)])
     kind = SelectField("Kind", choices=[SelectChoice(k) for k in KINDS])
     note = TextAreaField("Note or reason", validators=[Length(max=NOTE_MAX)])
+    evidence_url = StringField("Source URL (http or https)", validators=[Length(max=EVIDENCE_URL_MAX)])
+    evidence_document = IntegerField("or stored document number", validators=[Optional(), NumberRange(1, MAX_ROW_ID)])
+    evidence_quote = TextAreaField("Passage quoted from the source", validators=[Length(max=EVIDENCE_QUOTE_MAX)])
+    evidence_checked_on = DateField("Date consulted", validators=[Optional()])
+    evidence_method = SelectField("How the figure was determined", coerce=_none_if_blank, choices=[
+        SelectChoice("", "not said"), *(SelectChoice(k, v) for k, v in EVIDENCE_METHOD_LABELS.items())])
+
+    def validate_evidence_checked_on(self, field):
+        """A source cannot have been consulted in the future."""
+        if field.data and field.data > datetime.now(timezone.utc).date():
+            raise ValidationError("The date consulted cannot be in the future.")
+
+    def evidence(self) -> Evidence:
+        """The evidence fields as submitted."""
+        return Evidence((self.evidence_url.data or "").strip(), self.evidence_document.data,
+                        (self.evidence_quote.data or "").strip(), self.evidence_checked_on.data,
+                        self.evidence_method.data)
 
     def validate_value_max(self, field):
         """An upper value is not below the value."""
@@ -88,3 +107,10 @@ class BulkForm(FlaskForm):
 
     decision = SelectField("Decision", choices=[SelectChoice("verify", "Verify"), SelectChoice("reject", "Reject")])
     note = TextAreaField("Note (required to reject)", validators=[Length(max=NOTE_MAX)])
+
+
+class DismissForm(FlaskForm):
+    """A lead's reason for rejecting every pending claim a search or filter matches."""
+
+    reason = StringField("Reason", validators=[InputRequired("Give a reason for dismissing these claims."),
+                                               Length(max=NOTE_MAX)])

@@ -12,7 +12,7 @@ from models import STATUSES, Claim, Document, Review, utcnow
 
 from ..auth.access import lead_required
 from ..db import get_session
-from .forms import BulkForm, NoteForm, ReviewForm
+from .forms import BulkForm, DismissForm, NoteForm, ReviewForm
 
 bp = Blueprint("claims", __name__)
 
@@ -92,7 +92,7 @@ def decide(claim_id: int):
         outcome = review.decide(
             db, claim, current_user, decision, version=form.version.data, now=utcnow(),
             values=None if decision == "skip" else form.values(), note=form.note.data or "",
-            status_seen=form.status_seen.data or None,
+            status_seen=form.status_seen.data or None, evidence=form.evidence() if decision == "verify" else None,
         )
         db.commit()
     except review.StaleClaim as exc:
@@ -103,6 +103,10 @@ def decide(claim_id: int):
         fresh = _reloaded(claim_id)
         stale = review.StaleClaim(fresh, review.differences(fresh, form.values(), form.status_seen.data), None)
         return _render_stale(claim_id, form, stale)
+    except review.EvidenceError as exc:
+        db.rollback()
+        form[{"document_id": "evidence_document"}.get(exc.field, f"evidence_{exc.field}")].errors = [str(exc)]
+        return _render_review(_reloaded(claim_id), form, 400)
     except review.ReviewError as exc:
         db.rollback()
         if exc.status == 400 and decision in ("reject", "needs_info"):
@@ -199,6 +203,7 @@ def index():
     return render_template(
         "claims/index.html", page=page, claim_filter=claim_filter, statuses=STATUSES, document=document,
         bulk_form=BulkForm(formdata=None), export_query=request.query_string.decode("latin-1"),
+        dismiss_form=DismissForm(formdata=None),
     )
 
 
@@ -221,6 +226,32 @@ def bulk():
         return redirect(back, 303)
     verb = "verified" if form.decision.data == "verify" else "rejected"
     flash(f"{len(result.done)} claims {verb} as batch {result.batch_id}.", "success")
+    for claim_id, reason in result.refused:
+        flash(f"Claim {claim_id} left unchanged: {reason}", "warning")
+    return redirect(url_for("claims.batch", batch_id=result.batch_id), 303)
+
+
+@bp.post("/claims/dismiss")
+@lead_required
+def dismiss():
+    """Reject every pending claim the filter matches, with one reason, as one batch that can be undone."""
+    db = get_session()
+    claim_filter = ClaimFilter.from_args(request.args)
+    back = url_for("claims.index", **claim_filter.as_args(after=None))
+    form = DismissForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return redirect(back, 303)
+    try:
+        result = review.dismiss(db, claim_filter, current_user, form.reason.data, utcnow())
+        db.commit()
+    except review.ReviewError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return redirect(back, 303)
+    flash(f"{len(result.done)} claims dismissed (rejected) as batch {result.batch_id}; undo it below.", "success")
     for claim_id, reason in result.refused:
         flash(f"Claim {claim_id} left unchanged: {reason}", "warning")
     return redirect(url_for("claims.batch", batch_id=result.batch_id), 303)
@@ -254,5 +285,5 @@ def undo_batch(batch_id: str):
         abort(exc.status, description=str(exc))
     flash(f"Undid {len(result.done)} decisions of batch {batch_id}.", "success")
     for claim_id, reason in result.refused:
-        flash(f"Claim {claim_id} left unchanged: {reason}", "warning")
+        flash(f"Claim {claim_id} kept as it is: {reason}", "warning")
     return redirect(url_for("claims.index"), 303)

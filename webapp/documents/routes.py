@@ -3,14 +3,18 @@ from dataclasses import replace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from flask_login import current_user
+
+from claimtrack import missed
 from claimtrack.claim_filters import parse_id
-from claimtrack.documents import document_page, document_segments
+from claimtrack.documents import document_page, document_segments, span_in_paragraph
 from claimtrack.ingest import prepare_apart, store
+from claimtrack.review import ReviewError
 from claimtrack.sources import DocumentError, decode_document, upload_name
-from models import Document
+from models import Document, utcnow
 
 from ..db import end_transaction, get_session
-from .forms import UploadForm
+from .forms import AddClaimForm, UploadForm
 
 bp = Blueprint("documents", __name__)
 
@@ -72,3 +76,57 @@ def upload():
     else:
         flash(f"{name} added with {result.claims} claims.", "success")
     return redirect(url_for("documents.show", document_id=result.document_id), 303)
+
+
+def _render_new_claim(document: Document, form: AddClaimForm, status: int = 200, refusal: str | None = None,
+                      taken: int | None = None):
+    """The page completing a claim on the selected span, its text shown in its paragraph."""
+    start, end, text = form.start.data, form.end.data, document.text
+    fits = isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
+    paragraph = span_in_paragraph(text, start, end) if fits and text[start:end] == form.quote.data else None
+    return render_template("documents/new_claim.html", document=document, form=form, paragraph=paragraph,
+                           refusal=refusal, taken=taken), status
+
+
+@bp.get("/documents/<int:document_id>/claims/new")
+def new_claim(document_id: int):
+    """A selected span, checked against the text, with the extractor's reading of it to complete."""
+    document = get_session().get(Document, document_id) or abort(404, description="No such document.")
+    start = parse_id("start", request.args.get("start", ""), minimum=0)
+    end = parse_id("end", request.args.get("end", ""), minimum=0)
+    quote = request.args.get("quote", "")
+    try:
+        missed.check_span(document, start, end, quote)
+    except ReviewError as exc:
+        abort(400, description=str(exc))
+    reading = missed.prefill(document, start, end)
+    form = AddClaimForm(formdata=None, data={**reading.values, "start": start, "end": end, "quote": quote})
+    taken = missed.existing_claim(get_session(), document.id, start, end)
+    if taken is not None:
+        return _render_new_claim(document, form, 409, refusal=str(missed.SpanTaken(taken)), taken=taken)
+    return _render_new_claim(document, form)
+
+
+@bp.post("/documents/<int:document_id>/claims")
+def add_claim(document_id: int):
+    """Store the reviewer's claim on the span, or show why not with their values kept."""
+    db = get_session()
+    document = db.get(Document, document_id) or abort(404, description="No such document.")
+    form = AddClaimForm()
+    if not form.validate_on_submit():
+        if form.start.errors or form.end.errors or form.quote.errors or form.csrf_token.errors:
+            abort(400, description="Select the claim's text in the document, then add it.")
+        return _render_new_claim(document, form, 400)
+    try:
+        claim = missed.add_claim(db, document, current_user, start=form.start.data, end=form.end.data,
+                                 quote=form.quote.data, values=form.values(), note=form.note.data or "",
+                                 now=utcnow())
+        db.commit()
+    except missed.SpanTaken as exc:
+        db.rollback()
+        return _render_new_claim(document, form, 409, refusal=str(exc), taken=exc.claim_id)
+    except ReviewError as exc:
+        db.rollback()
+        return _render_new_claim(document, form, exc.status, refusal=str(exc))
+    flash(f"Claim {claim.id} added; it is in the queue for review.", "success")
+    return redirect(url_for("claims.show", claim_id=claim.id), 303)

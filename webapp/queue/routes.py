@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from claimtrack import queue
+from claimtrack import queue, team
 from models import KINDS, Document, utcnow
 
 from ..db import get_session
@@ -18,7 +18,7 @@ def dashboard():
         "queue/dashboard.html",
         progress=queue.progress(db, current_user, utcnow()),
         queue_filter=queue.QueueFilter.from_args(request.args),
-        kinds=KINDS,
+        kinds=KINDS, order=team.QUEUE_ORDERS[team.queue_order(db)],
     )
 
 
