@@ -1,8 +1,8 @@
 """claims added by reviewers and their worth for triage; evidence and guidelines version on reviews;
 versioned guidelines and team settings
 
-Revision ID: 0014
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-02
 
 Every existing claim came from the extractor; its worth is computed from its current fields.
@@ -15,8 +15,8 @@ from alembic import op
 import models
 from claimtrack.triage import worth
 
-revision: str = "0014"
-down_revision: Union[str, Sequence[str], None] = "0010"
+revision: str = "0012"
+down_revision: Union[str, Sequence[str], None] = "0011"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
