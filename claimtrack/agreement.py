@@ -26,6 +26,8 @@ import sqlalchemy.orm as so
 
 from models import COMPARED_FIELDS, Claim, SecondReview, User
 
+from .claim_filters import FilterError
+
 LEVELS = {"decision": "nominal", "value": "interval", "value_max": "interval"}
 STATUS_DECISION = {"verified": "verify", "rejected": "reject", "needs_info": "needs_info"}
 
@@ -240,6 +242,19 @@ def measure(name: str, pairs: list[tuple[Any, Any]], level: str) -> Measure:
     return out
 
 
+def parse_day(name: str, text: str | None) -> date | None:
+    """A day written YYYY-MM-DD (None when blank); FilterError naming `name` otherwise."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        if len(text) != 10 or not text.isascii():
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise FilterError({name: f"{name}: use YYYY-MM-DD"}) from None
+
+
 def _day_bounds(date_from: date | None, date_to: date | None) -> list[sa.ColumnElement[bool]]:
     conditions = []
     if date_from is not None:
@@ -252,7 +267,7 @@ def _day_bounds(date_from: date | None, date_to: date | None) -> list[sa.ColumnE
 def report(session: so.Session, date_from: date | None = None, date_to: date | None = None) -> Report:
     """Agreement between first and second reviews made from `date_from` to `date_to` (UTC days, inclusive)."""
     if date_from and date_to and date_to < date_from:
-        raise ValueError("The end date is before the start date.")
+        raise FilterError({"to": "The end date is before the start date."})
     window = _day_bounds(date_from, date_to)
     rows = session.execute(
         sa.select(SecondReview.first_values, SecondReview.second_values, SecondReview.first_user_id,

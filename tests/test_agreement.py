@@ -9,6 +9,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from claimtrack import agreement, review, second_review
+from claimtrack.claim_filters import FilterError
 
 from .factories import ClaimFactory, UserFactory
 
@@ -125,6 +126,6 @@ def test_agreement_report_counts_reviews_in_the_date_range(db_session):
     assert {r.username: (r.reviews, r.final) for r in result.reviewers} == {"ana": (2, 2), "ben": (2, 2)}
     narrow = agreement.report(db_session, date(2026, 6, 2), date(2026, 6, 3))
     assert narrow.reviewed_twice == 2
-    with pytest.raises(ValueError, match="before the start"):
+    with pytest.raises(FilterError, match="before the start"):
         agreement.report(db_session, date(2026, 6, 3), date(2026, 6, 2))
     assert result.as_dict()["measures"][0]["name"] == "decision"
