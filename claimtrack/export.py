@@ -17,7 +17,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import Claim, Document, Review, User
+from models import Claim, Document, Review, SecondReview, User
 
 from .claim_filters import ClaimFilter
 
@@ -29,6 +29,7 @@ COLUMNS = (
     "document_title", "document_source", "document_published", "document_sha256",
     "span_start", "span_end", "quote", "sentence", "extracted_value", "extracted_unit",
     "reviewed_by", "reviewed_at", "review_note",
+    "reviews_required", "reviewed_by_second", "agreement",
 )
 
 # The reviews whose note explains the claim's current state (not skips, plain notes or undos).
@@ -50,10 +51,22 @@ TEXT_CACHE_CHARS = 4 * 1024 * 1024
 class ExportFilters(ClaimFilter):
     """Which claims to export: by default the verified ones, without deprecated or disputed values."""
 
-    PARAMETERS = (*ClaimFilter.PARAMETERS, "kind", "period_from", "period_to", "conflicts")
+    PARAMETERS = (*ClaimFilter.PARAMETERS, "kind", "period_from", "period_to", "conflicts", "settled_only")
 
     status: tuple[str, ...] = ("verified",)
     conflicts: str = "settled"
+    # Leave out claims whose second review or adjudication, required by the policy, is still to do.
+    settled_only: bool = False
+
+    def conditions(self, *, scan_by_id: bool = False) -> list[sa.ColumnElement[bool]]:
+        """The claims list's conditions, and with `settled_only` only claims that met their review policy."""
+        out = super().conditions(scan_by_id=scan_by_id)
+        if self.settled_only:
+            # An alias: the export query joins second_reviews itself, which would swallow the subquery.
+            unsettled = so.aliased(SecondReview)
+            out.append(~sa.exists().where(unsettled.claim_id == Claim.id,
+                                          unsettled.state.in_(("awaiting", "adjudication"))))
+        return out
 
 
 def plain_decimal(value: float | None) -> str:
@@ -93,6 +106,7 @@ def export_query(filters: ExportFilters) -> sa.Select:
         .correlate(Claim)
         .scalar_subquery()
     )
+    second_reviewer = so.aliased(User)
     return (
         sa.select(
             Claim.id, Claim.subject, Claim.measure, Claim.value, Claim.value_max, Claim.unit,
@@ -101,11 +115,14 @@ def export_query(filters: ExportFilters) -> sa.Select:
             Document.title, Document.source, _as_text(Document.published), Document.sha256,
             Claim.start, Claim.end, Claim.quote, Claim.extracted_value, Claim.extracted_unit,
             User.username, sa.type_coerce(Claim.reviewed_at, sa.DateTime()), latest_note,
+            SecondReview.state, second_reviewer.username,
             # Not columns of the file: where the sentence column is cut from.
             Claim.document_id, Claim.sentence_start, Claim.sentence_end,
         )
         .join(Document, Document.id == Claim.document_id)
         .outerjoin(User, User.id == Claim.reviewed_by_id)
+        .outerjoin(SecondReview, SecondReview.claim_id == Claim.id)
+        .outerjoin(second_reviewer, second_reviewer.id == SecondReview.second_user_id)
         .where(*filters.conditions(scan_by_id=True))
         .order_by(Claim.id)
     )
@@ -224,7 +241,7 @@ def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
     for (claim_id, subject, measure, value, value_max, unit, qualifier, change, period_start,
          period_end, kind, status, rank, rank_reason, group_id, title, source, published, sha256,
          start, end, quote, extracted_value, extracted_unit, reviewed_by, reviewed_at, note,
-         document_id, sentence_start, sentence_end) in rows:
+         second_state, second_by, document_id, sentence_start, sentence_end) in rows:
         sentence = documents[document_id][sentence_start:sentence_end]
         value_text = plain_decimal(value)
         # Numbers, dates and ids go out untouched (csv writes None as an empty cell); every
@@ -257,8 +274,16 @@ def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
             # Stored as naive UTC: ISO 8601 to the second, e.g. 2024-05-01T09:30:00Z.
             reviewed_at and reviewed_at.isoformat("T", "seconds") + "Z",
             inert(note) if note and note[0] in first else note,
+            *_second_review_cells(second_state, second_by),
         ))
     return out
+
+
+def _second_review_cells(state: str | None, second_by: str | None) -> tuple:
+    """reviews_required, reviewed_by_second and agreement, from the claim's second-review standing."""
+    if state is None:
+        return 1, None, "single"
+    return 2, inert_text(second_by), state if state in ("agreed", "adjudicated") else None
 
 
 def _drain(buffer: io.StringIO) -> str:
