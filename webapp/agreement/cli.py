@@ -4,7 +4,6 @@ import json
 import click
 from flask.cli import with_appcontext
 
-from claimtrack import agreement
 from claimtrack.claim_filters import FilterError
 
 from ..cli import iso_date
@@ -27,6 +26,9 @@ def _interval(pair: tuple[float, float] | None) -> str:
 @with_appcontext
 def agreement_command(date_from, date_to, output_format: str):
     """How often first and blind second reviews agree: per decision and field, and per reviewer."""
+    # Imported here: numpy takes up to a second to load, and every other command would wait for it.
+    from claimtrack import agreement
+
     try:
         result = agreement.report(get_session(), date_from, date_to)
     except FilterError as exc:

@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from claimtrack import agreement, queue, review, second_review
+from claimtrack import queue, review, second_review
 from claimtrack.claim_filters import parse_id
 from claimtrack.documents import span_in_paragraph
 from models import Claim, utcnow
@@ -213,6 +213,9 @@ def delete_policy(policy_id: int):
 @lead_required
 def dashboard():
     """How often first and second reviews agree: per decision and field, per reviewer, in a date range."""
+    # Imported here: numpy takes up to a second to load, and only this page needs it.
+    from claimtrack import agreement
+
     date_from = agreement.parse_day("from", request.args.get("from"))
     date_to = agreement.parse_day("to", request.args.get("to"))
     result = agreement.report(get_session(), date_from, date_to)
