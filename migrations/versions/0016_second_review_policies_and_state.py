@@ -10,6 +10,7 @@ from typing import Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import models
 
@@ -46,10 +47,10 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('first_review_id', sa.Integer(), nullable=False),
     sa.Column('first_user_id', sa.Integer(), nullable=False),
-    sa.Column('first_values', sa.JSON(), nullable=False),
+    sa.Column('first_values', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
     sa.Column('second_review_id', sa.Integer(), nullable=True),
     sa.Column('second_user_id', sa.Integer(), nullable=True),
-    sa.Column('second_values', sa.JSON(), nullable=True),
+    sa.Column('second_values', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=True),
     sa.Column('second_at', models.base.UTCDateTime(), nullable=True),
     sa.Column('disagreements', sa.JSON(), nullable=False),
     sa.Column('final_review_id', sa.Integer(), nullable=True),
