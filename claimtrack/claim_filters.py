@@ -28,6 +28,9 @@ DISPUTED_GROUP_STATUSES = ("open", "unresolved")
 # or less never leaves what Python and both databases hold.
 FIRST_DATE, LAST_DATE = date(1000, 1, 1), date(2999, 12, 31)
 TEXT_LIMITS = {"subject": 200, "measure": 200, "reviewer": 64}
+# Parameters that are yes/no switches, and the words they take.
+FLAGS = ("settled_only",)
+FLAG_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -195,7 +198,17 @@ def _parse(name: str, text: str):
         return parse_id(name, text, minimum=1 if name == "document" else 0)
     if name.endswith(("_from", "_to")):
         return _date(name, text)
+    if name in FLAGS:
+        return _flag(name, text)
     return text
+
+
+def _flag(name: str, text: str) -> bool:
+    """A yes/no parameter: 1, true, yes, on or 0, false, no, off (any case)."""
+    word = text.lower()
+    if word not in FLAG_WORDS:
+        raise FilterError({name: f"{name} must be 1 or 0 (true or false)"})
+    return FLAG_WORDS[word]
 
 
 def _day_start(day: date) -> datetime:

@@ -17,7 +17,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import Claim, Document, Resolution, Review, User
+from models import Claim, Document, Resolution, Review, SecondReview, User
 
 from .claim_filters import ClaimFilter
 
@@ -31,6 +31,7 @@ COLUMNS = (
     "reviewed_by", "reviewed_at", "review_note",
     "origin", "evidence_url", "evidence_document_id", "evidence_quote", "evidence_checked_on", "evidence_method",
     "resolution_note", "resolved_by",
+    "reviews_required", "reviewed_by_second", "agreement",
 )
 
 # The reviews whose note explains the claim's current state (not skips, plain notes or undos).
@@ -52,10 +53,22 @@ TEXT_CACHE_CHARS = 4 * 1024 * 1024
 class ExportFilters(ClaimFilter):
     """Which claims to export: by default the verified ones, without deprecated or disputed values."""
 
-    PARAMETERS = (*ClaimFilter.PARAMETERS, "kind", "period_from", "period_to", "conflicts")
+    PARAMETERS = (*ClaimFilter.PARAMETERS, "kind", "period_from", "period_to", "conflicts", "settled_only")
 
     status: tuple[str, ...] = ("verified",)
     conflicts: str = "settled"
+    # Leave out claims whose second review or adjudication, required by the policy, is still to do.
+    settled_only: bool = False
+
+    def conditions(self, *, scan_by_id: bool = False) -> list[sa.ColumnElement[bool]]:
+        """The claims list's conditions, and with `settled_only` only claims that met their review policy."""
+        out = super().conditions(scan_by_id=scan_by_id)
+        if self.settled_only:
+            # An alias: the export query joins second_reviews itself, which would swallow the subquery.
+            unsettled = so.aliased(SecondReview)
+            out.append(~sa.exists().where(unsettled.claim_id == Claim.id,
+                                          unsettled.state.in_(("awaiting", "adjudication"))))
+        return out
 
 
 def plain_decimal(value: float | None) -> str:
@@ -107,6 +120,7 @@ def export_query(filters: ExportFilters) -> sa.Select:
         sa.select(Resolution.id).where(Resolution.group_id == Claim.group_id, Resolution.undone_at.is_(None))
         .order_by(Resolution.id.desc()).limit(1).correlate(Claim).scalar_subquery()
     )
+    second_reviewer = so.aliased(User)
     return (
         sa.select(
             Claim.id, Claim.subject, Claim.measure, Claim.value, Claim.value_max, Claim.unit,
@@ -117,6 +131,7 @@ def export_query(filters: ExportFilters) -> sa.Select:
             User.username, sa.type_coerce(Claim.reviewed_at, sa.DateTime()), latest_note,
             Claim.origin, evidence.evidence_url, evidence.evidence_document_id, evidence.evidence_quote,
             _as_text(evidence.evidence_checked_on), evidence.evidence_method, Resolution.note, resolver.username,
+            SecondReview.state, second_reviewer.username,
             # Not columns of the file: where the sentence column is cut from.
             Claim.document_id, Claim.sentence_start, Claim.sentence_end,
         )
@@ -125,6 +140,8 @@ def export_query(filters: ExportFilters) -> sa.Select:
         .outerjoin(evidence, evidence.id == latest_verify)
         .outerjoin(Resolution, Resolution.id == latest_resolution)
         .outerjoin(resolver, resolver.id == Resolution.user_id)
+        .outerjoin(SecondReview, SecondReview.claim_id == Claim.id)
+        .outerjoin(second_reviewer, second_reviewer.id == SecondReview.second_user_id)
         .where(*filters.conditions(scan_by_id=True))
         .order_by(Claim.id)
     )
@@ -244,7 +261,7 @@ def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
          period_end, kind, status, rank, rank_reason, group_id, title, source, published, sha256,
          start, end, quote, extracted_value, extracted_unit, reviewed_by, reviewed_at, note,
          origin, evidence_url, evidence_document_id, evidence_quote, evidence_checked_on, evidence_method,
-         resolution_note, resolved_by, document_id, sentence_start, sentence_end) in rows:
+         resolution_note, resolved_by, second_state, second_by, document_id, sentence_start, sentence_end) in rows:
         sentence = documents[document_id][sentence_start:sentence_end]
         value_text = plain_decimal(value)
         # Numbers, dates and ids go out untouched (csv writes None as an empty cell); every
@@ -284,8 +301,16 @@ def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
             evidence_checked_on, evidence_method,
             inert(resolution_note) if resolution_note and resolution_note[0] in first else resolution_note,
             inert(resolved_by) if resolved_by and resolved_by[0] in first else resolved_by,
+            *_second_review_cells(second_state, second_by),
         ))
     return out
+
+
+def _second_review_cells(state: str | None, second_by: str | None) -> tuple:
+    """reviews_required, reviewed_by_second and agreement, from the claim's second-review standing."""
+    if state is None:
+        return 1, None, "single"
+    return 2, inert_text(second_by), state if state in ("agreed", "adjudicated") else None
 
 
 def _drain(buffer: io.StringIO) -> str:

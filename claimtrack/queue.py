@@ -3,12 +3,14 @@
 Plain Python over a Session; every function takes the current time so tests and benchmarks
 control the clock. The caller commits.
 
-Order of the queue: claims in an open conflict first, then the order a lead chose for the team
-(`claimtrack.team.queue_order`): most worth checking first (`Claim.worth`, newest first within a
-score), least confident first, or document order; each reviewer's skipped claims come after
-everything else, oldest skip first. Each band is one `ORDER BY ... LIMIT 1` scan of the index
-that order has (`ix_claims_queue_worth`, `ix_claims_queue`, `ix_claims_queue_document`), with an
-anti-join on live leases, so finding the next claim stays cheap however large the table grows.
+Order of the queue: claims awaiting a blind second review by someone other than their first
+reviewer come first (one scan of `ix_second_reviews_state_claim`), then claims in an open conflict,
+then the order a lead chose for the team (`claimtrack.team.queue_order`): most worth checking
+first (`Claim.worth`, newest first within a score), least confident first, or document order;
+each reviewer's skipped claims come after everything else, oldest skip first. Each band is one
+`ORDER BY ... LIMIT 1` scan of the index that order has (`ix_claims_queue_worth`,
+`ix_claims_queue`, `ix_claims_queue_document`), with an anti-join on live leases, so finding the
+next claim stays cheap however large the table grows.
 
 Two reviewers never hold the same claim: the lease row (primary key claim_id) is written by
 one conditional upsert that only takes a free or expired lease; on PostgreSQL the candidate
@@ -26,7 +28,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
-from models import STATUSES, Claim, Document, Lease, Review, Skip, User
+from models import STATUSES, Claim, Document, Lease, Review, SecondReview, Skip, User
 
 from . import team
 from .claim_filters import ClaimFilter
@@ -71,9 +73,33 @@ ORDERINGS = {
 }
 
 
+def _under_review(claim_id, *conditions) -> sa.ColumnElement[bool]:
+    """SQL: the claim (matching `conditions`) is pending, or awaits its second review."""
+    pending = sa.exists().where(Claim.id == claim_id, Claim.status == "pending", *conditions)
+    second = sa.exists().where(SecondReview.claim_id == claim_id, SecondReview.state == "awaiting")
+    if conditions:
+        second = second.where(Claim.id == claim_id, *conditions)
+    return sa.or_(pending, second)
+
+
+def _second_review_band(user: User, now: datetime, queue_filter: QueueFilter, locking: bool):
+    """The oldest claim awaiting a second review that `user` did not first-review, skip or see leased."""
+    stmt = sa.select(SecondReview.claim_id).where(
+        SecondReview.state == "awaiting", SecondReview.first_user_id != user.id,
+        ~_live_lease_on(SecondReview.claim_id, now),
+        ~sa.exists().where(Skip.user_id == user.id, Skip.claim_id == SecondReview.claim_id),
+    )
+    conditions = queue_filter.conditions()
+    if conditions:
+        stmt = stmt.join(Claim, Claim.id == SecondReview.claim_id).where(*conditions)
+    stmt = stmt.order_by(SecondReview.claim_id).limit(1)
+    return stmt.with_for_update(skip_locked=True, of=SecondReview) if locking else stmt
+
+
 def _candidates(session: so.Session, user: User, now: datetime, queue_filter: QueueFilter, order: str):
     """Statements for each band of the queue, in order; each yields at most one claim id."""
     locking = session.get_bind().dialect.name == "postgresql"
+    yield _second_review_band(user, now, queue_filter, locking)
     base = [Claim.status == "pending", *queue_filter.conditions(), ~_live_lease_on(Claim.id, now)]
     skipped_by_me = sa.exists().where(Skip.user_id == user.id, Skip.claim_id == Claim.id)
     for band in (True, False):
@@ -106,10 +132,10 @@ def _lock_leases_of(session: so.Session, user: User) -> None:
 
 
 def held_claims(session: so.Session, user: User, now: datetime) -> list[int]:
-    """The pending claims `user` holds a live lease on, oldest lease first."""
-    pending = sa.exists().where(Claim.id == Lease.claim_id, Claim.status == "pending")
+    """The claims under review (pending, or awaiting a second review) `user` holds a live lease on, oldest first."""
     return list(session.scalars(
-        sa.select(Lease.claim_id).where(Lease.user_id == user.id, Lease.expires_at > now, pending)
+        sa.select(Lease.claim_id).where(Lease.user_id == user.id, Lease.expires_at > now,
+                                        _under_review(Lease.claim_id))
         .order_by(Lease.leased_at, Lease.claim_id)
     ))
 
@@ -136,13 +162,13 @@ def _take(session: so.Session, claim_id: int, user: User, now: datetime, ttl: ti
 
 def current_lease(session: so.Session, user: User, now: datetime,
                   queue_filter: QueueFilter = QueueFilter()) -> int | None:
-    """The pending claim (matching the filter) that `user` holds a live lease on, if any."""
+    """The claim under review (matching the filter) that `user` holds a live lease on, if any."""
     # EXISTS rather than a join keeps the reviewer's few leases the driving side: without
     # statistics SQLite joined from the 600,000 pending claims instead (50 ms at 1M claims).
-    pending = sa.exists().where(Claim.id == Lease.claim_id, Claim.status == "pending", *queue_filter.conditions())
     return session.scalar(
         sa.select(Lease.claim_id)
-        .where(Lease.user_id == user.id, Lease.expires_at > now, pending)
+        .where(Lease.user_id == user.id, Lease.expires_at > now,
+               _under_review(Lease.claim_id, *queue_filter.conditions()))
         .order_by(Lease.leased_at)
         .limit(1)
     )
@@ -189,12 +215,11 @@ def acquire(session: so.Session, claim_id: int, user: User, now: datetime,
 
 def renew(session: so.Session, claim_id: int, user: User, now: datetime,
           ttl: timedelta = DEFAULT_TTL, max_leases: int = DEFAULT_MAX_LEASES) -> bool:
-    """Extend `user`'s lease on the pending claim (retaking it if it lapsed and is still free); True if held.
+    """Extend `user`'s lease on the claim under review (retaking it if it lapsed and is still free); True if held.
 
     Raises LeaseLimit when retaking a lapsed lease would give `user` more than `max_leases` claims.
     """
-    status = session.scalar(sa.select(Claim.status).where(Claim.id == claim_id))
-    if status != "pending":
+    if not session.scalar(sa.select(_under_review(claim_id))):
         return False
     return acquire(session, claim_id, user, now, ttl, max_leases)
 

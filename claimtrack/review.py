@@ -15,16 +15,16 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import EVIDENCE_METHODS, REVIEWABLE_FIELDS, Claim, Document, Review, User
+from models import EVIDENCE_METHODS, REVIEWABLE_FIELDS, SECOND_DECISIONS, Claim, Document, Review, User
 
-from . import audit, conflicts, guidelines, team, triage
+from . import audit, conflicts, guidelines, second_review, team, triage
 from . import queue as claim_queue
 from .claim_filters import ClaimFilter
 
 DECISION_STATUS = {"verify": "verified", "reject": "rejected", "needs_info": "needs_info"}
 DECISIONS = (*DECISION_STATUS, "skip", "correct")
-# Reviews that change a claim's status or values, and so can be undone.
-UNDOABLE = (*DECISION_STATUS, "correct", "reopen")
+# Reviews that change a claim's status or values (or its second review), and so can be undone.
+UNDOABLE = (*DECISION_STATUS, "correct", "reopen", *SECOND_DECISIONS, "adjudicate")
 # The most claims one dismissal rejects: a lead narrows the search further for more.
 DISMISS_LIMIT = 2_000
 FIELD_LABELS = {
@@ -314,7 +314,14 @@ def decide(session: so.Session, claim: Claim, user: User, decision: str, *, vers
                  batch_id=batch_id)
     session.flush()
     _regroup(session, claim, changes, status_before)
+    _after_decision(session, claim, decision, now)
     return Outcome(review)
+
+
+def _after_decision(session: so.Session, claim: Claim, decision: str, now: datetime) -> None:
+    """A first decision may send the claim to a second reviewer, by the policy in force."""
+    if decision in DECISION_STATUS:
+        second_review.rebuild(session, claim, now)
 
 
 def reopen(session: so.Session, claim: Claim, user: User, *, version: int, now: datetime, note: str = "") -> Review:
@@ -331,6 +338,7 @@ def reopen(session: so.Session, claim: Claim, user: User, *, version: int, now: 
     session.add(review)
     audit.record(session, user, "reopen", "claim", claim.id, before=before, after=snapshot(claim))
     session.flush()
+    second_review.rebuild(session, claim, now)
     return review
 
 
@@ -380,7 +388,9 @@ def undo(session: so.Session, review: Review, user: User, now: datetime, note: s
     before = snapshot(claim)
     changes = {}
     previous = _previous_decider(session, claim.id, review.id)
-    for name, (was, became) in review.changes.items():
+    # A second review's changes are what its reviewer read, never applied to the claim.
+    reverted = {} if review.decision in SECOND_DECISIONS else review.changes
+    for name, (was, became) in reverted.items():
         if _plain(getattr(claim, name)) != became:
             raise ReviewError(f"{FIELD_LABELS[name]} has changed since; undo refused.")
         restored = date.fromisoformat(was) if name.startswith("period_") and was else was
@@ -403,6 +413,7 @@ def undo(session: so.Session, review: Review, user: User, now: datetime, note: s
     audit.record(session, user, "undo", "claim", claim.id, before=before, after=snapshot(claim), batch_id=batch_id)
     session.flush()
     _regroup(session, claim, changes, status_before)
+    second_review.rebuild(session, claim, now)
     return undo_review
 
 

@@ -10,6 +10,9 @@ from .documents import Document
 from .guards import InvariantError
 from .queue import Lease, Skip
 from .reviews import EVIDENCE_METHODS, Review
+from .second_review import (
+    COMPARED_FIELDS, SECOND_DECISIONS, SECOND_REVIEW_REASONS, SECOND_REVIEW_STATES, ReviewPolicy, SecondReview,
+)
 from .team import Guidelines, TeamSetting
 from .users import ROLES, LoginAttempt, User
 
@@ -18,4 +21,6 @@ __all__ = [
     "KINDS", "LEARNED_ORIGINS", "Lease", "MatchSuggestion", "MeasureEquivalence", "MAX_ROW_ID", "LoginAttempt", "ORIGINS", "QUALIFIERS", "RANKS", "RESOLUTION_DECISIONS", "REVIEWABLE_FIELDS",
     "InvariantError", "ROLES", "Resolution", "Review", "STATUSES", "SUGGESTION_STATUSES", "Skip", "TeamSetting", "UTCDateTime", "User",
     "row_id", "utcnow",
+    "COMPARED_FIELDS", "ReviewPolicy", "SECOND_DECISIONS", "SECOND_REVIEW_REASONS", "SECOND_REVIEW_STATES",
+    "SecondReview",
 ]

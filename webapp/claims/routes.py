@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from claimtrack import queue, review
+from claimtrack import queue, review, second_review
 from claimtrack.claim_filters import ClaimFilter, claim_page, parse_ids
 from claimtrack.documents import span_in_paragraph
 from models import STATUSES, Claim, Document, Review, utcnow
@@ -71,8 +71,16 @@ def _render_stale(claim_id: int, form: ReviewForm, stale: review.StaleClaim):
 
 @bp.get("/claims/<int:claim_id>")
 def show(claim_id: int):
-    """The review page: the source span in its paragraph, the fields to correct, history and decisions."""
-    return _render_review(_claim_or_404(claim_id))
+    """The review page: the source span in its paragraph, the fields to correct, history and decisions.
+
+    A claim awaiting its blind second review opens the second-review page instead, for all but
+    its first reviewer.
+    """
+    claim = _claim_or_404(claim_id)
+    if second_review.is_blind(second_review.standing(get_session(), claim.id), current_user):
+        return redirect(url_for("agreement.second", claim_id=claim.id,
+                                **queue.QueueFilter.from_args(request.args).as_args()))
+    return _render_review(claim)
 
 
 @bp.post("/claims/<int:claim_id>")

@@ -29,6 +29,8 @@ from ..db import get_session
 @click.option("--conflicts", type=click.Choice(CONFLICT_CHOICES), default=ExportFilters.conflicts, show_default=True,
               help="settled: no deprecated values or disputed groups; all: everything; "
                    "preferred: only preferred values.")
+@click.option("--settled-only", is_flag=True, default=None,
+              help="Leave out claims whose required second review or adjudication is still to do.")
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 byte order mark (for Excel).")
 @with_appcontext
 def export_command(output: str, bom: bool, **filters):

@@ -34,4 +34,5 @@ class ExportFilterForm(FlaskForm):
     reviewed_to = DateField("Reviewed to")
     conflicts = SelectField("Conflicts", choices=[SelectChoice(c, CONFLICT_LABELS[c]) for c in CONFLICT_CHOICES],
                             default="settled")
+    settled_only = BooleanField("Only claims that met their review policy (second review and adjudication done)")
     bom = BooleanField("Byte order mark for Excel")

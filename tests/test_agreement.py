@@ -1,0 +1,131 @@
+"""Agreement statistics: published worked examples, the reference implementations, and the report on both databases."""
+import math
+import random
+from datetime import date, datetime, timezone
+
+import krippendorff
+import numpy as np
+import pytest
+from sklearn.metrics import cohen_kappa_score
+
+from claimtrack import agreement, review, second_review
+from claimtrack.claim_filters import FilterError
+
+from .factories import ClaimFactory, UserFactory
+
+NAN = float("nan")
+
+# Krippendorff, K. (2011). "Computing Krippendorff's Alpha-Reliability", Annenberg School for
+# Communication, University of Pennsylvania, section C: four observers, twelve units, missing values.
+# Published: nominal alpha = 0.743, interval alpha = 0.849.
+KRIPPENDORFF_2011_C = [
+    [1, 2, 3, 3, 2, 1, 4, 1, 2, NAN, NAN, NAN],
+    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NAN, 3],
+    [NAN, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NAN],
+    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NAN],
+]
+# Ibid., section A: binary data, two observers, ten units, no missing values. Published: alpha = 0.095.
+KRIPPENDORFF_2011_A = [
+    [0, 1, 0, 0, 0, 0, 0, 0, 1, 0],
+    [1, 1, 1, 0, 0, 1, 0, 0, 0, 0],
+]
+
+
+def _units(matrix):
+    return [[row[j] for row in matrix if not math.isnan(row[j])] for j in range(len(matrix[0]))]
+
+
+def _table(cells):
+    """Two raters' labels from a contingency table {(first, second): count}."""
+    first = [a for (a, _), n in cells.items() for _ in range(n)]
+    second = [b for (_, b), n in cells.items() for _ in range(n)]
+    return first, second
+
+
+def test_agreement_alpha_matches_krippendorff_2011_worked_examples():
+    assert round(agreement.krippendorff_alpha(_units(KRIPPENDORFF_2011_C), "nominal"), 3) == 0.743
+    assert round(agreement.krippendorff_alpha(_units(KRIPPENDORFF_2011_C), "interval"), 3) == 0.849
+    assert round(agreement.krippendorff_alpha(_units(KRIPPENDORFF_2011_A), "nominal"), 3) == 0.095
+
+
+def test_agreement_kappa_matches_published_examples():
+    # Fleiss, J. L. (1981). Statistical Methods for Rates and Proportions, 2nd ed., ch. 13: two
+    # psychiatrists' diagnoses of 100 patients (psychotic, neurotic, organic); kappa = 0.676.
+    fleiss = {("P", "P"): 75, ("P", "N"): 1, ("P", "O"): 4, ("N", "P"): 5, ("N", "N"): 4, ("N", "O"): 1,
+              ("O", "O"): 10}
+    assert round(agreement.cohen_kappa(*_table(fleiss)), 3) == 0.676
+    # Cohen, J. (1960). "A coefficient of agreement for nominal scales", Educational and Psychological
+    # Measurement 20(1): kappa = (p_o - p_c) / (1 - p_c); with p_o = 0.70 and p_c = 0.50 (a 2x2 table of
+    # 50 items: 20 and 15 agreeing, 5 and 10 not) kappa = 0.400.
+    two_by_two = {("yes", "yes"): 20, ("yes", "no"): 5, ("no", "yes"): 10, ("no", "no"): 15}
+    assert round(agreement.cohen_kappa(*_table(two_by_two)), 3) == 0.400
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_agreement_matches_the_reference_implementations(seed):
+    rng = random.Random(seed)
+    labels = ["verify", "reject", "needs_info", "km", "t"][: rng.randint(2, 5)]
+    first = [rng.choice(labels) for _ in range(200)]
+    second = [a if rng.random() < 0.7 else rng.choice(labels) for a in first]
+    result = agreement.measure("decision", list(zip(first, second)), "nominal")
+    assert result.kappa == pytest.approx(cohen_kappa_score(first, second), abs=1e-9)
+    codes = {label: i for i, label in enumerate(labels)}
+    assert result.alpha == pytest.approx(krippendorff.alpha(
+        [[codes[a] for a in first], [codes[b] for b in second]], level_of_measurement="nominal"), abs=1e-9)
+    values = [(x, x if rng.random() < 0.8 else x * rng.uniform(0.5, 2)) for x in
+              (rng.uniform(1, 1000) for _ in range(150))]
+    result = agreement.measure("value", values, "interval")
+    assert result.alpha == pytest.approx(krippendorff.alpha(np.array(values).T, level_of_measurement="interval"),
+                                         abs=1e-9)
+
+
+def test_agreement_jackknife_interval_matches_leaving_each_claim_out():
+    rng = random.Random(7)
+    pairs = [(a, a if rng.random() < 0.75 else rng.choice("xyz")) for a in (rng.choice("xyz") for _ in range(30))]
+    result = agreement.measure("unit", pairs, "nominal")
+    left_out = [krippendorff.alpha(np.array([p for j, p in enumerate(pairs) if j != i]).T.tolist(),
+                                   level_of_measurement="nominal", value_domain=list("xyz")) for i in range(30)]
+    error = math.sqrt(29 / 30 * sum((x - sum(left_out) / 30) ** 2 for x in left_out))
+    low, high = result.alpha_ci
+    assert low == pytest.approx(max(-1, result.alpha - 1.959963984540054 * error), abs=1e-9)
+    assert high == pytest.approx(min(1, result.alpha + 1.959963984540054 * error), abs=1e-9)
+
+
+def test_agreement_raw_agreement_and_missing_values():
+    result = agreement.measure("value_max", [(None, None), (5.0, 5.0), (5.0, None), (3.0, 4.0)], "interval")
+    assert (result.claims, result.agreed, result.raw_agreement) == (4, 2, 0.5)
+    low, high = result.raw_agreement_ci
+    assert low < 0.5 < high
+    assert agreement.measure("unit", [], "nominal").raw_agreement is None
+    # Everyone said the same: agreement is total, but chance-corrected measures are undefined.
+    same = agreement.measure("unit", [("km", "km")] * 5, "nominal")
+    assert (same.raw_agreement, same.kappa, same.alpha) == (1.0, None, None)
+
+
+NOW = datetime(2026, 6, 1, 10, 0, tzinfo=timezone.utc)
+
+
+def test_agreement_report_counts_reviews_in_the_date_range(db_session):
+    lead = UserFactory(username="lia", role="lead")
+    ana, ben = UserFactory(username="ana"), UserFactory(username="ben")
+    second_review.set_policy(db_session, lead, now=NOW, share=100)
+    outcomes = [("verify", {}), ("verify", {}), ("verify", {"unit": "t"}), ("reject", {})]
+    for i, (decision, values) in enumerate(outcomes):
+        claim = ClaimFactory()
+        review.decide(db_session, claim, ana, "verify", version=claim.version, now=NOW, check_lease=False)
+        given = {**second_review.extracted_values(claim), **values}
+        second_review.decide_second(db_session, claim, ben, decision, values=given, version=claim.version,
+                                    now=datetime(2026, 6, 1 + i, 12, tzinfo=timezone.utc),
+                                    note="no" if decision == "reject" else "")
+    result = agreement.report(db_session)
+    assert (result.reviewed_twice, result.agreed, result.adjudication) == (4, 2, 2)
+    decision = result.measures[0]
+    assert (decision.name, decision.claims, decision.agreed) == ("decision", 4, 3)
+    unit = next(m for m in result.measures if m.name == "unit")
+    assert (unit.claims, unit.agreed) == (4, 3)
+    assert {r.username: (r.reviews, r.final) for r in result.reviewers} == {"ana": (2, 2), "ben": (2, 2)}
+    narrow = agreement.report(db_session, date(2026, 6, 2), date(2026, 6, 3))
+    assert narrow.reviewed_twice == 2
+    with pytest.raises(FilterError, match="before the start"):
+        agreement.report(db_session, date(2026, 6, 3), date(2026, 6, 2))
+    assert result.as_dict()["measures"][0]["name"] == "decision"
