@@ -10,7 +10,6 @@ import logging
 import sys
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -46,14 +45,13 @@ PAGE_SIZE = 5000
 TEXT_CACHE_CHARS = 4 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class ExportFilters(ClaimFilter):
-    """Which claims to export: by default the verified ones, without deprecated or disputed values."""
+# What an export covers unless told otherwise: the verified claims, without deprecated or disputed values.
+EXPORT_DEFAULTS = {"status": ("verified",), "conflicts": "settled"}
 
-    PARAMETERS = (*ClaimFilter.PARAMETERS, "kind", "period_from", "period_to", "conflicts")
 
-    status: tuple[str, ...] = ("verified",)
-    conflicts: str = "settled"
+def export_filter(**values) -> ClaimFilter:
+    """The export's filter: `values` over EXPORT_DEFAULTS (a FilterError if one is unusable)."""
+    return ClaimFilter(**{**EXPORT_DEFAULTS, **values})
 
 
 def plain_decimal(value: float | None) -> str:
@@ -83,7 +81,7 @@ def _as_text(column):
     return sa.type_coerce(column, sa.String())
 
 
-def export_query(filters: ExportFilters) -> sa.Select:
+def export_query(filters: ClaimFilter) -> sa.Select:
     """The claims matching `filters` with everything a row needs, in one statement, by claim id."""
     latest_note = (
         sa.select(Review.note)
@@ -152,7 +150,7 @@ class CsvExport:
     the last line of the output (`# export failed after N rows: reason`).
     """
 
-    def __init__(self, session: so.Session, filters: ExportFilters, *, bom: bool = False,
+    def __init__(self, session: so.Session, filters: ClaimFilter, *, bom: bool = False,
                  page_size: int = PAGE_SIZE):
         self.session = session
         self.filters = filters

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from claimtrack import accounts, queue
-from claimtrack.claim_filters import ClaimFilter
+from claimtrack.claim_filters import ClaimFilter, Paging
 from models import Claim, Lease, Review, User, utcnow
 
 from .conftest import PASSWORD, csrf_token
@@ -80,7 +80,8 @@ def test_claims_list_filters_and_keyset_paging(client, reviewer, auth, many_clai
     auth.login("rita")
     html = client.get("/claims?status=verified").get_data(as_text=True)
     assert f'href="/claims/{many_claims[0].id}"' in html and f'href="/claims/{many_claims[1].id}"' not in html
-    assert 'href="/export.csv?status=verified"' in html
+    # "Export these" exports what the list shows: deprecated values too, unlike the export's default.
+    assert 'href="/export.csv?conflicts=all"' in html
     assert 'name="claim_id"' not in html  # reviewers see no bulk controls
     html = client.get(f"/claims?after={many_claims[3].id}").get_data(as_text=True)
     assert f'href="/claims/{many_claims[4].id}"' in html and f'href="/claims/{many_claims[3].id}"' not in html
@@ -93,9 +94,11 @@ def test_claims_list_reports_bad_filters(client, reviewer, auth):
 
 
 def test_parse_claim_filter_round_trip():
-    parsed = ClaimFilter.from_args({"status": "verified", "document": "3", "reviewed_from": "2024-01-02", "after": "9"})
-    assert parsed.as_args() == {"status": "verified", "document": "3", "reviewed_from": "2024-01-02", "after": "9"}
-    assert parsed.as_args(after=None) == {"status": "verified", "document": "3", "reviewed_from": "2024-01-02"}
+    parsed = ClaimFilter.from_args({"status": "verified", "document": "3", "reviewed_from": "2024-01-02", "q": "a b"})
+    assert parsed.as_args() == {"status": "verified", "document": "3", "reviewed_from": "2024-01-02", "q": "a b"}
+    paging = Paging.from_args({"sort": "-value", "after": "9"})
+    assert paging.as_args() == {"sort": "-value", "after": "9"}
+    assert paging.as_args(after=None) == {"sort": "-value"}
 
 
 def test_bulk_verify_as_one_batch_then_undo_batch(client, lead, auth, many_claims, db_session):

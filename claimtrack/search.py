@@ -1,0 +1,97 @@
+"""Full-text search over claims: quote, sentence, subject, measure and document title.
+
+One interface over each database's own engine. The index is the table `claims_fts`:
+
+* SQLite: an FTS5 table without stored content (`content=''`, rowid = claim id), tokenised by
+  `unicode61` (case and diacritics folded);
+* PostgreSQL: `claims_fts(claim_id, terms tsvector)` with a GIN index, built with the `simple`
+  configuration (case folded, no stemming), so a word finds itself in every language.
+
+Triggers made by migration 0013 keep it in step with the claims on both databases: a claim's
+insert (ingest's bulk writes included), a correction of its subject or measure, an undo, and a
+change of its document's title. The index is not an ORM model: Alembic leaves `claims_fts*` out
+of its comparison (migrations/env.py).
+
+A query is the user's words, never the engine's syntax: each word (or "quoted phrase") must
+appear, in any of the five fields; operators, brackets and stray quotes are plain text.
+"""
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+
+from models import Claim
+
+TABLE = "claims_fts"
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 16
+_CHUNK = re.compile(r'"([^"]*)"|(\S+)')
+# A chunk is searchable when it holds a letter or digit; the rest (punctuation, "*", "-") the
+# engines would drop anyway, and an empty phrase means something different to each of them.
+_WORD = re.compile(r"[^\W_]")
+
+
+class SearchError(ValueError):
+    """Search text that holds nothing to search for, or too much."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """The phrases a search must all find (each one word or a quoted run of words)."""
+
+    phrases: tuple[str, ...]
+
+
+def parse_query(text: str) -> SearchQuery:
+    """The phrases of the user's search text; a SearchError when there is no word in it or it is too long."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise SearchError(f"search text must be at most {MAX_QUERY_CHARS} characters")
+    phrases = []
+    for quoted, bare in _CHUNK.findall(text):
+        phrase = " ".join((quoted if quoted else bare.replace('"', "")).split())
+        if _WORD.search(phrase) and phrase not in phrases:
+            phrases.append(phrase)
+    if not phrases:
+        raise SearchError("search text must contain a word or a number")
+    if len(phrases) > MAX_TERMS:
+        raise SearchError(f"search for at most {MAX_TERMS} words or phrases")
+    return SearchQuery(tuple(phrases))
+
+
+class _Matches(sa.sql.expression.ColumnElement):
+    """`claims.id IN (claims whose index entry has every phrase)`, compiled per database."""
+
+    type = sa.Boolean()
+    inherit_cache = False
+
+    def __init__(self, query: SearchQuery):
+        self.query = query
+
+
+@compiles(_Matches, "sqlite")
+def _sqlite_matches(element: _Matches, compiler, **kw) -> str:
+    # Each phrase as an FTS5 string (its `"` doubled), so the engine reads no operator in it;
+    # FTS5 ANDs the strings and tokenises each with the table's tokenizer.
+    expression = " ".join('"' + phrase.replace('"', '""') + '"' for phrase in element.query.phrases)
+    fts = sa.table(TABLE, sa.column("rowid"))
+    match = sa.select(fts.c.rowid).where(sa.literal_column(TABLE).op("MATCH")(sa.bindparam(
+        "search_text", expression, unique=True)))
+    return compiler.process(Claim.id.in_(match), **kw)
+
+
+@compiles(_Matches, "postgresql")
+def _postgresql_matches(element: _Matches, compiler, **kw) -> str:
+    query = None
+    for phrase in element.query.phrases:
+        part = sa.func.phraseto_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam(
+            "search_phrase", phrase, unique=True))
+        query = part if query is None else query.op("&&")(part)
+    fts = sa.table(TABLE, sa.column("claim_id"), sa.column("terms"))
+    match = sa.select(fts.c.claim_id).where(fts.c.terms.op("@@")(query))
+    return compiler.process(Claim.id.in_(match), **kw)
+
+
+def matches(query: SearchQuery) -> sa.ColumnElement[bool]:
+    """Condition on Claim: the claim's quote, sentence, subject, measure or document title hold every phrase."""
+    return _Matches(query)
