@@ -342,16 +342,18 @@ def _ordered(paging: Paging, backwards: bool) -> tuple[list, sa.ColumnElement[bo
     return order, (row < at if descending else row > at)
 
 
-def count_matching(session: so.Session, claim_filter: ClaimFilter, limit: int = COUNT_LIMIT) -> tuple[int, bool]:
-    """How many claims match, counting up to `limit`; and whether there are more than that."""
+def count_matching(session: so.Session, claim_filter: ClaimFilter, limit: int | None = None) -> tuple[int, bool]:
+    """How many claims match, counting up to `limit` (COUNT_LIMIT); and whether there are more than that."""
+    limit = limit or COUNT_LIMIT
     found = session.scalar(sa.select(sa.func.count()).select_from(
         sa.select(Claim.id).where(*claim_filter.conditions()).limit(limit + 1).subquery()))
     return min(found, limit), found > limit
 
 
 def claim_page(session: so.Session, claim_filter: ClaimFilter, paging: Paging = Paging(),
-               size: int = PAGE_SIZE) -> ClaimPage:
-    """The page of matching claims in the paging's order, after `paging.after` or before `paging.before`."""
+               size: int | None = None) -> ClaimPage:
+    """The page of matching claims (PAGE_SIZE) in the paging's order, after `paging.after` or before `paging.before`."""
+    size = size or PAGE_SIZE
     backwards = paging.before is not None
     order, place = _ordered(paging, backwards)
     stmt = (
