@@ -212,12 +212,16 @@ class ClaimFilter:
 class _StartsWithAnyCase(sa.sql.expression.ColumnElement):
     """`column` starts with `text`, regardless of case, through the index on lower(column)."""
 
-    type = sa.Boolean()
+    type = sa.types.NullType()
     inherit_cache = False
 
     def __init__(self, column, text: str):
         self.column = column
         self.text = text
+
+    @property
+    def _from_objects(self):
+        return self.column._from_objects
 
 
 @compiles(_StartsWithAnyCase, "postgresql")

@@ -62,11 +62,15 @@ def parse_query(text: str) -> SearchQuery:
 class _Matches(sa.sql.expression.ColumnElement):
     """`claims.id IN (claims whose index entry has every phrase)`, compiled per database."""
 
-    type = sa.Boolean()
+    type = sa.types.NullType()
     inherit_cache = False
 
     def __init__(self, query: SearchQuery):
         self.query = query
+
+    @property
+    def _from_objects(self):
+        return [Claim.__table__]
 
 
 @compiles(_Matches, "sqlite")
