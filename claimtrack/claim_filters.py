@@ -168,16 +168,19 @@ class ClaimFilter:
                 out[f.name] = value.isoformat() if isinstance(value, date) else str(value)
         return out
 
-    def conditions(self, *, scan_by_id: bool = False) -> list[sa.ColumnElement[bool]]:
+    def conditions(self, *, scan_by_id: bool = False, session: so.Session | None = None,
+                   with_search: bool = True) -> list[sa.ColumnElement[bool]]:
         """SQL conditions on Claim for this filter.
 
         `scan_by_id` is for reading every match in id order (the export): `status || ''` keeps
         SQLite's planner off the status index, through which it reads and sorts every matching
         claim for each keyset page; walking the primary key makes the whole export one pass.
+        Given the `session`, the search takes the plan that suits how common it is (search.matches);
+        `with_search=False` leaves the search out.
         """
         out = []
-        if self.q:
-            out.append(search.matches(search.parse_query(self.q)))
+        if self.q and with_search:
+            out.append(search.matches(search.parse_query(self.q), session))
         if self.status:
             status = Claim.status + "" if scan_by_id else Claim.status
             out.append(status == self.status[0] if len(self.status) == 1 else status.in_(self.status))
@@ -349,8 +352,19 @@ def _ordered(paging: Paging, backwards: bool) -> tuple[list, sa.ColumnElement[bo
 def count_matching(session: so.Session, claim_filter: ClaimFilter, limit: int | None = None) -> tuple[int, bool]:
     """How many claims match, counting up to `limit` (COUNT_LIMIT); and whether there are more than that."""
     limit = limit or COUNT_LIMIT
-    found = session.scalar(sa.select(sa.func.count()).select_from(
-        sa.select(Claim.id).where(*claim_filter.conditions()).limit(limit + 1).subquery()))
+    counting = sa.select(Claim.id).where(*claim_filter.conditions(session=session))
+    if claim_filter.q and session.get_bind().dialect.name == "sqlite":
+        query = search.counted(session, search.parse_query(claim_filter.q))
+        others = claim_filter.conditions(with_search=False)
+        # The search alone: the index's own count is the answer (when it was counted far enough).
+        if not others and (not query.common or query.seen > limit):
+            return min(query.seen, limit), query.seen > limit
+        if query.common:
+            # Read the index in id order and look each match up, until `limit` of them pass the filter.
+            counting = (sa.select(Claim.id).select_from(search.fts_table())
+                        .join(Claim, Claim.id == search.fts_table().c.rowid)
+                        .where(search.fts_match(query), *others))
+    found = session.scalar(sa.select(sa.func.count()).select_from(counting.limit(limit + 1).subquery()))
     return min(found, limit), found > limit
 
 
@@ -364,7 +378,7 @@ def claim_page(session: so.Session, claim_filter: ClaimFilter, paging: Paging = 
         sa.select(Claim)
         .options(so.joinedload(Claim.document).load_only(Document.id, Document.title),
                  so.joinedload(Claim.reviewed_by))
-        .where(*claim_filter.conditions(), *([place] if place is not None else []))
+        .where(*claim_filter.conditions(session=session), *([place] if place is not None else []))
         .order_by(*order)
         .limit(size + 1)
     )

@@ -56,7 +56,7 @@ def _live_lease_on(claim_id, now: datetime) -> sa.Exists:
 def _candidates(session: so.Session, user: User, now: datetime, queue_filter: ClaimFilter):
     """Statements for each band of the queue, in order; each yields at most one claim id."""
     locking = session.get_bind().dialect.name == "postgresql"
-    base = [Claim.status == "pending", *queue_filter.conditions(), ~_live_lease_on(Claim.id, now)]
+    base = [Claim.status == "pending", *queue_filter.conditions(session=session), ~_live_lease_on(Claim.id, now)]
     skipped_by_me = sa.exists().where(Skip.user_id == user.id, Skip.claim_id == Claim.id)
     for band in (True, False):
         stmt = (
@@ -121,7 +121,8 @@ def current_lease(session: so.Session, user: User, now: datetime,
     """The pending claim (matching the filter) that `user` holds a live lease on, if any."""
     # EXISTS rather than a join keeps the reviewer's few leases the driving side: without
     # statistics SQLite joined from the 600,000 pending claims instead (50 ms at 1M claims).
-    pending = sa.exists().where(Claim.id == Lease.claim_id, Claim.status == "pending", *queue_filter.conditions())
+    pending = sa.exists().where(Claim.id == Lease.claim_id, Claim.status == "pending",
+                                *queue_filter.conditions(session=session))
     return session.scalar(
         sa.select(Lease.claim_id)
         .where(Lease.user_id == user.id, Lease.expires_at > now, pending)

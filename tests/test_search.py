@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from claimtrack import queue, review
-from claimtrack.claim_filters import ClaimFilter, FilterError
+from claimtrack import queue, review, search
+from claimtrack.claim_filters import ClaimFilter, FilterError, claim_page
 from claimtrack.ingest import ingest
 from claimtrack.search import SearchError, parse_query
 from claimtrack.sources import DocumentSource, Metadata
@@ -203,3 +203,17 @@ def test_queue_search_carries_to_the_review_page_and_next(client, auth, reviewer
     assert "q=velmar" in response.headers["Location"]
     second = client.get(response.headers["Location"])
     assert second.headers["Location"].split("/claims/")[1].split("?")[0] == str(({ships.id, freight.id} - {claim_id}).pop())
+
+
+def test_common_searches_take_the_probing_plan_with_the_same_answers(db_session, harbour, monkeypatch):
+    """On SQLite a search matching many claims is probed claim by claim; the results do not change."""
+    ships, freight, _ = harbour
+    rare = {(q, status): claim_page(db_session, ClaimFilter(q=q, status=status))
+            for q in ("velmar", "quarterly") for status in ((), ("pending",))}
+    monkeypatch.setattr(search, "COMMON", 1)
+    db_session.info.pop("search_counts", None)
+    for (q, status), page in rare.items():
+        common = claim_page(db_session, ClaimFilter(q=q, status=status))
+        assert [c.id for c in common.claims] == [c.id for c in page.claims] == [ships.id, freight.id]
+        assert (common.total, common.more_than_total) == (page.total, page.more_than_total) == (2, False)
+    assert queue.lease_next(db_session, UserFactory(), NOW, TTL, ClaimFilter(q="quarterly")) in (ships.id, freight.id)
