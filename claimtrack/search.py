@@ -32,9 +32,10 @@ from models import Claim
 TABLE = "claims_fts"
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 16
-# SQLite: from this many matches on, probing claim by claim beats listing the matches (at a
-# million claims, listing costs about 3 µs a match, a probe about 150 µs).
-COMMON = 50_000
+# SQLite: from this many matches on, probing claim by claim (in the queue's order) beats listing
+# the matches (at a million claims, listing costs about 3 µs a match, a probe about 150 µs).
+# Above the claims list's count limit, so a search alone past it is "more than" without counting.
+COMMON = 10_001
 _CHUNK = re.compile(r'"([^"]*)"|(\S+)')
 # A chunk is searchable when it holds a letter or digit; the rest (punctuation, "*", "-") the
 # engines would drop anyway, and an empty phrase means something different to each of them.

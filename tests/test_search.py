@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from claimtrack import queue, review, search
-from claimtrack.claim_filters import ClaimFilter, FilterError, claim_page
+from claimtrack.claim_filters import ClaimFilter, FilterError, Paging, claim_page
 from claimtrack.ingest import ingest
 from claimtrack.search import SearchError, parse_query
 from claimtrack.sources import DocumentSource, Metadata
@@ -217,3 +217,18 @@ def test_common_searches_take_the_probing_plan_with_the_same_answers(db_session,
         assert [c.id for c in common.claims] == [c.id for c in page.claims] == [ships.id, freight.id]
         assert (common.total, common.more_than_total) == (page.total, page.more_than_total) == (2, False)
     assert queue.lease_next(db_session, UserFactory(), NOW, TTL, ClaimFilter(q="quarterly")) in (ships.id, freight.id)
+
+
+def test_search_pages_in_both_directions_and_orders(db_session):
+    document = DocumentFactory(text="Velmar " * 5)
+    made = [ClaimFactory(document=document, quote_text="Velmar", subject="Velmar") for _ in range(7)]
+    ClaimFactory(subject="Ostmark")
+    db_session.flush()
+    ids = [c.id for c in made]
+    for sort, expected in (("id", ids), ("-id", ids[::-1]), ("value", ids)):
+        first = claim_page(db_session, ClaimFilter(q="velmar"), Paging(sort=sort), size=3)
+        assert [c.id for c in first.claims] == expected[:3] and first.total == 7
+        second = claim_page(db_session, ClaimFilter(q="velmar"), Paging(sort=sort, after=first.next_after), size=3)
+        assert [c.id for c in second.claims] == expected[3:6]
+        back = claim_page(db_session, ClaimFilter(q="velmar"), Paging(sort=sort, before=second.previous_before), size=3)
+        assert [c.id for c in back.claims] == expected[:3] and back.previous_before is None
