@@ -353,14 +353,17 @@ def count_matching(session: so.Session, claim_filter: ClaimFilter, limit: int | 
     """How many claims match, counting up to `limit` (COUNT_LIMIT); and whether there are more than that."""
     limit = limit or COUNT_LIMIT
     counting = sa.select(Claim.id).where(*claim_filter.conditions(session=session))
-    if claim_filter.q and session.get_bind().dialect.name == "sqlite":
+    if claim_filter.q:
         query = search.counted(session, search.parse_query(claim_filter.q))
         others = claim_filter.conditions(with_search=False)
-        # The search alone: the index's own count is the answer (when it was counted far enough).
-        if not others and (not query.common or query.seen > limit):
-            return min(query.seen, limit), query.seen > limit
+        # The search alone: every index entry is a claim, so the index counts without the table.
+        if not others:
+            if query.seen is not None and (not query.common or query.seen > limit):
+                return min(query.seen, limit), query.seen > limit
+            found = search.count_alone(session, query, limit + 1)
+            return min(found, limit), found > limit
         if query.common:
-            # Read the index in rowid order and look each match up, until `limit` of them pass the filter.
+            # SQLite: read the index in rowid order and look each match up, until `limit` pass the filter.
             counting = (sa.select(Claim.id).select_from(search.fts_table())
                         .join(Claim, Claim.id == search.fts_table().c.rowid)
                         .where(search.fts_match(query), *others))

@@ -117,15 +117,20 @@ def _sqlite_matches(element: _Matches, compiler, **kw) -> str:
     return compiler.process(Claim.id.in_(sa.select(_FTS.c.rowid).where(fts_match(element.query))), **kw)
 
 
-@compiles(_Matches, "postgresql")
-def _postgresql_matches(element: _Matches, compiler, **kw) -> str:
-    query = None
-    for phrase in element.query.phrases:
+def _tsquery(query: SearchQuery):
+    """PostgreSQL: the phrases as one tsquery, each parsed by phraseto_tsquery (which knows no operators)."""
+    out = None
+    for phrase in query.phrases:
         part = sa.func.phraseto_tsquery(sa.literal_column("'simple'::regconfig"), sa.bindparam(
             "search_phrase", phrase, unique=True))
-        query = part if query is None else query.op("&&")(part)
+        out = part if out is None else out.op("&&")(part)
+    return out
+
+
+@compiles(_Matches, "postgresql")
+def _postgresql_matches(element: _Matches, compiler, **kw) -> str:
     fts = sa.table(TABLE, sa.column("claim_id"), sa.column("terms"))
-    match = sa.select(fts.c.claim_id).where(fts.c.terms.op("@@")(query))
+    match = sa.select(fts.c.claim_id).where(fts.c.terms.op("@@")(_tsquery(element.query)))
     return compiler.process(Claim.id.in_(match), **kw)
 
 
@@ -138,6 +143,16 @@ def counted(session: so.Session, query: SearchQuery) -> SearchQuery:
         found = sa.select(_FTS.c.rowid).where(fts_match(query)).limit(COMMON).subquery()
         cache[query.phrases] = session.scalar(sa.select(sa.func.count()).select_from(found))
     return replace(query, seen=cache[query.phrases])
+
+
+def count_alone(session: so.Session, query: SearchQuery, limit: int) -> int:
+    """How many claims match the search alone, counted in the index up to `limit`."""
+    if session.get_bind().dialect.name == "sqlite":
+        found = sa.select(_FTS.c.rowid).where(fts_match(query))
+    else:
+        fts = sa.table(TABLE, sa.column("claim_id"), sa.column("terms"))
+        found = sa.select(fts.c.claim_id).where(fts.c.terms.op("@@")(_tsquery(query)))
+    return session.scalar(sa.select(sa.func.count()).select_from(found.limit(limit).subquery()))
 
 
 def matches(query: SearchQuery, session: so.Session | None = None) -> sa.ColumnElement[bool]:
