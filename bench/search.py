@@ -29,8 +29,6 @@ from . import report
 from .generate import PASSWORD, REVIEWERS, generate
 
 TARGET_P95_MS = 200
-DEFAULT_SQLITE = "/tmp/claimtrack_bench/search_1m.db"
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/claimtrack_bench_search"
 
 
 def _percentile(samples: list[float], q: float) -> float:
@@ -158,15 +156,28 @@ def _table(backend: str, rows) -> str:
     return "\n".join(lines)
 
 
+def _postgres_database(name: str) -> str:
+    """The URL of database `name` on the benchmark server, created empty when missing."""
+    admin = make_engine(report.PG_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as connection:
+        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return sa.make_url(report.PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Command line: see the module docstring."""
     parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--samples", type=int, default=40)
-    parser.add_argument("--sqlite", default=DEFAULT_SQLITE, help="SQLite file (made when missing)")
-    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL database (must exist)")
+    parser.add_argument("--sqlite", help="SQLite file (default: one per size in the scratch folder; filled when empty)")
+    parser.add_argument("--postgres", help="PostgreSQL database URL (default: one per size on BENCH_PG_URL's server)")
     args = parser.parse_args(argv)
+    args.sqlite = args.sqlite or str(report.SCRATCH / f"search_{args.claims}.db")
+    if not args.postgres:
+        args.postgres = _postgres_database(f"claimtrack_bench_search_{args.claims}")
     command = "python -m bench.search " + " ".join(argv if argv is not None else __import__("sys").argv[1:])
     body = [report.header(command.strip()), f"Load at the start: {report.load()}.", ""]
     for backend in (("sqlite", "postgresql") if args.backend == "both" else (args.backend,)):
