@@ -306,7 +306,8 @@ class Paging:
             text = (_texts(args, name) or [""])[-1]
             if text:
                 try:
-                    values[name] = parse_id(name, text)
+                    # 0 is before every claim: the first page.
+                    values[name] = parse_id(name, text, minimum=0) or None
                 except FilterError as exc:
                     problems.update(exc.problems)
         if "after" in values and "before" in values:

@@ -29,6 +29,7 @@ def download():
     unknown = sorted(set(request.args) - set(ClaimFilter.PARAMETERS) - set(Paging.PARAMETERS) - {BOM})
     if unknown:
         abort(400, description=f"Unknown filter: {', '.join(unknown)}. See /export for the filters.")
+    Paging.from_args(request.args)  # refused when unusable, like every other parameter
     filters = ClaimFilter.from_args(request.args, EXPORT_DEFAULTS)
     bom = request.args.get(BOM, "").strip().lower() not in FALSE_WORDS
 
