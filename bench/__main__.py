@@ -22,6 +22,8 @@ BENCHMARKS = {
                   ["--claims", "{claims}", "--seconds", "60", "--loops", "300"]),
     "conflicts": ("conflict detection, full and incremental", ["--claims", "{claims}"], ["--claims", "{claims}"]),
     "export": ("CSV export against COPY", ["--claims", "{claims}"], ["--claims", "{claims}"]),
+    "search": ("/claims?q= and /queue/next?q= against indexed lookups", ["--claims", "{claims}", "--samples", "20"],
+               ["--claims", "{claims}"]),
     "upload_queue": ("another reviewer's /queue while a 5 MiB document is uploaded", ["--uploads", "1"],
                      ["--backend", "both", "--uploads", "3"]),
 }

@@ -28,14 +28,14 @@ import sqlalchemy.orm as so
 
 from bench.generate import generate
 from claimtrack.database import make_engine
-from claimtrack.export import PAGE_SIZE, CsvExport, ExportFilters, export_query
+from claimtrack.export import PAGE_SIZE, CsvExport, export_filter, export_query
 from models import STATUSES, Claim, Document
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 PG_ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 # Every status, and the default conflict rule (settled): the export's filters and the
 # disputed-group subquery are exercised, and most of the generated claims are written.
-FILTERS = ExportFilters(status=STATUSES)
+FILTERS = export_filter(status=STATUSES)
 
 
 def reference_sql(dialect: sa.Dialect) -> str:

@@ -2,11 +2,12 @@
 
 The claims list, the moderation queue, the CSV export (web and `claimtrack export`) and the
 documents list all read their ids, dates and choices here; a value that cannot name anything is
-a `FilterError` (the web answers 400 with its message), never a database error. Each page takes
-its own subset of the parameters (`PARAMETERS`) with its own defaults.
+a `FilterError` (the web answers 400 with its message), never a database error. Every page reads
+the same `ClaimFilter`; a page only chooses its defaults. `q` is full-text search (search.py);
+subject and measure match any case and a prefix.
 
-Paging is keyset on id (`?after=<id>`, `ORDER BY id LIMIT n`), so page 10,000 costs what page 1
-costs; every filter is on an indexed column.
+The claims list pages by keyset (`?after=<id>` / `?before=<id>` in the order of `?sort=`): the
+anchor claim's sort values are looked up by id, so page 10,000 costs what page 1 costs.
 """
 import re
 from collections.abc import Mapping, Sequence
@@ -17,7 +18,11 @@ from typing import ClassVar
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import KINDS, MAX_ROW_ID, STATUSES, Claim, ConflictGroup, Document, User, row_id
+from sqlalchemy.ext.compiler import compiles
+
+from models import KINDS, MAX_ROW_ID, STATUSES, Claim, ConflictGroup, Document, SecondReview, User, row_id
+
+from . import search
 
 PAGE_SIZE = 50
 # conflicts=settled leaves out deprecated values and claims whose group is still disputed;
@@ -32,6 +37,8 @@ TEXT_LIMITS = {"subject": 200, "measure": 200, "reviewer": 64}
 FLAGS = ("settled_only",)
 FLAG_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Above every character a text can hold: `p <= x < p + LAST_CHARACTER` is "x starts with p".
+LAST_CHARACTER = "\U0010ffff"
 
 
 class FilterError(ValueError):
@@ -67,12 +74,18 @@ def _date(name: str, text: str) -> date:
 
 @dataclass(frozen=True)
 class ClaimFilter:
-    """Which claims to show (the claims list's filters); empty fields mean "any"."""
+    """Which claims a page covers; empty fields mean "any".
 
-    # The query parameters this kind of filter reads; the others are left to the page.
+    Every page (claims list, queue, export on the web and `claimtrack export`) reads the same
+    parameters; a page only chooses its defaults (the export's are verified, settled claims).
+    """
+
+    # The query parameters of a filter, in the order pages show them.
     PARAMETERS: ClassVar[tuple[str, ...]] = (
-        "status", "document", "subject", "measure", "reviewer", "reviewed_from", "reviewed_to", "after")
+        "q", "status", "document", "subject", "measure", "kind", "reviewer", "period_from", "period_to",
+        "reviewed_from", "reviewed_to", "conflicts", "settled_only")
 
+    q: str = ""
     status: tuple[str, ...] = ()
     document: int | None = None
     subject: str = ""
@@ -84,20 +97,24 @@ class ClaimFilter:
     reviewed_from: date | None = None
     reviewed_to: date | None = None
     conflicts: str = "all"
-    after: int | None = None
+    # Leave out claims whose second review or adjudication, required by the policy, is still to do.
+    settled_only: bool = False
 
     def __post_init__(self):
         problems = {}
+        if self.q:
+            try:
+                search.parse_query(self.q)
+            except search.SearchError as exc:
+                problems["q"] = str(exc)
         if any(status not in STATUSES for status in self.status):
             problems["status"] = f"status must be one of {', '.join(STATUSES)}"
         if self.kind and self.kind not in KINDS:
             problems["kind"] = f"kind must be one of {', '.join(KINDS)}"
         if self.conflicts not in CONFLICT_CHOICES:
             problems["conflicts"] = f"conflicts must be one of {', '.join(CONFLICT_CHOICES)}"
-        for name, minimum in (("document", 1), ("after", 0)):
-            value = getattr(self, name)
-            if value is not None and not minimum <= value <= MAX_ROW_ID:
-                problems[name] = f"{name} must be a whole number from {minimum} to {MAX_ROW_ID}"
+        if self.document is not None and not 1 <= self.document <= MAX_ROW_ID:
+            problems["document"] = f"document must be a whole number from 1 to {MAX_ROW_ID}"
         for name, limit in TEXT_LIMITS.items():
             if len(getattr(self, name)) > limit:
                 problems[name] = f"{name} must be at most {limit} characters"
@@ -113,16 +130,15 @@ class ClaimFilter:
             raise FilterError(problems)
 
     @classmethod
-    def from_args(cls, args: Mapping[str, str]):
-        """Parse this filter's PARAMETERS from a query string; a FilterError lists every unusable value.
+    def from_args(cls, args: Mapping[str, str], defaults: Mapping[str, object] | None = None) -> "ClaimFilter":
+        """Parse the filter from a query string; a FilterError lists every unusable value.
 
-        A parameter left out or given empty takes the field's default, except that `status=`
-        (the claims list's "any") means every status.
+        A parameter left out or given empty takes the page's `defaults` (else the field's), except
+        that `status=` given empty means every status.
         """
-        values, problems = {}, {}
+        values, problems = dict(defaults or {}), {}
         for name in cls.PARAMETERS:
-            texts = [text.strip() for text in args.getlist(name)] if hasattr(args, "getlist") else (
-                [args[name].strip()] if name in args else [])
+            texts = _texts(args, name)
             if name == "status" and texts:
                 values[name] = tuple(text for text in texts if text)
                 continue
@@ -140,35 +156,46 @@ class ClaimFilter:
             raise FilterError(problems)
         return parsed
 
-    def as_args(self, **override) -> dict[str, str | list[str]]:
-        """The filter as query-string arguments (only those not at their default), with `override` applied."""
+    def as_args(self, defaults: Mapping[str, object] | None = None) -> dict[str, str | list[str]]:
+        """The filter as query-string arguments for a page with these `defaults`: only what differs from them."""
         out = {}
         for f in fields(self):
-            value = override[f.name] if f.name in override else getattr(self, f.name)
-            if value is None or value == f.default:
+            value = getattr(self, f.name)
+            default = (defaults or {}).get(f.name, f.default)
+            if value == default:
                 continue
             if isinstance(value, tuple):
-                out[f.name] = list(value) if len(value) > 1 else value[0]
+                # An empty status list where the page's default is not empty: every status.
+                out[f.name] = list(value) if len(value) > 1 else (value[0] if value else "")
+            elif value is None:
+                continue
             else:
                 out[f.name] = value.isoformat() if isinstance(value, date) else str(value)
         return out
 
-    def conditions(self, *, scan_by_id: bool = False) -> list[sa.ColumnElement[bool]]:
+    def conditions(self, *, scan_by_id: bool = False, session: so.Session | None = None,
+                   with_search: bool = True) -> list[sa.ColumnElement[bool]]:
         """SQL conditions on Claim for this filter.
 
         `scan_by_id` is for reading every match in id order (the export): `status || ''` keeps
         SQLite's planner off the status index, through which it reads and sorts every matching
         claim for each keyset page; walking the primary key makes the whole export one pass.
+        Given the `session`, the search takes the plan that suits how common it is (search.matches);
+        `with_search=False` leaves the search out.
         """
         out = []
+        if self.q and with_search:
+            out.append(search.matches(search.parse_query(self.q), session))
         if self.status:
             status = Claim.status + "" if scan_by_id else Claim.status
             out.append(status == self.status[0] if len(self.status) == 1 else status.in_(self.status))
         if self.document is not None:
             out.append(Claim.document_id == self.document)
-        for name in ("subject", "measure", "kind"):
+        for name in ("subject", "measure"):
             if value := getattr(self, name):
-                out.append(getattr(Claim, name) == value)
+                out.append(_StartsWithAnyCase(getattr(Claim, name), value))
+        if self.kind:
+            out.append(Claim.kind == self.kind)
         if self.reviewer:
             reviewer_id = sa.select(User.id).where(sa.func.lower(User.username) == self.reviewer.lower())
             out.append(Claim.reviewed_by_id == reviewer_id.scalar_subquery())
@@ -187,15 +214,59 @@ class ClaimFilter:
             out += [Claim.rank != "deprecated", sa.or_(Claim.group_id.is_(None), Claim.group_id.not_in(disputed))]
         elif self.conflicts == "preferred":
             out.append(Claim.rank == "preferred")
-        if self.after is not None:
-            out.append(Claim.id > self.after)
+        if self.settled_only:
+            # An alias: the export query joins second_reviews itself, which would swallow the subquery.
+            unsettled = so.aliased(SecondReview)
+            out.append(~sa.exists().where(unsettled.claim_id == Claim.id,
+                                          unsettled.state.in_(("awaiting", "adjudication"))))
         return out
+
+
+class _StartsWithAnyCase(sa.sql.expression.ColumnElement):
+    """`column` starts with `text`, regardless of case, through the index on lower(column)."""
+
+    type = sa.types.NullType()
+    inherit_cache = False
+
+    def __init__(self, column, text: str):
+        self.column = column
+        self.text = text
+
+    @property
+    def _from_objects(self):
+        return self.column._from_objects
+
+
+@compiles(_StartsWithAnyCase, "postgresql")
+def _starts_with_postgresql(element: _StartsWithAnyCase, compiler, **kw) -> str:
+    # LIKE with a constant prefix is a range scan of the text_pattern_ops index.
+    pattern = re.sub(r"([\\%_])", r"\\\1", element.text) + "%"
+    condition = sa.func.lower(element.column).like(
+        sa.func.lower(sa.bindparam("prefix", pattern, unique=True)), escape="\\")
+    return compiler.process(condition, **kw)
+
+
+@compiles(_StartsWithAnyCase, "sqlite")
+def _starts_with_sqlite(element: _StartsWithAnyCase, compiler, **kw) -> str:
+    # SQLite's LIKE cannot use an index on an expression, a range can; its lower() folds ASCII
+    # only, so the text is folded by the same function as the column.
+    lowered = sa.func.lower(element.column)
+    prefix = sa.func.lower(sa.bindparam("prefix", element.text, unique=True))
+    condition = sa.and_(lowered >= prefix, lowered < prefix.concat(LAST_CHARACTER))
+    return compiler.process(condition, **kw)
+
+
+def _texts(args: Mapping[str, str], name: str) -> list[str]:
+    """Every value given for `name`, stripped (a repeated parameter gives several)."""
+    if hasattr(args, "getlist"):
+        return [text.strip() for text in args.getlist(name)]
+    return [args[name].strip()] if name in args else []
 
 
 def _parse(name: str, text: str):
     """One parameter's value from its text, typed as its field."""
-    if name in ("document", "after"):
-        return parse_id(name, text, minimum=1 if name == "document" else 0)
+    if name == "document":
+        return parse_id(name, text)
     if name.endswith(("_from", "_to")):
         return _date(name, text)
     if name in FLAGS:
@@ -216,27 +287,147 @@ def _day_start(day: date) -> datetime:
 
 
 def claims_select(claim_filter: ClaimFilter) -> sa.Select:
-    """SELECT of the matching claims in id order, from `after` on (no LIMIT: callers page or stream)."""
+    """SELECT of the matching claims in id order (no LIMIT: callers page or stream)."""
     return sa.select(Claim).where(*claim_filter.conditions()).order_by(Claim.id)
+
+
+# The claims list's orders: the columns compared, in order; the id makes each row's place unique.
+SORTS = {
+    "id": (Claim.id,),
+    "confidence": (Claim.confidence, Claim.id),
+    "value": (Claim.value, Claim.id),
+    "document": (Claim.document_id, Claim.start, Claim.id),
+}
+SORT_CHOICES = ("id", "-id", "confidence", "-confidence", "value", "-value", "document")
+# Counting stops here: past it the list says "more than", and a count never reads a million rows.
+COUNT_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Where a page of the claims list starts: its order and the claim after (or before) which it lies."""
+
+    PARAMETERS: ClassVar[tuple[str, ...]] = ("sort", "after", "before")
+
+    sort: str = "id"
+    after: int | None = None
+    before: int | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> "Paging":
+        """The paging parameters of a query string; a FilterError names a bad one."""
+        values, problems = {}, {}
+        sort = (_texts(args, "sort") or [""])[-1]
+        if sort and sort not in SORT_CHOICES:
+            problems["sort"] = f"sort must be one of {', '.join(SORT_CHOICES)}"
+        elif sort:
+            values["sort"] = sort
+        for name in ("after", "before"):
+            text = (_texts(args, name) or [""])[-1]
+            if text:
+                try:
+                    # 0 is before every claim: the first page.
+                    values[name] = parse_id(name, text, minimum=0) or None
+                except FilterError as exc:
+                    problems.update(exc.problems)
+        if "after" in values and "before" in values:
+            problems["before"] = "give after or before, not both"
+        if problems:
+            raise FilterError(problems)
+        return cls(**values)
+
+    def as_args(self, **override) -> dict[str, str]:
+        """The paging as query-string arguments (only those not at their default), with `override` applied."""
+        values = {"sort": self.sort, "after": self.after, "before": self.before, **override}
+        return {name: str(value) for name, value in values.items()
+                if value is not None and value != getattr(Paging, name, None)}
 
 
 @dataclass
 class ClaimPage:
-    """One page of the claims list, and where the next one starts (None on the last page)."""
+    """One page of the claims list, the claims that bound it for the links to its neighbours, and the total."""
 
     claims: list[Claim]
     next_after: int | None
+    previous_before: int | None
+    total: int
+    # True when there are more than `total` (= COUNT_LIMIT) matches.
+    more_than_total: bool
 
 
-def claim_page(session: so.Session, claim_filter: ClaimFilter, size: int = PAGE_SIZE) -> ClaimPage:
-    """The page of matching claims after `claim_filter.after`."""
-    rows = session.scalars(
-        claims_select(claim_filter).options(
-            so.joinedload(Claim.document).load_only(Document.id, Document.title),
-            so.joinedload(Claim.reviewed_by),
-        )
+def _ordered(paging: Paging, backwards: bool) -> tuple[list, sa.ColumnElement[bool] | None]:
+    """ORDER BY terms for the page and the keyset condition that places it after (or before) its anchor."""
+    columns = SORTS[paging.sort.lstrip("-")]
+    descending = paging.sort.startswith("-") != backwards
+    order = [column.desc() if descending else column for column in columns]
+    anchor_id = paging.before if backwards else paging.after
+    if anchor_id is None:
+        return order, None
+    anchor = so.aliased(Claim)
+    anchor_values = [sa.select(getattr(anchor, column.key)).where(anchor.id == anchor_id).scalar_subquery()
+                     for column in columns]
+    row, at = sa.tuple_(*columns), sa.tuple_(*anchor_values)
+    return order, (row < at if descending else row > at)
+
+
+def count_matching(session: so.Session, claim_filter: ClaimFilter, limit: int | None = None) -> tuple[int, bool]:
+    """How many claims match, counting up to `limit` (COUNT_LIMIT); and whether there are more than that."""
+    limit = limit or COUNT_LIMIT
+    counting = sa.select(Claim.id).where(*claim_filter.conditions(session=session))
+    if claim_filter.q:
+        query = search.counted(session, search.parse_query(claim_filter.q))
+        others = claim_filter.conditions(with_search=False)
+        # The search alone: every index entry is a claim, so the index counts without the table.
+        if not others:
+            if query.seen is not None and (not query.common or query.seen > limit):
+                return min(query.seen, limit), query.seen > limit
+            found = search.count_alone(session, query, limit + 1)
+            return min(found, limit), found > limit
+        if query.common:
+            # SQLite: read the index in rowid order and look each match up, until `limit` pass the filter.
+            counting = (sa.select(Claim.id).select_from(search.fts_table())
+                        .join(Claim, Claim.id == search.fts_table().c.rowid)
+                        .where(search.fts_match(query), *others))
+    found = session.scalar(sa.select(sa.func.count()).select_from(counting.limit(limit + 1).subquery()))
+    return min(found, limit), found > limit
+
+
+def claim_page(session: so.Session, claim_filter: ClaimFilter, paging: Paging = Paging(),
+               size: int | None = None) -> ClaimPage:
+    """The page of matching claims (PAGE_SIZE) in the paging's order, after `paging.after` or before `paging.before`."""
+    size = size or PAGE_SIZE
+    backwards = paging.before is not None
+    order, place = _ordered(paging, backwards)
+    stmt = (
+        sa.select(Claim)
+        .options(so.joinedload(Claim.document).load_only(Document.id, Document.title),
+                 so.joinedload(Claim.reviewed_by))
+        .where(*([place] if place is not None else []))
         .limit(size + 1)
-    ).all()
+    )
+    if claim_filter.q and paging.sort in ("id", "-id") and session.get_bind().dialect.name == "sqlite":
+        # In id order SQLite reads the search index itself in rowid order and looks each match
+        # up, stopping when the page is full: as cheap for a word in every claim as for a rare one.
+        fts = search.fts_table()
+        query = search.parse_query(claim_filter.q)
+        descending = order[0] is not Claim.id
+        anchor = paging.before if backwards else paging.after
+        stmt = (stmt.select_from(fts).join(Claim, Claim.id == fts.c.rowid)
+                .where(search.fts_match(query), *claim_filter.conditions(with_search=False))
+                .order_by(fts.c.rowid.desc() if descending else fts.c.rowid))
+        if anchor is not None:
+            stmt = stmt.where(fts.c.rowid < anchor if descending else fts.c.rowid > anchor)
+    else:
+        stmt = stmt.where(*claim_filter.conditions(session=session)).order_by(*order)
+    rows = session.scalars(stmt).all()
     more = len(rows) > size
     rows = rows[:size]
-    return ClaimPage(rows, rows[-1].id if more else None)
+    if backwards:
+        rows.reverse()
+        next_after = rows[-1].id if rows else None
+        previous_before = rows[0].id if more else None
+    else:
+        next_after = rows[-1].id if more else None
+        previous_before = rows[0].id if paging.after is not None and rows else None
+    total, more_than = count_matching(session, claim_filter)
+    return ClaimPage(rows, next_after, previous_before, total, more_than)

@@ -113,6 +113,31 @@ def segments(text: str, spans: list[tuple[int, int, int, str]]) -> list[Segment]
     return out
 
 
+@dataclass(frozen=True)
+class DocumentClaim:
+    """A row of a document's claim list, beside its text."""
+
+    id: int
+    status: str
+    value: float
+    value_max: float | None
+    unit: str
+    subject: str
+    measure: str
+    quote: str
+
+
+def document_claims(session: so.Session, document: Document) -> list[DocumentClaim]:
+    """The document's claims in the order of the text (one index range of ix_claims_document_span)."""
+    rows = session.execute(
+        sa.select(Claim.id, Claim.status, Claim.value, Claim.value_max, Claim.unit, Claim.subject, Claim.measure,
+                  Claim.quote)
+        .where(Claim.document_id == document.id)
+        .order_by(Claim.start, Claim.id)
+    )
+    return [DocumentClaim(*row) for row in rows]
+
+
 def document_segments(session: so.Session, document: Document) -> list[Segment]:
     """The document's text split around all of its claims."""
     spans = session.execute(

@@ -10,7 +10,6 @@ import logging
 import sys
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -49,26 +48,13 @@ PAGE_SIZE = 5000
 TEXT_CACHE_CHARS = 4 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class ExportFilters(ClaimFilter):
-    """Which claims to export: by default the verified ones, without deprecated or disputed values."""
+# What an export covers unless told otherwise: the verified claims, without deprecated or disputed values.
+EXPORT_DEFAULTS = {"status": ("verified",), "conflicts": "settled"}
 
-    PARAMETERS = (*ClaimFilter.PARAMETERS, "kind", "period_from", "period_to", "conflicts", "settled_only")
 
-    status: tuple[str, ...] = ("verified",)
-    conflicts: str = "settled"
-    # Leave out claims whose second review or adjudication, required by the policy, is still to do.
-    settled_only: bool = False
-
-    def conditions(self, *, scan_by_id: bool = False) -> list[sa.ColumnElement[bool]]:
-        """The claims list's conditions, and with `settled_only` only claims that met their review policy."""
-        out = super().conditions(scan_by_id=scan_by_id)
-        if self.settled_only:
-            # An alias: the export query joins second_reviews itself, which would swallow the subquery.
-            unsettled = so.aliased(SecondReview)
-            out.append(~sa.exists().where(unsettled.claim_id == Claim.id,
-                                          unsettled.state.in_(("awaiting", "adjudication"))))
-        return out
+def export_filter(**values) -> ClaimFilter:
+    """The export's filter: `values` over EXPORT_DEFAULTS (a FilterError if one is unusable)."""
+    return ClaimFilter(**{**EXPORT_DEFAULTS, **values})
 
 
 def plain_decimal(value: float | None) -> str:
@@ -98,7 +84,7 @@ def _as_text(column):
     return sa.type_coerce(column, sa.String())
 
 
-def export_query(filters: ExportFilters) -> sa.Select:
+def export_query(filters: ClaimFilter) -> sa.Select:
     """The claims matching `filters` with everything a row needs, in one statement, by claim id."""
     latest_note = (
         sa.select(Review.note)
@@ -188,7 +174,7 @@ class CsvExport:
     the last line of the output (`# export failed after N rows: reason`).
     """
 
-    def __init__(self, session: so.Session, filters: ExportFilters, *, bom: bool = False,
+    def __init__(self, session: so.Session, filters: ClaimFilter, *, bom: bool = False,
                  page_size: int = PAGE_SIZE):
         self.session = session
         self.filters = filters

@@ -54,12 +54,6 @@ class LeaseLimit(Exception):
         self.limit = limit
 
 
-class QueueFilter(ClaimFilter):
-    """What narrows the queue: a document, subject, measure or kind (all optional)."""
-
-    PARAMETERS = ("document", "subject", "measure", "kind")
-
-
 def _live_lease_on(claim_id, now: datetime) -> sa.Exists:
     return sa.exists().where(Lease.claim_id == claim_id, Lease.expires_at > now)
 
@@ -82,25 +76,25 @@ def _under_review(claim_id, *conditions) -> sa.ColumnElement[bool]:
     return sa.or_(pending, second)
 
 
-def _second_review_band(user: User, now: datetime, queue_filter: QueueFilter, locking: bool):
+def _second_review_band(user: User, now: datetime, conditions: list, locking: bool):
     """The oldest claim awaiting a second review that `user` did not first-review, skip or see leased."""
     stmt = sa.select(SecondReview.claim_id).where(
         SecondReview.state == "awaiting", SecondReview.first_user_id != user.id,
         ~_live_lease_on(SecondReview.claim_id, now),
         ~sa.exists().where(Skip.user_id == user.id, Skip.claim_id == SecondReview.claim_id),
     )
-    conditions = queue_filter.conditions()
     if conditions:
         stmt = stmt.join(Claim, Claim.id == SecondReview.claim_id).where(*conditions)
     stmt = stmt.order_by(SecondReview.claim_id).limit(1)
     return stmt.with_for_update(skip_locked=True, of=SecondReview) if locking else stmt
 
 
-def _candidates(session: so.Session, user: User, now: datetime, queue_filter: QueueFilter, order: str):
+def _candidates(session: so.Session, user: User, now: datetime, queue_filter: ClaimFilter, order: str):
     """Statements for each band of the queue, in order; each yields at most one claim id."""
     locking = session.get_bind().dialect.name == "postgresql"
-    yield _second_review_band(user, now, queue_filter, locking)
-    base = [Claim.status == "pending", *queue_filter.conditions(), ~_live_lease_on(Claim.id, now)]
+    conditions = queue_filter.conditions(session=session)
+    yield _second_review_band(user, now, conditions, locking)
+    base = [Claim.status == "pending", *conditions, ~_live_lease_on(Claim.id, now)]
     skipped_by_me = sa.exists().where(Skip.user_id == user.id, Skip.claim_id == Claim.id)
     for band in (True, False):
         stmt = (
@@ -161,21 +155,21 @@ def _take(session: so.Session, claim_id: int, user: User, now: datetime, ttl: ti
 
 
 def current_lease(session: so.Session, user: User, now: datetime,
-                  queue_filter: QueueFilter = QueueFilter()) -> int | None:
+                  queue_filter: ClaimFilter = ClaimFilter()) -> int | None:
     """The claim under review (matching the filter) that `user` holds a live lease on, if any."""
     # EXISTS rather than a join keeps the reviewer's few leases the driving side: without
     # statistics SQLite joined from the 600,000 pending claims instead (50 ms at 1M claims).
     return session.scalar(
         sa.select(Lease.claim_id)
         .where(Lease.user_id == user.id, Lease.expires_at > now,
-               _under_review(Lease.claim_id, *queue_filter.conditions()))
+               _under_review(Lease.claim_id, *queue_filter.conditions(session=session)))
         .order_by(Lease.leased_at)
         .limit(1)
     )
 
 
 def lease_next(session: so.Session, user: User, now: datetime, ttl: timedelta = DEFAULT_TTL,
-               queue_filter: QueueFilter = QueueFilter(), max_leases: int = DEFAULT_MAX_LEASES,
+               queue_filter: ClaimFilter = ClaimFilter(), max_leases: int = DEFAULT_MAX_LEASES,
                order: str | None = None) -> int | None:
     """Lease the next claim in the queue to `user` and return its id (None when nothing is left).
 

@@ -461,10 +461,10 @@ def dismiss(session: so.Session, claim_filter: ClaimFilter, user: User, reason: 
         raise ReviewError("Only a lead can dismiss claims in bulk.", 403)
     if not (reason or "").strip():
         raise ReviewError("A reason is required to dismiss claims.", 400)
-    if replace(claim_filter, status=(), after=None) == type(claim_filter)():
+    if replace(claim_filter, status=()) == type(claim_filter)():
         raise ReviewError("Narrow the claims with a search or a filter before dismissing them.", 400)
     ids = list(session.scalars(
-        sa.select(Claim.id).where(*replace(claim_filter, status=("pending",), after=None).conditions())
+        sa.select(Claim.id).where(*replace(claim_filter, status=("pending",)).conditions(session=session))
         .order_by(Claim.id).limit(limit + 1)
     ))
     if len(ids) > limit:

@@ -5,6 +5,7 @@ import warnings
 from alembic import context
 
 from claimtrack.database import make_engine
+from claimtrack.search import TABLE as SEARCH_TABLE
 from models import Base
 
 config = context.config
@@ -27,9 +28,15 @@ warnings.filterwarnings("ignore", message="Skipped unsupported reflection of exp
 warnings.filterwarnings("ignore", message="autogenerate skipping metadata-specified expression-based index")
 
 
+def _include_name(name, type_, _parent_names) -> bool:
+    """Leave out the search index (claimtrack/search.py): engine-specific tables made by migration 0013."""
+    return not (type_ == "table" and name and name.startswith(SEARCH_TABLE))
+
+
 def _configure(**kwargs) -> None:
     context.configure(
         target_metadata=target_metadata,
+        include_name=_include_name,
         render_as_batch=True,
         compare_type=True,
         **kwargs,

@@ -158,3 +158,10 @@ class Claim(Base):
 
     def __repr__(self) -> str:
         return f"<Claim {self.id} {self.quote!r} = {self.value} {self.unit}>"
+
+
+# Subject and measure filters match any case and a prefix: an index on the lower-cased text serves
+# `lower(x) LIKE 'p%'` on PostgreSQL (pattern ops) and a range `lower(x) >= 'p' AND < 'p\U0010ffff'` on SQLite.
+for _name in ("subject", "measure"):
+    sa.Index(f"ix_claims_{_name}_lower", sa.func.lower(Claim.__table__.c[_name]).label(f"{_name}_lower"),
+             postgresql_ops={f"{_name}_lower": "text_pattern_ops"})

@@ -49,3 +49,27 @@ def test_documents_page_links_to_the_next_page(client, reviewer, auth, db_sessio
     html = client.get(next_url).get_data(as_text=True)
     assert "Report 3" in html and "Report 2" in html and "Report 5" not in html
     assert "First page" in html
+
+
+def test_documents_page_shows_each_document_number(client, reviewer, auth, db_session):
+    document = DocumentFactory(title="Coastal survey")
+    db_session.commit()
+    auth.login("rita")
+    html = client.get("/documents").get_data(as_text=True)
+    assert "<th class=\"num\">Document number</th>" in html
+    assert f'<td class="num">{document.id}</td>' in html
+
+
+def test_document_page_lists_its_claims_in_text_order(client, reviewer, auth, db_session):
+    document = DocumentFactory(text="Ostmark counts 12 bridges and 340 ferries.")
+    later = ClaimFactory(document=document, quote_text="340", value=340, measure="ferries", status="verified")
+    earlier = ClaimFactory(document=document, quote_text="12", value=12, unit="", measure="bridges")
+    ClaimFactory(measure="elsewhere")
+    db_session.commit()
+    auth.login("rita")
+    html = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert f'id="document-number">{document.id}<' in html
+    listed = re.search(r'<table class="grid" id="document-claims">(.*?)</table>', html, re.S).group(1)
+    rows = re.findall(r'<a href="/claims/(\d+)">\1</a>.*?class="status (\w+)".*?</tr>', listed, re.S)
+    assert rows == [(str(earlier.id), "pending"), (str(later.id), "verified")]
+    assert "ferries" in listed and "bridges" in listed and "elsewhere" not in listed

@@ -5,7 +5,7 @@ import pytest
 
 from claimtrack import review, team
 from claimtrack.conflicts import detect_claims, resolve_group
-from claimtrack.export import CsvExport, ExportFilters
+from claimtrack.export import CsvExport, export_filter
 from claimtrack.review import Evidence, EvidenceError
 from models import Review
 
@@ -86,7 +86,7 @@ def test_export_has_the_evidence_and_the_resolution(db_session):
     resolve_group(db_session, lead, first.group_id, first.group.version, "prefer", "the statistics office says 66",
                   preferred_claim_id=first.id, reason="superseded")
     _verify(db_session, first, user, GOOD)
-    rows = "".join(CsvExport(db_session, ExportFilters(status=("verified",), conflicts="all"))).split("\r\n")
+    rows = "".join(CsvExport(db_session, export_filter(status=("verified",), conflicts="all"))).split("\r\n")
     header = rows[0].split(",")
     row = dict(zip(header, rows[1].split(",")))
     assert row["claim_id"] == str(first.id)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from claimtrack import export
 from claimtrack.claim_filters import FilterError
 from claimtrack.export import (
-    COLUMNS, FORMULA_TRIGGERS, CsvExport, ExportFilters, plain_decimal, inert_text,
+    COLUMNS, FORMULA_TRIGGERS, CsvExport, export_filter, plain_decimal, inert_text,
 )
 from models import ConflictGroup, Review
 
@@ -47,7 +47,7 @@ UTC = timezone.utc
 
 
 def _export(session, bom: bool = False, page_size: int = export.PAGE_SIZE, **filters) -> str:
-    return "".join(CsvExport(session, ExportFilters(**filters), bom=bom, page_size=page_size))
+    return "".join(CsvExport(session, export_filter(**filters), bom=bom, page_size=page_size))
 
 
 def _rows(text: str) -> list[dict[str, str]]:
@@ -256,8 +256,10 @@ def _filter_claims(db_session):
     ({"measure": "cargo routes"}, ["other_measure"]),
     ({"kind": "target"}, ["target"]),
     ({"period_from": date(2024, 1, 1)}, ["q1_2024"]),
-    ({"period_to": date(2023, 12, 31), "subject": "Gansu"},
-     ["base", "other_document", "other_measure", "target", "reviewed_may_1", "reviewed_may_2"]),
+    # Subject and measure match any case and a prefix: "gansu" is also "Gansu Province".
+    ({"period_to": date(2023, 12, 31), "subject": "gansu"},
+     ["base", "other_document", "other_subject", "other_measure", "target", "reviewed_may_1", "reviewed_may_2"]),
+    ({"measure": "CARGO"}, ["other_measure"]),
     ({"period_from": date(2023, 1, 1), "period_to": date(2023, 6, 30)}, []),
     ({"reviewed_from": date(2024, 5, 2)}, ["reviewed_may_2"]),
     ({"reviewed_to": date(2024, 5, 1)}, ["reviewed_may_1"]),
@@ -281,7 +283,7 @@ def test_export_filter_document(db_session):
 ])
 def test_export_filters_refuse_bad_values(filters, message):
     with pytest.raises(FilterError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        ExportFilters(**filters)
+        export_filter(**filters)
 
 
 def test_export_pages_are_deterministic(db_session):
@@ -307,7 +309,7 @@ def test_export_failure_midway_ends_with_error_row(db_session, monkeypatch, capl
         return real_load(self, ids)
 
     monkeypatch.setattr(export._DocumentTexts, "load", failing_load)
-    run = CsvExport(db_session, ExportFilters(), page_size=2)
+    run = CsvExport(db_session, export_filter(), page_size=2)
     lines = "".join(run).split("\r\n")
     assert lines[-2] == "# export failed after 4 rows: connection lost"
     assert len(lines) == 1 + 4 + 1 + 1

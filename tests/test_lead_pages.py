@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from claimtrack import accounts, queue
-from claimtrack.claim_filters import ClaimFilter
+from claimtrack import accounts, claim_filters, queue
+from claimtrack.claim_filters import ClaimFilter, Paging
 from models import Claim, Lease, Review, User, utcnow
 
 from .conftest import PASSWORD, csrf_token
@@ -80,7 +80,8 @@ def test_claims_list_filters_and_keyset_paging(client, reviewer, auth, many_clai
     auth.login("rita")
     html = client.get("/claims?status=verified").get_data(as_text=True)
     assert f'href="/claims/{many_claims[0].id}"' in html and f'href="/claims/{many_claims[1].id}"' not in html
-    assert 'href="/export.csv?status=verified"' in html
+    # "Export these" exports what the list shows: deprecated values too, unlike the export's default.
+    assert 'href="/export.csv?conflicts=all"' in html
     assert 'name="claim_id"' not in html  # reviewers see no bulk controls
     html = client.get(f"/claims?after={many_claims[3].id}").get_data(as_text=True)
     assert f'href="/claims/{many_claims[4].id}"' in html and f'href="/claims/{many_claims[3].id}"' not in html
@@ -93,9 +94,11 @@ def test_claims_list_reports_bad_filters(client, reviewer, auth):
 
 
 def test_parse_claim_filter_round_trip():
-    parsed = ClaimFilter.from_args({"status": "verified", "document": "3", "reviewed_from": "2024-01-02", "after": "9"})
-    assert parsed.as_args() == {"status": "verified", "document": "3", "reviewed_from": "2024-01-02", "after": "9"}
-    assert parsed.as_args(after=None) == {"status": "verified", "document": "3", "reviewed_from": "2024-01-02"}
+    parsed = ClaimFilter.from_args({"status": "verified", "document": "3", "reviewed_from": "2024-01-02", "q": "a b"})
+    assert parsed.as_args() == {"status": "verified", "document": "3", "reviewed_from": "2024-01-02", "q": "a b"}
+    paging = Paging.from_args({"sort": "-value", "after": "9"})
+    assert paging.as_args() == {"sort": "-value", "after": "9"}
+    assert paging.as_args(after=None) == {"sort": "-value"}
 
 
 def test_bulk_verify_as_one_batch_then_undo_batch(client, lead, auth, many_claims, db_session):
@@ -121,11 +124,47 @@ def test_bulk_verify_as_one_batch_then_undo_batch(client, lead, auth, many_claim
 def test_bulk_reject_needs_a_note(client, lead, auth, many_claims, db_session):
     auth.login("lena")
     token = csrf_token(client, "/claims")
-    response = client.post("/claims/bulk", data={"csrf_token": token, "claim_id": [many_claims[0].id],
-                                                 "decision": "reject", "note": ""}, follow_redirects=True)
-    assert "A reason is required to reject" in response.get_data(as_text=True)
+    chosen = [many_claims[0].id, many_claims[2].id]
+    response = client.post("/claims/bulk?sort=-confidence", data={"csrf_token": token, "claim_id": chosen,
+                                                                   "decision": "reject", "note": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "A reason is required to reject" in html
+    # The page comes back as it was, with the selection and the decision kept.
+    checked = re.findall(r'<input type="checkbox" name="claim_id" value="(\d+)"[^>]* checked', html)
+    assert sorted(map(int, checked)) == chosen
+    assert re.search(r'<option selected value="reject">|<option value="reject" selected>', html)
+    assert '<option value="-confidence" selected>' in html
     db_session.expire_all()
     assert db_session.get(Claim, many_claims[0].id).status == "pending"
+
+
+def test_claims_list_total_previous_page_and_sorts(client, reviewer, auth, many_claims, db_session, monkeypatch):
+    monkeypatch.setattr(claim_filters, "PAGE_SIZE", 3)
+    auth.login("rita")
+    ids = [c.id for c in many_claims]
+
+    def shown(html):
+        return [int(i) for i in re.findall(r'<td class="num"><a href="/claims/(\d+)">', html)]
+
+    first = client.get("/claims?sort=-confidence").get_data(as_text=True)
+    assert "7 claims match." in first and shown(first) == ids[::-1][:3]
+    assert 'id="previous-page"' not in first
+    after = re.search(r'href="/claims\?sort=-confidence&amp;after=(\d+)" id="next-page"', first).group(1)
+    second = client.get(f"/claims?sort=-confidence&after={after}").get_data(as_text=True)
+    assert shown(second) == ids[::-1][3:6]
+    before = re.search(r'href="/claims\?sort=-confidence&amp;before=(\d+)" id="previous-page"', second).group(1)
+    back = client.get(f"/claims?sort=-confidence&before={before}").get_data(as_text=True)
+    assert shown(back) == shown(first) and 'id="previous-page"' not in back and 'id="next-page"' in back
+    assert shown(client.get("/claims?sort=confidence").get_data(as_text=True)) == ids[:3]
+    assert shown(client.get("/claims?sort=document").get_data(as_text=True)) == ids[:3]
+    assert client.get("/claims?sort=bogus").status_code == 400
+    assert client.get("/claims?after=2&before=4").status_code == 400
+
+
+def test_claims_list_total_is_capped(client, reviewer, auth, many_claims, monkeypatch):
+    monkeypatch.setattr(claim_filters, "COUNT_LIMIT", 5)
+    auth.login("rita")
+    assert "More than 5 claims match." in client.get("/claims").get_data(as_text=True)
 
 
 def test_lead_reopens_decided_claim(client, lead, auth, many_claims, db_session):

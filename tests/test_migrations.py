@@ -1,13 +1,15 @@
 """Migrations build the schema the models describe, and undo cleanly."""
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
-from claimtrack import schema
+from claimtrack import schema, search
+from claimtrack.claim_filters import ClaimFilter
 from claimtrack.database import make_engine
 from models import Base, Claim, Document
 
 
-def _tables(url: str) -> set[str]:
+def _all_tables(url: str) -> set[str]:
     engine = make_engine(url)
     try:
         return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
@@ -15,13 +17,19 @@ def _tables(url: str) -> set[str]:
         engine.dispose()
 
 
+def _tables(url: str) -> set[str]:
+    """The tables of the models (the search index's engine-specific tables left out)."""
+    return {name for name in _all_tables(url) if not name.startswith(search.TABLE)}
+
+
 def test_upgrade_check_downgrade_upgrade(databases):
     url = databases.create()
     schema.upgrade(url)
     assert _tables(url) == set(Base.metadata.tables)
+    assert search.TABLE in _all_tables(url)
     schema.check(url)  # raises if models and migrations drift apart
     schema.downgrade(url, "base")
-    assert _tables(url) == set()
+    assert _all_tables(url) == set()
     assert schema.current(url) is None
     schema.upgrade(url)
     schema.check(url)
@@ -93,3 +101,27 @@ def test_upgrade_gives_existing_groups_their_block_and_measure(databases):
     engine.dispose()
     assert [tuple(r) for r in rows] == [("gansu|count", "international sister city"), ("gansu|%|target|up", "gdp growth")]
     schema.check(url)
+
+
+def test_upgrade_indexes_existing_claims_for_search(databases):
+    url = databases.create()
+    schema.upgrade(url, "0010")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(Document.__table__.insert(), {
+            "id": 1, "sha256": "x", "file_name": "a.txt", "title": "Harbour report", "char_count": 40,
+            "text": "Intro. Ships in Velmar docked 66 times."})
+        connection.execute(Claim.__table__.insert(), {
+            "id": 1, "document_id": 1, "start": 30, "end": 32, "quote": "66", "sentence_start": 7,
+            "sentence_end": 39, "value": 66, "extracted_value": 66, "subject": "Velmar", "measure": "dockings"})
+    engine.dispose()
+    schema.upgrade(url)
+    engine = make_engine(url)
+    with so.Session(engine) as session:
+        def found(q):
+            return session.scalars(sa.select(Claim.id).where(*ClaimFilter(q=q).conditions())).all()
+        assert found("ships") == found("harbour") == found("DOCKINGS") == [1]
+        assert found("intro") == []
+    engine.dispose()
+    schema.downgrade(url, "0010")
+    assert search.TABLE not in _all_tables(url)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from claimtrack import missed, queue
 from claimtrack.database import make_engine, make_sessionmaker
-from claimtrack.export import CsvExport, ExportFilters
+from claimtrack.export import CsvExport, export_filter
 from claimtrack.ingest import ingest
 from claimtrack.review import ReviewError
 from claimtrack.sources import decode_document
@@ -50,7 +50,7 @@ def test_a_reviewer_adds_a_missed_claim_which_is_queued_audited_and_exported(db_
     assert (history.decision, history.user_id, history.status_after) == ("add", user.id, "pending")
     assert db_session.query(AuditEvent).filter_by(verb="add", object_id=claim.id).count() == 1
     assert queue.lease_next(db_session, UserFactory(), NOW, timedelta(minutes=15)) == claim.id
-    rows = "".join(CsvExport(db_session, ExportFilters(status=("pending",)))).split("\r\n")
+    rows = "".join(CsvExport(db_session, export_filter(status=("pending",)))).split("\r\n")
     assert ",reviewer," in rows[1]
 
 

@@ -4,8 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from claimtrack import queue
-from claimtrack.claim_filters import FilterError
-from claimtrack.queue import QueueFilter
+from claimtrack.claim_filters import ClaimFilter, FilterError
 from models import Lease, TeamSetting
 
 from .factories import ClaimFactory, DocumentFactory, UserFactory
@@ -90,18 +89,18 @@ def test_filters_narrow_the_queue(db_session):
     wanted = ClaimFactory(document=two, confidence=0.5, measure="cargo routes", kind="target")
     db_session.flush()
     user = UserFactory()
-    assert queue.lease_next(db_session, user, NOW, TTL, QueueFilter(document=two.id)) == wanted.id
+    assert queue.lease_next(db_session, user, NOW, TTL, ClaimFilter(document=two.id)) == wanted.id
     other = UserFactory()
-    assert queue.lease_next(db_session, other, NOW, TTL, QueueFilter(measure="cargo routes")) is None
-    assert queue.lease_next(db_session, other, NOW, TTL, QueueFilter(kind="projection")) is None
+    assert queue.lease_next(db_session, other, NOW, TTL, ClaimFilter(measure="cargo routes")) is None
+    assert queue.lease_next(db_session, other, NOW, TTL, ClaimFilter(kind="projection")) is None
 
 
 def test_queue_filter_from_args_round_trip():
-    f = QueueFilter.from_args({"document": "3", "measure": "GDP", "kind": "", "subject": "", "status": "x"})
-    assert f == QueueFilter(document=3, measure="GDP")
+    f = ClaimFilter.from_args({"document": "3", "measure": "GDP", "kind": "", "subject": ""})
+    assert f == ClaimFilter(document=3, measure="GDP")
     assert f.as_args() == {"document": "3", "measure": "GDP"}
     with pytest.raises(FilterError, match="kind must be one of"):
-        QueueFilter.from_args({"kind": "bogus"})
+        ClaimFilter.from_args({"kind": "bogus"})
 
 
 def test_progress_counts(db_session):

@@ -18,7 +18,7 @@ def _rows(text: str) -> dict[int, dict[str, str]]:
 
 
 def _export(session, **filters) -> str:
-    return "".join(export.CsvExport(session, export.ExportFilters(**filters)))
+    return "".join(export.CsvExport(session, export.export_filter(**filters)))
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def test_lead_filters_pages_bulk_verifies_and_undoes_the_batch(server, page):
     page.click("#claim-filters button[type=submit]")
     page.wait_for_url(f"**/claims?*document={smallest[0]}*")
     assert page.locator("#claims tbody tr").count() == smallest[1]
-    titles = set(_column(page, 10))
+    titles = set(_column(page, 11))
     assert len(titles) == 1 and smallest_title.startswith(titles.pop().removesuffix("..."))
     assert smallest_title.startswith(page.locator("#filter-document").inner_text().removesuffix("..."))
     assert page.locator("#next-page").count() == 0
@@ -98,7 +98,7 @@ def test_lead_filters_pages_bulk_verifies_and_undoes_the_batch(server, page):
     # The list shows them verified, by the lead.
     page.goto(f"{server.url}/claims?status=verified")
     assert _ids(page) == chosen
-    assert all(text.startswith(LEAD) for text in _column(page, 9))
+    assert all(text.startswith(LEAD) for text in _column(page, 10))
 
     # Undo the batch: back to pending, in the page and in the database.
     page.goto(f"{server.url}/batches/{batch_id}")

@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from claimtrack.claim_filters import ClaimFilter
 from claimtrack import queue, review, second_review
 from claimtrack.claim_filters import parse_id
 from claimtrack.documents import span_in_paragraph
@@ -47,7 +48,7 @@ def _render_second(claim: Claim, form: ReviewForm | None = None, status: int = 2
         "agreement/second.html", claim=claim, document=claim.document, form=form, paragraph=_paragraph(claim),
         lease=lease if held_by_other else None, lease_limit=lease_limit, refusal=refusal,
         editable=not held_by_other and lease_limit is None,
-        queue_args=queue.QueueFilter.from_args(request.args).as_args(),
+        queue_args=ClaimFilter.from_args(request.args).as_args(),
     ), status
 
 
@@ -66,7 +67,7 @@ def decide_second(claim_id: int):
     db, now = get_session(), utcnow()
     claim = review.load_for_update(db, claim_id) or abort(404, description="No such claim.")
     decision = request.form.get("decision", "")
-    queue_args = queue.QueueFilter.from_args(request.args).as_args()
+    queue_args = ClaimFilter.from_args(request.args).as_args()
     if decision not in (*review.DECISION_STATUS, "skip"):
         abort(400, description="Choose verify, reject, needs info or skip.")
     form = ReviewForm()

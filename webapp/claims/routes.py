@@ -6,9 +6,10 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from claimtrack import queue, review, second_review
-from claimtrack.claim_filters import ClaimFilter, claim_page, parse_ids
+from claimtrack.claim_filters import SORT_CHOICES, ClaimFilter, Paging, claim_page, parse_ids
+from claimtrack.export import EXPORT_DEFAULTS
 from claimtrack.documents import span_in_paragraph
-from models import STATUSES, Claim, Document, Review, utcnow
+from models import KINDS, STATUSES, Claim, Document, Review, utcnow
 
 from ..auth.access import lead_required
 from ..db import get_session
@@ -30,7 +31,7 @@ def _render_review(claim: Claim, form: ReviewForm | None = None, status: int = 2
     Only a plain view (status 200) takes the lease; past the reviewer's limit the page is read-only.
     """
     db, now = get_session(), utcnow()
-    queue_filter = queue.QueueFilter.from_args(request.args)
+    queue_filter = ClaimFilter.from_args(request.args)
     lease = queue.holder(db, claim.id, now)
     held_by_other = lease is not None and lease.user_id != current_user.id
     lease_limit = None
@@ -79,7 +80,7 @@ def show(claim_id: int):
     claim = _claim_or_404(claim_id)
     if second_review.is_blind(second_review.standing(get_session(), claim.id), current_user):
         return redirect(url_for("agreement.second", claim_id=claim.id,
-                                **queue.QueueFilter.from_args(request.args).as_args()))
+                                **ClaimFilter.from_args(request.args).as_args()))
     return _render_review(claim)
 
 
@@ -90,7 +91,7 @@ def decide(claim_id: int):
     claim = review.load_for_update(db, claim_id) or abort(404, description="No such claim.")
     form = ReviewForm()
     decision = request.form.get("decision", "")
-    queue_args = queue.QueueFilter.from_args(request.args).as_args()
+    queue_args = ClaimFilter.from_args(request.args).as_args()
     if decision not in review.DECISIONS:
         abort(400, description="Choose verify, reject, needs info, skip or save.")
     if not form.validate_on_submit():
@@ -201,27 +202,48 @@ def undo(review_id: int):
     return redirect(url_for("claims.show", claim_id=target.claim_id), 303)
 
 
+SORT_LABELS = {
+    "id": "number, oldest first", "-id": "number, newest first", "confidence": "confidence, lowest first",
+    "-confidence": "confidence, highest first", "value": "value, smallest first", "-value": "value, largest first",
+    "document": "document, in text order",
+}
+
+
+def _render_index(bulk_form: BulkForm, selected: frozenset[int] = frozenset(), status: int = 200):
+    """The claims list for the request's filters and paging, with the bulk form as given."""
+    db = get_session()
+    claim_filter, paging = ClaimFilter.from_args(request.args), Paging.from_args(request.args)
+    page = claim_page(db, claim_filter, paging)
+    document = db.get(Document, claim_filter.document) if claim_filter.document is not None else None
+
+    def page_url(endpoint: str = "claims.index", **paging_override) -> str:
+        return url_for(endpoint, **claim_filter.as_args(), **paging.as_args(**paging_override))
+
+    return render_template(
+        "claims/index.html", page=page, claim_filter=claim_filter, paging=paging, page_url=page_url,
+        statuses=STATUSES,
+        kinds=KINDS, sorts=[(key, SORT_LABELS[key]) for key in SORT_CHOICES], document=document,
+        bulk_form=bulk_form, selected=selected, export_args=claim_filter.as_args(EXPORT_DEFAULTS),
+        dismiss_form=DismissForm(formdata=None),
+    ), status
+
+
 @bp.get("/claims")
 def index():
-    """Claims with filters and keyset paging; leads can select claims for a bulk decision."""
-    db = get_session()
-    claim_filter = ClaimFilter.from_args(request.args)
-    page = claim_page(db, claim_filter)
-    document = db.get(Document, claim_filter.document) if claim_filter.document is not None else None
-    return render_template(
-        "claims/index.html", page=page, claim_filter=claim_filter, statuses=STATUSES, document=document,
-        bulk_form=BulkForm(formdata=None), export_query=request.query_string.decode("latin-1"),
-        dismiss_form=DismissForm(formdata=None),
-    )
+    """Claims with filters, search, a sort and keyset paging; leads can select claims for a bulk decision."""
+    return _render_index(BulkForm(formdata=None))
 
 
 @bp.post("/claims/bulk")
 @lead_required
 def bulk():
-    """Verify or reject the selected claims with one note, as one batch."""
+    """Verify or reject the selected claims with one note, as one batch.
+
+    A refused form (no claim selected, a reject without a note) comes back with its selection,
+    decision and note kept.
+    """
     db = get_session()
     form = BulkForm()
-    back = url_for("claims.index", **ClaimFilter.from_args(request.args).as_args())
     if not form.validate_on_submit():
         abort(400, description="Invalid bulk form.")
     claim_ids = parse_ids("claim_id", request.form.getlist("claim_id"))
@@ -230,8 +252,10 @@ def bulk():
         db.commit()
     except review.ReviewError as exc:
         db.rollback()
-        flash(str(exc), "error")
-        return redirect(back, 303)
+        if exc.status != 400:
+            abort(exc.status, description=str(exc))
+        form.note.errors = [str(exc)]
+        return _render_index(form, frozenset(claim_ids), 400)
     verb = "verified" if form.decision.data == "verify" else "rejected"
     flash(f"{len(result.done)} claims {verb} as batch {result.batch_id}.", "success")
     for claim_id, reason in result.refused:
@@ -245,7 +269,7 @@ def dismiss():
     """Reject every pending claim the filter matches, with one reason, as one batch that can be undone."""
     db = get_session()
     claim_filter = ClaimFilter.from_args(request.args)
-    back = url_for("claims.index", **claim_filter.as_args(after=None))
+    back = url_for("claims.index", **claim_filter.as_args())
     form = DismissForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from claimtrack import missed
 from claimtrack.claim_filters import parse_id
-from claimtrack.documents import document_page, document_segments, span_in_paragraph
+from claimtrack.documents import document_claims, document_page, document_segments, span_in_paragraph
 from claimtrack.ingest import prepare_apart, store
 from claimtrack.review import ReviewError
 from claimtrack.sources import DocumentError, decode_document, upload_name
@@ -38,11 +38,12 @@ def index():
 
 @bp.get("/documents/<int:document_id>")
 def show(document_id: int):
-    """A document's full text with its claims highlighted and linked."""
+    """A document's full text with its claims highlighted and linked, and the list of its claims beside it."""
     session = get_session()
     document = session.get(Document, document_id) or abort(404, description="No such document.")
     return render_template(
-        "documents/show.html", document=document, segments=document_segments(session, document)
+        "documents/show.html", document=document, segments=document_segments(session, document),
+        claims=document_claims(session, document),
     )
 
 

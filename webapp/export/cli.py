@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from claimtrack.claim_filters import CONFLICT_CHOICES, FilterError
-from claimtrack.export import CsvExport, ExportFilters
+from claimtrack.export import EXPORT_DEFAULTS, CsvExport, export_filter
 from models import KINDS, STATUSES
 
 from ..cli import iso_date
@@ -15,18 +15,20 @@ from ..db import get_session
 @click.command("export")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True),
               help="File to write (default: stdout).")
+@click.option("--q", help="Only claims whose quote, sentence, subject, measure or document title hold "
+                           "every word (or \"quoted phrase\").")
 @click.option("--status", multiple=True, type=click.Choice(STATUSES),
               help="Claim status; repeat for several (default: verified).")
-@click.option("--document", type=int, help="Only this document's claims (its id).")
-@click.option("--subject", help="Only claims with exactly this subject.")
-@click.option("--measure", help="Only claims with exactly this measure.")
+@click.option("--document", type=int, help="Only this document's claims (its document number).")
+@click.option("--subject", help="Only claims whose subject starts with this, in any case.")
+@click.option("--measure", help="Only claims whose measure starts with this, in any case.")
 @click.option("--reviewer", help="Only claims last reviewed by this user (username).")
 @click.option("--kind", type=click.Choice(KINDS), help="Only facts, targets or projections.")
 @click.option("--period-from", callback=iso_date, help="Only periods starting on or after YYYY-MM-DD.")
 @click.option("--period-to", callback=iso_date, help="Only periods ending on or before YYYY-MM-DD.")
 @click.option("--reviewed-from", callback=iso_date, help="Only claims reviewed on or after YYYY-MM-DD (UTC).")
 @click.option("--reviewed-to", callback=iso_date, help="Only claims reviewed on or before YYYY-MM-DD (UTC).")
-@click.option("--conflicts", type=click.Choice(CONFLICT_CHOICES), default=ExportFilters.conflicts, show_default=True,
+@click.option("--conflicts", type=click.Choice(CONFLICT_CHOICES), default=EXPORT_DEFAULTS["conflicts"], show_default=True,
               help="settled: no deprecated values or disputed groups; all: everything; "
                    "preferred: only preferred values.")
 @click.option("--settled-only", is_flag=True, default=None,
@@ -37,7 +39,7 @@ def export_command(output: str, bom: bool, **filters):
     """Write the claims matching the filters (verified, settled ones by default) as CSV."""
     given = {name: value for name, value in filters.items() if value not in (None, ())}
     try:
-        export_filters = ExportFilters(**given)
+        export_filters = export_filter(**given)
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
     export = CsvExport(get_session(), export_filters, bom=bom)

@@ -15,7 +15,7 @@ CONFLICT_LABELS = {
 
 
 class ExportFilterForm(FlaskForm):
-    """The filters of an export, rendered on /export; /export.csv reads them through ExportFilters."""
+    """The filters of an export, rendered on /export; /export.csv reads them through ClaimFilter."""
 
     class Meta:
         # A GET download changes nothing, and links to it must work without a token.
@@ -23,9 +23,10 @@ class ExportFilterForm(FlaskForm):
 
     status = SelectMultipleField("Status", choices=[SelectChoice(s, s.replace("_", " ")) for s in STATUSES],
                                  default=["verified"])
-    document = IntegerField("Document id")
-    subject = StringField("Subject (exact)")
-    measure = StringField("Measure (exact)")
+    q = StringField("Search (quote, sentence, subject, measure, title)")
+    document = IntegerField("Document number")
+    subject = StringField("Subject (starts with, any case)")
+    measure = StringField("Measure (starts with, any case)")
     reviewer = StringField("Reviewer (username)")
     kind = SelectField("Kind", choices=[SelectChoice("", "any")] + [SelectChoice(k) for k in KINDS], default="")
     period_from = DateField("Period from")

@@ -1,9 +1,8 @@
 """Export pages: the filter form and the streamed CSV download."""
-from dataclasses import replace
-
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
-from claimtrack.export import CsvExport, ExportFilters, export_filename
+from claimtrack.claim_filters import ClaimFilter, Paging
+from claimtrack.export import EXPORT_DEFAULTS, CsvExport, export_filename
 from models import utcnow
 
 from ..db import read_only_session
@@ -25,12 +24,13 @@ def index():
 @bp.get("/export.csv")
 def download():
     """The claims matching the query's filters as CSV, streamed as it is read."""
-    unknown = sorted(set(request.args) - set(ExportFilters.PARAMETERS) - {BOM})
+    # The claims list's page position (sort, after, before) is ignored: an export is every
+    # matching claim in id order, never one page of them.
+    unknown = sorted(set(request.args) - set(ClaimFilter.PARAMETERS) - set(Paging.PARAMETERS) - {BOM})
     if unknown:
         abort(400, description=f"Unknown filter: {', '.join(unknown)}. See /export for the filters.")
-    # `after` is the claims list's page position, carried by its "Export these" link: an export
-    # is every matching claim, never one page of them.
-    filters = replace(ExportFilters.from_args(request.args), after=None)
+    Paging.from_args(request.args)  # refused when unusable, like every other parameter
+    filters = ClaimFilter.from_args(request.args, EXPORT_DEFAULTS)
     bom = request.args.get(BOM, "").strip().lower() not in FALSE_WORDS
 
     def generate():

@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user
 
 from claimtrack import queue, team
+from claimtrack.claim_filters import ClaimFilter
 from models import KINDS, Document, utcnow
 
 from ..db import get_session
@@ -17,7 +18,7 @@ def dashboard():
     return render_template(
         "queue/dashboard.html",
         progress=queue.progress(db, current_user, utcnow()),
-        queue_filter=queue.QueueFilter.from_args(request.args),
+        queue_filter=ClaimFilter.from_args(request.args),
         kinds=KINDS, order=team.QUEUE_ORDERS[team.queue_order(db)],
     )
 
@@ -26,7 +27,7 @@ def dashboard():
 def next_claim():
     """Lease the next claim (within the filters) and open it, or say the queue is empty or why none was leased."""
     db = get_session()
-    queue_filter = queue.QueueFilter.from_args(request.args)
+    queue_filter = ClaimFilter.from_args(request.args)
     try:
         claim_id = queue.lease_next(db, current_user, utcnow(), current_app.config["LEASE_TTL"], queue_filter,
                                     current_app.config["MAX_LEASES"])

@@ -4,3 +4,21 @@ document.addEventListener("DOMContentLoaded", () => {
   const target = location.hash && document.querySelector(location.hash);
   if (target) target.scrollIntoView({ block: "center" });
 });
+
+// Claims list: one box selects or clears every claim on the page; it shows a partial choice as mixed.
+document.addEventListener("DOMContentLoaded", () => {
+  const all = document.getElementById("select-all");
+  if (!all) return;
+  const boxes = () => [...document.querySelectorAll('#claims input[name="claim_id"]')];
+  const reflect = () => {
+    const checked = boxes().filter((box) => box.checked).length;
+    all.checked = checked > 0 && checked === boxes().length;
+    all.indeterminate = checked > 0 && checked < boxes().length;
+  };
+  all.hidden = false;
+  all.addEventListener("change", () => {
+    boxes().forEach((box) => { box.checked = all.checked; });
+  });
+  boxes().forEach((box) => box.addEventListener("change", reflect));
+  reflect();
+});
