@@ -3,6 +3,9 @@
 Plain Python over a Session; every function takes the current time so tests and benchmarks
 control the clock. The caller commits.
 
+Claims a conflict resolution deprecated are not queued: the resolution already judged their
+value wrong, and a decision undone later leaves them out too. They stay reachable by their page.
+
 Order of the queue: claims in an open conflict first, then the least confident, then the
 oldest (id); each reviewer's skipped claims come after everything else, oldest skip first.
 Each band is one `ORDER BY confidence, id LIMIT 1` scan of `ix_claims_queue`, with an anti-join
@@ -55,6 +58,11 @@ class QueueFilter(ClaimFilter):
     PARAMETERS = ("document", "subject", "measure", "kind")
 
 
+def queued(queue_filter: QueueFilter = QueueFilter()) -> list:
+    """Conditions for a claim to be in the queue (leases aside): pending, not deprecated, matching the filter."""
+    return [Claim.status == "pending", Claim.rank != "deprecated", *queue_filter.conditions()]
+
+
 def _live_lease_on(claim_id, now: datetime) -> sa.Exists:
     return sa.exists().where(Lease.claim_id == claim_id, Lease.expires_at > now)
 
@@ -62,7 +70,7 @@ def _live_lease_on(claim_id, now: datetime) -> sa.Exists:
 def _candidates(session: so.Session, user: User, now: datetime, queue_filter: QueueFilter):
     """Statements for each band of the queue, in order; each yields at most one claim id."""
     locking = session.get_bind().dialect.name == "postgresql"
-    base = [Claim.status == "pending", *queue_filter.conditions(), ~_live_lease_on(Claim.id, now)]
+    base = [*queued(queue_filter), ~_live_lease_on(Claim.id, now)]
     skipped_by_me = sa.exists().where(Skip.user_id == user.id, Skip.claim_id == Claim.id)
     for band in (True, False):
         stmt = (
@@ -185,6 +193,34 @@ def renew(session: so.Session, claim_id: int, user: User, now: datetime,
     return acquire(session, claim_id, user, now, ttl, max_leases)
 
 
+def adjacent(session: so.Session, claim_id: int, user: User, now: datetime, forward: bool = True,
+             queue_filter: QueueFilter = QueueFilter()) -> int | None:
+    """The queued claim after (or before) `claim_id` in id order that nobody else holds, if any.
+
+    Stepping through the queue this way decides nothing: the reviewer passes over claims.
+    """
+    held_by_other = sa.exists().where(Lease.claim_id == Claim.id, Lease.expires_at > now, Lease.user_id != user.id)
+    return session.scalar(
+        sa.select(Claim.id)
+        .where(*queued(queue_filter), Claim.id > claim_id if forward else Claim.id < claim_id, ~held_by_other)
+        .order_by(Claim.id if forward else Claim.id.desc())
+        .limit(1)
+    )
+
+
+def step(session: so.Session, claim_id: int, user: User, now: datetime, forward: bool = True,
+         queue_filter: QueueFilter = QueueFilter()) -> int | None:
+    """Let go of `user`'s lease on `claim_id` and return the adjacent queued claim (see `adjacent`)."""
+    release(session, claim_id, user)
+    return adjacent(session, claim_id, user, now, forward, queue_filter)
+
+
+def left_in_queue(session: so.Session, queue_filter: QueueFilter = QueueFilter(), cap: int = 1000) -> int:
+    """How many claims the queue holds for this filter, counted up to `cap` (so it stays cheap at any size)."""
+    capped = sa.select(Claim.id).where(*queued(queue_filter)).limit(cap).subquery()
+    return session.scalar(sa.select(sa.func.count()).select_from(capped))
+
+
 def release(session: so.Session, claim_id: int, user: User) -> None:
     """Give up `user`'s lease on the claim, if they hold it."""
     session.execute(sa.delete(Lease).where(Lease.claim_id == claim_id, Lease.user_id == user.id))
@@ -268,11 +304,15 @@ def progress(session: so.Session, user: User, now: datetime, documents: int = PR
         .group_by(Document.id, Document.title)
         .order_by(Document.id.desc())
     ).all()
+    return Progress(overall, [DocumentProgress(row[0], row[1], StatusCounts(*row[2:])) for row in rows],
+                    decided_today(session, user, now))
+
+
+def decided_today(session: so.Session, user: User, now: datetime) -> int:
+    """How many claims `user` verified, rejected or marked needs info today (UTC)."""
     midnight = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    mine_today = session.scalar(
+    return session.scalar(
         sa.select(sa.func.count(Review.id))
         .where(Review.user_id == user.id, Review.created_at >= midnight,
                Review.decision.in_(DECISIONS_COUNTED))
-    )
-    return Progress(overall, [DocumentProgress(row[0], row[1], StatusCounts(*row[2:])) for row in rows],
-                    mine_today or 0)
+    ) or 0
