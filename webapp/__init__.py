@@ -67,9 +67,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Each area of the app is a blueprint with its own routes, forms and templates."""
-    from . import auth, claims, conflicts, documents, export, queue, users
+    from . import auth, claims, conflicts, dashboard, documents, export, queue, users
 
-    for area in (auth, documents, queue, claims, conflicts, export, users):
+    for area in (auth, documents, queue, claims, conflicts, dashboard, export, users):
         area.init_app(app)
 
 

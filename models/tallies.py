@@ -1,0 +1,52 @@
+"""Daily counts of reviews, kept as reviews are written, so the leads' dashboard never counts the history."""
+from datetime import date
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from .base import Base
+
+
+class ReviewerDay(Base):
+    """How many reviews of one kind a reviewer made on one day (UTC)."""
+
+    __tablename__ = "tally_reviewer_days"
+
+    day: so.Mapped[date] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    decision: so.Mapped[str] = so.mapped_column(sa.String(20), primary_key=True)
+    count: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class DocumentDay(Base):
+    """How many reviews of one kind a document's claims had on one day (UTC)."""
+
+    __tablename__ = "tally_document_days"
+
+    day: so.Mapped[date] = so.mapped_column(primary_key=True)
+    document_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("documents.id"), primary_key=True)
+    decision: so.Mapped[str] = so.mapped_column(sa.String(20), primary_key=True)
+    count: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class ReasonDay(Base):
+    """How often a reviewer gave one rejection reason (the note, normalised) on one day (UTC)."""
+
+    __tablename__ = "tally_reason_days"
+
+    day: so.Mapped[date] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    reason: so.Mapped[str] = so.mapped_column(sa.String(200), primary_key=True)
+    count: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class TimingDay(Base):
+    """How many of a reviewer's decisions on one day (UTC) took `seconds` (rounded down to its step)."""
+
+    __tablename__ = "tally_timing_days"
+    __table_args__ = (sa.CheckConstraint("seconds >= 0", name="seconds"),)
+
+    day: so.Mapped[date] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    seconds: so.Mapped[int] = so.mapped_column(primary_key=True)
+    count: so.Mapped[int] = so.mapped_column(default=0)
