@@ -220,16 +220,17 @@ def build(session: so.Session, days: DateRange) -> Dashboard:
     for user_id, counted in steps.items():
         if user_id in reviewers:
             reviewers[user_id].median_seconds = _median(counted)
-    busiest = (
-        sa.select(DocumentDay.document_id).where(in_range(DocumentDay))
-        .group_by(DocumentDay.document_id).order_by(sa.func.sum(DocumentDay.count).desc(), DocumentDay.document_id)
-        .limit(DOCUMENTS_SHOWN)
-    ).subquery()
+    # The newest documents reviewed in the range: ranking every document of a long range by
+    # its reviews would read a row per document and day, however few are shown.
+    shown = list(session.scalars(
+        sa.select(DocumentDay.document_id).where(in_range(DocumentDay)).distinct()
+        .order_by(DocumentDay.document_id.desc()).limit(DOCUMENTS_SHOWN)
+    ))
     documents: dict[int, Row] = {}
     for document_id, title, decision, n in session.execute(
         sa.select(DocumentDay.document_id, Document.title, DocumentDay.decision, sa.func.sum(DocumentDay.count))
         .join(Document, Document.id == DocumentDay.document_id)
-        .where(in_range(DocumentDay), DocumentDay.document_id.in_(sa.select(busiest.c.document_id)))
+        .where(in_range(DocumentDay), DocumentDay.document_id.in_(shown))
         .group_by(DocumentDay.document_id, Document.title, DocumentDay.decision)
     ):
         documents.setdefault(document_id, Row(document_id, title)).kinds[decision] += int(n)
@@ -255,6 +256,6 @@ def build(session: so.Session, days: DateRange) -> Dashboard:
     return Dashboard(
         days,
         sorted(reviewers.values(), key=lambda r: (-r.decided, r.name)),
-        sorted(documents.values(), key=lambda r: (-sum(r.kinds.values()), r.id)),
+        sorted(documents.values(), key=lambda r: -r.id),
         reasons, totals, _median(everyone), open_conflicts,
     )

@@ -22,6 +22,8 @@ class DocumentDay(Base):
     """How many reviews of one kind a document's claims had on one day (UTC)."""
 
     __tablename__ = "tally_document_days"
+    # The dashboard lists the newest documents reviewed in a range: a backward scan of this index.
+    __table_args__ = (sa.Index("ix_tally_document_days_document_day", "document_id", "day"),)
 
     day: so.Mapped[date] = so.mapped_column(primary_key=True)
     document_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("documents.id"), primary_key=True)

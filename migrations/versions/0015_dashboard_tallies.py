@@ -29,6 +29,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_tally_document_days_document_id_documents')),
     sa.PrimaryKeyConstraint('day', 'document_id', 'decision', name=op.f('pk_tally_document_days'))
     )
+    op.create_index('ix_tally_document_days_document_day', 'tally_document_days', ['document_id', 'day'])
     op.create_table('tally_reason_days',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -67,4 +68,5 @@ def downgrade() -> None:
     op.drop_table('tally_timing_days')
     op.drop_table('tally_reviewer_days')
     op.drop_table('tally_reason_days')
+    op.drop_index('ix_tally_document_days_document_day', table_name='tally_document_days')
     op.drop_table('tally_document_days')
