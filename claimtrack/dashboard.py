@@ -220,11 +220,12 @@ def build(session: so.Session, days: DateRange) -> Dashboard:
     for user_id, counted in steps.items():
         if user_id in reviewers:
             reviewers[user_id].median_seconds = _median(counted)
-    # The newest documents reviewed in the range: ranking every document of a long range by
-    # its reviews would read a row per document and day, however few are shown.
+    # The newest documents reviewed in the range: documents newest first, each probed in the
+    # (document_id, day) index, stopping at DOCUMENTS_SHOWN. Ranking every document of a long
+    # range by its reviews would read a row per document and day, however few are shown.
+    reviewed = sa.exists().where(DocumentDay.document_id == Document.id, in_range(DocumentDay))
     shown = list(session.scalars(
-        sa.select(DocumentDay.document_id).where(in_range(DocumentDay)).distinct()
-        .order_by(DocumentDay.document_id.desc()).limit(DOCUMENTS_SHOWN)
+        sa.select(Document.id).where(reviewed).order_by(Document.id.desc()).limit(DOCUMENTS_SHOWN)
     ))
     documents: dict[int, Row] = {}
     for document_id, title, decision, n in session.execute(

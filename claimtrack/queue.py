@@ -135,7 +135,7 @@ def current_lease(session: so.Session, user: User, now: datetime,
     """The pending claim (matching the filter) that `user` holds a live lease on, if any."""
     # EXISTS rather than a join keeps the reviewer's few leases the driving side: without
     # statistics SQLite joined from the 600,000 pending claims instead (50 ms at 1M claims).
-    pending = sa.exists().where(Claim.id == Lease.claim_id, Claim.status == "pending", *queue_filter.conditions())
+    pending = sa.exists().where(Claim.id == Lease.claim_id, *queued(queue_filter))
     return session.scalar(
         sa.select(Lease.claim_id)
         .where(Lease.user_id == user.id, Lease.expires_at > now, pending)

@@ -27,7 +27,8 @@ def upgrade() -> None:
     sa.Column('decision', sa.String(length=20), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_tally_document_days_document_id_documents')),
-    sa.PrimaryKeyConstraint('day', 'document_id', 'decision', name=op.f('pk_tally_document_days'))
+    sa.PrimaryKeyConstraint('day', 'document_id', 'decision', name=op.f('pk_tally_document_days')),
+    sqlite_with_rowid=False,
     )
     op.create_index('ix_tally_document_days_document_day', 'tally_document_days', ['document_id', 'day'])
     op.create_table('tally_reason_days',
@@ -36,7 +37,8 @@ def upgrade() -> None:
     sa.Column('reason', sa.String(length=200), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_tally_reason_days_user_id_users')),
-    sa.PrimaryKeyConstraint('day', 'user_id', 'reason', name=op.f('pk_tally_reason_days'))
+    sa.PrimaryKeyConstraint('day', 'user_id', 'reason', name=op.f('pk_tally_reason_days')),
+    sqlite_with_rowid=False,
     )
     op.create_table('tally_reviewer_days',
     sa.Column('day', sa.Date(), nullable=False),
@@ -44,7 +46,8 @@ def upgrade() -> None:
     sa.Column('decision', sa.String(length=20), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_tally_reviewer_days_user_id_users')),
-    sa.PrimaryKeyConstraint('day', 'user_id', 'decision', name=op.f('pk_tally_reviewer_days'))
+    sa.PrimaryKeyConstraint('day', 'user_id', 'decision', name=op.f('pk_tally_reviewer_days')),
+    sqlite_with_rowid=False,
     )
     op.create_table('tally_timing_days',
     sa.Column('day', sa.Date(), nullable=False),
@@ -53,7 +56,8 @@ def upgrade() -> None:
     sa.Column('count', sa.Integer(), nullable=False),
     sa.CheckConstraint('seconds >= 0', name=op.f('ck_tally_timing_days_seconds')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_tally_timing_days_user_id_users')),
-    sa.PrimaryKeyConstraint('day', 'user_id', 'seconds', name=op.f('pk_tally_timing_days'))
+    sa.PrimaryKeyConstraint('day', 'user_id', 'seconds', name=op.f('pk_tally_timing_days')),
+    sqlite_with_rowid=False,
     )
     from claimtrack import dashboard
 
