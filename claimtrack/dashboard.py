@@ -4,7 +4,7 @@ Counting a date range of the reviews table itself grows with the history (a mill
 carry hundreds of thousands of reviews); the tallies (`models.tallies`) hold one row per day
 and reviewer, document, rejection reason or time step, kept in step as each review is written
 (a mapper event on Review, so every code path that records a review counts it), so the page
-reads a few hundred rows whatever the history holds. `rebuild` recounts them from the reviews,
+reads a few rows per day in the range whatever the history holds. `rebuild` recounts them from the reviews,
 for data written around the ORM (bulk loads).
 
 A decision's time is the time since the same reviewer's previous review (of any kind), the
@@ -101,6 +101,19 @@ def _add(connection: sa.Connection, model, keys: dict, count: int = 1) -> None:
     )
 
 
+def _add_step(connection: sa.Connection, day: date, user_id: int, seconds: int) -> None:
+    """Count one decision time in the reviewer's day, read and written back under the row's lock."""
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    table = TimingDay.__table__
+    key = (table.c.day == day) & (table.c.user_id == user_id)
+    connection.execute(insert(table).values(day=day, user_id=user_id, steps={}).on_conflict_do_nothing())
+    # FOR UPDATE on PostgreSQL (two tabs deciding at once must not lose a count); SQLite's
+    # BEGIN IMMEDIATE already serialises writers.
+    steps = dict(connection.scalar(sa.select(table.c.steps).where(key).with_for_update()))
+    steps[str(seconds)] = steps.get(str(seconds), 0) + 1
+    connection.execute(sa.update(table).where(key).values(steps=steps))
+
+
 def count_review(connection: sa.Connection, review: Review) -> None:
     """Count one new review in the day's tallies (inside the transaction that writes it)."""
     created = review.created_at
@@ -117,8 +130,7 @@ def count_review(connection: sa.Connection, review: Review) -> None:
                    Review.created_at > created - TIMED_GAP)
         )
         if previous is not None:
-            _add(connection, TimingDay, {"day": day, "user_id": review.user_id,
-                                         "seconds": time_step((created - previous).total_seconds())})
+            _add_step(connection, day, review.user_id, time_step((created - previous).total_seconds()))
 
 
 @sa.event.listens_for(Review, "after_insert")
@@ -153,11 +165,15 @@ def rebuild(session: so.Session, batch: int = 10_000) -> int:
         if decision in TIMED and previous is not None and created - previous < TIMED_GAP:
             timings[day, user_id, time_step((created - previous).total_seconds())] += 1
         last_seen[user_id] = created
-    for model, counts, names in ((ReviewerDay, reviewers, ("day", "user_id", "decision")),
-                                 (DocumentDay, documents, ("day", "document_id", "decision")),
-                                 (ReasonDay, reasons, ("day", "user_id", "reason")),
-                                 (TimingDay, timings, ("day", "user_id", "seconds"))):
-        rows = [{**dict(zip(names, key)), "count": n} for key, n in counts.items()]
+    steps: dict[tuple, dict[str, int]] = defaultdict(dict)
+    for (day, user_id, seconds), n in sorted(timings.items()):
+        steps[day, user_id][str(seconds)] = n
+    for model, rows in (
+        (ReviewerDay, [{"day": d, "user_id": u, "decision": k, "count": n} for (d, u, k), n in reviewers.items()]),
+        (DocumentDay, [{"day": d, "document_id": i, "decision": k, "count": n} for (d, i, k), n in documents.items()]),
+        (ReasonDay, [{"day": d, "user_id": u, "reason": r, "count": n} for (d, u, r), n in reasons.items()]),
+        (TimingDay, [{"day": d, "user_id": u, "steps": counted} for (d, u), counted in steps.items()]),
+    ):
         for i in range(0, len(rows), batch):
             session.execute(sa.insert(model), rows[i:i + batch])
     return read
@@ -212,11 +228,8 @@ def build(session: so.Session, days: DateRange) -> Dashboard:
     ):
         reviewers.setdefault(user_id, Row(user_id, name)).kinds[decision] += int(n)
     steps: dict[int, Counter] = defaultdict(Counter)
-    for user_id, seconds, n in session.execute(
-        sa.select(TimingDay.user_id, TimingDay.seconds, sa.func.sum(TimingDay.count))
-        .where(in_range(TimingDay)).group_by(TimingDay.user_id, TimingDay.seconds)
-    ):
-        steps[user_id][seconds] += int(n)
+    for user_id, counted in session.execute(sa.select(TimingDay.user_id, TimingDay.steps).where(in_range(TimingDay))):
+        steps[user_id].update({int(seconds): n for seconds, n in counted.items()})
     for user_id, counted in steps.items():
         if user_id in reviewers:
             reviewers[user_id].median_seconds = _median(counted)

@@ -52,11 +52,9 @@ def upgrade() -> None:
     op.create_table('tally_timing_days',
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('seconds', sa.Integer(), nullable=False),
-    sa.Column('count', sa.Integer(), nullable=False),
-    sa.CheckConstraint('seconds >= 0', name=op.f('ck_tally_timing_days_seconds')),
+    sa.Column('steps', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_tally_timing_days_user_id_users')),
-    sa.PrimaryKeyConstraint('day', 'user_id', 'seconds', name=op.f('pk_tally_timing_days')),
+    sa.PrimaryKeyConstraint('day', 'user_id', name=op.f('pk_tally_timing_days')),
     sqlite_with_rowid=False,
     )
     from claimtrack import dashboard
