@@ -10,6 +10,7 @@ for data written around the ORM (bulk loads).
 A decision's time is the time since the same reviewer's previous review (of any kind), the
 pace at which they work through the queue; a gap over TIMED_GAP is a break, not counted.
 """
+import bisect
 import itertools
 import re
 from collections import Counter, defaultdict
@@ -33,6 +34,8 @@ DOCUMENTS_SHOWN = 50
 REASONS_SHOWN = 20
 REASON_CHARS = 200
 _SPACES = re.compile(r"\s+")
+# The steps times of a minute and more are counted in (60 s to the longest gap timed).
+_LONG_STEPS = sorted({int(60 * 1.1 ** k) for k in range(40) if 60 * 1.1 ** k <= TIMED_GAP.total_seconds()})
 
 
 class RangeError(ValueError):
@@ -77,13 +80,12 @@ def reason_of(note: str) -> str:
 
 
 def time_step(seconds: float) -> int:
-    """`seconds` rounded down to the step it is counted in: 1 s under a minute, 5 s under 5 minutes, 30 s after."""
+    """`seconds` rounded down to the step it is counted in: whole seconds under a minute, then steps
+    about 10% apart (60, 66, 72, 79, ...), so a day's times fit in under a hundred steps."""
     seconds = max(0, int(seconds))
     if seconds < 60:
         return seconds
-    if seconds < 300:
-        return seconds - seconds % 5
-    return seconds - seconds % 30
+    return _LONG_STEPS[bisect.bisect_right(_LONG_STEPS, seconds) - 1]
 
 
 def _utc_day(moment: datetime) -> date:
@@ -229,7 +231,10 @@ def build(session: so.Session, days: DateRange) -> Dashboard:
         reviewers.setdefault(user_id, Row(user_id, name)).kinds[decision] += int(n)
     steps: dict[int, Counter] = defaultdict(Counter)
     for user_id, counted in session.execute(sa.select(TimingDay.user_id, TimingDay.steps).where(in_range(TimingDay))):
-        steps[user_id].update({int(seconds): n for seconds, n in counted.items()})
+        mine = steps[user_id]
+        for seconds, n in counted.items():
+            mine[seconds] += n
+    steps = {user_id: Counter({int(seconds): n for seconds, n in counted.items()}) for user_id, counted in steps.items()}
     for user_id, counted in steps.items():
         if user_id in reviewers:
             reviewers[user_id].median_seconds = _median(counted)
