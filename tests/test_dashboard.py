@@ -144,3 +144,11 @@ def test_dashboard_upgrade_counts_the_reviews_already_there(databases):
         assert connection.execute(sa.select(ReasonDay.reason, ReasonDay.count)).all() == [("not a number", 2)]
         assert connection.execute(sa.select(TimingDay.steps)).scalars().all() == [{"45": 1}]
     engine.dispose()
+
+
+def test_dashboard_rebuild_command_recounts(runner, db_session, worked):
+    kept = _tallies(db_session)
+    result = runner.invoke(args=["dashboard", "--rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "counted 7 reviews into the dashboard's tallies" in result.output
+    assert _tallies(db_session) == kept
