@@ -1,4 +1,4 @@
-"""User accounts: creation, password checks, roles."""
+"""User accounts: creation, password checks, roles; a lead's changes to them are audited here."""
 import functools
 import re
 import secrets
@@ -9,6 +9,9 @@ import sqlalchemy.orm as so
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import ROLES, LoginAttempt, User, row_id
+
+from . import audit
+from . import queue as claim_queue
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
@@ -154,25 +157,41 @@ def clear_failed_logins(session: so.Session, username: str) -> None:
     session.execute(sa.delete(LoginAttempt).where(LoginAttempt.username == username.lower()[:64]))
 
 
-def deactivate(session: so.Session, user: User, actor: User) -> None:
-    """Deactivate an account and end its sessions (the caller releases its leases and commits)."""
+def add_user(session: so.Session, actor: User, username: str, password: str, role: str) -> User:
+    """A lead creates an account; recorded in the audit trail (the caller commits)."""
+    user = create_user(session, username, password, role)
+    audit.record(session, actor, "create", "user", user.id, after={"username": user.username, "role": user.role})
+    return user
+
+
+def deactivate(session: so.Session, user: User, actor: User) -> int:
+    """Deactivate an account, end its sessions and return its leased claims to the queue; returns how many.
+
+    Recorded in the audit trail; the caller commits.
+    """
     if user.id == actor.id:
         raise AccountError("you cannot deactivate your own account")
     user.active = False
     end_sessions(user)
+    released = claim_queue.release_all(session, user)
+    audit.record(session, actor, "deactivate", "user", user.id, before={"active": True}, after={"active": False})
+    return released
 
 
-def activate(user: User) -> None:
-    """Let a deactivated account log in again."""
+def activate(session: so.Session, user: User, actor: User) -> None:
+    """Let a deactivated account log in again; recorded in the audit trail."""
     user.active = True
+    audit.record(session, actor, "activate", "user", user.id, before={"active": False}, after={"active": True})
 
 
-def set_role(user: User, role: str, actor: User) -> None:
+def set_role(session: so.Session, user: User, role: str, actor: User) -> None:
     """Change a user's role and end their sessions; a lead cannot demote themself (someone must stay able to manage users)."""
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if user.id == actor.id and role != user.role:
         raise AccountError("you cannot change your own role")
     if role != user.role:
+        before = user.role
         user.role = role
         end_sessions(user)
+        audit.record(session, actor, "role", "user", user.id, before={"role": before}, after={"role": role})

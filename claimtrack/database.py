@@ -6,6 +6,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql
 
+# Every process that opens a database session counts the reviews it writes in the dashboard's
+# daily tallies: importing the module registers that on Review.
+from . import dashboard  # noqa: F401
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Execution option of a session that only reads: on SQLite it begins DEFERRED, so it neither
 # waits for nor blocks the one writer (WAL lets readers run beside it); on both databases its

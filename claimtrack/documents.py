@@ -1,12 +1,14 @@
 """Reading stored documents: summaries for listings and text split around claim spans."""
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from models import STATUSES, Claim, Document
+
+from .markup import Run, pieces
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Segment:
     text: str
     claim_id: int | None = None
     status: str = ""
+    # The text as styled runs (Markdown headings and emphasis); they join to exactly `text`.
+    runs: tuple[Run, ...] = field(default=(), compare=False)
 
 
 PAGE_SIZE = 50
@@ -143,7 +147,15 @@ def document_segments(session: so.Session, document: Document) -> list[Segment]:
     spans = session.execute(
         sa.select(Claim.id, Claim.start, Claim.end, Claim.status).where(Claim.document_id == document.id)
     ).all()
-    return segments(document.text, [tuple(row) for row in spans])
+    return styled(document.text, segments(document.text, [tuple(row) for row in spans]))
+
+
+def styled(text: str, parts: list[Segment]) -> list[Segment]:
+    """`parts` (which cut `text` in order, from its start) with their Markdown styling as runs."""
+    bounds = [0]
+    for part in parts:
+        bounds.append(bounds[-1] + len(part.text))
+    return [replace(part, runs=tuple(runs)) for part, runs in zip(parts, pieces(text, bounds))]
 
 
 @dataclass(frozen=True)
@@ -153,6 +165,10 @@ class SpanInContext:
     before: str
     quote: str
     after: str
+    # The three as styled runs (Markdown headings and emphasis), each joining to its text.
+    before_runs: tuple[Run, ...] = field(default=(), compare=False)
+    quote_runs: tuple[Run, ...] = field(default=(), compare=False)
+    after_runs: tuple[Run, ...] = field(default=(), compare=False)
 
 
 _SENTENCE_END = re.compile(r"[.!?。][\"'”’)]*\s+")
@@ -173,4 +189,5 @@ def span_in_paragraph(text: str, start: int, end: int, limit: int = 600) -> Span
         ends = list(_SENTENCE_END.finditer(text, end, cut))
         space = text.rfind(" ", end, cut)
         last = ends[-1].start() + 1 if ends else (space if space > end else cut)
-    return SpanInContext(text[first:start], text[start:end], text[end:last])
+    before, quote, after = pieces(text, [first, start, end, last])
+    return SpanInContext(text[first:start], text[start:end], text[end:last], tuple(before), tuple(quote), tuple(after))

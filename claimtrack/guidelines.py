@@ -1,20 +1,18 @@
 """The team's reviewing guidelines: Markdown written by a lead, versioned, rendered safely.
 
 Every save is a new version (1, 2, 3 ...); old versions stay readable and each review records
-the version in force when it was made. Markdown is rendered by markdown-it-py with raw HTML
-off, then cleaned by nh3 (Ammonia), so guidelines can hold no script or unsafe link.
+the version in force when it was made. They are rendered by `safe_markdown.render`, so they
+can hold no script or unsafe link.
 """
-import functools
 from datetime import datetime
 
-import nh3
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from markdown_it import MarkdownIt
 
 from models import Guidelines, User
 
 from . import audit
+from .safe_markdown import render
 
 BODY_MAX = 100_000
 NOTE_MAX = 500
@@ -26,18 +24,6 @@ class GuidelinesError(ValueError):
     def __init__(self, message: str, status: int = 400):
         super().__init__(message)
         self.status = status
-
-
-@functools.cache
-def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
-
-
-@functools.lru_cache(maxsize=64)
-def render(body: str) -> str:
-    """The Markdown `body` as sanitised HTML, safe to put in a page as it is."""
-    return nh3.clean(_markdown().render(body), url_schemes={"http", "https", "mailto"},
-                     link_rel="noopener noreferrer nofollow")
 
 
 def current_version(session: so.Session) -> int | None:

@@ -3,6 +3,9 @@
 Plain Python over a Session; every function takes the current time so tests and benchmarks
 control the clock. The caller commits.
 
+Claims a conflict resolution deprecated are not queued: the resolution already judged their
+value wrong, and a decision undone later leaves them out too. They stay reachable by their page.
+
 Order of the queue: claims awaiting a blind second review by someone other than their first
 reviewer come first (one scan of `ix_second_reviews_state_claim`), then claims in an open conflict,
 then the order a lead chose for the team (`claimtrack.team.queue_order`): most worth checking
@@ -54,6 +57,11 @@ class LeaseLimit(Exception):
         self.limit = limit
 
 
+def queued(queue_filter: ClaimFilter = ClaimFilter(), session: so.Session | None = None) -> list:
+    """Conditions for a claim to be in the queue (leases aside): pending, not deprecated, matching the filter."""
+    return [Claim.status == "pending", Claim.rank != "deprecated", *queue_filter.conditions(session=session)]
+
+
 def _live_lease_on(claim_id, now: datetime) -> sa.Exists:
     return sa.exists().where(Lease.claim_id == claim_id, Lease.expires_at > now)
 
@@ -94,7 +102,7 @@ def _candidates(session: so.Session, user: User, now: datetime, queue_filter: Cl
     locking = session.get_bind().dialect.name == "postgresql"
     conditions = queue_filter.conditions(session=session)
     yield _second_review_band(user, now, conditions, locking)
-    base = [Claim.status == "pending", *conditions, ~_live_lease_on(Claim.id, now)]
+    base = [Claim.status == "pending", Claim.rank != "deprecated", *conditions, ~_live_lease_on(Claim.id, now)]
     skipped_by_me = sa.exists().where(Skip.user_id == user.id, Skip.claim_id == Claim.id)
     for band in (True, False):
         stmt = (
@@ -162,7 +170,7 @@ def current_lease(session: so.Session, user: User, now: datetime,
     return session.scalar(
         sa.select(Lease.claim_id)
         .where(Lease.user_id == user.id, Lease.expires_at > now,
-               _under_review(Lease.claim_id, *queue_filter.conditions(session=session)))
+               _under_review(Lease.claim_id, Claim.rank != "deprecated", *queue_filter.conditions(session=session)))
         .order_by(Lease.leased_at)
         .limit(1)
     )
@@ -216,6 +224,34 @@ def renew(session: so.Session, claim_id: int, user: User, now: datetime,
     if not session.scalar(sa.select(_under_review(claim_id))):
         return False
     return acquire(session, claim_id, user, now, ttl, max_leases)
+
+
+def adjacent(session: so.Session, claim_id: int, user: User, now: datetime, forward: bool = True,
+             queue_filter: ClaimFilter = ClaimFilter()) -> int | None:
+    """The queued claim after (or before) `claim_id` in id order that nobody else holds, if any.
+
+    Stepping through the queue this way decides nothing: the reviewer passes over claims.
+    """
+    held_by_other = sa.exists().where(Lease.claim_id == Claim.id, Lease.expires_at > now, Lease.user_id != user.id)
+    return session.scalar(
+        sa.select(Claim.id)
+        .where(*queued(queue_filter, session), Claim.id > claim_id if forward else Claim.id < claim_id, ~held_by_other)
+        .order_by(Claim.id if forward else Claim.id.desc())
+        .limit(1)
+    )
+
+
+def step(session: so.Session, claim_id: int, user: User, now: datetime, forward: bool = True,
+         queue_filter: ClaimFilter = ClaimFilter()) -> int | None:
+    """Let go of `user`'s lease on `claim_id` and return the adjacent queued claim (see `adjacent`)."""
+    release(session, claim_id, user)
+    return adjacent(session, claim_id, user, now, forward, queue_filter)
+
+
+def left_in_queue(session: so.Session, queue_filter: ClaimFilter = ClaimFilter(), cap: int = 1000) -> int:
+    """How many claims the queue holds for this filter, counted up to `cap` (so it stays cheap at any size)."""
+    capped = sa.select(Claim.id).where(*queued(queue_filter, session)).limit(cap).subquery()
+    return session.scalar(sa.select(sa.func.count()).select_from(capped))
 
 
 def release(session: so.Session, claim_id: int, user: User) -> None:
@@ -301,11 +337,15 @@ def progress(session: so.Session, user: User, now: datetime, documents: int = PR
         .group_by(Document.id, Document.title)
         .order_by(Document.id.desc())
     ).all()
+    return Progress(overall, [DocumentProgress(row[0], row[1], StatusCounts(*row[2:])) for row in rows],
+                    decided_today(session, user, now))
+
+
+def decided_today(session: so.Session, user: User, now: datetime) -> int:
+    """How many claims `user` verified, rejected or marked needs info today (UTC)."""
     midnight = now.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-    mine_today = session.scalar(
+    return session.scalar(
         sa.select(sa.func.count(Review.id))
         .where(Review.user_id == user.id, Review.created_at >= midnight,
                Review.decision.in_(DECISIONS_COUNTED))
-    )
-    return Progress(overall, [DocumentProgress(row[0], row[1], StatusCounts(*row[2:])) for row in rows],
-                    mine_today or 0)
+    ) or 0

@@ -8,7 +8,7 @@ new Review pointing at the one it reverses.
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +27,9 @@ DECISIONS = (*DECISION_STATUS, "skip", "correct")
 UNDOABLE = (*DECISION_STATUS, "correct", "reopen", *SECOND_DECISIONS, "adjudicate")
 # The most claims one dismissal rejects: a lead narrows the search further for more.
 DISMISS_LIMIT = 2_000
+# Decisions a reviewer may undo themself, within DEFAULT_UNDO_WINDOW of making them.
+OWN_UNDOABLE = (*DECISION_STATUS, "correct")
+DEFAULT_UNDO_WINDOW = timedelta(minutes=5)
 FIELD_LABELS = {
     "value": "value", "value_max": "upper value", "unit": "unit", "qualifier": "qualifier",
     "change": "change", "period_start": "period start", "period_end": "period end",
@@ -214,16 +217,22 @@ def _is_repeat(last: Review | None, claim: Claim, version: int, user: User, deci
             and claim.version == version + 1 and last.note == note and not differences(claim, values))
 
 
+def stale(session: so.Session, claim: Claim, user: User, values: dict[str, Any] | None,
+          status_seen: str | None) -> StaleClaim:
+    """The StaleClaim for a form on `claim` that lost a race: who changed it (you, in another tab?) and what differs."""
+    last = _last_review(session, claim.id)
+    return StaleClaim(claim, differences(claim, values, status_seen), last.user.username if last else None,
+                      mine=last is not None and last.user_id == user.id)
+
+
 def _check_version(session: so.Session, claim: Claim, version: int, user: User, decision: str,
                    values: dict[str, Any] | None, status_seen: str | None, note: str = "") -> bool:
     """Raise StaleClaim if the claim moved on since `version`; True if this is a repeat submit."""
     if version == claim.version:
         return False
-    last = _last_review(session, claim.id)
-    if _is_repeat(last, claim, version, user, decision, values, note):
+    if _is_repeat(_last_review(session, claim.id), claim, version, user, decision, values, note):
         return True
-    raise StaleClaim(claim, differences(claim, values, status_seen), last.user.username if last else None,
-                     mine=last is not None and last.user_id == user.id)
+    raise stale(session, claim, user, values, status_seen)
 
 
 def _check_lease(session: so.Session, claim: Claim, user: User, now: datetime) -> None:
@@ -382,6 +391,53 @@ def undo(session: so.Session, review: Review, user: User, now: datetime, note: s
         raise ReviewError("Only a lead can undo a decision.", 403)
     if review.decision not in UNDOABLE:
         raise ReviewError(f"A {review.decision} cannot be undone.", 400)
+    return _reverse(session, review, user, now, note, batch_id)
+
+
+def _own_latest(session: so.Session, user: User) -> Review | None:
+    """`user`'s latest decision or correction (skips and notes aside)."""
+    return session.scalar(
+        sa.select(Review).where(Review.user_id == user.id, Review.decision.in_(OWN_UNDOABLE))
+        .order_by(Review.created_at.desc(), Review.id.desc()).limit(1)
+    )
+
+
+def _own_undo_refusal(session: so.Session, latest: Review | None, now: datetime, window: timedelta) -> str | None:
+    """Why `latest` cannot be undone by its own reviewer now, or None if it can."""
+    if latest is None:
+        return "You have no decision to undo."
+    if latest.created_at < now - window:
+        minutes = round(window.total_seconds() / 60)
+        return f"Your last decision was more than {minutes} minutes ago; a lead can undo it."
+    if latest.id in _undone_ids(session, latest.claim_id):
+        return f"Your last decision, on claim {latest.claim_id}, is already undone."
+    if undoable_review_id(session, latest.claim_id) != latest.id:
+        return f"Claim {latest.claim_id} has changed since your decision; a lead can undo it."
+    return None
+
+
+def own_undoable(session: so.Session, user: User, now: datetime,
+                 window: timedelta = DEFAULT_UNDO_WINDOW) -> Review | None:
+    """`user`'s latest decision or correction, if they may still undo it themself."""
+    latest = _own_latest(session, user)
+    return latest if _own_undo_refusal(session, latest, now, window) is None else None
+
+
+def undo_own(session: so.Session, user: User, now: datetime, window: timedelta = DEFAULT_UNDO_WINDOW) -> Review:
+    """A reviewer takes back their own latest decision or correction, made within `window`.
+
+    Only the reviewer's very latest one counts, and only while nobody has acted on the claim
+    since; older work is a lead's to undo. Returns the undo review.
+    """
+    latest = _own_latest(session, user)
+    if (refusal := _own_undo_refusal(session, latest, now, window)) is not None:
+        raise ReviewError(refusal)
+    return _reverse(session, latest, user, now, "undo of my own decision", None)
+
+
+def _reverse(session: so.Session, review: Review, user: User, now: datetime, note: str,
+             batch_id: str | None) -> Review:
+    """Reverse `review`, the claim's latest undoable review, recorded as a new review."""
     claim = load_for_update(session, review.claim_id)
     if undoable_review_id(session, claim.id) != review.id:
         raise ReviewError("Only the latest decision on a claim that has not been undone can be undone.")
@@ -485,6 +541,14 @@ def _changed_since(session: so.Session, review: Review) -> str:
         return "its decision is no longer the latest."
     return (f"{later.user.username} changed it since ({later.decision.replace('_', ' ')}, "
             f"{later.created_at:%Y-%m-%d %H:%M} UTC).")
+
+
+def batch_reviews(session: so.Session, batch_id: str) -> list[Review]:
+    """The reviews of one bulk batch in the order they were made, with their reviewers and claims."""
+    return list(session.scalars(
+        sa.select(Review).options(so.joinedload(Review.user), so.joinedload(Review.claim))
+        .where(Review.batch_id == batch_id[:36]).order_by(Review.id)
+    ))
 
 
 def undo_batch(session: so.Session, batch_id: str, user: User, now: datetime) -> BatchResult:

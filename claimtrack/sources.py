@@ -266,6 +266,14 @@ def decode_document(data: bytes, file_name: str, source: str = "") -> DocumentSo
     )
 
 
+def with_metadata(document: DocumentSource, *, title: str | None = "", author: str | None = "",
+                  publisher: str | None = "", published: date | None = None) -> DocumentSource:
+    """The document with what its uploader said about it; blank values keep what the file gave."""
+    given = {"title": (title or "").strip(), "author": (author or "").strip(),
+             "publisher": (publisher or "").strip(), "published": published}
+    return replace(document, metadata=replace(document.metadata, **{k: v for k, v in given.items() if v}))
+
+
 def read_document(path: Path, published: date | None = None) -> DocumentSource:
     """Read one file into a DocumentSource with its metadata, or raise DocumentError."""
     path = Path(path)

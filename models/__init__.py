@@ -13,13 +13,15 @@ from .reviews import EVIDENCE_METHODS, Review
 from .second_review import (
     COMPARED_FIELDS, SECOND_DECISIONS, SECOND_REVIEW_REASONS, SECOND_REVIEW_STATES, ReviewPolicy, SecondReview,
 )
+from .tallies import DocumentDay, ReasonDay, ReviewerDay, TimingDay
 from .team import Guidelines, TeamSetting
 from .users import ROLES, LoginAttempt, User
 
 __all__ = [
-    "AuditEvent", "Base", "CHANGES", "Claim", "ConflictGroup", "Document", "EVIDENCE_METHODS", "GROUP_STATUSES", "Guidelines",
+    "AuditEvent", "Base", "CHANGES", "Claim", "ConflictGroup", "Document", "DocumentDay", "EVIDENCE_METHODS",
+    "GROUP_STATUSES", "Guidelines",
     "KINDS", "LEARNED_ORIGINS", "Lease", "MatchSuggestion", "MeasureEquivalence", "MAX_ROW_ID", "LoginAttempt", "ORIGINS", "QUALIFIERS", "RANKS", "RESOLUTION_DECISIONS", "REVIEWABLE_FIELDS",
-    "InvariantError", "ROLES", "Resolution", "Review", "STATUSES", "SUGGESTION_STATUSES", "Skip", "TeamSetting", "UTCDateTime", "User",
+    "InvariantError", "ROLES", "ReasonDay", "Resolution", "Review", "ReviewerDay", "TimingDay", "STATUSES", "SUGGESTION_STATUSES", "Skip", "TeamSetting", "UTCDateTime", "User",
     "row_id", "utcnow",
     "COMPARED_FIELDS", "ReviewPolicy", "SECOND_DECISIONS", "SECOND_REVIEW_REASONS", "SECOND_REVIEW_STATES",
     "SecondReview",

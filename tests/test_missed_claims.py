@@ -150,7 +150,7 @@ def test_add_claim_pages(client, auth, reviewer, db_session):
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and 'id="new-claim-span">21.4 million passengers</mark>' in html
     fields = form_fields(html, "new-claim-form")
-    assert fields["value"] == "21400000"
+    assert fields["value"] == "21,400,000"
     fields["subject"] = "Tallinn harbour"
     response = client.post(f"/documents/{document.id}/claims", data=fields)
     assert response.status_code == 303

@@ -67,9 +67,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Each area of the app is a blueprint with its own routes, forms and templates."""
-    from . import agreement, auth, claims, conflicts, documents, export, guidelines, queue, users
+    from . import agreement, auth, claims, conflicts, dashboard, documents, export, guidelines, queue, users
 
-    for area in (auth, documents, queue, claims, conflicts, export, guidelines, users, agreement):
+    for area in (auth, documents, queue, claims, conflicts, dashboard, export, guidelines, users, agreement):
         area.init_app(app)
 
 

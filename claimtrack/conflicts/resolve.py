@@ -17,6 +17,7 @@ from .learned import learn, redetect_measures
 
 STALE_MESSAGE = ("This conflict changed since you opened it (another reviewer or a new document): "
                  "nothing was saved.")
+STALE_MINE = "You changed this conflict's claims in another tab after this form was loaded: nothing was saved."
 # The member fields a stale resolution form is compared on, as reviewers name them.
 COMPARED_FIELDS = {"status": "status", "value": "value", "value_max": "upper value", "unit": "unit",
                    "period_start": "period start", "period_end": "period end", "subject": "subject",
@@ -102,9 +103,12 @@ def _scope(rescope: Rescope) -> dict:
 
 
 def _check_fresh(session: so.Session, group: ConflictGroup, version: int, claims: list[Claim],
-                 seen: Mapping[int, int] | None, rescopes: list[Rescope]) -> None:
+                 seen: Mapping[int, int] | None, rescopes: list[Rescope], user=None) -> None:
     """Raise StaleGroupError if the group or, when `seen` is given, any of `claims` (its members and
-    those that left it) moved on, or a claim joined it."""
+    those that left it) moved on, or a claim joined it.
+
+    When every change found is `user`'s own, the message says it came from another tab of theirs.
+    """
     changed = [] if seen is None else [c for c in claims if seen.get(c.id) != c.version]
     if group.version == version and not changed and (seen is None or set(seen) == {c.id for c in claims}):
         return
@@ -128,7 +132,8 @@ def _check_fresh(session: so.Session, group: ConflictGroup, version: int, claims
                 for name, (before, after) in last.changes.items()
                 if name not in scopes.get(claim.id, {})
             )
-    raise StaleGroupError(STALE_MESSAGE, differences, changes)
+    mine = user is not None and changes and all(c.review.user_id == user.id for c in changes)
+    raise StaleGroupError(STALE_MINE if mine else STALE_MESSAGE, differences, changes)
 
 
 def resolve_group(
@@ -167,7 +172,7 @@ def resolve_group(
         if seen is None or seen.get(claim_id, outside.version) == outside.version:
             raise NotInGroup(claim_id, group.id)
         departed.append(outside)
-    _check_fresh(session, group, version, [*claims, *departed], seen, rescopes)
+    _check_fresh(session, group, version, [*claims, *departed], seen, rescopes, user)
     if group.status not in ("open", "unresolved"):
         raise ConflictError(f"This group is {group.status}: there is nothing to resolve.")
     note = note.strip()

@@ -67,7 +67,7 @@ def test_reviewer_works_queue_by_keyboard_and_lead_undoes(server, page):
     page.keyboard.type("12345")
     page.click("#save-correction")
     page.wait_for_selector("text=Correction saved.")
-    assert page.locator("#field-value").input_value() == "12345"
+    assert page.locator("#field-value").input_value() == "12,345"
     assert page.locator("#extracted-value").inner_text() == extracted
     assert "correct" in page.locator("#history").inner_text()
 

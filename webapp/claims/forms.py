@@ -2,22 +2,18 @@
 import math
 import re
 from datetime import datetime, timezone
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import HiddenInput, TextInput
 
 from claimtrack.review import EVIDENCE_METHOD_LABELS, EVIDENCE_QUOTE_MAX, EVIDENCE_URL_MAX, Evidence
 from models import CHANGES, KINDS, MAX_ROW_ID, QUALIFIERS, REVIEWABLE_FIELDS
 
 NOTE_MAX = 5000
-
-
-def _finite(_form, field):
-    if field.data is not None and not math.isfinite(field.data):
-        raise ValidationError("Enter a finite number.")
 
 
 _UNIT = re.compile(r"[\w%$€£¥₹°µ²³/*^.' -]*")
@@ -32,15 +28,63 @@ def _none_if_blank(value):
     return value or None
 
 
+# A number as reviewers type it: digits grouped by commas or spaces in threes ("1,190,000,000,000",
+# "1 190 000"), an optional sign, decimal point and exponent.
+_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:([, \u00a0\u202f])\d{3})?(?:\1\d{3})*|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+MAX_NUMBER_CHARS = 64
+_SEPARATORS = str.maketrans("", "", ", \u00a0\u202f")
+
+
+def parse_number(text: str) -> float:
+    """The float a reviewer's number stands for, exactly; ValueError saying why when it is not one.
+
+    Values are stored as 64-bit floats: a number a float cannot hold exactly (more than about
+    15 significant digits) is refused rather than silently rounded.
+    """
+    text = text.strip()
+    if len(text) > MAX_NUMBER_CHARS or not _NUMBER.fullmatch(text):
+        raise ValueError("Enter a number such as 1,190,000,000,000 or 6.47 (commas only between groups of three digits).")
+    exact = Decimal(text.translate(_SEPARATORS))
+    value = float(exact)
+    if not math.isfinite(value):
+        raise ValueError("Enter a finite number.")
+    if Decimal(repr(value)) != exact:
+        raise ValueError(f"{text} has more significant digits than a value can keep exactly (15); round it.")
+    return value
+
+
+def format_number(value: float) -> str:
+    """A stored value as reviewers read and type it: 1,190,000,000,000 and 6.47, never 1.19e+12 or 16.0."""
+    exact = Decimal(repr(value))
+    if exact == exact.to_integral_value():
+        exact = exact.quantize(Decimal(1))
+    return f"{exact:,f}"
+
+
 class NumberField(FloatField):
-    """A float field that shows 16 and 1190000000000 rather than 16.0 and 1.19e+12."""
+    """A number shown with separators ("1,190,000,000,000") and read back exactly, separators and all."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false", **kwargs.pop("render_kw", {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
 
     def _value(self):
         if self.raw_data:
             return self.raw_data[0]
-        if self.data is None:
-            return ""
-        return str(int(self.data)) if self.data.is_integer() and abs(self.data) < 1e18 else repr(self.data)
+        return "" if self.data is None else format_number(self.data)
+
+    def process_formdata(self, valuelist):
+        """Read the typed number; a blank one is None (InputRequired or Optional decide if that is allowed)."""
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_number(valuelist[0])
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(str(exc)) from exc
 
 
 class ReviewForm(FlaskForm):
@@ -48,8 +92,8 @@ class ReviewForm(FlaskForm):
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1)])
     status_seen = HiddenField()
-    value = NumberField("Value", validators=[InputRequired("Enter a number."), _finite])
-    value_max = NumberField("Upper value", validators=[Optional(), _finite])
+    value = NumberField("Value", validators=[InputRequired("Enter a number.")])
+    value_max = NumberField("Upper value", validators=[Optional()])
     unit = StringField("Unit", validators=[Length(max=32), _unit_code])
     qualifier = SelectField("Qualifier", choices=[SelectChoice(q) for q in QUALIFIERS])
     change = SelectField("Change", choices=[SelectChoice("", "none"), *(SelectChoice(c) for c in CHANGES)], coerce=_none_if_blank)

@@ -1,6 +1,5 @@
 """The review page, decisions, lease heartbeat, undo, the claims list and bulk actions."""
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -9,7 +8,7 @@ from claimtrack import queue, review, second_review
 from claimtrack.claim_filters import SORT_CHOICES, ClaimFilter, Paging, claim_page, parse_ids
 from claimtrack.export import EXPORT_DEFAULTS
 from claimtrack.documents import span_in_paragraph
-from models import KINDS, STATUSES, Claim, Document, Review, utcnow
+from models import KINDS, STATUSES, Claim, Document, Review, row_id, utcnow
 
 from ..auth.access import lead_required
 from ..db import get_session
@@ -19,6 +18,8 @@ bp = Blueprint("claims", __name__)
 
 # Context shown around the claim in the review page when its line is very long.
 CONTEXT_LIMIT = 1200
+# "n left in this queue" counts up to this many, then says "LEFT_CAP+".
+LEFT_CAP = 1000
 
 
 def _claim_or_404(claim_id: int) -> Claim:
@@ -54,7 +55,9 @@ def _render_review(claim: Claim, form: ReviewForm | None = None, status: int = 2
         lease=lease if held_by_other else None, lease_limit=lease_limit, editable=editable,
         history=review.history(db, claim.id), queue_args=queue_filter.as_args(),
         note_form=NoteForm(formdata=None, version=claim.version), stale=stale, refusal=refusal,
-        labels=review.FIELD_LABELS,
+        labels=review.FIELD_LABELS, left=queue.left_in_queue(db, queue_filter, LEFT_CAP), left_cap=LEFT_CAP,
+        decided_today=queue.decided_today(db, current_user, now),
+        own_undo=review.own_undoable(db, current_user, now, current_app.config["UNDO_WINDOW"]),
     ), status
 
 
@@ -110,8 +113,8 @@ def decide(claim_id: int):
     except StaleDataError:
         db.rollback()
         fresh = _reloaded(claim_id)
-        stale = review.StaleClaim(fresh, review.differences(fresh, form.values(), form.status_seen.data), None)
-        return _render_stale(claim_id, form, stale)
+        return _render_stale(claim_id, form, review.stale(db, fresh, current_user, form.values(),
+                                                          form.status_seen.data or None))
     except review.EvidenceError as exc:
         db.rollback()
         form[{"document_id": "evidence_document"}.get(exc.field, f"evidence_{exc.field}")].errors = [str(exc)]
@@ -157,6 +160,42 @@ def renew_lease(claim_id: int):
         who = lease.user.username if lease is not None else None
         return {"held": False, "holder": who}, 409
     return {"held": True, "expires_at": lease.expires_at.isoformat()}
+
+
+@bp.post("/claims/<int:claim_id>/step")
+def step(claim_id: int):
+    """Pass over this claim to the next (or previous) one in the queue, deciding nothing and letting it go."""
+    db = get_session()
+    _claim_or_404(claim_id)
+    if not NoteForm().validate_on_submit():
+        abort(400, description="Invalid form.")
+    forward = request.form.get("to") != "previous"
+    queue_filter = ClaimFilter.from_args(request.args)
+    target = queue.step(db, claim_id, current_user, utcnow(), forward, queue_filter)
+    db.commit()
+    if target is None:
+        flash(f"No {'later' if forward else 'earlier'} claim in this queue.", "info")
+        target = claim_id
+    return redirect(url_for("claims.show", claim_id=target, **queue_filter.as_args()), 303)
+
+
+@bp.post("/reviews/mine/undo")
+def undo_mine():
+    """A reviewer undoes their own latest decision, within the undo window, and goes back to that claim."""
+    db = get_session()
+    if not NoteForm().validate_on_submit():
+        abort(400, description="Invalid form.")
+    try:
+        undone = review.undo_own(db, current_user, utcnow(), current_app.config["UNDO_WINDOW"])
+        db.commit()
+    except review.ReviewError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        back = row_id(request.form.get("back", ""))
+        return redirect(url_for("claims.show", claim_id=back) if back else url_for("queue.dashboard"), 303)
+    decision = db.get(Review, undone.undoes_id).decision
+    flash(f"Undid your {decision.replace('_', ' ')} of claim {undone.claim_id}.", "success")
+    return redirect(url_for("claims.show", claim_id=undone.claim_id), 303)
 
 
 @bp.post("/claims/<int:claim_id>/reopen")
@@ -292,11 +331,7 @@ def dismiss():
 @bp.get("/batches/<batch_id>")
 def batch(batch_id: str):
     """The reviews of one bulk batch, with undo for leads."""
-    db = get_session()
-    reviews = db.scalars(
-        sa.select(Review).options(so.joinedload(Review.user), so.joinedload(Review.claim))
-        .where(Review.batch_id == batch_id[:36]).order_by(Review.id)
-    ).all()
+    reviews = review.batch_reviews(get_session(), batch_id)
     if not reviews:
         abort(404, description="No such batch.")
     return render_template("claims/batch.html", batch_id=batch_id, reviews=reviews, note_form=NoteForm(formdata=None))

@@ -1,8 +1,10 @@
 """The upload form, and the form adding a claim the extractor missed."""
+from urllib.parse import urlsplit
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, IntegerField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import DateField, HiddenField, IntegerField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from claimtrack.missed import MAX_SPAN
@@ -11,10 +13,30 @@ from models import MAX_ROW_ID
 from ..claims.forms import ReviewForm
 
 
-class UploadForm(FlaskForm):
-    """A document file, with its publication date when the text does not give one."""
+def _web_address(_form, field):
+    """A source URL is an absolute http(s) address without spaces or control characters."""
+    text = (field.data or "").strip()
+    if not text:
+        return
+    try:
+        parts = urlsplit(text)
+        usable = parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:
+        usable = False
+    if not usable or any(c.isspace() or ord(c) < 32 for c in text):
+        raise ValidationError("Enter the full web address, starting with http:// or https://.")
+    # Stored with its scheme in lower case, so pages can tell a web address from a file path.
+    field.data = parts._replace(scheme=parts.scheme.lower()).geturl()
 
-    file = FileField("Document (.txt, .md, .html, .pdf)", validators=[FileRequired()])
+
+class UploadForm(FlaskForm):
+    """A document file with what the text may not say: title, author, publisher, source URL, publication date."""
+
+    file = FileField("Document (.txt, .md, .html, .pdf)", validators=[FileRequired("Choose a file to add.")])
+    title = StringField("Title", validators=[Length(max=500)], description="(default: the first line of the text)")
+    author = StringField("Author", validators=[Length(max=255)])
+    publisher = StringField("Publisher", validators=[Length(max=255)])
+    source_url = StringField("Source URL", validators=[Optional(), Length(max=1000), _web_address])
     published = DateField("Published", validators=[Optional()])
 
 

@@ -1,6 +1,4 @@
 """Document pages: the list, one document's text with its claims marked, upload."""
-from dataclasses import replace
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from flask_login import current_user
@@ -10,7 +8,7 @@ from claimtrack.claim_filters import parse_id
 from claimtrack.documents import document_claims, document_page, document_segments, span_in_paragraph
 from claimtrack.ingest import prepare_apart, store
 from claimtrack.review import ReviewError
-from claimtrack.sources import DocumentError, decode_document, upload_name
+from claimtrack.sources import DocumentError, decode_document, upload_name, with_metadata
 from models import Document, utcnow
 
 from ..db import end_transaction, get_session
@@ -28,12 +26,16 @@ def home():
 @bp.get("/documents")
 def index():
     """Ingested documents, a page at a time, with their dates and claim counts."""
+    return _render_index(UploadForm(formdata=None))
+
+
+def _render_index(form: UploadForm, status: int = 200):
     after = parse_id("after", request.args["after"], minimum=0) if request.args.get("after") else None
     page = document_page(get_session(), after)
     return render_template(
         "documents/index.html", documents=page.documents, next_after=page.next_after,
-        paged=after is not None, form=UploadForm(),
-    )
+        paged=after is not None, form=form,
+    ), status
 
 
 @bp.get("/documents/<int:document_id>")
@@ -52,22 +54,20 @@ def upload():
     """Ingest an uploaded file, or say why it was refused without storing anything."""
     form = UploadForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
-        return redirect(url_for("documents.index"))
+        # The page again, the typed title, author, publisher and URL kept beside their errors.
+        return _render_index(form, 400)
     upload = form.file.data
     name = upload_name(upload.filename or "") or "upload.txt"
     # Reading and extracting a large file takes seconds: on SQLite the login check's transaction
     # holds the write lock (BEGIN IMMEDIATE), and nobody else could write, or even read, meanwhile.
     end_transaction()
     try:
-        source = decode_document(upload.read(), name, source=f"upload:{name}")
+        source = decode_document(upload.read(), name, source=(form.source_url.data or "").strip() or f"upload:{name}")
     except DocumentError as exc:
         flash(f"{name} refused: {exc}", "error")
         return redirect(url_for("documents.index"), 303)
-    if form.published.data:
-        source = replace(source, metadata=replace(source.metadata, published=form.published.data))
+    source = with_metadata(source, title=form.title.data, author=form.author.data, publisher=form.publisher.data,
+                           published=form.published.data)
     prepared = prepare_apart(source)
     session = get_session()
     result = store(session, prepared)

@@ -1,6 +1,9 @@
 """Export pages: the filter form and the streamed CSV download."""
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
+from markupsafe import Markup
+
+from claimtrack import reference
 from claimtrack.claim_filters import ClaimFilter, Paging
 from claimtrack.export import EXPORT_DEFAULTS, CsvExport, export_filename
 from models import utcnow
@@ -19,6 +22,13 @@ FALSE_WORDS = ("", "0", "false", "no", "off")
 def index():
     """A form of filters that downloads the matching claims as CSV."""
     return render_template("export/index.html", form=ExportFilterForm(formdata=None))
+
+
+@bp.get("/export/columns")
+def columns():
+    """The export's reference (docs/export.md): every column, filter and format rule, as a page."""
+    html = reference.page("export") or abort(404, description="The export reference is not installed here.")
+    return render_template("export/columns.html", reference=Markup(html))
 
 
 @bp.get("/export.csv")

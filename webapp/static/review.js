@@ -30,7 +30,7 @@
   if (editable) setInterval(heartbeat, HEARTBEAT_MS);
 
   function submit(decision) {
-    const button = form.querySelector(`button[name="decision"][value="${decision}"]`);
+    const button = form.querySelector(`.buttons button[name="decision"][value="${decision}"]`);
     if (button) form.requestSubmit(button);
   }
 
@@ -47,6 +47,11 @@
       (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
   }
 
+  function press(selector) {
+    const button = document.querySelector(selector);
+    if (button) button.click();
+  }
+
   if (note) {
     note.addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && pending) {
@@ -56,20 +61,43 @@
     });
   }
 
+  // Enter in a correction field saves the correction: the reviewer was editing, not verifying.
+  if (form && editable) {
+    form.addEventListener("keydown", (event) => {
+      const field = event.target;
+      if (event.key !== "Enter" || event.isComposing || !(field instanceof HTMLElement)) return;
+      if (!["INPUT", "SELECT"].includes(field.tagName) || field.type === "submit") return;
+      event.preventDefault();
+      submit("correct");
+    });
+  }
+
   document.addEventListener("keydown", (event) => {
+    // The open help dialog is modal: only its own keys act, never the page's shortcuts underneath.
+    if (help && help.open) {
+      if (event.key === "?") { event.preventDefault(); help.close(); }
+      return;
+    }
     if (event.key === "Escape" && typing(event.target)) { event.target.blur(); return; }
     if (typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === "?") {
       event.preventDefault();
-      if (help.open) help.close(); else help.showModal();
+      help.showModal();
       return;
     }
+    const moves = {
+      j: () => press("#step-next button"),
+      k: () => press("#step-previous button"),
+      u: () => press("#undo-mine button"),
+    };
+    if (moves[event.key]) { event.preventDefault(); moves[event.key](); return; }
     if (!editable || !form) return;
     const actions = {
       v: () => submit("verify"),
       r: () => needsNote("reject", "Type the reason for rejecting, then press Enter."),
       n: () => needsNote("needs_info", "Type what information is needed, then press Enter."),
       s: () => submit("skip"),
+      c: () => submit("correct"),
       e: () => { const value = document.getElementById("field-value"); value.focus(); value.select(); },
     };
     const action = actions[event.key];

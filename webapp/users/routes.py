@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from claimtrack import accounts, audit, queue
+from claimtrack import accounts
 from models import User
 
 from ..auth.access import lead_required
@@ -39,12 +39,11 @@ def create():
     if not form.validate_on_submit():
         return _render(form, 400)
     try:
-        user = accounts.create_user(db, form.username.data.strip(), form.password.data, form.role.data)
+        user = accounts.add_user(db, current_user, form.username.data.strip(), form.password.data, form.role.data)
     except accounts.AccountError as exc:
         db.rollback()
         form.username.errors = [str(exc)]
         return _render(form, 400)
-    audit.record(db, current_user, "create", "user", user.id, after={"username": user.username, "role": user.role})
     db.commit()
     flash(f"Created {user.role} {user.username}.", "success")
     return redirect(url_for("users.index"), 303)
@@ -59,12 +58,11 @@ def deactivate(user_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400, description="Invalid form.")
     try:
-        accounts.deactivate(db, user, current_user)
+        released = accounts.deactivate(db, user, current_user)
     except accounts.AccountError as exc:
+        db.rollback()
         flash(str(exc).capitalize() + ".", "error")
         return redirect(url_for("users.index"), 303)
-    released = queue.release_all(db, user)
-    audit.record(db, current_user, "deactivate", "user", user.id, before={"active": True}, after={"active": False})
     db.commit()
     flash(f"Deactivated {user.username}; {released} held claim(s) returned to the queue.", "success")
     return redirect(url_for("users.index"), 303)
@@ -78,8 +76,7 @@ def activate(user_id: int):
     user = _user_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400, description="Invalid form.")
-    accounts.activate(user)
-    audit.record(db, current_user, "activate", "user", user.id, before={"active": False}, after={"active": True})
+    accounts.activate(db, user, current_user)
     db.commit()
     flash(f"Reactivated {user.username}.", "success")
     return redirect(url_for("users.index"), 303)
@@ -94,13 +91,12 @@ def change_role(user_id: int):
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400, description="Choose reviewer or lead.")
-    before = user.role
     try:
-        accounts.set_role(user, form.role.data, current_user)
+        accounts.set_role(db, user, form.role.data, current_user)
     except accounts.AccountError as exc:
+        db.rollback()
         flash(str(exc).capitalize() + ".", "error")
         return redirect(url_for("users.index"), 303)
-    audit.record(db, current_user, "role", "user", user.id, before={"role": before}, after={"role": user.role})
     db.commit()
     flash(f"{user.username} is now a {user.role}.", "success")
     return redirect(url_for("users.index"), 303)

@@ -1,0 +1,62 @@
+"""At 390 px wide (a phone) no reviewer page scrolls sideways."""
+import sqlalchemy as sa
+
+from models import Claim, ConflictGroup, Document
+
+from .conftest import LEAD, REVIEWER, login
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _pages(server) -> list[str]:
+    with server.session() as session:
+        document = session.scalar(sa.select(Document.id).order_by(Document.char_count.desc()).limit(1))
+        claim = session.scalar(sa.select(Claim.id).where(Claim.document_id == document).order_by(Claim.id).limit(1))
+        group = session.scalar(sa.select(ConflictGroup.id).order_by(ConflictGroup.id).limit(1))
+    pages = ["/documents", f"/documents/{document}", "/queue", "/claims", f"/claims/{claim}", "/conflicts",
+             "/export", "/export/columns"]
+    return pages + ([f"/conflicts/{group}"] if group else [])
+
+
+# The outermost elements reaching past the right edge, to say what overflows.
+_WIDE_ELEMENTS = """() => [...document.querySelectorAll("body *")]
+  .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+  .filter((e) => !e.parentElement.closest("*") || e.parentElement.getBoundingClientRect().right
+                 <= document.documentElement.clientWidth + 0.5)
+  .slice(0, 3).map((e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + "." + e.className)"""
+
+
+def _overflowing(page, server, paths) -> dict[str, tuple[int, list[str]]]:
+    """{path: (scroll width, what overflows)} for each page wider than the phone."""
+    wide = {}
+    for path in paths:
+        page.goto(f"{server.url}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            wide[path] = (width, page.evaluate(_WIDE_ELEMENTS))
+    return wide
+
+
+def test_phone_layout_reviewer_pages_do_not_scroll_sideways(server, browser):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        login(page, server, REVIEWER)
+        wide = _overflowing(page, server, _pages(server))
+        assert wide == {}
+        page.goto(f"{server.url}/queue/next")
+        page.wait_for_selector("#review-form")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert page.locator(".buttons button[value=verify]").is_visible()
+    finally:
+        context.close()
+
+
+def test_phone_layout_lead_pages_do_not_scroll_sideways(server, browser):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        login(page, server, LEAD)
+        assert _overflowing(page, server, ["/dashboard", "/users", "/conflicts/suggestions"]) == {}
+    finally:
+        context.close()
