@@ -80,6 +80,7 @@ class DocState:
     carry: tuple[dt.date | None, dt.date | None] | None = None
     prescanned_to: int = 0  # sentences before this offset were tallied up front
     table_header: str = ""  # measure words of the table whose rows may follow, one per line
+    technical: bool = False  # the document's opening reads as technical text (see `symbols.is_technical`)
 
     def default_subject(self) -> str:
         """Most frequent proper-noun subject so far."""
@@ -140,16 +141,17 @@ def share_units(text: str, s0: int, s1: int, quants: list[Quantity]) -> None:
                 code = PER_UNITS.get(denom, PER_UNITS.get(denom.rstrip("s"), ""))
                 if code:
                     a.unit = f"{a.unit}/{code}"
+    # Back to front, so a list takes the unit written after its last member ("at 10, 20 and 40 K").
+    for q, nxt in reversed(list(zip(quants, quants[1:]))):
+        if q.unit or q.kind != "dig" or q.drop or not _shareable(nxt) or q.value_max is not None:
+            continue
+        gap = text[q.end:nxt.start]
+        if (BACK_COORD_RE.fullmatch(gap) and _comparable(q.value, nxt)) or (OF_THE_RE.fullmatch(gap) and q.value <= nxt.value):
+            q.unit, q.currency = nxt.unit, nxt.currency
     index_cue = None
     for i, q in enumerate(quants):
         if q.unit or q.kind != "dig" or q.drop:
             continue
-        nxt = quants[i + 1] if i + 1 < len(quants) else None
-        if nxt and _shareable(nxt) and q.value_max is None:
-            gap = text[q.end:nxt.start]
-            if (BACK_COORD_RE.fullmatch(gap) and _comparable(q.value, nxt)) or (OF_THE_RE.fullmatch(gap) and q.value <= nxt.value):
-                q.unit, q.currency = nxt.unit, nxt.currency
-                continue
         if not BARE_AFTER_RE.match(text, q.end, s1) and not UP_DOWN_AFTER_RE.match(text[q.end:q.end + 6]):
             continue
         if q.value >= 100 and INDEX_LEVEL_BEFORE_RE.search(text, max(s0, q.start - 12), q.start):

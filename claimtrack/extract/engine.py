@@ -17,11 +17,15 @@ from .measures import assign_measure, tally_subjects
 from .model import Dropped, ExtractedClaim
 from .periods import find_periods
 from .quantity import find_quantities, overlaps
+from .symbols import is_technical, sentence_context
+from .units import SYMBOL_UNITS
 from .sentences import Sentence, iter_sentences
 from .tables import table_quantities
 
-EXTRACTOR_VERSION = "rules-1.4"
+EXTRACTOR_VERSION = "rules-1.5"
 PRESCAN_CHARS = 20000
+# Sentences of the opening that must read as technical text for the whole document to count as such.
+TECHNICAL_DOCUMENT_SENTENCES = 2
 
 
 # Told of a sentence the rules failed on: its start offset and the exception.
@@ -60,12 +64,15 @@ def _prescan_subjects(text: str, state: DocState) -> None:
     subject the document is about rather than whichever name happened to come first."""
     limit = min(len(text), PRESCAN_CHARS)
     end = 0
+    technical = 0
     for sent in iter_sentences(text[:limit]):
         if sent.end >= limit and limit < len(text):
             break
         tally_subjects(text, sent.start, sent.end, state)
+        technical += is_technical(text[sent.start:sent.end], SYMBOL_UNITS)
         end = sent.end
     state.prescanned_to = end
+    state.technical = technical >= TECHNICAL_DOCUMENT_SENTENCES
 
 
 def extract_claims(text: str, published: dt.date | None = None) -> list[ExtractedClaim]:
@@ -84,7 +91,8 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState,
     if s0 >= state.prescanned_to:
         tally_subjects(text, s0, s1, state)
     dropped: list[Dropped] | None = [] if on_drop else None
-    quants = find_quantities(text, s0, s1, masks, dropped)
+    ctx = sentence_context(text[s0:s1], SYMBOL_UNITS, state.technical)
+    quants = find_quantities(text, s0, s1, masks, dropped, ctx)
     table, state.table_header = table_quantities(text, s0, s1, masks, state.table_header)
     if table:
         # A figure in a table's header is part of its measure ("deaths per 1,000 people"), not a claim.
@@ -117,7 +125,7 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState,
             start=q.start, end=q.end, quote=text[q.start:q.end], value=q.value, value_max=q.value_max,
             unit=q.unit, qualifier=q.qualifier, change=q.change, period_start=q.period[0],
             period_end=q.period[1], subject=q.subject, measure=q.measure, measure_text=q.measure_text,
-            subject_key=q.subject_key, measure_variant=q.measure_variant,
+            subject_key=q.subject_key, measure_variant=q.measure_variant, uncertainty=q.uncertainty,
             kind=kind, confidence=round(max(0.05, min(0.99, q.confidence)), 2),
             sentence_start=s0, sentence_end=s1,
         ))
