@@ -28,7 +28,7 @@ COLUMNS = (
     "period_start", "period_end", "kind", "status", "rank", "rank_reason", "conflict_group_id",
     "document_title", "document_source", "document_published", "document_sha256",
     "span_start", "span_end", "quote", "sentence", "extracted_value", "extracted_unit",
-    "reviewed_by", "reviewed_at", "review_note",
+    "reviewed_by", "reviewed_at", "review_note", "uncertainty",
 )
 
 # The reviews whose note explains the claim's current state (not skips, plain notes or undos).
@@ -100,7 +100,7 @@ def export_query(filters: ExportFilters) -> sa.Select:
             Claim.kind, Claim.status, Claim.rank, Claim.rank_reason, Claim.group_id,
             Document.title, Document.source, _as_text(Document.published), Document.sha256,
             Claim.start, Claim.end, Claim.quote, Claim.extracted_value, Claim.extracted_unit,
-            User.username, sa.type_coerce(Claim.reviewed_at, sa.DateTime()), latest_note,
+            User.username, sa.type_coerce(Claim.reviewed_at, sa.DateTime()), latest_note, Claim.uncertainty,
             # Not columns of the file: where the sentence column is cut from.
             Claim.document_id, Claim.sentence_start, Claim.sentence_end,
         )
@@ -223,7 +223,7 @@ def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
     append = out.append
     for (claim_id, subject, measure, value, value_max, unit, qualifier, change, period_start,
          period_end, kind, status, rank, rank_reason, group_id, title, source, published, sha256,
-         start, end, quote, extracted_value, extracted_unit, reviewed_by, reviewed_at, note,
+         start, end, quote, extracted_value, extracted_unit, reviewed_by, reviewed_at, note, uncertainty,
          document_id, sentence_start, sentence_end) in rows:
         sentence = documents[document_id][sentence_start:sentence_end]
         value_text = plain_decimal(value)
@@ -257,6 +257,7 @@ def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
             # Stored as naive UTC: ISO 8601 to the second, e.g. 2024-05-01T09:30:00Z.
             reviewed_at and reviewed_at.isoformat("T", "seconds") + "Z",
             inert(note) if note and note[0] in first else note,
+            None if uncertainty is None else plain_decimal(uncertainty),
         ))
     return out
 

@@ -24,7 +24,7 @@ DECISIONS = (*DECISION_STATUS, "skip", "correct")
 # Reviews that change a claim's status or values, and so can be undone.
 UNDOABLE = (*DECISION_STATUS, "correct", "reopen")
 FIELD_LABELS = {
-    "value": "value", "value_max": "upper value", "unit": "unit", "qualifier": "qualifier",
+    "value": "value", "value_max": "upper value", "uncertainty": "uncertainty", "unit": "unit", "qualifier": "qualifier",
     "change": "change", "period_start": "period start", "period_end": "period end",
     "subject": "subject", "measure": "measure", "kind": "kind", "status": "status",
 }

@@ -30,7 +30,7 @@ CLAIM_COLUMNS = (
     Claim.id, Claim.document_id, Claim.group_id, Claim.group_pinned, Claim.conflict_open,
     Claim.status, Claim.rank, Claim.subject, Claim.measure, Claim.unit, Claim.kind, Claim.change,
     Claim.value, Claim.value_max, Claim.extracted_value, Claim.extracted_value_max,
-    Claim.qualifier, Claim.quote, Claim.period_start, Claim.period_end, Claim.subject_key,
+    Claim.qualifier, Claim.quote, Claim.period_start, Claim.period_end, Claim.subject_key, Claim.uncertainty,
 )
 
 
@@ -43,7 +43,7 @@ def statement(row) -> Statement:
     """A claim row (in `CLAIM_COLUMNS` order) as the detector sees it."""
     (id_, document_id, group_id, pinned, conflict_open, status, rank, subject, measure, unit, kind,
      change, value, value_max, extracted_value, extracted_value_max, qualifier, quote,
-     period_start, period_end, subject_key) = row
+     period_start, period_end, subject_key, uncertainty) = row
     key = group_key(subject, measure, unit, kind, change, subject_key)
     corrected = value != extracted_value or value_max != extracted_value_max
     eligible = key is not None and status != "rejected"
@@ -51,7 +51,7 @@ def statement(row) -> Statement:
         id=id_, document_id=document_id, group_id=group_id, pinned=pinned,
         conflict_open=conflict_open, key=key, active=eligible and rank != "deprecated",
         eligible=eligible, period=claim_period(period_start, period_end),
-        bounds=claim_interval(value, value_max, qualifier, quote, unit, corrected),
+        bounds=claim_interval(value, value_max, qualifier, quote, unit, corrected, uncertainty),
         subject=subject, measure=measure,
     )
 
