@@ -80,7 +80,7 @@ class DocState:
     carry: tuple[dt.date | None, dt.date | None] | None = None
     prescanned_to: int = 0  # sentences before this offset were tallied up front
     table_header: str = ""  # measure words of the table whose rows may follow, one per line
-    technical: bool = False  # the document's opening reads as technical text (see `symbols.is_technical`)
+    technical: bool | None = None  # the opening reads as technical text; None until asked (engine._technical_document)
 
     def default_subject(self) -> str:
         """Most frequent proper-noun subject so far."""

@@ -17,7 +17,7 @@ from .measures import assign_measure, tally_subjects
 from .model import Dropped, ExtractedClaim
 from .periods import find_periods
 from .quantity import find_quantities, overlaps
-from .symbols import is_technical, sentence_context
+from .symbols import UnitContext, is_technical
 from .units import SYMBOL_UNITS
 from .sentences import Sentence, iter_sentences
 from .tables import table_quantities
@@ -64,15 +64,24 @@ def _prescan_subjects(text: str, state: DocState) -> None:
     subject the document is about rather than whichever name happened to come first."""
     limit = min(len(text), PRESCAN_CHARS)
     end = 0
-    technical = 0
     for sent in iter_sentences(text[:limit]):
         if sent.end >= limit and limit < len(text):
             break
         tally_subjects(text, sent.start, sent.end, state)
-        technical += is_technical(text[sent.start:sent.end], SYMBOL_UNITS)
         end = sent.end
     state.prescanned_to = end
-    state.technical = technical >= TECHNICAL_DOCUMENT_SENTENCES
+
+
+def _technical_document(text: str, state: DocState) -> bool:
+    """True when enough sentences of the document's opening read as technical text (worked out once, when asked)."""
+    if state.technical is None:
+        count = 0
+        for sent in iter_sentences(text[:state.prescanned_to]):
+            count += is_technical(text[sent.start:sent.end], SYMBOL_UNITS)
+            if count >= TECHNICAL_DOCUMENT_SENTENCES:
+                break
+        state.technical = count >= TECHNICAL_DOCUMENT_SENTENCES
+    return state.technical
 
 
 def extract_claims(text: str, published: dt.date | None = None) -> list[ExtractedClaim]:
@@ -91,7 +100,7 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState,
     if s0 >= state.prescanned_to:
         tally_subjects(text, s0, s1, state)
     dropped: list[Dropped] | None = [] if on_drop else None
-    ctx = sentence_context(text[s0:s1], SYMBOL_UNITS, state.technical)
+    ctx = UnitContext(sentence=text[s0:s1], table=SYMBOL_UNITS, document=lambda: _technical_document(text, state))
     quants = find_quantities(text, s0, s1, masks, dropped, ctx)
     table, state.table_header = table_quantities(text, s0, s1, masks, state.table_header)
     if table:

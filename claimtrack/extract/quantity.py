@@ -77,7 +77,7 @@ def find_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]],
     """
     out: list[Quantity] = []
     consumed = 0
-    if ctx.symbols:
+    if any(RATIO_SPAN_RE.fullmatch(text, a, b) for a, b in masks) and ctx.symbols:
         # "a 1:50 dilution" reads like a clock time; the words around it say it is a ratio.
         masks = [(a, b) for a, b in masks if not (RATIO_SPAN_RE.fullmatch(text, a, b) and RATIO_CUE_RE.search(
             text, max(s0, a - 40), min(s1, b + 30)))]
@@ -173,9 +173,9 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity], ctx:
         q.change = "up"
     currency_prefix(text, s0, q)
     scale_and_unit(text, s1, q, ctx)
-    if kind == "dig" and not q.unit and ctx.symbols:
-        ratio = RATIO_RE.match(text, q.end, s1)
-        if ratio and float(ratio.group("n")) and RATIO_CUE_RE.search(text, max(s0, start - 40), min(s1, ratio.end() + 30)):
+    ratio = RATIO_RE.match(text, q.end, s1) if kind == "dig" and not q.unit else None
+    if ratio and ctx.symbols:
+        if float(ratio.group("n")) and RATIO_CUE_RE.search(text, max(s0, start - 40), min(s1, ratio.end() + 30)):
             q.value, q.unit, q.end = q.value / float(ratio.group("n")), "ratio", ratio.end()
     if kind == "dig" and (q.unit in ("", "s") or q.spaced):
         reason = capital_label_reason(text, start, m.end(), s0, before)

@@ -9,7 +9,6 @@ never where money is spoken of, where "3 m" and "20 K" are 3 million and 20 thou
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
@@ -81,12 +80,33 @@ TERM_RE = re.compile(
 JOIN_RE = re.compile(r"[ \u00a0\u2009\u202f]?(?P<op>/|[·⋅∙*])[ \u00a0\u2009\u202f]?|(?P<space>[ \u00a0\u2009\u202f])")
 
 
-@dataclass(frozen=True, slots=True)
 class UnitContext:
-    """What the sentence and document say about unit symbols: technical text, and talk of money."""
+    """What the sentence and document say about unit symbols: technical text, and talk of money.
 
-    technical: bool = False
-    money: bool = False
+    Each is worked out on first use only (most sentences never ask), from the sentence and, for
+    technical text, the `document` callable saying whether the document as a whole reads so.
+    """
+
+    __slots__ = ("_technical", "_money", "_sentence", "_table", "_document")
+
+    def __init__(self, technical: bool | None = None, money: bool | None = None, sentence: str = "",
+                 table: dict[str, str] | None = None, document: Callable[[], bool] | None = None):
+        self._technical, self._money = technical, money
+        self._sentence, self._table, self._document = sentence, table or {}, document
+
+    @property
+    def technical(self) -> bool:
+        """True when the sentence or its document reads as technical text."""
+        if self._technical is None:
+            self._technical = bool(self._document and self._document()) or is_technical(self._sentence, self._table)
+        return self._technical
+
+    @property
+    def money(self) -> bool:
+        """True when the sentence speaks of money (short scale letters are scales there)."""
+        if self._money is None:
+            self._money = bool(MONEY_RE.search(self._sentence))
+        return self._money
 
     @property
     def symbols(self) -> bool:
@@ -94,8 +114,8 @@ class UnitContext:
         return self.technical and not self.money
 
 
-NEWS = UnitContext()
-TECHNICAL = UnitContext(technical=True)
+NEWS = UnitContext(technical=False, money=False)
+TECHNICAL = UnitContext(technical=True, money=False)
 
 
 def _exponent(text: str | None) -> int:
@@ -172,11 +192,6 @@ MONEY_RE = re.compile(
     r"costs?|paid|spent|spending|turnover|earnings|income|worth|capital|fines?|salary|salaries|deal|contract)\b",
     re.I,
 )
-
-
-def sentence_context(sentence: str, table: dict[str, str], doc_technical: bool) -> UnitContext:
-    """The unit context of one sentence: technical when it or its document is, money when it speaks of money."""
-    return UnitContext(technical=doc_technical or is_technical(sentence, table), money=bool(MONEY_RE.search(sentence)))
 
 
 def is_technical(sentence: str, table: dict[str, str]) -> bool:

@@ -423,7 +423,7 @@ def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> 
             if not glued and not (ctx.money and not ctx.technical and not STRONG_METRE_CUE_RE.match(text, m.end(), s1)):
                 break
             capital = m.group("short") in ("M", "B")  # "4.3M sales": never metres or bytes
-            if ctx.symbols and not q.currency and m.group("short") in ("K", "m"):
+            if m.group("short") in ("K", "m") and not q.currency and ctx.symbols:
                 break  # "300K", "5m": kelvin and metres in technical text
             if word == "m" and glued and not q.currency and not capital and not _m_is_million(text, m.end(), s1):
                 break
@@ -479,9 +479,9 @@ def _symbol_unit(text: str, pos: int, hy: int, s1: int, q: Quantity, ctx: UnitCo
     if q.kind != "dig" or (hy and not text[pos + 1:pos + 2].strip()):
         return "", pos
     code, end, terms = read_symbols(text, pos + hy, s1, SYMBOL_UNITS, ctx)
-    if not code and not ctx.money:
+    if not code:
         code, end, terms = read_symbols(text, pos + hy, s1, SYMBOL_UNITS, TECHNICAL)
-        if code != "m" or not STRONG_METRE_CUE_RE.match(text, end, s1):
+        if code != "m" or not STRONG_METRE_CUE_RE.match(text, end, s1) or ctx.money:
             return "", pos  # but "at 2617 m above sea level" is metres in any text
     if not code or (hy and terms > 1):
         return "", pos
