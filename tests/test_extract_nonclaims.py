@@ -53,7 +53,7 @@ CASES = [
              id="formula-group-subscript"),
     nonclaim("Crystals of CuSO4·5H2O weighed 8 grams.", ["8 grams"], [("5", labels.FORMULA_SUBSCRIPT)], id="hydrate-count"),
     nonclaim("Mean flux was 4 W m−2 in winter.", ["4 W m−2"], [], id="unit-exponent-unicode-minus"),
-    nonclaim("Drift was 3 mm yr^-1 on the shelf.", ["3 mm"], [("-1", labels.UNIT_EXPONENT)], id="unit-exponent-caret"),
+    nonclaim("Drift was 3 mm yr^-1 on the shelf.", ["3 mm yr^-1"], [], id="unit-exponent-caret"),
     nonclaim("The score is the raw count divided by 250.", [], [("250", labels.FORMULA_CONSTANT)],
              id="formula-divisor"),
     nonclaim("Each term is raised to the power of 3 first.", [], [("3", labels.FORMULA_CONSTANT), ("first", "ordinal-not-rank")],

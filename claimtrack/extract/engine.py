@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Callable, Iterator
 
 from .context import (
@@ -17,7 +18,7 @@ from .measures import assign_measure, tally_subjects
 from .model import Dropped, ExtractedClaim
 from .periods import find_periods
 from .quantity import find_quantities, overlaps
-from .symbols import UnitContext, is_technical
+from .symbols import UnitContext, is_technical, read_symbols
 from .units import SYMBOL_UNITS
 from .sentences import Sentence, iter_sentences
 from .tables import table_quantities
@@ -26,6 +27,7 @@ EXTRACTOR_VERSION = "rules-1.5"
 PRESCAN_CHARS = 20000
 # Sentences of the opening that must read as technical text for the whole document to count as such.
 TECHNICAL_DOCUMENT_SENTENCES = 2
+YEAR_RE = re.compile(r"\d{4}")
 
 
 # Told of a sentence the rules failed on: its start offset and the exception.
@@ -95,12 +97,14 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState,
     s0, s1 = sent.start, sent.end
     if sent.new_paragraph:
         state.carry = None
-    periods = find_periods(text, s0, s1, state.published)
+    ctx = UnitContext(sentence=text[s0:s1], table=SYMBOL_UNITS, document=lambda: _technical_document(text, state))
+    # "from 63 to 2000 µm": a number that takes a unit symbol is a quantity, not a year.
+    periods = [p for p in find_periods(text, s0, s1, state.published)
+               if not (YEAR_RE.fullmatch(text, p.start, p.end) and read_symbols(text, p.end, s1, SYMBOL_UNITS, ctx)[0])]
     masks = [(p.start, p.end) for p in periods]
     if s0 >= state.prescanned_to:
         tally_subjects(text, s0, s1, state)
     dropped: list[Dropped] | None = [] if on_drop else None
-    ctx = UnitContext(sentence=text[s0:s1], table=SYMBOL_UNITS, document=lambda: _technical_document(text, state))
     quants = find_quantities(text, s0, s1, masks, dropped, ctx)
     table, state.table_header = table_quantities(text, s0, s1, masks, state.table_header)
     if table:

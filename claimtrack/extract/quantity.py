@@ -40,7 +40,7 @@ HYPHEN_END_RE = re.compile(r"[-‐]$")
 SPOKEN_FRACTION_SEP_RE = re.compile(r"[-\s]")
 HALF_OF_RE = re.compile(r"\s*(?:of|the|a|an|its|their|his|her|our|those|these|that)\b|\s*[,.;)]", re.I)
 FRACTION_OF_RE = re.compile(r"\s*(?:of|the)\b|\s*[,.;)]", re.I)
-LETTER_RE = re.compile(r"[A-Za-z]")
+LETTER_RE = re.compile(r"[A-Za-zα-ωΑ-Ω]")  # "5G", "3D", "2θ"
 # A capitalised word glued to a scale word opens the next sentence ("46.9 millionIn the ...").
 GLUED_SENTENCE_RE = re.compile(r"(?<=[a-z])[A-Z][a-z]")
 # A transition whose bounds are apart by one word ("from 21 mpg combined to 23"), and a chain ("from $160
@@ -290,6 +290,8 @@ def _range(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> None:
     if q.unit and q.unit != tail.unit:
         return
     first = q.value
+    if word == "and" and tail.unit and tail.value < first and ctx.technical:
+        return  # "between 300 K and 77 K": two levels, not a range running backwards
     if not q.unit and tail.unit:
         q.unit = tail.unit
         q.currency = tail.currency

@@ -34,15 +34,15 @@ BASES = {
     "h": ("h", ""), "min": ("min", ""), "d": ("d", ""), "t": ("t", ""), "Å": ("Å", ""), "atm": ("atm", ""),
     "Torr": ("torr", ""), "torr": ("torr", ""), "mmHg": ("mmHg", ""), "psi": ("psi", ""), "°": ("deg", ""),
     "‰": ("‰", ""), "ppm": ("ppm", ""), "°C": ("degC", ""), "°F": ("degF", ""),
-    "kn": ("kn", ""), "sr": ("sr", ""), "Np": ("Np", ""),
+    "kn": ("kn", ""), "sr": ("sr", ""), "Np": ("Np", ""), "yr": ("a", ""), "dB": ("dB", ""), "ha": ("ha", ""),
 }
 # Written forms pint has no symbol for, read as the code pint knows ("wt%" is a percentage by weight).
 EXTRA_SYMBOLS = {"wt%": "%", "vol%": "%", "at%": "%", "mol%": "%", "wt.%": "%", "at.%": "%"}
 # Symbols that are also words, times of day or scale letters: units only in technical context.
 AMBIGUOUS = {"pm", "bar", "cd", "lm", "min", "Pa", "ps", "dl", "us", "Np", "sr", "kn", "um", "Da", "cal"}
-# Bases read only with a prefix: bare "C" and "F" are degrees Celsius and Fahrenheit in most text, "S"
-# and "H" letters.
-PREFIXED_ONLY = {"C", "F", "S", "H"}
+# Bases read bare only inside a compound ("2 S cm−1", "150 F g−1"): alone, "C" and "F" are degrees
+# Celsius and Fahrenheit in most text, "S" and "H" letters.
+COMPOUND_ONLY = {"C", "F", "S", "H"}
 # Symbols the news text reads already (km, kg, mph ...): reading one is no sign of technical text.
 NEWS_SYMBOLS = {"km", "cm", "mm", "kg", "mg", "ml", "mL", "kW", "MW", "GW", "TW", "kWh", "MWh", "GWh", "TWh",
                 "Hz", "kHz", "MHz", "GHz", "kV", "min", "ha", "°C", "°F", "°", "psi", "kPa", "MPa", "GPa"}
@@ -57,8 +57,7 @@ def build_symbol_table(ureg: pint.UnitRegistry, code_of: Callable[[pint.UnitRegi
     """Every written symbol (prefix + base) -> its pint-canonical code, sorted so the cache file is reproducible."""
     table: dict[str, str] = {}
     for base, (pint_base, prefixes) in BASES.items():
-        if base not in PREFIXED_ONLY:
-            table[base] = code_of(ureg, pint_base)
+        table[base] = code_of(ureg, pint_base)
         for prefix in prefixes:
             table[prefix + base] = code_of(ureg, PREFIXES[prefix] + pint_base)
     table |= EXTRA_SYMBOLS
@@ -167,7 +166,8 @@ def read_symbols(text: str, pos: int, s1: int, table: dict[str, str], ctx: UnitC
         if join.group("space") and term.group("exp") is None:
             break  # "3 m in": a following word, not a product of units
         invert = join.group("op") == "/"
-    if terms == 1 and not marked and technical_only(text[start:end]) and not ctx.symbols:
+    if terms == 1 and (text[start:end] in COMPOUND_ONLY or (
+            not marked and technical_only(text[start:end]) and not ctx.symbols)):
         return "", pos, 0
     return _code(num, den), end, terms
 
