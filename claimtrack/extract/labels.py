@@ -120,7 +120,8 @@ MODEL_NAME_AFTER_RE = re.compile(
 MODEL_NUMBER_RE = re.compile(r"[1-9]\d{2,3}")
 FORMULA_OPERATOR_BEFORE_RE = re.compile(
     r"\b(?:divided|multiplied|dividing|multiplying|divide|multiply)\s+(?:it\s+|them\s+|this\s+|that\s+)?by\s+$"
-    r"|\b(?:to\s+the\s+power\s+of|raised\s+to)\s+$", re.I)
+    r"|\b(?:to\s+the\s+power\s+of|raised\s+to)\s+$"
+    r"|(?<![\w.])[A-Za-z](?:\s?/\s?[A-Za-z])?\)?\s?[×*/]\s?$", re.I)  # "A/B × 100": an operand of symbols
 # What follows a formula's constant: the end of the clause or the next step, not a counted noun
 # ("divided by 4 regions" splits among a count).
 FORMULA_OPERAND_AFTER_RE = re.compile(
