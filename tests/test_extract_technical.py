@@ -58,6 +58,11 @@ CASES = [
          id="compound-only-base-in-a-compound"),
     case("It was 12 C outside.", {"unit": "degC"}, id="bare-C-stays-celsius"),
     case("Peaks were indexed up to 80° (2θ) as in the patterns.", {"value": 80, "unit": "deg"}, id="glued-greek-letter"),
+    case("Seedlings were grown under a 16 h light/8 h dark cycle at 22 °C.", {"unit": "h"}, {"unit": "h"},
+         {"unit": "degC"}, id="celsius-makes-the-sentence-technical"),
+    case("The stars have masses between 0.5 and 2 M⊙.", {"value": 0.5, "value_max": 2, "unit": ""},
+         id="symbol-glued-to-a-sign-is-no-molar"),
+    case("Growth was 5 pc last year.", {"unit": "%"}, id="pc-is-percent-before-parsec"),
     case("Viscosity was 1.0 mPa s at room temperature.", {"unit": "mPa*s"}, id="product-by-space-without-exponent",
          known_miss="a space joins symbols only before one with an exponent"),
 ]

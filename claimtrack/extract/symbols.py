@@ -35,6 +35,7 @@ BASES = {
     "Torr": ("torr", ""), "torr": ("torr", ""), "mmHg": ("mmHg", ""), "psi": ("psi", ""), "°": ("deg", ""),
     "‰": ("‰", ""), "ppm": ("ppm", ""), "°C": ("degC", ""), "°F": ("degF", ""),
     "kn": ("kn", ""), "sr": ("sr", ""), "Np": ("Np", ""), "yr": ("a", ""), "dB": ("dB", ""), "ha": ("ha", ""),
+    "au": ("au", ""), "pc": ("pc", "kMG"), "ly": ("ly", ""),
 }
 # Written forms pint has no symbol for, read as the code pint knows ("wt%" is a percentage by weight).
 EXTRA_SYMBOLS = {"wt%": "%", "vol%": "%", "at%": "%", "mol%": "%", "wt.%": "%", "at.%": "%"}
@@ -44,8 +45,8 @@ AMBIGUOUS = {"pm", "bar", "cd", "lm", "min", "Pa", "ps", "dl", "us", "Np", "sr",
 # Celsius and Fahrenheit in most text, "S" and "H" letters.
 COMPOUND_ONLY = {"C", "F", "S", "H"}
 # Symbols the news text reads already (km, kg, mph ...): reading one is no sign of technical text.
-NEWS_SYMBOLS = {"km", "cm", "mm", "kg", "mg", "ml", "mL", "kW", "MW", "GW", "TW", "kWh", "MWh", "GWh", "TWh",
-                "Hz", "kHz", "MHz", "GHz", "kV", "min", "ha", "°C", "°F", "°", "psi", "kPa", "MPa", "GPa"}
+NEWS_SYMBOLS = {"km", "kg", "kW", "MW", "GW", "TW", "kWh", "MWh", "GWh", "TWh", "GHz", "min", "ha", "psi",
+                "pc", "ly", "au"}
 
 
 def technical_only(surface: str) -> bool:
@@ -72,7 +73,7 @@ _SEP0_RE = re.compile(r"[ \u00a0\u2009\u202f]?")
 # is an exponent only when nothing but a boundary follows ("m-2 m" is no exponent, "W m-2." is).
 TERM_RE = re.compile(
     r"(?P<sym>[A-Za-zµμΩÅ°‰]+(?:\.?%)?|‰|°[CF]?|Å)"
-    r"(?P<exp>(?:\^|\*\*)?[-−⁻]?[1-4](?![\d.,]\d)|[⁻]?[¹²³⁴])?(?![A-Za-z\d])"
+    r"(?P<exp>(?:\^|\*\*)?[-−⁻]?[1-4](?![\d.,]\d)|[⁻]?[¹²³⁴])?(?![A-Za-z\d⊙☉⊕])"
 )
 # Joins between the symbols of a compound: a product dot or star, a slash, or a space before a
 # symbol that carries an exponent ("W m−2", "J mol−1 K−1").
@@ -175,7 +176,7 @@ def read_symbols(text: str, pos: int, s1: int, table: dict[str, str], ctx: UnitC
 # ---------------------------------------------------------------- what kind of text a sentence is
 
 # A number followed by a symbol, for telling technical text (the symbol is looked up in the table).
-NUMBER_SYMBOL_RE = re.compile(r"\d[ \u00a0\u2009\u202f]?([A-Za-zµμΩÅ‰]+(?:[-−⁻^]?\d)?)(?![A-Za-z])")
+NUMBER_SYMBOL_RE = re.compile(r"\d[ \u00a0\u2009\u202f-]?([A-Za-zµμΩÅ‰°]+(?:[-−⁻^]?\d)?)(?![A-Za-z])")
 TECHNICAL_MARK_RE = re.compile(
     r"±|\d\s?[×x]\s?10(?:\^|\*\*|[-−⁻⁰¹²³⁴⁵⁶⁷⁸⁹])|\d[eE][-+−]?\d|[A-Za-zµμ][−⁻]\d|\d\(\d\)"
     r"|\b(?:temperatures?|kelvin|cooled|heated|annealed|sintered|wavelengths?|spectr(?:um|a|oscopy)|voltages?|"

@@ -117,7 +117,7 @@ PINT_ABBREV = {
     "Hz": "Hz", "kHz": "kHz", "MHz": "MHz", "GHz": "GHz", "Ghz": "GHz", "GB": "GB", "MB": "MB",
     "TB": "TB", "KB": "kB", "Gbps": "Gbit/s", "Mbps": "Mbit/s", "Nm": "N*m", "lb-ft": "lbf*ft",
     "°C": "degC", "°F": "degF", "degF": "degF", "degC": "degC", "dB": "dB", "GPa": "GPa",
-    "mAh": "mA*h", "rpm": "rpm", "RPM": "rpm", "mpg": "mi/gal", "MPG": "mi/gal", "μm": "um", "µm": "um",
+    "mAh": "mA*h", "rpm": "rpm", "RPM": "rpm", "r.p.m.": "rpm", "mpg": "mi/gal", "MPG": "mi/gal", "μm": "um", "µm": "um",
     "ksi": "ksi", "psi": "psi", "MPa": "MPa", "kPa": "kPa", "kV": "kV", "kV/cm": "kV/cm", "HZ": "Hz",
     "m.p.h.": "mi/h", "m.p.h": "mi/h", "″": "inch", "lb.-ft.": "lbf*ft", "sq m": "m**2", "m2": "m**2", "m²": "m**2", "hrs": "h", "hr": "h",
     "min": "min", "mins": "min", "sec": "s", "secs": "s", "yrs": "yr", "ha": "ha", "bbl": "bbl", "bpd": "bbl/d", "b/d": "bbl/d",
