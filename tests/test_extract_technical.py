@@ -63,6 +63,10 @@ CASES = [
     case("The stars have masses between 0.5 and 2 M⊙.", {"value": 0.5, "value_max": 2, "unit": ""},
          id="symbol-glued-to-a-sign-is-no-molar"),
     case("Growth was 5 pc last year.", {"unit": "%"}, id="pc-is-percent-before-parsec"),
+    case("Data were collected in week 2 and week 6 after transplantation.", id="time-point-labels"),
+    case("They worked 12 hours a day 5 days a week.", {"unit": "h/d"}, {"unit": "d/week"},
+         id="a-day-is-no-time-point-label"),
+    case("The ratio was computed as A/B × 100.", id="constant-after-symbols"),
     case("Viscosity was 1.0 mPa s at room temperature.", {"unit": "mPa*s"}, id="product-by-space-without-exponent",
          known_miss="a space joins symbols only before one with an exponent"),
 ]
