@@ -117,3 +117,27 @@ def test_units_of_any_technical_text_parse_with_pint(text):
         assert text.startswith("") and claim.quote == f"Samples were cooled to {text}"[claim.start:claim.end]
         if claim.unit and claim.unit not in ("ratio", "times", "%", "pp", "bp", "rank", "point"):
             _pint_units(claim.unit)
+
+
+def test_unit_tables_cache_follows_the_symbol_table_source(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from claimtrack.extract import symbols, units
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    current = units._tables_cache_file()
+    edited = tmp_path / "symbols.py"
+    edited.write_bytes(Path(symbols.__file__).read_bytes() + b"\n# one more line\n")
+    monkeypatch.setattr(symbols, "__file__", str(edited))
+    assert units._tables_cache_file() != current
+
+
+def test_unit_tables_cache_file_is_reproducible(tmp_path, monkeypatch):
+    from claimtrack.extract import units
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = units._tables_cache_file()
+    units._save_tables(path, units._build_tables())
+    first = path.read_bytes()
+    units._save_tables(path, tuple(dict(reversed(list(t.items()))) for t in units._build_tables()))
+    assert path.read_bytes() == first
