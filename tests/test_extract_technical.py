@@ -67,8 +67,14 @@ CASES = [
     case("They worked 12 hours a day 5 days a week.", {"unit": "h/d"}, {"unit": "d/week"},
          id="a-day-is-no-time-point-label"),
     case("The ratio was computed as A/B × 100.", id="constant-after-symbols"),
-    case("Viscosity was 1.0 mPa s at room temperature.", {"unit": "mPa*s"}, id="product-by-space-without-exponent",
-         known_miss="a space joins symbols only before one with an exponent"),
+    case("Viscosity was 1.0 mPa s at room temperature, torque 45 N m.", {"unit": "mPa*s"}, {"unit": "N*m"},
+         id="product-by-space-without-exponent"),
+    case("The beam was 5 m in length and 3 m at the base.", {"unit": "m"}, {"unit": "m"},
+         id="a-word-after-a-symbol-is-no-product"),
+    case("Values of 3.2 (±0.4) mm were measured.", {"value": 3.2, "uncertainty": 0.4, "unit": "mm"},
+         id="bracketed-tolerance"),
+    case("A 0.1 M KOH solution was used.", {"value": 0.1, "unit": "M"}, id="molar-in-a-solution"),
+    case("Resistivity was 2.3 × 10^−8 Ω m.", {"value": 2.3e-8, "unit": "Ω*m"}, id="ohm-metre"),
 ]
 
 

@@ -75,6 +75,8 @@ TERM_RE = re.compile(
     r"(?P<sym>[A-Za-zµμΩÅ°‰]+(?:\.?%)?|‰|°[CF]?|Å)"
     r"(?P<exp>(?:\^|\*\*)?[-−⁻]?[1-4](?![\d.,]\d)|[⁻]?[¹²³⁴])?(?![A-Za-z\d⊙☉⊕])"
 )
+# Symbols that multiply the one before with only a space between ("45 N m", "1.0 mPa s", "2 Ω m").
+SPACED_FACTORS = {"m", "s", "h"}
 # Joins between the symbols of a compound: a product dot or star, a slash, or a space before a
 # symbol that carries an exponent ("W m−2", "J mol−1 K−1").
 JOIN_RE = re.compile(r"[ \u00a0\u2009\u202f]?(?P<op>/|[·⋅∙*])[ \u00a0\u2009\u202f]?|(?P<space>[ \u00a0\u2009\u202f])")
@@ -164,7 +166,7 @@ def read_symbols(text: str, pos: int, s1: int, table: dict[str, str], ctx: UnitC
         term = TERM_RE.match(text, join.end(), s1)
         if not term or term.group("sym") not in table:
             break
-        if join.group("space") and term.group("exp") is None:
+        if join.group("space") and term.group("exp") is None and term.group("sym") not in SPACED_FACTORS:
             break  # "3 m in": a following word, not a product of units
         invert = join.group("op") == "/"
     if terms == 1 and (text[start:end] in COMPOUND_ONLY or (
@@ -184,7 +186,7 @@ TECHNICAL_MARK_RE = re.compile(
     r"detector|electrodes?|magnetic|lattice|thermal|viscosity|densit(?:y|ies)|velocit(?:y|ies)|acceleration|"
     r"frequenc(?:y|ies)|resistance|altitude|elevation|isotopes?|enzymes?|protein|molar|plasma|irradiated|"
     r"cryostat|pressures?|photons?|electrons?|neutrons?|nuclei|nucleus|beam|pulses?|thickness|diameter|"
-    r"conductivity|sensors?|samples?|measured|calibrated|rpm)\b",
+    r"conductivity|sensors?|samples?|measured|calibrated|rpm|solutions?|molarity|aqueous)\b",
     re.I,
 )
 MONEY_RE = re.compile(

@@ -279,7 +279,8 @@ E_NOTATION_RE = re.compile(r"[eE](?P<e>[-+−]?\d{1,3})(?![\w.])")
 # A bare power of ten: "10^5", "10**-3", "10−5" (a true minus), "10⁻⁵", "10⁵".
 POWER_OF_TEN_RE = re.compile(r"(?:(?:\^|\*\*)(?P<a>[-−]?\d{1,3})|(?P<b>−\d{1,3})|(?P<c>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))(?![\d.])")
 # A tolerance: "5 ± 0.2 K", "5 K ± 0.2 K", "3.1 +/- 0.4", and the concise form "5.431(2)".
-PLUS_MINUS_RE = re.compile(r"\s?(?:±|\+/-|\+/−|\+-)\s?(?P<n>\d+(?:\.\d+)?)")
+PLUS_MINUS_RE = re.compile(
+    r"\s?(?:±|\+/-|\+/−|\+-)\s?(?P<n>\d+(?:\.\d+)?)|\s?\(\s?(?:±|\+/-|\+/−)\s?(?P<b>\d+(?:\.\d+)?)\s?\)")
 CONCISE_UNCERTAINTY_RE = re.compile(r"\((?P<n>\d{1,3})\)")
 DECIMALS_RE = re.compile(r"\.(\d+)$")
 # A dimension: "a 10 × 10 m grid", "2 × 2 μm2" (the unit written once, after the last side).
@@ -390,7 +391,7 @@ def _notation(text: str, s1: int, q: Quantity, ctx: UnitContext) -> int:
         pos = power.end()
     pm = PLUS_MINUS_RE.match(text, pos, s1)
     if pm:
-        q.uncertainty = parse_digits(pm.group("n"))
+        q.uncertainty = parse_digits(pm.group("n") or pm.group("b"))
         pos = pm.end()
     return pos
 
@@ -458,7 +459,7 @@ def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> 
         if pm:  # "5 K ± 0.2 K": the tolerance after the unit, the unit written again or not
             probe = Quantity(pm.end(), pm.end(), 0.0, kind="dig")
             again, again_end = unit_at(text, pm.end(), s1, probe, ctx)
-            q.uncertainty = parse_digits(pm.group("n"))
+            q.uncertainty = parse_digits(pm.group("n") or pm.group("b"))
             pos = again_end if again == q.unit else pm.end()
     per = PER_RE.match(text, pos, s1)
     if per and (q.unit or q.currency):
