@@ -19,7 +19,7 @@ DOCUMENTED_COLUMNS = [
     "period_start", "period_end", "kind", "status", "rank", "rank_reason", "conflict_group_id",
     "document_title", "document_source", "document_published", "document_sha256",
     "span_start", "span_end", "quote", "sentence", "extracted_value", "extracted_unit",
-    "reviewed_by", "reviewed_at", "review_note",
+    "reviewed_by", "reviewed_at", "review_note", "uncertainty",
 ]
 
 
