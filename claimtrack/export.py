@@ -30,7 +30,7 @@ COLUMNS = (
     "reviewed_by", "reviewed_at", "review_note",
     "origin", "evidence_url", "evidence_document_id", "evidence_quote", "evidence_checked_on", "evidence_method",
     "resolution_note", "resolved_by",
-    "reviews_required", "reviewed_by_second", "agreement",
+    "reviews_required", "reviewed_by_second", "agreement", "uncertainty",
 )
 
 # The reviews whose note explains the claim's current state (not skips, plain notes or undos).
@@ -117,7 +117,7 @@ def export_query(filters: ClaimFilter) -> sa.Select:
             User.username, sa.type_coerce(Claim.reviewed_at, sa.DateTime()), latest_note,
             Claim.origin, evidence.evidence_url, evidence.evidence_document_id, evidence.evidence_quote,
             _as_text(evidence.evidence_checked_on), evidence.evidence_method, Resolution.note, resolver.username,
-            SecondReview.state, second_reviewer.username,
+            SecondReview.state, second_reviewer.username, Claim.uncertainty,
             # Not columns of the file: where the sentence column is cut from.
             Claim.document_id, Claim.sentence_start, Claim.sentence_end,
         )
@@ -247,7 +247,7 @@ def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
          period_end, kind, status, rank, rank_reason, group_id, title, source, published, sha256,
          start, end, quote, extracted_value, extracted_unit, reviewed_by, reviewed_at, note,
          origin, evidence_url, evidence_document_id, evidence_quote, evidence_checked_on, evidence_method,
-         resolution_note, resolved_by, second_state, second_by, document_id, sentence_start, sentence_end) in rows:
+         resolution_note, resolved_by, second_state, second_by, uncertainty, document_id, sentence_start, sentence_end) in rows:
         sentence = documents[document_id][sentence_start:sentence_end]
         value_text = plain_decimal(value)
         # Numbers, dates and ids go out untouched (csv writes None as an empty cell); every
@@ -288,6 +288,7 @@ def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
             inert(resolution_note) if resolution_note and resolution_note[0] in first else resolution_note,
             inert(resolved_by) if resolved_by and resolved_by[0] in first else resolved_by,
             *_second_review_cells(second_state, second_by),
+            None if uncertainty is None else plain_decimal(uncertainty),
         ))
     return out
 

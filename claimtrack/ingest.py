@@ -58,6 +58,7 @@ def claim_values(text: str, extracted: ExtractedClaim) -> dict:
     fields = {
         "value": extracted.value,
         "value_max": extracted.value_max,
+        "uncertainty": extracted.uncertainty,
         "unit": extracted.unit,
         "qualifier": extracted.qualifier,
         "change": extracted.change,

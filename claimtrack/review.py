@@ -31,7 +31,7 @@ DISMISS_LIMIT = 2_000
 OWN_UNDOABLE = (*DECISION_STATUS, "correct")
 DEFAULT_UNDO_WINDOW = timedelta(minutes=5)
 FIELD_LABELS = {
-    "value": "value", "value_max": "upper value", "unit": "unit", "qualifier": "qualifier",
+    "value": "value", "value_max": "upper value", "uncertainty": "uncertainty", "unit": "unit", "qualifier": "qualifier",
     "change": "change", "period_start": "period start", "period_end": "period end",
     "subject": "subject", "measure": "measure", "kind": "kind", "status": "status",
 }

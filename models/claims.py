@@ -25,7 +25,7 @@ ORIGINS = ("extractor", "reviewer")
 # The fields a reviewer may correct. Each has an `extracted_<field>` twin holding what
 # the machine read, which no correction ever overwrites.
 REVIEWABLE_FIELDS = (
-    "value", "value_max", "unit", "qualifier", "change",
+    "value", "value_max", "uncertainty", "unit", "qualifier", "change",
     "period_start", "period_end", "subject", "measure", "kind",
 )
 
@@ -49,6 +49,7 @@ class Claim(Base):
         sa.CheckConstraint(_in("origin", ORIGINS), name="origin"),
         sa.CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
         sa.CheckConstraint("value_max IS NULL OR value_max >= value", name="range"),
+        sa.CheckConstraint("uncertainty IS NULL OR uncertainty >= 0", name="uncertainty"),
         sa.CheckConstraint(
             "period_start IS NULL OR period_end IS NULL OR period_end >= period_start", name="period"
         ),
@@ -86,6 +87,8 @@ class Claim(Base):
     # Current values: the extraction until a reviewer corrects them.
     value: so.Mapped[float] = so.mapped_column(sa.Double)
     value_max: so.Mapped[float | None] = so.mapped_column(sa.Double)
+    # The stated tolerance in the claim's unit ("5 ± 0.2 K" -> 0.2); None when the text states none.
+    uncertainty: so.Mapped[float | None] = so.mapped_column(sa.Double)
     unit: so.Mapped[str] = so.mapped_column(sa.String(32), default="")
     qualifier: so.Mapped[str] = so.mapped_column(sa.String(2), default="=")
     change: so.Mapped[str | None] = so.mapped_column(sa.String(4))
@@ -102,6 +105,7 @@ class Claim(Base):
     # What the extractor read; never updated after insert.
     extracted_value: so.Mapped[float] = so.mapped_column(sa.Double)
     extracted_value_max: so.Mapped[float | None] = so.mapped_column(sa.Double)
+    extracted_uncertainty: so.Mapped[float | None] = so.mapped_column(sa.Double)
     extracted_unit: so.Mapped[str] = so.mapped_column(sa.String(32), default="")
     extracted_qualifier: so.Mapped[str] = so.mapped_column(sa.String(2), default="=")
     extracted_change: so.Mapped[str | None] = so.mapped_column(sa.String(4))

@@ -61,11 +61,13 @@ class ClaimFactory(_Base):
     sentence_end = factory.LazyAttribute(lambda c: len(c.document.text))
     value = 66.0
     unit = ""
+    uncertainty = None
     subject = "Gansu"
     measure = "international sister cities"
     confidence = 0.8
     extracted_value = factory.LazyAttribute(lambda c: c.value)
     extracted_unit = factory.LazyAttribute(lambda c: c.unit)
+    extracted_uncertainty = factory.LazyAttribute(lambda c: c.uncertainty)
     extracted_subject = factory.LazyAttribute(lambda c: c.subject)
     extracted_measure = factory.LazyAttribute(lambda c: c.measure)
     worth = factory.LazyAttribute(lambda c: triage.worth(c.quote, c.value, c.unit, c.subject, c.measure))

@@ -373,3 +373,15 @@ def test_conflicts_rejection_on_review_closes_the_conflict(db_session):
 @pytest.mark.parametrize("unit", [")", "((", "km/", "**", "1/0"])
 def test_conflicts_odd_unit_text_is_its_own_dimension(unit):
     assert conflicts.dimension_of(unit).name == f"unit:{unit}"
+
+
+
+def test_conflicts_stated_tolerance_widens_agreement(db_session):
+    a = _claim("The gap was 5.00 ± 0.30 K.", "5.00 ± 0.30 K", 5.0, unit="K", measure="gap", uncertainty=0.3)
+    b = _claim("The gap was 5.25 K.", "5.25 K", 5.25, unit="K", measure="gap")
+    _detect(db_session, a, b)
+    assert _group(db_session, a).status == "consistent"
+    c = _claim("The gap was 5.00 K.", "5.00 K", 5.0, unit="K", measure="gap", subject="Freedonia")
+    d = _claim("A gap of 5.25 K.", "5.25 K", 5.25, unit="K", measure="gap", subject="Freedonia")
+    _detect(db_session, c, d)
+    assert _group(db_session, c).status == "open"

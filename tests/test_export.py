@@ -23,7 +23,7 @@ HEADER = (
     "status,rank,rank_reason,conflict_group_id,document_title,document_source,document_published,"
     "document_sha256,span_start,span_end,quote,sentence,extracted_value,extracted_unit,reviewed_by,"
     "reviewed_at,review_note,origin,evidence_url,evidence_document_id,evidence_quote,evidence_checked_on,"
-    "evidence_method,resolution_note,resolved_by,reviews_required,reviewed_by_second,agreement\r\n"
+    "evidence_method,resolution_note,resolved_by,reviews_required,reviewed_by_second,agreement,uncertainty\r\n"
 )
 
 TEXT = "Gansu has forged 66 pairs of international sister city relationships. Trade grew by 5.9% in 2023."
@@ -36,11 +36,11 @@ FULL_EXPORT = HEADER + (
     "normal,,,\"Gansu, the \"\"open\"\" province\",https://example.org/gansu,2024-05-01,"
     "a5e5b96a8fc368afc455033f5dd27749538ede94475f90da29a659fcce8697db,17,19,66,"
     "Gansu has forged 66 pairs of international sister city relationships.,69,pairs,rita,"
-    "2024-05-02T09:30:15Z,checked against table 3,extractor,,,,,,,,1,,single\r\n"
+    "2024-05-02T09:30:15Z,checked against table 3,extractor,,,,,,,,1,,single,\r\n"
     "{second},Gansu,trade growth,5.9,,%,'=,up,2023-01-01,2023-12-31,fact,verified,normal,,,"
     "\"Gansu, the \"\"open\"\" province\",https://example.org/gansu,2024-05-01,"
     "a5e5b96a8fc368afc455033f5dd27749538ede94475f90da29a659fcce8697db,84,88,5.9%,"
-    "Trade grew by 5.9% in 2023.,5.9,%,rita,2024-05-02T09:31:00Z,,extractor,,,,,,,,1,,single\r\n"
+    "Trade grew by 5.9% in 2023.,5.9,%,rita,2024-05-02T09:31:00Z,,extractor,,,,,,,,1,,single,0.2\r\n"
 )
 
 UTC = timezone.utc
@@ -74,7 +74,7 @@ def gansu(db_session, reviewer):
     )
     second = ClaimFactory(
         document=document, quote_text="5.9%", sentence_start=70, sentence_end=97, value=5.9,
-        unit="%", change="up", measure="trade growth", status="verified", reviewed_by=rita,
+        uncertainty=0.2, unit="%", change="up", measure="trade growth", status="verified", reviewed_by=rita,
         reviewed_at=datetime(2024, 5, 2, 9, 31, tzinfo=UTC), **period,
     )
     db_session.add_all([

@@ -24,7 +24,7 @@ def _form(client, claim_id: int, **fields) -> dict:
     """The review form of a claim as the browser would submit it, with `fields` changed."""
     html = client.get(f"/claims/{claim_id}").get_data(as_text=True)
     claim_values = {}
-    for name in ("value", "value_max", "unit", "subject", "measure", "period_start", "period_end"):
+    for name in ("value", "value_max", "uncertainty", "unit", "subject", "measure", "period_start", "period_end"):
         match = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
         value = re.search(r'value="([^"]*)"', match.group(0)) if match else None
         claim_values[name] = value.group(1) if value else ""
@@ -114,6 +114,33 @@ def test_correction_keeps_extraction(client, reviewer, auth, claims, db_session)
     assert review.changes == {"value": [66.0, 69.0], "unit": ["", "cities"]}
     html = client.get(f"/claims/{claim.id}").get_data(as_text=True)
     assert 'id="extracted-value">66<' in html and 'value="69"' in html
+
+
+def test_uncertainty_shown_and_corrected(client, reviewer, auth, db_session):
+    document = DocumentFactory(text="The gap was 5 ± 0.2 K at the edge.")
+    claim = ClaimFactory(document=document, quote_text="5 ± 0.2 K", value=5.0, unit="K", uncertainty=0.2)
+    db_session.commit()
+    auth.login("rita")
+    html = client.get(f"/claims/{claim.id}").get_data(as_text=True)
+    assert 'id="extracted-uncertainty">0.2<' in html and "Uncertainty (±)" in html
+    response = client.post(f"/claims/{claim.id}", data={
+        **_form(client, claim.id, uncertainty="0.3"), "decision": "correct"})
+    assert response.status_code == 303
+    db_session.expire_all()
+    claim = db_session.get(Claim, claim.id)
+    assert (claim.uncertainty, claim.extracted_uncertainty) == (0.3, 0.2)
+    assert db_session.scalar(sa.select(Review.changes).where(Review.claim_id == claim.id)) == {"uncertainty": [0.2, 0.3]}
+
+
+def test_negative_uncertainty_refused_and_changes_nothing(client, reviewer, auth, claims, db_session):
+    auth.login("rita")
+    response = client.post(f"/claims/{claims[0].id}", data={
+        **_form(client, claims[0].id, uncertainty="-1"), "decision": "correct"})
+    assert response.status_code == 400
+    assert "The uncertainty cannot be negative." in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(Claim, claims[0].id).uncertainty is None
+    assert db_session.scalar(sa.select(sa.func.count(Review.id))) == 0
 
 
 def test_bad_values_show_field_errors_and_change_nothing(client, reviewer, auth, claims, db_session):

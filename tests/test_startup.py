@@ -95,7 +95,7 @@ def test_unit_tables_from_the_cache_are_the_tables_pint_builds(tmp_path, monkeyp
     built = units.load_tables()
     assert units._tables_cache_file().is_file()
     assert units.load_tables() == built == units._build_tables()
-    assert built == (units.WORD_UNITS, units.ABBREV_UNITS, units.GLUED_UNITS, units.PER_UNITS)
+    assert built == (units.WORD_UNITS, units.ABBREV_UNITS, units.GLUED_UNITS, units.PER_UNITS, units.SYMBOL_UNITS)
 
 
 def test_unit_tables_rebuilt_over_a_damaged_cache_file(tmp_path, monkeypatch):

@@ -364,17 +364,34 @@ def interval(
 
 
 def claim_interval(
-    value: float, value_max: float | None, qualifier: str, quote: str, unit: str, corrected: bool
+    value: float, value_max: float | None, qualifier: str, quote: str, unit: str, corrected: bool,
+    uncertainty: float | None = None,
 ) -> Interval:
     """The values a claim allows, in its dimension's base unit.
 
     A reviewer's correction and a small count stated to the unit ("66 sister cities") are
-    exact; other figures are estimates, roundings or measurements (`ESTIMATE_SHARE`).
+    exact; other figures are estimates, roundings or measurements (`ESTIMATE_SHARE`). A stated
+    tolerance ("5 ± 0.2 K") widens the interval on both sides (`widened`).
     """
     step = 0.0 if corrected else stated_step(quote, value, unit in ("", "rank"))
     exact = corrected or (step == 0 and abs(value) < EXACT_COUNT_BELOW)
     digits = significant_digits(quote) if qualifier == "~" else 1
-    return interval(value, value_max, qualifier, step, dimension_of(unit).factor, exact, digits)
+    factor = dimension_of(unit).factor
+    return widened(interval(value, value_max, qualifier, step, factor, exact, digits), uncertainty, factor)
+
+
+def widened(bounds: Interval, uncertainty: float | None, factor: float) -> Interval:
+    """The interval with a stated tolerance (in the claim's unit) added to each finite bound, which it closes."""
+    if not uncertainty or not math.isfinite(uncertainty):
+        return bounds
+    spread = abs(uncertainty) * factor
+    lo_open, hi_open = bounds.lo_open, bounds.hi_open
+    lo, hi = bounds.lo, bounds.hi
+    if math.isfinite(lo):
+        lo, lo_open = lo - spread, False
+    if math.isfinite(hi):
+        hi, hi_open = hi + spread, False
+    return Interval(lo, hi, lo_open, hi_open)
 
 
 def _apart(lo: float, lo_open: bool, hi: float, hi_open: bool) -> bool:

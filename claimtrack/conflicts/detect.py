@@ -31,6 +31,7 @@ CLAIM_COLUMNS = (
     Claim.status, Claim.rank, Claim.subject, Claim.measure, Claim.unit, Claim.kind, Claim.change,
     Claim.value, Claim.value_max, Claim.extracted_value, Claim.extracted_value_max,
     Claim.qualifier, Claim.quote, Claim.period_start, Claim.period_end, Claim.subject_key, Claim.measure_variant,
+    Claim.uncertainty,
 )
 
 
@@ -43,7 +44,7 @@ def statement(row) -> Statement:
     """A claim row (in `CLAIM_COLUMNS` order) as the detector sees it."""
     (id_, document_id, group_id, pinned, conflict_open, status, rank, subject, measure, unit, kind,
      change, value, value_max, extracted_value, extracted_value_max, qualifier, quote,
-     period_start, period_end, subject_key, measure_variant) = row
+     period_start, period_end, subject_key, measure_variant, uncertainty) = row
     key = group_key(subject, measure, unit, kind, change, subject_key)
     corrected = value != extracted_value or value_max != extracted_value_max
     eligible = key is not None and status != "rejected"
@@ -51,7 +52,7 @@ def statement(row) -> Statement:
         id=id_, document_id=document_id, group_id=group_id, pinned=pinned,
         conflict_open=conflict_open, key=key, active=eligible and rank != "deprecated",
         eligible=eligible, period=claim_period(period_start, period_end),
-        bounds=claim_interval(value, value_max, qualifier, quote, unit, corrected),
+        bounds=claim_interval(value, value_max, qualifier, quote, unit, corrected, uncertainty),
         subject=subject, measure=measure, variant=variant_key(measure_variant),
     )
 

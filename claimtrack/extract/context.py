@@ -90,6 +90,7 @@ class DocState:
     carry: tuple[dt.date | None, dt.date | None] | None = None
     prescanned_to: int = 0  # sentences before this offset were tallied up front
     table_header: str = ""  # measure words of the table whose rows may follow, one per line
+    technical: bool | None = None  # the opening reads as technical text; None until asked (engine._technical_document)
 
     def default_subject(self) -> str:
         """Most frequent proper-noun subject so far."""
@@ -160,6 +161,13 @@ def share_units(text: str, s0: int, s1: int, quants: list[Quantity]) -> None:
                 code = PER_UNITS.get(denom, PER_UNITS.get(denom.rstrip("s"), ""))
                 if code:
                     a.unit = f"{a.unit}/{code}"
+    # Back to front, so a list takes the unit written after its last member ("at 10, 20 and 40 K").
+    for q, nxt in reversed(list(zip(quants, quants[1:]))):
+        if q.unit or q.kind != "dig" or q.drop or not _shareable(nxt) or q.value_max is not None:
+            continue
+        gap = text[q.end:nxt.start]
+        if (BACK_COORD_RE.fullmatch(gap) and _comparable(q.value, nxt)) or (OF_THE_RE.fullmatch(gap) and q.value <= nxt.value):
+            q.unit, q.currency = nxt.unit, nxt.currency
     index_cue = None
     for i, q in enumerate(quants):
         if q.unit or q.kind != "dig" or q.drop:
@@ -167,14 +175,14 @@ def share_units(text: str, s0: int, s1: int, quants: list[Quantity]) -> None:
         nxt = quants[i + 1] if i + 1 < len(quants) else None
         if nxt and q.value_max is None:
             gap = text[q.end:nxt.start]
-            # "from 4.8 to 4.7 percent" names its unit once for both bounds, even a percentage.
+            # "from 4.8 to 4.7 percent" names its unit once for both bounds, even a percentage
+            # (lists and "of the" were shared back to front above).
             transition = (TRANSITION_GAP_RE.fullmatch(gap) and FROM_BEFORE_RE.search(text, s0, q.start)
                           and nxt.unit not in ("", "rank", "times") and " of " not in nxt.unit)
             scale = nxt.value / nxt.raw if transition and nxt.raw and not nxt.unit.startswith("%") else 1.0
             if transition and scale > 1 and not _comparable(q.value, nxt) and _comparable(q.value * scale, nxt):
                 q.value *= scale  # "from 30 to 25 million dollars", "from 24 to 30-32 billion": the scale too
-            if (transition and _comparable(q.value, nxt)) or (_shareable(nxt) and (
-                    (BACK_COORD_RE.fullmatch(gap) and _comparable(q.value, nxt)) or (OF_THE_RE.fullmatch(gap) and q.value <= nxt.value))):
+            if transition and _comparable(q.value, nxt):
                 q.unit, q.currency = nxt.unit, nxt.currency
                 continue
         if not BARE_AFTER_RE.match(text, q.end, s1) and not UP_DOWN_AFTER_RE.match(text[q.end:q.end + 6]):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Callable, Iterator
 
 from .context import (
@@ -17,11 +18,16 @@ from .measures import assign_measure, tally_subjects
 from .model import Dropped, ExtractedClaim
 from .periods import find_periods
 from .quantity import find_quantities, overlaps
+from .symbols import UnitContext, is_technical, read_symbols
+from .units import SYMBOL_UNITS
 from .sentences import Sentence, iter_sentences
 from .tables import table_quantities
 
-EXTRACTOR_VERSION = "rules-1.4"
+EXTRACTOR_VERSION = "rules-1.5"
 PRESCAN_CHARS = 20000
+# Sentences of the opening that must read as technical text for the whole document to count as such.
+TECHNICAL_DOCUMENT_SENTENCES = 2
+YEAR_RE = re.compile(r"\d{4}")
 
 
 # Told of a sentence the rules failed on: its start offset and the exception.
@@ -68,6 +74,18 @@ def _prescan_subjects(text: str, state: DocState) -> None:
     state.prescanned_to = end
 
 
+def _technical_document(text: str, state: DocState) -> bool:
+    """True when enough sentences of the document's opening read as technical text (worked out once, when asked)."""
+    if state.technical is None:
+        count = 0
+        for sent in iter_sentences(text[:state.prescanned_to]):
+            count += is_technical(text[sent.start:sent.end], SYMBOL_UNITS)
+            if count >= TECHNICAL_DOCUMENT_SENTENCES:
+                break
+        state.technical = count >= TECHNICAL_DOCUMENT_SENTENCES
+    return state.technical
+
+
 def extract_claims(text: str, published: dt.date | None = None) -> list[ExtractedClaim]:
     """All claims of `text` as a list."""
     return list(iter_claims(text, published))
@@ -79,12 +97,15 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState,
     s0, s1 = sent.start, sent.end
     if sent.new_paragraph:
         state.carry = None
-    periods = find_periods(text, s0, s1, state.published)
+    ctx = UnitContext(sentence=text[s0:s1], table=SYMBOL_UNITS, document=lambda: _technical_document(text, state))
+    # "from 63 to 2000 µm": a number that takes a unit symbol is a quantity, not a year.
+    periods = [p for p in find_periods(text, s0, s1, state.published)
+               if not (YEAR_RE.fullmatch(text, p.start, p.end) and read_symbols(text, p.end, s1, SYMBOL_UNITS, ctx)[0])]
     masks = [(p.start, p.end) for p in periods]
     if s0 >= state.prescanned_to:
         tally_subjects(text, s0, s1, state)
     dropped: list[Dropped] | None = [] if on_drop else None
-    quants = find_quantities(text, s0, s1, masks, dropped)
+    quants = find_quantities(text, s0, s1, masks, dropped, ctx)
     table, state.table_header = table_quantities(text, s0, s1, masks, state.table_header)
     if table:
         # A figure in a table's header is part of its measure ("deaths per 1,000 people"), not a claim.
@@ -117,7 +138,7 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState,
             start=q.start, end=q.end, quote=text[q.start:q.end], value=q.value, value_max=q.value_max,
             unit=q.unit, qualifier=q.qualifier, change=q.change, period_start=q.period[0],
             period_end=q.period[1], subject=q.subject, measure=q.measure, measure_text=q.measure_text,
-            subject_key=q.subject_key, measure_variant=q.measure_variant,
+            subject_key=q.subject_key, measure_variant=q.measure_variant, uncertainty=q.uncertainty,
             kind=kind, confidence=round(max(0.05, min(0.99, q.confidence)), 2),
             sentence_start=s0, sentence_end=s1,
         ))

@@ -112,7 +112,8 @@ TIME_PREFIX_RE = re.compile(r"now|then|once", re.I)
 INSTANCE_NOUN_BEFORE_RE = re.compile(
     r"\b(?:sensors?|patients?|participants?|subjects?|clones?|strains?|samples?|specimens?|plots?|wells?|probes?|"
     r"stations?|donors?|mice|mouse|rats?|animals?|lots?|batch(?:es)?|isolates?|accessions?|catalog(?:ue)?\s+(?:no\.?|number)|"
-    r"cohorts?|arms?|replicates?|runs?|experiments?|electrodes?|nodes?|chips?|boreholes?|transects?|wards?|"
+    r"cohorts?|arms?|replicates?|runs?|experiments?|electrodes?|nodes?|chips?|boreholes?|transects?|wards?|detectors?|"
+    r"(?<!a\s)(?<!per\s)(?:day|week|visit|passage|generation|step|cycle)s?|"
     r"patient\s+no\.?|cell\s+lines?)\s+(?:\d+\s*(?:,|and|or|&)\s*)*$", re.I)
 NOUN_AFTER_RE = re.compile(r"\s+(?:of|per|times|percent|per\s*cent)\b", re.I)
 # Stock indices whose names hold a number, as lower-cased text writes them ("the sp 500", "ftse 100").
@@ -127,7 +128,8 @@ MODEL_NAME_AFTER_RE = re.compile(
 MODEL_NUMBER_RE = re.compile(r"[1-9]\d{2,3}")
 FORMULA_OPERATOR_BEFORE_RE = re.compile(
     r"\b(?:divided|multiplied|dividing|multiplying|divide|multiply)\s+(?:it\s+|them\s+|this\s+|that\s+)?by\s+$"
-    r"|\b(?:to\s+the\s+power\s+of|raised\s+to)\s+$", re.I)
+    r"|\b(?:to\s+the\s+power\s+of|raised\s+to)\s+$"
+    r"|(?<![\w.])[A-Za-z](?:\s?/\s?[A-Za-z])?\)?\s?[×*/]\s?$", re.I)  # "A/B × 100": an operand of symbols
 # What follows a formula's constant: the end of the clause or the next step, not a counted noun
 # ("divided by 4 regions" splits among a count).
 FORMULA_OPERAND_AFTER_RE = re.compile(

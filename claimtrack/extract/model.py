@@ -26,6 +26,7 @@ class Quantity:
     measure_variant: str = ""
     guessed_subject: bool = False
     confidence: float = 0.9
+    uncertainty: float | None = None  # the stated tolerance: 0.2 for "5 ± 0.2 K", 0.002 for "5.431(2)"
     raw: float | None = None  # value of the number token alone, before scale words
     spaced: bool = False  # unit is a one-letter symbol written apart ("5 W"): checked like a bare number
     drop: bool = False  # recognised but not a claim (a sports score): consumed, not emitted
@@ -70,6 +71,7 @@ class ExtractedClaim:
     sentence_end: int
     subject_key: str = ""  # canonical key of the subject (see entities.subject_key)
     measure_variant: str = ""  # the measure's variant from its unit description ("current international $")
+    uncertainty: float | None = None  # the stated tolerance ("± 0.2"), in the claim's unit
 
     def to_json(self, doc: str) -> dict:
         """JSON-ready dict for the CLI and the scorers (dates as ISO strings)."""
@@ -80,6 +82,7 @@ class ExtractedClaim:
             "text": self.quote,
             "value": self.value,
             "value_max": self.value_max,
+            "uncertainty": self.uncertainty,
             "unit": self.unit,
             "qualifier": self.qualifier,
             "change": self.change,

@@ -9,6 +9,7 @@ from .labels import (
 )
 from .model import Dropped, Quantity
 from .numbers import NUMBER_RE, parse_digits, parse_fraction, parse_ordinal, parse_slash_fraction, parse_word_number
+from .symbols import NEWS, UnitContext
 from .units import CURRENCY_FWD_RE, PREFIX_CODES, WHITESPACE_RE, currency_prefix, scale_and_unit, unit_at
 
 # Why a number that is not a label is still not a claim (see `labels` for the label reasons).
@@ -40,7 +41,7 @@ HYPHEN_END_RE = re.compile(r"[-‐]$")
 SPOKEN_FRACTION_SEP_RE = re.compile(r"[-\s]")
 HALF_OF_RE = re.compile(r"\s*(?:of|the|a|an|its|their|his|her|our|those|these|that)\b|\s*[,.;)]", re.I)
 FRACTION_OF_RE = re.compile(r"\s*(?:of|the)\b|\s*[,.;)]", re.I)
-LETTER_RE = re.compile(r"[A-Za-z]")
+LETTER_RE = re.compile(r"[A-Za-zα-ωΑ-Ω]")  # "5G", "3D", "2θ"
 # A capitalised word glued to a scale word opens the next sentence ("46.9 millionIn the ...").
 GLUED_SENTENCE_RE = re.compile(r"(?<=[a-z])[A-Z][a-z]")
 # A transition whose bounds are apart by one word ("from 21 mpg combined to 23"), and a chain ("from $160
@@ -54,6 +55,13 @@ NOUN_AFTER_BOUND_RE = re.compile(
     r"\s+(?!(?:for|in|on|by|at|and|or|as|from|with|a|an|the|last|this|next|over|after|before|during|since|until|"
     r"when|while|than|then|but)\b)[a-z]")
 SLASH_OF_RE = re.compile(r"\s+of\s+(?:an?\s+)?(?:(?:US|U\.S\.|UK|imperial)\s+)?", re.I)
+# Thousands grouped by a plain space ("816 000 t"): read as one number only when a unit follows.
+SHORT_DIGITS_RE = re.compile(r"\d{1,3}")
+SPACED_THOUSANDS_RE = re.compile(r"\x20(\d{3})(?![\d]|[.,]\d{3})")
+# A ratio in technical text ("a 1:50 dilution", "mixed 3:1 by mass"), told by the words around it.
+RATIO_RE = re.compile(r":(?P<n>\d+(?:\.\d+)?)(?![\d:])")
+RATIO_SPAN_RE = re.compile(r"\d+:\d+")
+RATIO_CUE_RE = re.compile(r"\b(?:ratios?|dilut\w*|mix\w*|proportions?|scale|stoichiometr\w*|by\s+(?:mass|volume|weight))\b", re.I)
 
 
 def overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
@@ -62,17 +70,22 @@ def overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
 
 
 def find_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]],
-                    dropped: list[Dropped] | None = None) -> list[Quantity]:
+                    dropped: list[Dropped] | None = None, ctx: UnitContext = NEWS) -> list[Quantity]:
     """Every quantity expression of the sentence, in order, with value and unit.
 
-    Numbers refused as non-claims are appended to `dropped` (when given) with the reason.
+    Numbers refused as non-claims are appended to `dropped` (when given) with the reason; `ctx`
+    says whether the sentence is technical text or speaks of money (see `symbols`).
     """
     out: list[Quantity] = []
     consumed = 0
+    if any(RATIO_SPAN_RE.fullmatch(text, a, b) for a, b in masks) and ctx.symbols:
+        # "a 1:50 dilution" reads like a clock time; the words around it say it is a ratio.
+        masks = [(a, b) for a, b in masks if not (RATIO_SPAN_RE.fullmatch(text, a, b) and RATIO_CUE_RE.search(
+            text, max(s0, a - 40), min(s1, b + 30)))]
     for m in NUMBER_RE.finditer(text, s0, s1):
         if m.start() < consumed or overlaps(masks, m.start(), m.end()):
             continue
-        q = _build(text, m, s0, s1, out)
+        q = _build(text, m, s0, s1, out, ctx)
         if isinstance(q, str):
             if dropped is not None:
                 dropped.append(Dropped(m.start(), m.end(), m.group(), q))
@@ -118,7 +131,7 @@ def _is_range_tail(text: str, prev: Quantity, q: Quantity) -> bool:
     return prev.value_max is not None and q.start < prev.end
 
 
-def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity]) -> Quantity | str:
+def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity], ctx: UnitContext = NEWS) -> Quantity | str:
     """Assemble the quantity around one number token, or say why it is not a claim."""
     kind = m.lastgroup or "dig"
     tok = m.group()
@@ -127,7 +140,7 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity]) -> Q
     if kind == "ord":
         return _rank(text, m, s0, s1, prior) or NO_RANKING
     if kind == "sfrac":
-        return _slash_fraction(text, m, s1) or SLASH_NOT_FRACTION
+        return _slash_fraction(text, m, s1, ctx) or SLASH_NOT_FRACTION
     if AGED_RE.search(before):
         return AGE_BAND  # "men aged 18 to 34": an age band describing who is counted
     if kind == "frac":
@@ -153,11 +166,18 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity]) -> Q
         value = parse_digits(tok)
         if tok.startswith("+"):
             start += 1  # the sign is kept as a change, not in the quote
+        group = SPACED_THOUSANDS_RE.match(text, end, s1) if SHORT_DIGITS_RE.fullmatch(tok) else None
+        if group and unit_at(text, group.end(), s1, Quantity(group.end(), group.end(), 0.0), ctx)[0]:
+            value, end = parse_digits(tok + group.group(1)), group.end()
     q = Quantity(start, end, value, kind=kind, confidence=0.9 if kind == "dig" else 0.7, raw=value)
     if tok.startswith("+"):
         q.change = "up"
     currency_prefix(text, s0, q)
-    scale_and_unit(text, s1, q)
+    scale_and_unit(text, s1, q, ctx)
+    ratio = RATIO_RE.match(text, q.end, s1) if kind == "dig" and not q.unit else None
+    if ratio and ctx.symbols:
+        if float(ratio.group("n")) and RATIO_CUE_RE.search(text, max(s0, start - 40), min(s1, ratio.end() + 30)):
+            q.value, q.unit, q.end = q.value / float(ratio.group("n")), "ratio", ratio.end()
     if kind == "dig" and (q.unit in ("", "s") or q.spaced):
         reason = capital_label_reason(text, start, m.end(), s0, before)
         if reason:
@@ -174,24 +194,24 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity]) -> Q
         q.unit = "year of age"  # "under the age of 5 years"
     if q.unit in ("a", "month", "week", "d") and TIME_ANCHOR_RE.match(text, q.end, s1):
         return TIME_ANCHOR  # "one year after the inspection", "two weeks ago": a time anchor
-    _range(text, s1, q)
+    _range(text, s1, q, ctx)
     if q.value_max is not None and q.kind == "dig" and not q.unit and is_score(text, q, s0):
         q.drop = True
     return q
 
 
-def _slash_fraction(text: str, m: re.Match, s1: int) -> Quantity | None:
+def _slash_fraction(text: str, m: re.Match, s1: int, ctx: UnitContext = NEWS) -> Quantity | None:
     """A written fraction: of a unit ("1/2 pound", "1/16 of a pint") or a share ("1/3 of voters")."""
     value = parse_slash_fraction(m.group())
     start, end = m.span()
     of = SLASH_OF_RE.match(text, end, s1)
     q = Quantity(start, end, value, kind="dig", confidence=0.7, raw=value)
-    scale_and_unit(text, s1, q)
+    scale_and_unit(text, s1, q, ctx)
     if q.unit:
         return q
     if of:
         probe = Quantity(of.end(), of.end(), value, kind="dig")
-        unit, upos = unit_at(text, of.end(), s1, probe)
+        unit, upos = unit_at(text, of.end(), s1, probe, ctx)
         if unit and unit != "%":
             q.unit, q.end = unit, upos
             return q
@@ -212,7 +232,7 @@ def _rank(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity]) -> Qu
     return Quantity(start, end, parse_ordinal(m.group()), unit="rank", kind="ord", confidence=0.85)
 
 
-def _range(text: str, s1: int, q: Quantity) -> None:
+def _range(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> None:
     """Merge "X to Y", "X-Y", "between X and Y", "two or three" into one quantity with value_max."""
     gap = RANGE_GAP_RE.match(text, q.end, s1)
     if not gap:
@@ -255,7 +275,7 @@ def _range(text: str, s1: int, q: Quantity) -> None:
         if not q.currency or pre_code != q.unit.split("/")[0]:
             return
         tail.currency, tail.unit = q.currency, pre_code
-    scale_and_unit(text, s1, tail)
+    scale_and_unit(text, s1, tail, ctx)
     if word == "or":
         if q.unit:
             return
@@ -278,6 +298,8 @@ def _range(text: str, s1: int, q: Quantity) -> None:
     if falling and (word not in ("-", "–", "—") or q.unit or tail.unit):
         return  # a falling transition ("from 30 to 25 cents") is two levels: a range needs value <= value_max
     first = q.value
+    if word == "and" and tail.unit and tail.value < first and ctx.technical:
+        return  # "between 300 K and 77 K": two levels, not a range running backwards
     if not q.unit and tail.unit:
         q.unit = tail.unit
         q.currency = tail.currency

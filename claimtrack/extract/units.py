@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
 from .measures import DETERMINERS, PREPOSITIONS, VERBS
 from .model import Quantity
-from .numbers import DECADE_WORDS, SCALE_RE, SCALES, WORD_NUMBER, parse_word_number
+from .numbers import DECADE_WORDS, SCALE_RE, SCALES, WORD_NUMBER, parse_digits, parse_word_number
+from . import symbols
+from .symbols import NEWS, TECHNICAL, UnitContext, read_symbols
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +117,7 @@ PINT_ABBREV = {
     "Hz": "Hz", "kHz": "kHz", "MHz": "MHz", "GHz": "GHz", "Ghz": "GHz", "GB": "GB", "MB": "MB",
     "TB": "TB", "KB": "kB", "Gbps": "Gbit/s", "Mbps": "Mbit/s", "Nm": "N*m", "lb-ft": "lbf*ft",
     "°C": "degC", "°F": "degF", "degF": "degF", "degC": "degC", "dB": "dB", "GPa": "GPa",
-    "mAh": "mA*h", "rpm": "rpm", "RPM": "rpm", "mpg": "mi/gal", "MPG": "mi/gal", "μm": "um", "µm": "um",
+    "mAh": "mA*h", "rpm": "rpm", "RPM": "rpm", "r.p.m.": "rpm", "mpg": "mi/gal", "MPG": "mi/gal", "μm": "um", "µm": "um",
     "ksi": "ksi", "psi": "psi", "MPa": "MPa", "kPa": "kPa", "kV": "kV", "kV/cm": "kV/cm", "HZ": "Hz",
     "m.p.h.": "mi/h", "m.p.h": "mi/h", "″": "inch", "lb.-ft.": "lbf*ft", "sq m": "m**2", "m2": "m**2", "m²": "m**2", "hrs": "h", "hr": "h",
     "min": "min", "mins": "min", "sec": "s", "secs": "s", "yrs": "yr", "ha": "ha", "bbl": "bbl", "bpd": "bbl/d", "b/d": "bbl/d",
@@ -156,26 +158,36 @@ def registry() -> pint.UnitRegistry:
     return pint.UnitRegistry()
 
 
-def _build_tables() -> tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str]]:
-    """Resolve every surface form through pint once: word, abbreviation, glued and per-unit tables."""
+def pint_expression(code: str) -> str:
+    """The expression pint parses for a unit code ("km2" -> "km**2", "mW/m2" -> "mW/m**2")."""
+    return re.sub(r"(?<=[A-Za-zµΩÅ])(\d)", r"**\1", code)
+
+
+def _build_tables() -> tuple[dict[str, str], ...]:
+    """Resolve every surface form through pint once: word, abbreviation, glued, per-unit and symbol tables."""
     ureg = registry()
     words = {form: _pint_code(ureg, expr) for forms, expr in PINT_WORDS.items() for form in forms.split("|")}
     words |= {form: code for forms, code in PLAIN_UNITS.items() for form in forms.split("|")}
     abbrev = {k: _pint_code(ureg, v) for k, v in PINT_ABBREV.items()}
     glued = {k: _pint_code(ureg, v) for k, v in PINT_GLUED.items()}
     per = {k: v if v in ("share", "person", "MMBtu") else _pint_code(ureg, v) for k, v in PER_DENOMINATORS.items()}
-    return words, abbrev, glued, per
+    return words, abbrev, glued, per, symbols.build_symbol_table(ureg, _pint_code)
 
 
 def _tables_cache_file() -> Path:
     """Where the tables built from this module's source and the installed pint are kept."""
     key = hashlib.sha256()
     key.update(Path(__file__).read_bytes())
+    key.update(Path(symbols.__file__).read_bytes())
     # pint is found, not imported (nor its version read through importlib.metadata, which costs
     # more than the rest of this): installing any pint writes its files anew, with a new time.
     pint_file = Path(importlib.util.find_spec("pint").origin)
     key.update(f"{pint_file}:{pint_file.stat().st_mtime_ns}:{pint_file.stat().st_size}".encode())
+    key.update(" ".join(sorted(p.name for p in pint_file.parent.parent.glob("pint-*.dist-info"))).encode())
     return Path(platformdirs.user_cache_dir("claimtrack")) / f"units-{key.hexdigest()[:20]}.json"
+
+
+TABLE_COUNT = 5
 
 
 def load_tables() -> tuple[dict[str, str], ...]:
@@ -183,7 +195,7 @@ def load_tables() -> tuple[dict[str, str], ...]:
     path = _tables_cache_file()
     try:
         tables = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(tables, list) and tables and all(
+        if isinstance(tables, list) and len(tables) == TABLE_COUNT and all(
                 isinstance(t, dict) and t and all(isinstance(v, str) for v in t.values()) for t in tables):
             return tuple(tables)
     except (OSError, ValueError):
@@ -203,14 +215,14 @@ def _save_tables(path: Path, tables: tuple[dict[str, str], ...]) -> None:
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(tables, out, ensure_ascii=False)
+            json.dump(tables, out, ensure_ascii=False, sort_keys=True)
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
 
 
-WORD_UNITS, ABBREV_UNITS, GLUED_UNITS, PER_UNITS = load_tables()
+WORD_UNITS, ABBREV_UNITS, GLUED_UNITS, PER_UNITS, SYMBOL_UNITS = load_tables()
 # One-letter symbols standing apart from the number ("a 5 W charger", "12 C"): only these three, whose
 # letters are rarely anything else after a measurement; "A" (amps/article) and "F" (farad/Fahrenheit)
 # are too ambiguous.
@@ -262,6 +274,21 @@ def word_unit_code(surface: str) -> str:
 
 WHITESPACE_RE = re.compile(r"\s+")
 SCI_RE = re.compile(r"\s?[×x]\s?10(?:\^|\*\*)?(?P<e>[-−⁻]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})(?![\d.])")
+# "1.5e6", "3E-4": an exponent glued to the digits.
+E_NOTATION_RE = re.compile(r"[eE](?P<e>[-+−]?\d{1,3})(?![\w.])")
+# A bare power of ten: "10^5", "10**-3", "10−5" (a true minus), "10⁻⁵", "10⁵".
+POWER_OF_TEN_RE = re.compile(r"(?:(?:\^|\*\*)(?P<a>[-−]?\d{1,3})|(?P<b>−\d{1,3})|(?P<c>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))(?![\d.])")
+# A tolerance: "5 ± 0.2 K", "5 K ± 0.2 K", "3.1 +/- 0.4", and the concise form "5.431(2)".
+PLUS_MINUS_RE = re.compile(
+    r"\s?(?:±|\+/-|\+/−|\+-)\s?(?P<n>\d+(?:\.\d+)?)|\s?\(\s?(?:±|\+/-|\+/−)\s?(?P<b>\d+(?:\.\d+)?)\s?\)")
+CONCISE_UNCERTAINTY_RE = re.compile(r"\((?P<n>\d{1,3})\)")
+DECIMALS_RE = re.compile(r"\.(\d+)$")
+# A dimension: "a 10 × 10 m grid", "2 × 2 μm2" (the unit written once, after the last side).
+DIMENSION_RE = re.compile(r"\s?[×x]\s?(?P<n>\d+(?:\.\d+)?)(?![\d.,])")
+# A factor: "~6×", "a 3× rise".
+TIMES_SIGN_RE = re.compile(r"\s?×(?!\s?[\d(])")
+# After a spaced "m", these make it metres even outside technical text ("at 2617 m above sea level").
+STRONG_METRE_CUE_RE = re.compile(r"\s+(?:high|tall|long|wide|deep|above|below|thick|across|away|up|down|depth)\b")
 MAX_EXPONENT = sys.float_info.max_10_exp
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 WORD_TAIL_RE = re.compile(rf"\s+(?:and\s+)?(?P<n>{WORD_NUMBER})\b", re.I)
@@ -291,10 +318,17 @@ NOT_MODIFIERS = DETERMINERS | PREPOSITIONS | {
     "coming", "following", "same", "fiscal", "financial"}
 
 
-def _power_of_ten(text: str) -> float:
-    """10 to the exponent "8", "−30" or "⁻³"; inf past the float range (the claim is then dropped as not finite)."""
-    exponent = int(text.translate(_SUPERSCRIPT).replace("−", "-"))
-    return 10.0 ** exponent if exponent <= MAX_EXPONENT else math.inf
+def _exponent_of(text: str) -> int:
+    """The integer an exponent writes: "8", "−30", "⁻³", "-3"."""
+    return int(text.translate(_SUPERSCRIPT).replace("−", "-"))
+
+
+def _times_ten(value: float, exponent: int) -> float:
+    """value × 10^exponent, exact in decimal ("2.3 × 10^5" is 230000.0); inf past the float range
+    (the claim is then dropped as not finite)."""
+    if exponent > MAX_EXPONENT:
+        return math.inf
+    return float(f"{value!r}e{exponent}") if math.isfinite(value) else value
 
 
 def _m_is_million(text: str, pos: int, s1: int) -> bool:
@@ -334,13 +368,52 @@ def currency_prefix(text: str, s0: int, q: Quantity) -> None:
     q.start = abs_start
 
 
-def scale_and_unit(text: str, s1: int, q: Quantity) -> None:
-    """Extend q rightwards over scale words and a unit; apply both to the value."""
+def _notation(text: str, s1: int, q: Quantity, ctx: UnitContext) -> int:
+    """Read what technical notation writes right after the digits: a concise uncertainty ("5.431(2)"),
+    an exponent ("1.5e6", "2.3 × 10^5", "10−5"), a tolerance before the unit ("5 ± 0.2"); the new end."""
     pos = q.end
+    concise = CONCISE_UNCERTAINTY_RE.match(text, pos, s1)
+    decimals = DECIMALS_RE.search(text, q.start, pos)
+    if concise and decimals:
+        q.uncertainty = _times_ten(float(concise.group("n")), -len(decimals.group(1)))
+        pos = concise.end()
+    e = E_NOTATION_RE.match(text, pos, s1)
     sci = SCI_RE.match(text, pos, s1)
-    if sci:
-        q.value *= _power_of_ten(sci.group("e"))
+    power = POWER_OF_TEN_RE.match(text, pos, s1) if q.raw == 10 and text[q.start:pos] == "10" else None
+    if e and q.kind == "dig":
+        q.value = _times_ten(q.value, _exponent_of(e.group("e").lstrip("+")))
+        pos = e.end()
+    elif sci:
+        q.value = _times_ten(q.value, _exponent_of(sci.group("e")))
         pos = sci.end()
+    elif power and (power.group("a") or ctx.technical or power.group("c")):
+        q.value = _times_ten(1.0, _exponent_of(power.group("a") or power.group("b") or power.group("c")))
+        pos = power.end()
+    pm = PLUS_MINUS_RE.match(text, pos, s1)
+    if pm:
+        q.uncertainty = parse_digits(pm.group("n") or pm.group("b"))
+        pos = pm.end()
+    return pos
+
+
+def _dimension(text: str, pos: int, s1: int, q: Quantity, ctx: UnitContext) -> int:
+    """Past the further sides of a dimension written with one unit ("10 × 10 m"), or pos."""
+    dim = DIMENSION_RE.match(text, pos, s1)
+    if not dim:
+        return pos
+    probe = Quantity(dim.end(), dim.end(), parse_digits(dim.group("n")), kind="dig")
+    unit, _ = unit_at(text, dim.end(), s1, probe, ctx)
+    return dim.end() if unit else pos
+
+
+def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> None:
+    """Extend q rightwards over notation, scale words and a unit; apply them to the value.
+
+    `ctx` says whether the sentence is technical text (short unit symbols are units) or speaks of
+    money (short scale letters written apart are scales: "raised 3 m").
+    """
+    pos = _notation(text, s1, q, ctx)
+    pos = _dimension(text, pos, s1, q, ctx)
     for _ in range(2):  # "hundred million"
         m = SCALE_RE.match(text, pos, s1)
         if not m:
@@ -348,23 +421,27 @@ def scale_and_unit(text: str, s1: int, q: Quantity) -> None:
         word = (m.group("long") or m.group("short")).lower()
         if m.group("short"):
             glued = not m.group().startswith(" ")
-            if not glued:
+            if not glued and not (ctx.money and not ctx.technical and not STRONG_METRE_CUE_RE.match(text, m.end(), s1)):
                 break
             capital = m.group("short") in ("M", "B")  # "4.3M sales": never metres or bytes
-            if word == "m" and not q.currency and not capital and not _m_is_million(text, m.end(), s1):
+            if m.group("short") in ("K", "m") and not q.currency and ctx.symbols:
+                break  # "300K", "5m": kelvin and metres in technical text
+            if word == "m" and glued and not q.currency and not capital and not _m_is_million(text, m.end(), s1):
                 break
             if word in ("b", "k") and not q.currency and not capital and not SHORT_SCALE_END_RE.match(text[m.end():m.end() + 1]):
                 break
             if word == "mil" and not q.currency:
                 break
         q.value *= SCALES[word]
+        if q.uncertainty is not None:
+            q.uncertainty *= SCALES[word]
         pos = m.end()
         if q.kind == "word" and m.group("long"):
             more = WORD_TAIL_RE.match(text, pos, s1)  # "twenty-eight thousand six hundred forty-two"
             if more and parse_word_number(more.group("n")) < SCALES[word]:
                 q.value += parse_word_number(more.group("n"))
                 pos = more.end()
-    unit, upos = unit_at(text, pos, s1, q)
+    unit, upos = unit_at(text, pos, s1, q, ctx)
     if not unit and not q.currency:
         cs = CURRENCY_SUFFIX_RE.match(text, pos, s1)
         if cs:
@@ -377,6 +454,13 @@ def scale_and_unit(text: str, s1: int, q: Quantity) -> None:
         m = US_AFTER_RE.match(text[pos:pos + 6])
         if m:
             pos += m.end()
+    if q.uncertainty is None and q.unit:
+        pm = PLUS_MINUS_RE.match(text, pos, s1)
+        if pm:  # "5 K ± 0.2 K": the tolerance after the unit, the unit written again or not
+            probe = Quantity(pm.end(), pm.end(), 0.0, kind="dig")
+            again, again_end = unit_at(text, pm.end(), s1, probe, ctx)
+            q.uncertainty = parse_digits(pm.group("n") or pm.group("b"))
+            pos = again_end if again == q.unit else pm.end()
     per = PER_RE.match(text, pos, s1)
     if per and (q.unit or q.currency):
         denom = per.group("d") or "year"
@@ -391,8 +475,27 @@ def scale_and_unit(text: str, s1: int, q: Quantity) -> None:
         q.end = m.end()
 
 
-def unit_at(text: str, pos: int, s1: int, q: Quantity) -> tuple[str, int]:
+def _symbol_unit(text: str, pos: int, hy: int, s1: int, q: Quantity, ctx: UnitContext) -> tuple[str, int]:
+    """A unit symbol or compound of the symbol table at pos ("2617 m", "7.8 m s−1"), or ("", pos)."""
+    if q.kind != "dig" or (hy and not text[pos + 1:pos + 2].strip()):
+        return "", pos
+    code, end, terms = read_symbols(text, pos + hy, s1, SYMBOL_UNITS, ctx)
+    if not code:
+        code, end, terms = read_symbols(text, pos + hy, s1, SYMBOL_UNITS, TECHNICAL)
+        if code != "m" or not STRONG_METRE_CUE_RE.match(text, end, s1) or ctx.money:
+            return "", pos  # but "at 2617 m above sea level" is metres in any text
+    if not code or (hy and terms > 1):
+        return "", pos
+    if code == "s" and end == pos + 1 and q.raw is not None and q.raw >= 1000:
+        return "", pos  # "1970s": a decade, not seconds
+    return code, end
+
+
+def unit_at(text: str, pos: int, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> tuple[str, int]:
     """The unit starting at pos (code, end offset), or ("", pos)."""
+    m = TIMES_SIGN_RE.match(text, pos, s1)
+    if m:
+        return "times", m.end()
     m = PERCENT_SIGN_RE.match(text, pos, s1)
     if m:
         return "%", m.end()
@@ -403,7 +506,7 @@ def unit_at(text: str, pos: int, s1: int, q: Quantity) -> tuple[str, int]:
     if hy:
         m = SUSPENDED_RE.match(text, pos, s1)
         if m:  # "a 7- or 8-inch screen": the first number takes the unit written after the second
-            code, _ = unit_at(text, m.end(), s1, Quantity(m.end(), m.end(), q.value, kind="dig"))
+            code, _ = unit_at(text, m.end(), s1, Quantity(m.end(), m.end(), q.value, kind="dig"), ctx)
             if code:
                 return code, pos + 1
     m = WORD_UNIT_RE.match(text, pos + hy, s1)
@@ -422,9 +525,12 @@ def unit_at(text: str, pos: int, s1: int, q: Quantity) -> tuple[str, int]:
     if m:
         q.value *= DECADE_WORDS[m.group().strip().lower()]
         return "a", m.end()
+    sym, sym_end = _symbol_unit(text, pos, hy, s1, q, ctx)
     m = ABBREV_UNIT_RE.match(text, pos + hy, s1)
-    if m and not (hy and m.group().startswith(" ")):
+    if m and not (hy and m.group().startswith(" ")) and m.end() >= sym_end:
         return ABBREV_UNITS[WHITESPACE_RE.sub(" ", m.group().strip())], m.end()
+    if sym:
+        return sym, sym_end
     if text[pos:pos + 1] != "-":
         m = GLUED_UNIT_RE.match(text, pos, s1)
         if m and q.kind == "dig":

@@ -21,7 +21,7 @@ DOCUMENTED_COLUMNS = [
     "span_start", "span_end", "quote", "sentence", "extracted_value", "extracted_unit",
     "reviewed_by", "reviewed_at", "review_note",
     "origin", "evidence_url", "evidence_document_id", "evidence_quote", "evidence_checked_on", "evidence_method",
-    "resolution_note", "resolved_by",
+    "resolution_note", "resolved_by", "reviews_required", "reviewed_by_second", "agreement", "uncertainty",
 ]
 
 

@@ -94,6 +94,8 @@ class ReviewForm(FlaskForm):
     status_seen = HiddenField()
     value = NumberField("Value", validators=[InputRequired("Enter a number.")])
     value_max = NumberField("Upper value", validators=[Optional()])
+    uncertainty = NumberField("Uncertainty (±)", validators=[
+        Optional(), NumberRange(min=0, message="The uncertainty cannot be negative.")])
     unit = StringField("Unit", validators=[Length(max=32), _unit_code])
     qualifier = SelectField("Qualifier", choices=[SelectChoice(q) for q in QUALIFIERS])
     change = SelectField("Change", choices=[SelectChoice("", "none"), *(SelectChoice(c) for c in CHANGES)], coerce=_none_if_blank)

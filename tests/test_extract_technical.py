@@ -1,0 +1,149 @@
+"""Quantities of technical text: unit symbols decided by context, compound units and notation."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from claimtrack.conflicts.compare import claim_interval
+from claimtrack.extract import extract_claims
+from claimtrack.extract.symbols import TECHNICAL, read_symbols
+from claimtrack.extract.units import SYMBOL_UNITS, pint_expression, registry
+
+from .rule_cases import assert_claims, case
+
+CASES = [
+    # a short symbol after a number: a unit in technical text, refused where money is spoken of
+    case("Samples were held for 3 h at 20 K.", {"quote": "3 h", "unit": "h"}, {"quote": "20 K", "unit": "K"},
+         id="symbols-in-technical-sentence"),
+    case("The firm raised 3 m in new funding.", {"quote": "3 m", "value": 3e6, "unit": ""}, id="money-m-is-million"),
+    case("The station sits at 2617 m above sea level.", {"value": 2617, "unit": "m"}, id="metre-with-height-cue"),
+    case("He scored 3 h later.", {"quote": "3", "unit": ""}, id="letter-refused-in-plain-text"),
+    case("A 30 ms pulse of 7 keV photons at 5 mbar.", {"unit": "ms"}, {"unit": "keV"}, {"unit": "mbar"},
+         id="unambiguous-symbols-anywhere"),
+    case("Each dose held 40 μg.", {"unit": "µg"}, id="greek-mu-is-micro"),
+    # compound units
+    case("Wind speed reached 7.8 m s−1 with a flux of 1 mW m−2.", {"quote": "7.8 m s−1", "unit": "m/s"},
+         {"quote": "1 mW m−2", "unit": "mW/m2"}, id="compound-with-exponents"),
+    case("Concentrations of 25 ng/ml in a density of 1200 kg/m3.", {"unit": "ng/ml"}, {"unit": "kg/m3"},
+         id="compound-with-slash"),
+    case("It used 5 W·h and 1 J mol−1 K−1.", {"unit": "W*h"}, {"unit": "J/mol/K"}, id="product-dot-and-two-inverses"),
+    case("The film held 12 wt% Ni at 45° with 3‰ loss.", {"unit": "%"}, {"unit": "deg"}, {"unit": "‰"},
+         id="weight-percent-angle-permille"),
+    case("The signal grew ~6× at the edge.", {"value": 6, "unit": "times", "qualifier": "~"}, id="factor-sign"),
+    # notation
+    case("The gap was 5 ± 0.2 K.", {"quote": "5 ± 0.2 K", "value": 5, "uncertainty": 0.2, "unit": "K"},
+         id="tolerance-one-quantity"),
+    case("The lattice constant is a = 5.431(2) Å.", {"value": 5.431, "uncertainty": 0.002, "unit": "Å"},
+         id="concise-uncertainty"),
+    case("A rate of 1.5e6 counts and 2.3 × 10^5 cells at 10−5 mbar.", {"value": 1.5e6}, {"value": 230000.0},
+         {"value": 1e-5, "unit": "mbar"}, id="scientific-notation"),
+    case("The measured load was 816 000 t of sediment in the flood year.", {"value": 816000, "unit": "t"},
+         id="space-grouped-thousands-before-a-unit"),
+    case("The arc temperature reached 8000–11,000 K.", {"value": 8000, "value_max": 11000, "unit": "K"},
+         id="kelvin-in-temperature-context"),
+    case("Spectra were taken at 40–50 K in vacuum.", {"value": 40, "value_max": 50, "unit": "K"},
+         id="range-with-unit-at-end"),
+    case("Samples were cooled to 10, 20 and 40 K.", {"unit": "K"}, {"unit": "K"}, {"unit": "K"},
+         id="list-members-share-unit"),
+    case("Pulses were measured at 30 and 60 ms.", {"value": 30, "unit": "ms"}, {"value": 60, "unit": "ms"},
+         id="two-quantities-one-unit"),
+    case("A 10 × 10 m grid of sensors covered the site.", {"quote": "10 × 10 m", "value": 10, "unit": "m"}, id="dimension"),
+    case("Antibody was used at a 1:50 dilution in buffer.", {"value": 0.02, "unit": "ratio"}, id="ratio"),
+    case("The clock ran from 1:50 to 2:10 each night.", id="clock-time-is-no-ratio"),
+    case("Thermal contraction between 300 K and 77 K was small.", {"quote": "300 K"}, {"quote": "77 K"},
+         id="between-descending-is-two-levels"),
+    case("Grain sizes ranged from 63 to 2000 µm in the fan.", {"value": 63, "value_max": 2000, "unit": "µm"},
+         id="number-before-a-symbol-is-no-year"),
+    case("The film conducted 1.2 × 10−3 S cm−1 at 298 K.", {"value": 0.0012, "unit": "S/cm"}, {"unit": "K"},
+         id="compound-only-base-in-a-compound"),
+    case("It was 12 C outside.", {"unit": "degC"}, id="bare-C-stays-celsius"),
+    case("Peaks were indexed up to 80° (2θ) as in the patterns.", {"value": 80, "unit": "deg"}, id="glued-greek-letter"),
+    case("Seedlings were grown under a 16 h light/8 h dark cycle at 22 °C.", {"unit": "h"}, {"unit": "h"},
+         {"unit": "degC"}, id="celsius-makes-the-sentence-technical"),
+    case("The stars have masses between 0.5 and 2 M⊙.", {"value": 0.5, "value_max": 2, "unit": ""},
+         id="symbol-glued-to-a-sign-is-no-molar"),
+    case("Growth was 5 pc last year.", {"unit": "%"}, id="pc-is-percent-before-parsec"),
+    case("Data were collected in week 2 and week 6 after transplantation.", id="time-point-labels"),
+    case("They worked 12 hours a day 5 days a week.", {"unit": "h/d"}, {"unit": "d/week"},
+         id="a-day-is-no-time-point-label"),
+    case("The ratio was computed as A/B × 100.", id="constant-after-symbols"),
+    case("Viscosity was 1.0 mPa s at room temperature, torque 45 N m.", {"unit": "mPa*s"}, {"unit": "N*m"},
+         id="product-by-space-without-exponent"),
+    case("The beam was 5 m in length and 3 m at the base.", {"unit": "m"}, {"unit": "m"},
+         id="a-word-after-a-symbol-is-no-product"),
+    case("Values of 3.2 (±0.4) mm were measured.", {"value": 3.2, "uncertainty": 0.4, "unit": "mm"},
+         id="bracketed-tolerance"),
+    case("A 0.1 M KOH solution was used.", {"value": 0.1, "unit": "M"}, id="molar-in-a-solution"),
+    case("Resistivity was 2.3 × 10^−8 Ω m.", {"value": 2.3e-8, "unit": "Ω*m"}, id="ohm-metre"),
+]
+
+
+@pytest.mark.parametrize(("text", "published", "expected"), CASES)
+def test_technical(text, published, expected):
+    assert_claims(text, published, expected)
+
+
+def test_tolerance_widens_the_conflict_interval():
+    plain = claim_interval(5.0, None, "=", "5", "K", False)
+    wide = claim_interval(5.0, None, "=", "5", "K", False, 0.5)
+    assert wide.lo == pytest.approx(plain.lo - 0.5) and wide.hi == pytest.approx(plain.hi + 0.5)
+
+
+def _pint_units(code: str):
+    return registry().parse_units(pint_expression(code))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(s for s, code in SYMBOL_UNITS.items() if code not in ("%", "‰"))), st.sampled_from(["", "−1", "2", "−2", "3"]),
+       st.sampled_from(["", " s−1", "/kg", "·h", " m−2"]))
+def test_every_symbol_unit_code_round_trips_through_pint(symbol, exponent, tail):
+    text = f"7 {symbol}{exponent}{tail}."
+    code, end, _ = read_symbols(text, 1, len(text), SYMBOL_UNITS, TECHNICAL)
+    if not code:
+        return
+    written = text[2:end].replace("−", "-").replace("·", "*")
+    surface = registry().parse_units(_pint_surface(written))
+    assert _pint_units(code) == surface
+
+
+def _pint_surface(written: str) -> str:
+    """The written unit as pint reads it: exponents glued after a symbol, products by space."""
+    import re
+
+    out = re.sub(r"(?<=[^\s\d/*-])(-?\d)", r"**\1", written)
+    for surface, code in sorted(SYMBOL_UNITS.items(), key=lambda kv: -len(kv[0])):
+        out = re.sub(rf"(?<![\w%‰°Å]){re.escape(surface)}(?![\w%])", f"({pint_expression(code)})", out)
+    return out.replace(" ", "*").replace(")(", ")*(")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789 .,−-±×^eKmsgµμWhVAlkn/·()%°Å", max_size=40))
+def test_units_of_any_technical_text_parse_with_pint(text):
+    for claim in extract_claims(f"Samples were cooled to {text}"):
+        assert text.startswith("") and claim.quote == f"Samples were cooled to {text}"[claim.start:claim.end]
+        if claim.unit and claim.unit not in ("ratio", "times", "%", "pp", "bp", "rank", "point"):
+            _pint_units(claim.unit)
+
+
+def test_unit_tables_cache_follows_the_symbol_table_source(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from claimtrack.extract import symbols, units
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    current = units._tables_cache_file()
+    edited = tmp_path / "symbols.py"
+    edited.write_bytes(Path(symbols.__file__).read_bytes() + b"\n# one more line\n")
+    monkeypatch.setattr(symbols, "__file__", str(edited))
+    assert units._tables_cache_file() != current
+
+
+def test_unit_tables_cache_file_is_reproducible(tmp_path, monkeypatch):
+    from claimtrack.extract import units
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = units._tables_cache_file()
+    units._save_tables(path, units._build_tables())
+    first = path.read_bytes()
+    units._save_tables(path, tuple(dict(reversed(list(t.items()))) for t in units._build_tables()))
+    assert path.read_bytes() == first
