@@ -10,10 +10,11 @@ from .documents import Document
 from .guards import InvariantError
 from .queue import Lease, Skip
 from .reviews import Review
+from .tokens import ApiToken
 from .users import ROLES, LoginAttempt, User
 
 __all__ = [
-    "AuditEvent", "Base", "CHANGES", "Claim", "ConflictGroup", "Document", "GROUP_STATUSES",
+    "ApiToken", "AuditEvent", "Base", "CHANGES", "Claim", "ConflictGroup", "Document", "GROUP_STATUSES",
     "KINDS", "LEARNED_ORIGINS", "Lease", "MatchSuggestion", "MeasureEquivalence", "MAX_ROW_ID", "LoginAttempt", "QUALIFIERS", "RANKS", "RESOLUTION_DECISIONS", "REVIEWABLE_FIELDS",
     "InvariantError", "ROLES", "Resolution", "Review", "STATUSES", "SUGGESTION_STATUSES", "Skip", "UTCDateTime", "User",
     "row_id", "utcnow",

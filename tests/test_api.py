@@ -1,0 +1,191 @@
+"""The JSON API: personal tokens, problem+json errors, keyset paging, its OpenAPI document."""
+from datetime import timedelta
+
+import pytest
+from openapi_spec_validator import validate
+
+from claimtrack import review, tokens
+from models import ApiToken, utcnow
+
+from .factories import ClaimFactory, DocumentFactory
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def make_token(db_session):
+    """A token for a user, as `claimtrack token create` makes it."""
+
+    def make(user, name="script"):
+        _token, secret = tokens.create(db_session, user, name, utcnow())
+        db_session.commit()
+        return secret
+
+    return make
+
+
+def bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def claims(db_session):
+    """Three claims on one document."""
+    document = DocumentFactory(text="The harbour moved 41 ships, 17 barges and 9 ferries in 2022.")
+    made = [ClaimFactory(document=document, quote_text=q, value=float(q)) for q in ("41", "17", "9")]
+    db_session.commit()
+    return made
+
+
+def test_api_openapi_document_validates(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    spec = response.get_json()
+    assert spec["openapi"] == "3.1.0"
+    validate(spec)
+    assert {"/api/v1/documents", "/api/v1/claims", "/api/v1/claims/{claim_id}/reviews"} <= set(spec["paths"])
+
+
+def test_api_docs_page_served_without_login(client):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    assert "/api/v1/openapi.json" in response.get_data(as_text=True)
+
+
+def test_api_without_token_is_401_problem(client, claims):
+    response = client.get("/api/v1/claims")
+    assert response.status_code == 401
+    assert response.mimetype == PROBLEM
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    body = response.get_json()
+    assert body["status"] == 401 and body["title"] == "Unauthorized" and "token" in body["detail"]
+
+
+def test_api_session_cookie_is_not_accepted(client, auth, reviewer, claims):
+    auth.login("rita")
+    assert client.get("/documents").status_code == 200
+    assert client.get("/api/v1/claims").status_code == 401
+
+
+def test_api_token_reads_claims(client, reviewer, make_token, claims):
+    response = client.get("/api/v1/claims", headers=bearer(make_token(reviewer)))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert [c["quote"] for c in body["claims"]] == ["41", "17", "9"]
+    assert body["next_after"] is None
+
+
+def test_api_token_last_used_recorded(client, db_session, reviewer, make_token, claims):
+    secret = make_token(reviewer)
+    client.get("/api/v1/claims", headers=bearer(secret))
+    row = db_session.execute(ApiToken.__table__.select().where(ApiToken.token_hash == tokens.digest(secret))).one()
+    assert row.last_used_at is not None
+
+
+def test_api_token_stored_only_as_hash(db_session, reviewer, make_token):
+    secret = make_token(reviewer)
+    stored = db_session.execute(ApiToken.__table__.select()).one()
+    assert secret not in [str(v) for v in stored] and stored.token_hash == tokens.digest(secret)
+
+
+def test_api_revoked_token_is_refused(client, db_session, reviewer, make_token, claims):
+    secret = make_token(reviewer, "ci")
+    assert client.get("/api/v1/claims", headers=bearer(secret)).status_code == 200
+    for token in tokens.find_by_name(db_session, reviewer, "ci"):
+        tokens.revoke(token, utcnow())
+    db_session.commit()
+    assert client.get("/api/v1/claims", headers=bearer(secret)).status_code == 401
+
+
+def test_api_deactivated_user_token_is_refused(client, db_session, reviewer, make_token, claims):
+    secret = make_token(reviewer)
+    reviewer.active = False
+    db_session.commit()
+    assert client.get("/api/v1/claims", headers=bearer(secret)).status_code == 401
+
+
+def test_api_wrong_token_is_refused(client, reviewer, make_token, claims):
+    make_token(reviewer)
+    assert client.get("/api/v1/claims", headers=bearer("ct_" + "x" * 43)).status_code == 401
+    assert client.get("/api/v1/claims", headers={"Authorization": "Basic cml0YTp4"}).status_code == 401
+
+
+def test_api_audit_is_for_leads_only(client, db_session, reviewer, lead, make_token, claims):
+    claim = claims[0]
+    review.decide(db_session, claim, reviewer, "verify", version=claim.version, now=utcnow(), check_lease=False)
+    db_session.commit()
+    refused = client.get(f"/api/v1/claims/{claim.id}/audit", headers=bearer(make_token(reviewer)))
+    assert refused.status_code == 403 and refused.mimetype == PROBLEM
+    assert refused.get_json()["detail"] == "This page is for team leads."
+    allowed = client.get(f"/api/v1/claims/{claim.id}/audit", headers=bearer(make_token(lead)))
+    assert allowed.status_code == 200
+    assert [e["verb"] for e in allowed.get_json()["events"]] == ["verify"]
+
+
+def test_api_reviews_of_a_claim(client, db_session, reviewer, make_token, claims):
+    claim = claims[1]
+    review.decide(db_session, claim, reviewer, "reject", version=claim.version, now=utcnow(),
+                  note="the barges were counted twice", check_lease=False)
+    db_session.commit()
+    body = client.get(f"/api/v1/claims/{claim.id}/reviews", headers=bearer(make_token(reviewer))).get_json()
+    assert [(r["decision"], r["user"], r["note"]) for r in body["reviews"]] == [
+        ("reject", "rita", "the barges were counted twice")]
+    got = client.get(f"/api/v1/claims/{claim.id}", headers=bearer(make_token(reviewer, "2"))).get_json()
+    assert got["status"] == "rejected" and got["reviewed_by"] == "rita" and got["version"] == claim.version
+
+
+def test_api_claims_keyset_paging(client, reviewer, make_token, claims):
+    headers = bearer(make_token(reviewer))
+    first = client.get("/api/v1/claims?limit=2", headers=headers).get_json()
+    assert [c["quote"] for c in first["claims"]] == ["41", "17"]
+    second = client.get(f"/api/v1/claims?limit=2&after={first['next_after']}", headers=headers).get_json()
+    assert [c["quote"] for c in second["claims"]] == ["9"] and second["next_after"] is None
+
+
+def test_api_claims_filter_same_as_web(client, db_session, reviewer, make_token, claims):
+    review.decide(db_session, claims[2], reviewer, "verify", version=claims[2].version, now=utcnow(), check_lease=False)
+    db_session.commit()
+    body = client.get("/api/v1/claims?status=verified", headers=bearer(make_token(reviewer))).get_json()
+    assert [c["quote"] for c in body["claims"]] == ["9"]
+
+
+def test_api_bad_filter_is_400_problem_with_web_message(client, auth, reviewer, make_token, claims):
+    response = client.get("/api/v1/claims?status=bogus", headers=bearer(make_token(reviewer)))
+    assert response.status_code == 400 and response.mimetype == PROBLEM
+    detail = response.get_json()["detail"]
+    auth.login("rita")
+    assert detail in client.get("/claims?status=bogus").get_data(as_text=True)
+
+
+def test_api_bad_limit_is_422_problem(client, reviewer, make_token, claims):
+    response = client.get("/api/v1/claims?limit=0", headers=bearer(make_token(reviewer)))
+    assert response.status_code == 422 and response.mimetype == PROBLEM
+    assert "limit" in response.get_json()["errors"]["query"]
+
+
+def test_api_missing_claim_is_404_problem(client, reviewer, make_token):
+    response = client.get("/api/v1/claims/999999", headers=bearer(make_token(reviewer)))
+    assert response.status_code == 404 and response.mimetype == PROBLEM
+    assert response.get_json()["detail"] == "No such claim."
+
+
+def test_api_documents_list_and_text(client, reviewer, make_token, claims):
+    headers = bearer(make_token(reviewer))
+    listed = client.get("/api/v1/documents", headers=headers).get_json()
+    assert [d["claims"] for d in listed["documents"]] == [3]
+    document = client.get(f"/api/v1/documents/{listed['documents'][0]['id']}", headers=headers).get_json()
+    assert document["text"] == "The harbour moved 41 ships, 17 barges and 9 ferries in 2022."
+
+
+def test_api_token_last_used_not_rewritten_within_a_minute(db_session, reviewer):
+    token, secret = tokens.create(db_session, reviewer, "x", utcnow())
+    first = utcnow()
+    tokens.authenticate(db_session, secret, first)
+    tokens.authenticate(db_session, secret, first + timedelta(seconds=10))
+    assert token.last_used_at == first
+
+
+@pytest.mark.parametrize("name", ["", " ", "x" * 101, "tab\there"])
+def test_api_token_bad_name_refused(db_session, reviewer, name):
+    with pytest.raises(tokens.TokenError):
+        tokens.create(db_session, reviewer, name, utcnow())
