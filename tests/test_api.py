@@ -7,6 +7,7 @@ from openapi_spec_validator import validate
 from claimtrack import review, tokens
 from models import ApiToken, utcnow
 
+from .conftest import csrf_token
 from .factories import ClaimFactory, DocumentFactory
 
 PROBLEM = "application/problem+json"
@@ -22,6 +23,11 @@ def make_token(db_session):
         return secret
 
     return make
+
+
+def csrf_token_of(client) -> str:
+    """The CSRF token of the account page's forms."""
+    return csrf_token(client, "/account")
 
 
 def bearer(secret: str) -> dict:
@@ -189,3 +195,55 @@ def test_api_token_last_used_not_rewritten_within_a_minute(db_session, reviewer)
 def test_api_token_bad_name_refused(db_session, reviewer, name):
     with pytest.raises(tokens.TokenError):
         tokens.create(db_session, reviewer, name, utcnow())
+
+
+def test_api_token_cli_create_use_revoke(client, runner, reviewer, claims):
+    created = runner.invoke(args=["token", "create", "rita", "--name", "nightly"])
+    assert created.exit_code == 0, created.output
+    secret = created.stdout.strip().splitlines()[-1]
+    assert secret.startswith("ct_")
+    assert client.get("/api/v1/claims", headers=bearer(secret)).status_code == 200
+    listed = runner.invoke(args=["token", "list", "rita"])
+    assert "nightly" in listed.output and secret not in listed.output
+    revoked = runner.invoke(args=["token", "revoke", "rita", "--name", "nightly"])
+    assert revoked.exit_code == 0 and "revoked 1 token(s)" in revoked.output
+    assert client.get("/api/v1/claims", headers=bearer(secret)).status_code == 401
+    again = runner.invoke(args=["token", "revoke", "rita", "--name", "nightly"])
+    assert again.exit_code == 1 and "no active token" in again.output
+
+
+def test_api_token_cli_unknown_user(runner):
+    result = runner.invoke(args=["token", "create", "nobody", "--name", "x"])
+    assert result.exit_code == 1 and "no user 'nobody'" in result.output
+
+
+def test_api_account_page_creates_shows_once_and_revokes(client, auth, reviewer, claims):
+    auth.login("rita")
+    token = csrf_token_of(client)
+    created = client.post("/account/tokens", data={"name": "notebook", "csrf_token": token})
+    assert created.status_code == 201
+    page = created.get_data(as_text=True)
+    secret = page.split('<code>')[1].split('</code>')[0]
+    assert client.get("/api/v1/claims", headers=bearer(secret)).status_code == 200
+    later = client.get("/account").get_data(as_text=True)
+    assert "notebook" in later and secret not in later
+    token_id = later.split('id="token-')[1].split('"')[0]
+    revoked = client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf_token_of(client)})
+    assert revoked.status_code == 303
+    assert client.get("/api/v1/claims", headers=bearer(secret)).status_code == 401
+
+
+def test_api_account_cannot_revoke_another_users_token(client, auth, db_session, reviewer, lead, make_token):
+    secret = make_token(lead, "lead's")
+    auth.login("rita")
+    lead_token = tokens.tokens_of(db_session, lead)[0]
+    response = client.post(f"/account/tokens/{lead_token.id}/revoke", data={"csrf_token": csrf_token_of(client)})
+    assert response.status_code == 404
+    assert client.get("/api/v1/documents", headers=bearer(secret)).status_code == 200
+
+
+def test_api_account_token_name_required(client, auth, db_session, reviewer):
+    auth.login("rita")
+    response = client.post("/account/tokens", data={"name": "", "csrf_token": csrf_token_of(client)})
+    assert response.status_code == 400
+    assert tokens.tokens_of(db_session, reviewer) == []
