@@ -247,3 +247,64 @@ def test_api_account_token_name_required(client, auth, db_session, reviewer):
     response = client.post("/account/tokens", data={"name": "", "csrf_token": csrf_token_of(client)})
     assert response.status_code == 400
     assert tokens.tokens_of(db_session, reviewer) == []
+
+
+def _decide(client, secret, claim_id, **body):
+    return client.post(f"/api/v1/claims/{claim_id}/decision", json=body, headers=bearer(secret))
+
+
+def test_api_decide_verifies_with_version(client, reviewer, make_token, claims):
+    claim = claims[0]
+    response = _decide(client, make_token(reviewer), claim.id, decision="verify", version=claim.version)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "verified" and body["reviewed_by"] == "rita" and body["version"] == claim.version + 1
+
+
+def test_api_decide_needs_no_csrf_token(app, client, reviewer, make_token, claims):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = _decide(client, make_token(reviewer), claims[0].id, decision="verify", version=claims[0].version)
+    assert response.status_code == 200
+
+
+def test_api_decide_stale_version_is_409_and_changes_nothing(client, db_session, reviewer, lead, make_token, claims):
+    claim = claims[0]
+    seen = claim.version
+    assert _decide(client, make_token(lead), claim.id, decision="verify", version=seen).status_code == 200
+    response = _decide(client, make_token(reviewer), claim.id, decision="reject", version=seen, note="wrong port")
+    assert response.status_code == 409 and response.mimetype == PROBLEM
+    assert response.get_json()["detail"] == f"Claim {claim.id} was changed by lena while you had it open; nothing was saved."
+    db_session.expire_all()
+    assert claim.status == "verified"
+
+
+def test_api_decide_repeat_is_recorded_once(client, db_session, reviewer, make_token, claims):
+    claim, secret = claims[0], make_token(reviewer)
+    seen = claim.version
+    assert _decide(client, secret, claim.id, decision="verify", version=seen).status_code == 200
+    assert _decide(client, secret, claim.id, decision="verify", version=seen).status_code == 200
+    assert [entry.review.decision for entry in review.history(db_session, claim.id)] == ["verify"]
+
+
+def test_api_decide_refused_while_another_reviewer_holds_the_lease(client, db_session, reviewer, lead, make_token, claims):
+    from claimtrack import queue
+
+    claim = claims[0]
+    queue.acquire(db_session, claim.id, lead, utcnow(), timedelta(minutes=10), 5)
+    db_session.commit()
+    response = _decide(client, make_token(reviewer), claim.id, decision="verify", version=claim.version)
+    assert response.status_code == 409
+    assert response.get_json()["detail"].startswith(f"Claim {claim.id} is held by lena until")
+    db_session.expire_all()
+    assert claim.status == "pending"
+
+
+def test_api_decide_reject_needs_reason_as_on_the_web(client, reviewer, make_token, claims):
+    response = _decide(client, make_token(reviewer), claims[0].id, decision="reject", version=claims[0].version)
+    assert response.status_code == 400
+    assert response.get_json()["detail"] == "A reason is required to reject a claim."
+
+
+def test_api_decide_unknown_decision_is_422(client, reviewer, make_token, claims):
+    response = _decide(client, make_token(reviewer), claims[0].id, decision="approve", version=1)
+    assert response.status_code == 422 and "decision" in response.get_json()["errors"]["json"]

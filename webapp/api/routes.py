@@ -4,6 +4,7 @@ import sqlalchemy.orm as so
 from flask import abort, g, request
 from flask_login import current_user
 from flask_smorest import Blueprint
+from sqlalchemy.orm.exc import StaleDataError
 
 from claimtrack import review, tokens
 from claimtrack.claim_filters import ClaimFilter, claim_page
@@ -38,7 +39,8 @@ def _lead_only() -> None:
 
 def _claim_or_404(claim_id: int) -> Claim:
     claim = get_session().scalar(
-        sa.select(Claim).options(so.joinedload(Claim.reviewed_by)).where(Claim.id == claim_id))
+        sa.select(Claim).options(so.joinedload(Claim.reviewed_by)).where(Claim.id == claim_id)
+        .execution_options(populate_existing=True))
     return claim or abort(404, description="No such claim.")
 
 
@@ -99,3 +101,27 @@ def list_audit(claim_id: int):
         sa.select(AuditEvent).options(so.joinedload(AuditEvent.actor))
         .where(AuditEvent.object_type == "claim", AuditEvent.object_id == claim_id).order_by(AuditEvent.id))
     return {"events": list(events)}
+
+
+@bp.post("/claims/<int:claim_id>/decision")
+@bp.arguments(schemas.Decision)
+@bp.response(200, schemas.Claim)
+def decide(body: dict, claim_id: int):
+    """Verify, reject or mark needs_info a pending claim, by the review page's rules.
+
+    A claim another reviewer holds (a live lease) or that moved on since `version` is a 409 and
+    nothing is written; sending the same decision again is recorded once.
+    """
+    db = get_session()
+    claim = review.load_for_update(db, claim_id) or abort(404, description="No such claim.")
+    try:
+        review.decide(db, claim, current_user, body["decision"], version=body["version"], now=utcnow(),
+                      note=body["note"])
+        db.commit()
+    except StaleDataError:
+        db.rollback()
+        abort(409, description=f"Claim {claim_id} was changed while you had it open; nothing was saved.")
+    except review.ReviewError as exc:
+        db.rollback()
+        abort(exc.status, description=str(exc))
+    return _claim_or_404(claim_id)

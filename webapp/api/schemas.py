@@ -6,7 +6,11 @@ from marshmallow import fields, validate
 from claimtrack.claim_filters import PAGE_SIZE, TEXT_LIMITS, ClaimFilter
 from models import KINDS, MAX_ROW_ID, STATUSES
 
+from ..claims.forms import NOTE_MAX
+
 MAX_PAGE_SIZE = 200
+# Corrections and skips are the review page's alone for now.
+API_DECISIONS = ("verify", "reject", "needs_info")
 
 
 def _id(**kwargs) -> fields.Integer:
@@ -178,3 +182,12 @@ class AuditList(ma.Schema):
     """A claim's audit trail."""
 
     events = fields.List(fields.Nested(AuditEvent), required=True)
+
+
+class Decision(ma.Schema):
+    """A decision on a pending claim, with the `version` it was read at (a 409 if the claim moved on)."""
+
+    decision = fields.String(required=True, validate=validate.OneOf(API_DECISIONS))
+    version = fields.Integer(required=True, validate=validate.Range(1, MAX_ROW_ID))
+    note = fields.String(load_default="", validate=validate.Length(max=NOTE_MAX),
+                         metadata={"description": "Required to reject (the reason) and for needs_info."})
