@@ -15,10 +15,11 @@ from .second_review import (
 )
 from .tallies import DocumentDay, ReasonDay, ReviewerDay, TimingDay
 from .team import Guidelines, TeamSetting
+from .tokens import ApiToken
 from .users import ROLES, LoginAttempt, User
 
 __all__ = [
-    "AuditEvent", "Base", "CHANGES", "Claim", "ConflictGroup", "Document", "DocumentDay", "EVIDENCE_METHODS",
+    "ApiToken", "AuditEvent", "Base", "CHANGES", "Claim", "ConflictGroup", "Document", "DocumentDay", "EVIDENCE_METHODS",
     "GROUP_STATUSES", "Guidelines",
     "KINDS", "LEARNED_ORIGINS", "Lease", "MatchSuggestion", "MeasureEquivalence", "MAX_ROW_ID", "LoginAttempt", "ORIGINS", "QUALIFIERS", "RANKS", "RESOLUTION_DECISIONS", "REVIEWABLE_FIELDS",
     "InvariantError", "ROLES", "ReasonDay", "Resolution", "Review", "ReviewerDay", "TimingDay", "STATUSES", "SUGGESTION_STATUSES", "Skip", "TeamSetting", "UTCDateTime", "User",

@@ -86,7 +86,7 @@ def test_help_lists_every_command_through_the_app_cli(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     listed = {line.split()[0] for line in done.stdout.split("Commands:")[1].splitlines() if line.strip()}
     assert listed == {"agreement", "conflicts", "create-user", "dashboard", "db", "demo-users", "export", "extract",
-                      "ingest", "serve"}
+                      "ingest", "openapi", "serve", "token"}
     assert "flask" in imported
 
 

@@ -5,7 +5,9 @@ import sqlalchemy as sa
 from flask import Flask, abort, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import BadRequest, RequestHeaderFieldsTooLarge, RequestURITooLarge, ServiceUnavailable
+from werkzeug.exceptions import (
+    BadRequest, HTTPException, InternalServerError, RequestHeaderFieldsTooLarge, RequestURITooLarge, ServiceUnavailable,
+)
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -67,23 +69,27 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Each area of the app is a blueprint with its own routes, forms and templates."""
-    from . import agreement, auth, claims, conflicts, dashboard, documents, export, guidelines, queue, users
+    from . import agreement, api, auth, claims, conflicts, dashboard, documents, export, guidelines, queue, users
 
-    for area in (auth, documents, queue, claims, conflicts, dashboard, export, guidelines, users, agreement):
+    for area in (auth, documents, queue, claims, conflicts, dashboard, export, guidelines, users, agreement, api):
         area.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
     """Plain error pages that never echo the request back."""
 
+    from .api import is_api_request, problem
+
     def render_error(error):
+        if is_api_request():
+            return problem(error if isinstance(error, HTTPException) else InternalServerError())
         code = getattr(error, "code", 500) or 500
         description = getattr(error, "description", "") if code != 500 else ""
         if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
             return {"error": getattr(error, "name", "Error"), "message": description}, code
         return render_template("errors/error.html", code=code, error=error, description=description), code
 
-    for code in (400, 401, 403, 404, 405, 409, 413, 414, 429, 431, 500, 503):
+    for code in (400, 401, 403, 404, 405, 406, 409, 413, 414, 415, 422, 429, 431, 500, 503):
         app.register_error_handler(code, render_error)
 
     def render_csrf_error(error: CSRFError):

@@ -16,7 +16,9 @@ login_manager.login_message = "Please log in to continue."
 login_manager.session_protection = "basic"
 
 # Endpoints anyone may reach; everything else needs a logged-in user.
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "api-docs.openapi_json", "api-docs.openapi_redoc"}
+# Blueprints that authenticate each request themselves (the API's personal tokens), never by cookie.
+TOKEN_BLUEPRINTS = {"api"}
 
 
 # The session's key holding when its user logged in (seconds since the epoch, UTC).
@@ -54,7 +56,7 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def require_login():
-        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None or request.blueprint in TOKEN_BLUEPRINTS:
             return None
         if current_user.is_authenticated:
             return None

@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from claimtrack.accounts import MAX_PASSWORD, MIN_PASSWORD
+from claimtrack.tokens import MAX_NAME as MAX_TOKEN_NAME
 from models import ROLES
 
 
@@ -24,3 +25,9 @@ class RoleForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button with a CSRF token."""
+
+
+class TokenForm(FlaskForm):
+    """A new personal API token."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=MAX_TOKEN_NAME)])

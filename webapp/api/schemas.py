@@ -1,0 +1,196 @@
+"""The API's request and response schemas (marshmallow): the OpenAPI document is generated from them."""
+import marshmallow as ma
+from flask import request
+from marshmallow import fields, validate
+
+from claimtrack.claim_filters import PAGE_SIZE, TEXT_LIMITS, ClaimFilter
+from models import KINDS, MAX_ROW_ID, STATUSES
+
+from ..claims.forms import NOTE_MAX
+
+MAX_PAGE_SIZE = 200
+# Corrections and skips are the review page's alone for now.
+API_DECISIONS = ("verify", "reject", "needs_info")
+
+
+def _id(**kwargs) -> fields.Integer:
+    return fields.Integer(strict=False, validate=validate.Range(1, MAX_ROW_ID), **kwargs)
+
+
+class Problem(ma.Schema):
+    """An RFC 9457 problem detail."""
+
+    type = fields.String(metadata={"description": "A URI naming the kind of problem (about:blank: see `title`)."})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(metadata={"description": "The same message the web pages show."})
+    instance = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw(),
+                         metadata={"description": "Each unusable parameter and why."})
+
+
+class DocumentSummary(ma.Schema):
+    """A row of the documents list."""
+
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    file_name = fields.String(required=True)
+    author = fields.String(required=True)
+    published = fields.Date(allow_none=True, required=True)
+    claims = fields.Integer(required=True)
+    pending = fields.Integer(required=True)
+    verified = fields.Integer(required=True)
+    rejected = fields.Integer(required=True)
+    needs_info = fields.Integer(required=True)
+
+
+class DocumentPage(ma.Schema):
+    """A page of documents, newest publication first; `next_after` continues the list (null on the last page)."""
+
+    documents = fields.List(fields.Nested(DocumentSummary), required=True)
+    next_after = fields.Integer(allow_none=True, required=True)
+
+
+class Document(ma.Schema):
+    """A document as ingested, with its exact text."""
+
+    id = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    file_name = fields.String(required=True)
+    title = fields.String(required=True)
+    author = fields.String(required=True)
+    publisher = fields.String(required=True)
+    source = fields.String(required=True)
+    source_note = fields.String(required=True)
+    media_type = fields.String(required=True)
+    published = fields.Date(allow_none=True, required=True)
+    char_count = fields.Integer(required=True)
+    ingested_at = fields.AwareDateTime(required=True)
+    text = fields.String(required=True)
+
+
+class Claim(ma.Schema):
+    """A claim: its source span, current values, what the extractor read, and its review state."""
+
+    id = fields.Integer(required=True)
+    document_id = fields.Integer(required=True)
+    start = fields.Integer(required=True)
+    end = fields.Integer(required=True)
+    quote = fields.String(required=True)
+    prefix = fields.String(required=True)
+    suffix = fields.String(required=True)
+    value = fields.Float(required=True)
+    value_max = fields.Float(allow_none=True, required=True)
+    unit = fields.String(required=True)
+    qualifier = fields.String(required=True)
+    change = fields.String(allow_none=True, required=True)
+    period_start = fields.Date(allow_none=True, required=True)
+    period_end = fields.Date(allow_none=True, required=True)
+    subject = fields.String(required=True)
+    measure = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    confidence = fields.Float(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    reviewed_by = fields.Function(lambda claim: claim.reviewed_by.username if claim.reviewed_by else None,
+                                  allow_none=True, required=True, metadata={"type": "string"})
+    reviewed_at = fields.AwareDateTime(allow_none=True, required=True)
+    group_id = fields.Integer(allow_none=True, required=True)
+    rank = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "Send it back with a decision."})
+    corrected = fields.Function(
+        lambda claim: {name: {"extracted": extracted, "current": current}
+                       for name, (extracted, current) in claim.corrected_fields.items()},
+        required=True, metadata={"type": "object", "description": "Fields a reviewer changed: extracted and current."})
+
+
+class ClaimPage(ma.Schema):
+    """A page of claims in id order; `next_after` continues it (null on the last page)."""
+
+    claims = fields.List(fields.Nested(Claim), required=True)
+    next_after = fields.Integer(allow_none=True, required=True)
+
+
+class ClaimQuery(ma.Schema):
+    """The claims list's filters, as on the web page; parsed by the same ClaimFilter, so with its messages."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    q = fields.String(validate=validate.Length(max=200),
+                      metadata={"description": "Full-text search over quote, sentence, subject, measure and document title: "
+                                               "words and \"quoted phrases\", as on the claims list."})
+    status = fields.List(fields.String(validate=validate.OneOf(STATUSES)),
+                         metadata={"description": "Any of these statuses (repeat the parameter)."})
+    document = _id()
+    subject = fields.String(validate=validate.Length(max=TEXT_LIMITS["subject"]))
+    measure = fields.String(validate=validate.Length(max=TEXT_LIMITS["measure"]))
+    reviewer = fields.String(validate=validate.Length(max=TEXT_LIMITS["reviewer"]))
+    reviewed_from = fields.Date()
+    reviewed_to = fields.Date()
+    after = fields.Integer(validate=validate.Range(0, MAX_ROW_ID), metadata={"description": "The previous page's next_after."})
+    limit = fields.Integer(load_default=PAGE_SIZE, validate=validate.Range(1, MAX_PAGE_SIZE))
+
+    @ma.pre_load
+    def _same_filter_as_the_web(self, data, **_kwargs):
+        """Refuse with the web's FilterError messages (a 400) before marshmallow's own."""
+        ClaimFilter.from_args(request.args)
+        return data
+
+
+class DocumentQuery(ma.Schema):
+    """Where the documents list continues."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    after = fields.Integer(validate=validate.Range(0, MAX_ROW_ID), metadata={"description": "The previous page's next_after."})
+
+
+class Review(ma.Schema):
+    """One decision, correction or note on a claim, newest first."""
+
+    id = fields.Integer(required=True)
+    decision = fields.String(required=True)
+    user = fields.String(required=True)
+    note = fields.String(required=True)
+    changes = fields.Dict(required=True)
+    status_before = fields.String(allow_none=True, required=True)
+    status_after = fields.String(allow_none=True, required=True)
+    batch_id = fields.String(allow_none=True, required=True)
+    undoes_id = fields.Integer(allow_none=True, required=True)
+    created_at = fields.AwareDateTime(required=True)
+    undone = fields.Boolean(required=True)
+
+
+class ReviewList(ma.Schema):
+    """A claim's reviews."""
+
+    reviews = fields.List(fields.Nested(Review), required=True)
+
+
+class AuditEvent(ma.Schema):
+    """One change to a claim in the audit trail, oldest first."""
+
+    id = fields.Integer(required=True)
+    actor = fields.Function(lambda event: event.actor.username if event.actor else None,
+                            allow_none=True, required=True, metadata={"type": "string"})
+    verb = fields.String(required=True)
+    before = fields.Dict(allow_none=True, required=True)
+    after = fields.Dict(allow_none=True, required=True)
+    batch_id = fields.String(allow_none=True, required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class AuditList(ma.Schema):
+    """A claim's audit trail."""
+
+    events = fields.List(fields.Nested(AuditEvent), required=True)
+
+
+class Decision(ma.Schema):
+    """A decision on a pending claim, with the `version` it was read at (a 409 if the claim moved on)."""
+
+    decision = fields.String(required=True, validate=validate.OneOf(API_DECISIONS))
+    version = fields.Integer(required=True, validate=validate.Range(1, MAX_ROW_ID))
+    note = fields.String(load_default="", validate=validate.Length(max=NOTE_MAX),
+                         metadata={"description": "Required to reject (the reason) and for needs_info."})
