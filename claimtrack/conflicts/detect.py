@@ -414,10 +414,11 @@ def detect_claims(session: so.Session, claim_ids: Iterable[int]) -> DetectionRep
             subjects |= new_subjects | {""}
         if new_blocks:
             run.add_suggestion_rows(_rows(session, _SUGGESTION_COLUMNS, MatchSuggestion.block.in_(new_blocks)))
-        _load_groups(session, run, sa.or_(
-            ConflictGroup.block.in_(new_blocks),
-            ConflictGroup.id.in_({s.group_id for s in todo if s.group_id} - set(run.groups)),
-        ))
+        unknown_groups = {s.group_id for s in todo if s.group_id} - set(run.groups)
+        if new_blocks or unknown_groups:
+            _load_groups(session, run, sa.or_(
+                ConflictGroup.block.in_(new_blocks), ConflictGroup.id.in_(unknown_groups),
+            ))
         run.place_in_order(todo)
         homes = {run.home(s) for s in todo}
         wanted = ({h for h in homes if isinstance(h, int)} | {s.group_id for s in todo if s.group_id}) - run.judged
