@@ -98,7 +98,10 @@ def reserve_ids(connection: sa.Connection, table: sa.Table, count: int) -> list[
 
 
 def bulk_insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
-    """Insert rows (dicts with the same keys): COPY on PostgreSQL, one executemany on SQLite."""
+    """Insert rows (dicts with the same keys): COPY on PostgreSQL, one executemany on SQLite.
+
+    Column defaults are not applied: each row gives every column that needs a value.
+    """
     # SQLAlchemy's executemany builds each row's parameters anew (as long as SQLite takes to store
     # them), and its multi-row INSERTs spend more time building and parsing SQL than PostgreSQL
     # spends storing the rows: the rows go to the driver as tuples, converted as the column
