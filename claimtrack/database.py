@@ -102,19 +102,28 @@ def reserve_ids(connection: sa.Connection, table: sa.Table, count: int) -> list[
 
 
 def bulk_insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
-    """Insert rows (dicts with the same keys): COPY on PostgreSQL, one executemany on SQLite."""
-    if connection.dialect.name != "postgresql":
-        connection.execute(sa.insert(table), rows)
-        return
-    # SQLAlchemy's multi-row INSERTs spend more time building and parsing SQL than PostgreSQL
-    # spends storing the rows; COPY streams them, converted as the column types would bind them.
+    """Insert rows (dicts with the same keys): COPY on PostgreSQL, one executemany on SQLite.
+
+    Column defaults are not applied: each row gives every column that needs a value.
+    """
+    # SQLAlchemy's executemany builds each row's parameters anew (as long as SQLite takes to store
+    # them), and its multi-row INSERTs spend more time building and parsing SQL than PostgreSQL
+    # spends storing the rows: the rows go to the driver as tuples, converted as the column
+    # types would bind them.
     names = list(rows[0])
     processors = [(name, table.c[name].type.bind_processor(connection.dialect)) for name in names]
-    columns = ", ".join(connection.dialect.identifier_preparer.quote(name) for name in names)
+    converted = (tuple(row[name] if process is None else process(row[name]) for name, process in processors)
+                 for row in rows)
+    quote = connection.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(name) for name in names)
+    if connection.dialect.name != "postgresql":
+        connection.exec_driver_sql(
+            f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({', '.join('?' * len(names))})", list(converted))
+        return
     cursor = connection.connection.driver_connection.cursor()
     with cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([row[name] if process is None else process(row[name]) for name, process in processors])
+        for row in converted:
+            copy.write_row(row)
 
 
 def bulk_update(connection: sa.Connection, table: sa.Table, key: str, rows: list[dict], **also) -> None:

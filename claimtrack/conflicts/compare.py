@@ -363,6 +363,8 @@ def interval(
     return Interval(lo * factor, hi * factor, lo_open, hi_open)
 
 
+# Claims restating a figure quote it alike: a full detection works out each distinct one once.
+@lru_cache(maxsize=262144)
 def claim_interval(
     value: float, value_max: float | None, qualifier: str, quote: str, unit: str, corrected: bool,
     uncertainty: float | None = None,
@@ -529,6 +531,9 @@ class Verdict:
     is_series: bool
 
 
+_AGREE, _SERIES = Verdict(False, False), Verdict(False, True)
+
+
 def point_within(a: tuple[date, date], b: tuple[date, date]) -> bool:
     """True when one period is a date within the other: at most POINT_DAYS long and inside it."""
     short, long_ = sorted((a, b), key=lambda p: p[1] - p[0])
@@ -543,21 +548,35 @@ def adjacent_periods(a: tuple[date, date], b: tuple[date, date]) -> bool:
 def evaluate(statements: Iterable[Statement]) -> Verdict:
     """Judge a group: active claims of the same dimension, variant and period must allow a common
     value, and levels of adjacent periods must not be wildly apart."""
-    by_dimension: dict[str, dict] = defaultdict(lambda: defaultdict(list))
+    by_dimension: dict[str, dict[tuple, list[Statement]]] = {}
     levels: dict[str, bool] = {}
+    documents: set[int] = set()
     for s in statements:
         if s.active:
-            dimension = s.key.dimension if s.key else ""
-            by_dimension[dimension][s.period, s.variant].append(s)
-            levels[dimension] = levels.get(dimension, True) and s.key is not None and s.key.level
+            key = s.key
+            dimension = key.dimension if key else ""
+            cells = by_dimension.get(dimension)
+            if cells is None:
+                cells = by_dimension[dimension] = {}
+            cell = (s.period, s.variant)
+            members = cells.get(cell)
+            if members is None:
+                cells[cell] = [s]
+            else:
+                members.append(s)
+            levels[dimension] = levels.get(dimension, True) and key is not None and key.level
+            documents.add(s.document_id)
+    if len(documents) < 2:
+        # Claims disagree only across documents: one document's claims make at most a series.
+        return _SERIES if any(_several_periods(cells) for cells in by_dimension.values()) else _AGREE
     conflict = series = False
     for dimension, cells in by_dimension.items():
+        series = series or _several_periods(cells)
+        if conflict:
+            continue
         extremes = {cell: _Extremes.of(members) for cell, members in cells.items()}
         keys = list(cells)
         stated = [cell for cell in keys if cell[0] is not None]
-        series = series or any(not same_period(a[0], b[0]) for a, b in combinations(stated, 2))
-        if conflict:
-            continue
         for i, a in enumerate(keys):
             if extremes[a].disagree():
                 conflict = True
@@ -578,6 +597,12 @@ def evaluate(statements: Iterable[Statement]) -> Verdict:
             for a, b in combinations(stated, 2)
         )
     return Verdict(conflict, series)
+
+
+def _several_periods(cells: dict[tuple, list]) -> bool:
+    """True when the (period, variant) cells of one dimension state periods that are not the same."""
+    stated = [cell[0] for cell in cells if cell[0] is not None]
+    return len(stated) > 1 and any(not same_period(a, b) for a, b in combinations(stated, 2))
 
 
 def next_status(current: str, conflict: bool, newcomer: bool) -> str:
