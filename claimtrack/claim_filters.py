@@ -301,6 +301,11 @@ SORTS = {
 SORT_CHOICES = ("id", "-id", "confidence", "-confidence", "value", "-value", "document")
 # Counting stops here: past it the list says "more than", and a count never reads a million rows.
 COUNT_LIMIT = 10_000
+# A search's count stops sooner. PostgreSQL's GIN index answers only with a bitmap of matches,
+# and counting them reads each match's row of claims_fts (a scattered page apiece; the index
+# cannot count alone): at a million claims, 10,000 matches of two common words took 25 ms to
+# read on an idle machine, 1,000 took 3 ms, beside 20 ms for the bitmap itself.
+SEARCH_COUNT_LIMIT = 1_000
 
 
 @dataclass(frozen=True)
@@ -351,7 +356,7 @@ class ClaimPage:
     next_after: int | None
     previous_before: int | None
     total: int
-    # True when there are more than `total` (= COUNT_LIMIT) matches.
+    # True when there are more than `total` (the count's limit) matches.
     more_than_total: bool
 
 
@@ -371,8 +376,11 @@ def _ordered(paging: Paging, backwards: bool) -> tuple[list, sa.ColumnElement[bo
 
 
 def count_matching(session: so.Session, claim_filter: ClaimFilter, limit: int | None = None) -> tuple[int, bool]:
-    """How many claims match, counting up to `limit` (COUNT_LIMIT); and whether there are more than that."""
-    limit = limit or COUNT_LIMIT
+    """How many claims match, counting up to `limit`; and whether there are more than that.
+
+    The limit is COUNT_LIMIT, or SEARCH_COUNT_LIMIT when the filter searches.
+    """
+    limit = limit or (SEARCH_COUNT_LIMIT if claim_filter.q else COUNT_LIMIT)
     counting = sa.select(Claim.id).where(*claim_filter.conditions(session=session))
     if claim_filter.q:
         query = search.counted(session, search.parse_query(claim_filter.q))

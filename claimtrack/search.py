@@ -34,7 +34,7 @@ MAX_QUERY_CHARS = 200
 MAX_TERMS = 16
 # SQLite: from this many matches on, probing claim by claim (in the queue's order) beats listing
 # the matches (at a million claims, listing costs about 3 µs a match, a probe about 150 µs).
-# Above the claims list's count limit, so a search alone past it is "more than" without counting.
+# Above the claims list's count limits, so a search alone past it is "more than" without counting.
 COMMON = 10_001
 _CHUNK = re.compile(r'"([^"]*)"|(\S+)')
 # A chunk is searchable when it holds a letter or digit; the rest (punctuation, "*", "-") the

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from claimtrack import queue, review, search
+from claimtrack import claim_filters, queue, review, search
 from claimtrack.claim_filters import ClaimFilter, FilterError, Paging, claim_page
 from claimtrack.ingest import ingest
 from claimtrack.search import SearchError, parse_query
@@ -153,6 +153,20 @@ def test_claims_list_search_and_total(client, auth, reviewer, db_session, harbou
     assert f'href="/claims/{ships.id}"' in html and f'href="/claims/{other.id}"' not in html
     assert "2 claims match." in html
     assert "1 claim matches." in client.get("/claims?q=ostmark").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("status", ["", "pending"])
+def test_claims_list_search_total_is_capped_sooner(client, auth, reviewer, db_session, harbour, monkeypatch, status):
+    """A search counts to SEARCH_COUNT_LIMIT, exactly up to it, "more than" past it; other lists count further."""
+    ClaimFactory(subject="Velmar", measure="berths")
+    db_session.commit()
+    monkeypatch.setattr(claim_filters, "SEARCH_COUNT_LIMIT", 2)
+    auth.login("rita")
+    assert "More than 2 claims match." in client.get(f"/claims?q=velmar&status={status}").get_data(as_text=True)
+    exact = client.get(f"/claims?q=quarterly&status={status}").get_data(as_text=True)
+    assert "2 claims match." in exact and "More than" not in exact
+    everything = client.get(f"/claims?status={status}").get_data(as_text=True)
+    assert "4 claims match." in everything and "More than" not in everything
 
 
 @pytest.mark.parametrize("path", ["/claims", "/queue", "/queue/next", "/export.csv"])
