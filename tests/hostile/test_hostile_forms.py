@@ -38,10 +38,10 @@ def review_form(client, claim_id: int, **fields) -> dict:
 
 # (case id, fields changed, what the reviewer is told)
 BAD_REVIEWS = [
-    ("value-not-a-number", {"value": "lots"}, "Not a valid float value."),
+    ("value-not-a-number", {"value": "lots"}, "Enter a number such as 1,190,000,000,000"),
     ("value-1e400", {"value": "1e400"}, "Enter a finite number."),
-    ("value-nan", {"value": "nan"}, "Enter a finite number."),
-    ("value-minus-infinity", {"value": "-inf"}, "Enter a finite number."),
+    ("value-nan", {"value": "nan"}, "Enter a number such as 1,190,000,000,000"),
+    ("value-minus-infinity", {"value": "-inf"}, "Enter a number such as 1,190,000,000,000"),
     ("value-missing", {"value": ""}, "Enter a number."),
     ("value-max-1e400", {"value_max": "1e400"}, "Enter a finite number."),
     ("range-upside-down", {"value": "66", "value_max": "-5"}, "The upper value must not be below the value."),

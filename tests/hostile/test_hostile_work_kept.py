@@ -16,9 +16,9 @@ from .conftest import unchanged
 
 @pytest.fixture
 def claims(db_session):
-    """Five pending claims in one document, in queue order."""
+    """Five pending claims in one document, in queue order (by worth, and by confidence too)."""
     document = DocumentFactory(text="The port moved 41 ships, 17 barges, 9 ferries, 3 tugs and 2 cranes last year.")
-    made = [ClaimFactory(document=document, quote_text=q, value=float(q), confidence=i / 10,
+    made = [ClaimFactory(document=document, quote_text=q, value=float(q), confidence=i / 10, worth=100 - i,
                          subject="the port", measure=m)
             for i, (q, m) in enumerate((("41", "ships"), ("17", "barges"), ("9", "ferries"), ("3", "tugs"),
                                         ("2", "cranes")))]
