@@ -14,7 +14,7 @@ import sqlalchemy.orm as so
 
 from models import Claim, Document
 
-from . import conflicts, triage
+from . import conflicts, search, triage
 from .extract import EXTRACTOR_VERSION, ExtractedClaim
 from .extract.entities import subject_key
 from .prepare import PreparedDocument, prepare
@@ -129,7 +129,8 @@ def store(session: so.Session, prepared: PreparedDocument) -> IngestResult:
     if rows:
         # One multi-row INSERT: a long document's claims take a fraction of the time the unit of
         # work needs, and the database's write lock is held that much shorter.
-        session.execute(sa.insert(Claim), [{**row, "document_id": document.id} for row in rows])
+        with search.pipeline_indexed(session, document.id, document.text, document.title):
+            session.execute(sa.insert(Claim), [{**row, "document_id": document.id} for row in rows])
     for hook in AFTER_STORE:
         hook(session, document)
     return IngestResult("added", document.id, document.file_name, len(prepared.claims), len(prepared.skipped))

@@ -7,9 +7,11 @@ One interface over each database's own engine. The index is the table `claims_ft
 * PostgreSQL: `claims_fts(claim_id, terms tsvector)` with a GIN index, built with the `simple`
   configuration (case folded, no stemming), so a word finds itself in every language.
 
-Triggers made by migration 0013 keep it in step with the claims on both databases: a claim's
+Triggers made by migration 0014 keep it in step with the claims on both databases: a claim's
 insert (ingest's bulk writes included), a correction of its subject or measure, an undo, and a
-change of its document's title. The index is not an ORM model: Alembic leaves `claims_fts*` out
+change of its document's title; on PostgreSQL ingest writes its new claims' rows itself
+(`pipeline_indexed`), since the trigger would cut each sentence out of the stored text again,
+one read of a long text per claim. The index is not an ORM model: Alembic leaves `claims_fts*` out
 of its comparison (migrations/env.py).
 
 A query is the user's words, never the engine's syntax: each word (or "quoted phrase") must
@@ -21,6 +23,7 @@ search lists its matches once (`id IN (...)`); a common one is probed claim by c
 page's order (`EXISTS`), which stops as soon as the page is full instead of listing a million ids.
 """
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
@@ -161,3 +164,32 @@ def matches(query: SearchQuery, session: so.Session | None = None) -> sa.ColumnE
     Given the session, the condition takes the plan that suits how common the search is (SQLite).
     """
     return _Matches(counted(session, query) if session is not None else query)
+
+
+@contextmanager
+def pipeline_indexed(session: so.Session, document_id: int, text: str, title: str):
+    """Insert a document's claims in the block; on PostgreSQL their search rows are then written from
+    `text` in one statement, instead of by the trigger cutting each sentence out of the stored text."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    session.execute(sa.text("SELECT set_config('claimtrack.fts_rows', 'pipeline', true)"))
+    try:
+        yield
+    finally:
+        session.execute(sa.text("SELECT set_config('claimtrack.fts_rows', '', true)"))
+    rows = session.execute(
+        sa.select(Claim.id, Claim.quote, Claim.sentence_start, Claim.sentence_end, Claim.subject, Claim.measure)
+        .where(Claim.document_id == document_id)
+    ).all()
+    if not rows:
+        return
+    ids, quotes, sentences, subjects, measures = zip(*(
+        (id_, quote, text[start:end], subject, measure) for id_, quote, start, end, subject, measure in rows))
+    session.execute(sa.text(
+        "INSERT INTO claims_fts (claim_id, terms) "
+        "SELECT r.id, claims_fts_terms(r.quote, r.sentence, r.subject, r.measure, CAST(:title AS text)) "
+        "FROM unnest(CAST(:ids AS integer[]), CAST(:quotes AS text[]), CAST(:sentences AS text[]), "
+        "CAST(:subjects AS text[]), CAST(:measures AS text[])) AS r(id, quote, sentence, subject, measure)"
+    ), {"title": title, "ids": list(ids), "quotes": list(quotes), "sentences": list(sentences),
+        "subjects": list(subjects), "measures": list(measures)})

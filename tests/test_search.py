@@ -126,6 +126,20 @@ def test_search_finds_claims_stored_by_ingest(db_session):
         sa.select(Claim.id).where(Claim.document_id == result.document_id, Claim.quote.contains("1,250"))))
 
 
+def test_ingest_indexes_each_claims_own_sentence_after_multibyte_text(db_session):
+    # Ingest writes the search rows itself on PostgreSQL: each sentence must be cut at the right
+    # characters even after text whose characters take several bytes.
+    preface = "Ünïcödé préface — naïve café, 東京 und Straße.\n" * 40
+    text = preface + "In 2021 the wharf loaded 47 barges. The depot counted 12 cranes in 2022.\n"
+    result = ingest(db_session, DocumentSource(text, "wharf.txt", "test", "text/plain", Metadata(title="Port Notes")))
+    db_session.flush()
+    barges = set(db_session.scalars(sa.select(Claim.id).where(Claim.document_id == result.document_id,
+                                                                Claim.quote.contains("47"))))
+    assert barges and set(_found(db_session, q="wharf")) == barges
+    assert set(_found(db_session, q="depot cranes")) == set(db_session.scalars(
+        sa.select(Claim.id).where(Claim.document_id == result.document_id, Claim.quote.contains("12"))))
+
+
 def test_prefix_filters_match_any_case(db_session, harbour):
     ships, freight, other = harbour
     assert _found(db_session, subject="velmar") == [ships.id, freight.id]

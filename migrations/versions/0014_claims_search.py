@@ -69,8 +69,12 @@ POSTGRESQL = [
     "CREATE FUNCTION claims_fts_terms(quote text, sentence text, subject text, measure text, title text) "
     "RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS "
     "$$ SELECT to_tsvector('simple'::regconfig, concat_ws(' ', quote, sentence, subject, measure, title)) $$",
-    # Per statement, so a bulk insert (COPY) joins its claims to their documents once.
+    # Per statement, so a bulk insert (COPY) joins its claims to their documents once. Cutting
+    # sentences out of a long text costs a read of the text per claim (PostgreSQL's substr counts
+    # characters from the start), so ingest, which holds the sentences already, writes the rows
+    # itself and says so through the transaction setting `claimtrack.fts_rows` (search.py).
     "CREATE FUNCTION claims_fts_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "IF current_setting('claimtrack.fts_rows', true) = 'pipeline' THEN RETURN NULL; END IF; "
     f"INSERT INTO claims_fts (claim_id, terms) SELECT n.id, {_terms('n', 'd')} "
     "FROM new_claims n JOIN documents d ON d.id = n.document_id; RETURN NULL; END $$",
     "CREATE TRIGGER claims_fts_insert AFTER INSERT ON claims REFERENCING NEW TABLE AS new_claims "
