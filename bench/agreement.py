@@ -22,7 +22,6 @@ import json
 import os
 import random
 import re
-import statistics
 import sys
 import threading
 import time
@@ -33,7 +32,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.generate import PASSWORD, generate  # noqa: E402
+from bench.corpus import ensure_corpus, percentiles  # noqa: E402
+from bench.generate import PASSWORD  # noqa: E402
 from claimtrack import accounts, agreement, queue, second_review  # noqa: E402
 from claimtrack.database import make_engine, make_sessionmaker  # noqa: E402
 from models import Claim, Lease, Review, ReviewPolicy, SecondReview, User  # noqa: E402
@@ -43,27 +43,8 @@ FIELDS = ("value", "value_max", "unit", "qualifier", "period_start", "period_end
 BATCH = 20_000
 
 
-def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return {"p50": pick(0.50) * 1000, "p95": pick(0.95) * 1000, "p99": pick(0.99) * 1000,
-            "mean": statistics.fmean(ordered) * 1000}
-
-
 def _prepare(url: str, claims: int) -> None:
-    engine = make_engine(url)
-    try:
-        try:
-            with engine.connect() as connection:
-                have = connection.scalar(sa.select(sa.func.count()).select_from(Claim))
-        except sa.exc.DatabaseError:
-            have = 0
-    finally:
-        engine.dispose()
-    if not have:
-        started = time.perf_counter()
-        generate(url, claims=claims)
-        print(f"  generated {claims:,} claims in {time.perf_counter() - started:.0f} s", flush=True)
+    ensure_corpus(url, claims)
 
 
 def _plain(value):
@@ -228,7 +209,7 @@ def bench_leases(label: str, url: str, samples: int, reviewers: int) -> dict:
     select1 = [t for times in out.values() for t in times[1]]
     pk = [t for times in out.values() for t in times[2]]
     bands = {k: sum(times[3][k] for times in out.values()) for k in ("second", "first")}
-    r = {"lease": _percentiles(lease), "select1": _percentiles(select1), "pk": _percentiles(pk), "n": len(lease),
+    r = {"lease": percentiles(lease), "select1": percentiles(select1), "pk": percentiles(pk), "n": len(lease),
          "bands": bands}
     print(f"{label} lease_next ({reviewers} reviewers, {r['n']} leases: {bands['second']} second reviews, "
           f"{bands['first']} first): p50 {r['lease']['p50']:.2f} ms, p95 {r['lease']['p95']:.2f} ms, "
@@ -269,8 +250,8 @@ def bench_page(label: str, url: str, samples: int) -> dict:
                 count_times.append(time.perf_counter() - started)
     finally:
         engine.dispose()
-    r = {"page": _percentiles(page_times), "report": _percentiles(report_times),
-         "count": _percentiles(count_times), "pairs": result.reviewed_twice,
+    r = {"page": percentiles(page_times), "report": percentiles(report_times),
+         "count": percentiles(count_times), "pairs": result.reviewed_twice,
          "decision": {"raw": result.measures[0].raw_agreement, "kappa": result.measures[0].kappa,
                       "alpha": result.measures[0].alpha}}
     print(f"{label} /dashboard/agreement over {r['pairs']:,} claims reviewed twice ({samples} views): "

@@ -18,7 +18,6 @@ each with its reviews), whose rows bypass the ORM, so the tallies are then recou
 """
 import argparse
 import random
-import statistics
 import sys
 import time
 from datetime import date, datetime, timedelta, timezone
@@ -28,35 +27,15 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.generate import generate  # noqa: E402
+from bench.corpus import ensure_corpus, percentiles  # noqa: E402
 from claimtrack import dashboard  # noqa: E402
 from claimtrack.database import make_engine, make_sessionmaker  # noqa: E402
 from models import Claim, Review, ReviewerDay  # noqa: E402
 
 
-def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return {"p50": pick(0.50) * 1000, "p95": pick(0.95) * 1000, "mean": statistics.fmean(ordered) * 1000}
-
-
 def _prepare(url: str, claims: int) -> None:
     """Fill the database with `claims` claims if it is empty, and count the tallies if they are empty."""
-    engine = make_engine(url)
-    try:
-        try:
-            with engine.connect() as connection:
-                have = connection.scalar(sa.select(sa.func.count()).select_from(Claim))
-        except sa.exc.DatabaseError:
-            have = 0
-    finally:
-        engine.dispose()
-    if not have:
-        started = time.perf_counter()
-        generate(url, claims=claims)
-        print(f"  generated {claims:,} claims in {time.perf_counter() - started:.0f} s", flush=True)
-    elif have != claims:
-        print(f"  the database holds {have:,} claims, not {claims:,}: measuring it as it is", flush=True)
+    ensure_corpus(url, claims)
     engine = make_engine(url)
     try:
         with make_sessionmaker(engine)() as session:
@@ -132,7 +111,7 @@ def bench(label: str, url: str, claims: int, samples: int) -> dict:
             results["write"] = write_times
     finally:
         engine.dispose()
-    r = {name: _percentiles(times) for name, times in results.items()}
+    r = {name: percentiles(times) for name, times in results.items()}
     pk = r["pk"]["p50"]
     print(f"{label}: primary-key lookup p50 {pk:.3f} ms", flush=True)
     for name, text in (("month", "dashboard, 30 days"), ("year", "dashboard, 366 days"),

@@ -14,7 +14,6 @@ the claims pending, some in open conflicts, live leases and skips) and reused af
 """
 import argparse
 import random
-import statistics
 import sys
 import threading
 import time
@@ -25,35 +24,14 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.generate import generate  # noqa: E402
+from bench.corpus import ensure_corpus, percentiles  # noqa: E402
 from claimtrack import accounts, queue, team  # noqa: E402
 from claimtrack.database import make_engine, make_sessionmaker  # noqa: E402
 from models import Claim, Lease, User  # noqa: E402
 
 
-def _percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return {"p50": pick(0.50) * 1000, "p95": pick(0.95) * 1000, "p99": pick(0.99) * 1000,
-            "mean": statistics.fmean(ordered) * 1000}
-
-
 def _prepare(url: str, claims: int) -> None:
-    engine = make_engine(url)
-    try:
-        try:
-            with engine.connect() as connection:
-                have = connection.scalar(sa.select(sa.func.count()).select_from(Claim))
-        except sa.exc.DatabaseError:
-            have = 0
-    finally:
-        engine.dispose()
-    if not have:
-        started = time.perf_counter()
-        generate(url, claims=claims)
-        print(f"  generated {claims:,} claims in {time.perf_counter() - started:.0f} s", flush=True)
-    elif have != claims:
-        print(f"  the database holds {have:,} claims, not {claims:,}: measuring it as it is", flush=True)
+    ensure_corpus(url, claims)
 
 
 def _reviewer(session, name: str) -> User:
@@ -132,7 +110,7 @@ def bench(label: str, url: str, claims: int, samples: int, reviewers: int, order
     lease = [t for times in out.values() for t in times[0]]
     select1 = [t for times in out.values() for t in times[1]]
     pk = [t for times in out.values() for t in times[2]]
-    result = {"lease": _percentiles(lease), "select1": _percentiles(select1), "pk": _percentiles(pk),
+    result = {"lease": percentiles(lease), "select1": percentiles(select1), "pk": percentiles(pk),
               "n": len(lease)}
     r = result
     print(f"{label} ({reviewers} reviewer{'s' if reviewers > 1 else ''}, {r['n']} leases, "

@@ -26,7 +26,8 @@ from models import Claim, Document, Lease, User
 from webapp import create_app
 
 from . import report
-from .generate import PASSWORD, REVIEWERS, generate
+from .corpus import ensure_corpus
+from .generate import PASSWORD, REVIEWERS
 
 TARGET_P95_MS = 200
 
@@ -37,20 +38,7 @@ def _percentile(samples: list[float], q: float) -> float:
 
 
 def _prepare(url: str, claims: int) -> None:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            have = connection.scalar(sa.select(sa.func.count()).select_from(Claim))
-    except sa.exc.DatabaseError:
-        have = 0
-    finally:
-        engine.dispose()
-    if not have:
-        started = time.perf_counter()
-        generate(url, claims=claims)
-        print(f"  generated {claims:,} claims in {time.perf_counter() - started:.0f} s", flush=True)
-    elif have != claims:
-        print(f"  the database holds {have:,} claims, not {claims:,}: measuring it as it is", flush=True)
+    ensure_corpus(url, claims)
     if url.startswith("postgresql"):
         # The state autovacuum leaves a table in: without it every index-only scan of a freshly
         # generated table visits the heap (the visibility map is empty).
