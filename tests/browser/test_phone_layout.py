@@ -14,7 +14,7 @@ def _pages(server) -> list[str]:
         claim = session.scalar(sa.select(Claim.id).where(Claim.document_id == document).order_by(Claim.id).limit(1))
         group = session.scalar(sa.select(ConflictGroup.id).order_by(ConflictGroup.id).limit(1))
     pages = ["/documents", f"/documents/{document}", "/queue", "/claims", f"/claims/{claim}", "/conflicts",
-             "/export", "/export/columns"]
+             "/export", "/export/columns", "/guidelines", "/account"]
     return pages + ([f"/conflicts/{group}"] if group else [])
 
 
@@ -30,7 +30,8 @@ def _overflowing(page, server, paths) -> dict[str, tuple[int, list[str]]]:
     """{path: (scroll width, what overflows)} for each page wider than the phone."""
     wide = {}
     for path in paths:
-        page.goto(f"{server.url}{path}")
+        response = page.goto(f"{server.url}{path}")
+        assert response.status == 200, (path, response.status)
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["width"]:
             wide[path] = (width, page.evaluate(_WIDE_ELEMENTS))
@@ -57,6 +58,8 @@ def test_phone_layout_lead_pages_do_not_scroll_sideways(server, browser):
     page = context.new_page()
     try:
         login(page, server, LEAD)
-        assert _overflowing(page, server, ["/dashboard", "/users", "/conflicts/suggestions"]) == {}
+        assert _overflowing(page, server, [
+            "/dashboard", "/users", "/conflicts/suggestions", "/conflicts/learned", "/team", "/guidelines/edit",
+            "/review-policy", "/adjudication", "/dashboard/agreement"]) == {}
     finally:
         context.close()
