@@ -43,6 +43,7 @@ BAD_REVIEWS = [
     ("value-nan", {"value": "nan"}, "Enter a number such as 1,190,000,000,000"),
     ("value-minus-infinity", {"value": "-inf"}, "Enter a number such as 1,190,000,000,000"),
     ("value-missing", {"value": ""}, "Enter a number."),
+    ("value-only-spaces", {"value": "   "}, "Enter a number."),
     ("value-max-1e400", {"value_max": "1e400"}, "Enter a finite number."),
     ("range-upside-down", {"value": "66", "value_max": "-5"}, "The upper value must not be below the value."),
     ("period-end-before-start", {"period_start": "2024-05-01", "period_end": "2023-01-01"},

@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from wtforms import DateField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 from wtforms.widgets import HiddenInput, TextInput
 
 from claimtrack.review import EVIDENCE_METHOD_LABELS, EVIDENCE_QUOTE_MAX, EVIDENCE_URL_MAX, Evidence
@@ -87,12 +87,18 @@ class NumberField(FloatField):
             raise ValueError(str(exc)) from exc
 
 
+def _number_given(_form, field):
+    """A required number must be there after reading: InputRequired alone lets a field of spaces through."""
+    if field.data is None and not field.errors:
+        raise StopValidation("Enter a number.")
+
+
 class ReviewForm(FlaskForm):
     """The claim's fields as the reviewer corrects them, the version they saw, and a note."""
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1)])
     status_seen = HiddenField()
-    value = NumberField("Value", validators=[InputRequired("Enter a number.")])
+    value = NumberField("Value", validators=[InputRequired("Enter a number."), _number_given])
     value_max = NumberField("Upper value", validators=[Optional()])
     uncertainty = NumberField("Uncertainty (±)", validators=[
         Optional(), NumberRange(min=0, message="The uncertainty cannot be negative.")])
