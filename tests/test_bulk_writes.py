@@ -1,0 +1,55 @@
+"""The bulk-write helpers change exactly the rows and columns they are given, on both databases."""
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+
+from claimtrack.database import bulk_update
+from models import Claim, ConflictGroup
+from tests.factories import ClaimFactory
+
+
+def _groups(db_session, count: int) -> list[ConflictGroup]:
+    made = [ConflictGroup(key=f"k{i}", block="b", measure_key=f"m{i}", subject="s", measure=f"m{i}",
+                          dimension="count", status="consistent", is_series=False, note="", version=1)
+            for i in range(count)]
+    db_session.add_all(made)
+    db_session.flush()
+    return made
+
+
+def test_bulk_update_sets_values_expressions_and_update_defaults(db_session):
+    first, second, untouched = _groups(db_session, 3)
+    old = datetime(2001, 1, 1, tzinfo=timezone.utc)
+    db_session.execute(sa.update(ConflictGroup).values(updated_at=old))
+    table = ConflictGroup.__table__
+    connection = db_session.connection()
+    bulk_update(connection, table, "id", [
+        {"id": first.id, "status": "open", "is_series": True},
+        {"id": second.id, "status": "resolved", "is_series": False},
+    ], version=table.c.version + 1)
+    db_session.expire_all()
+    rows = {g.id: g for g in db_session.scalars(sa.select(ConflictGroup))}
+    assert (rows[first.id].status, rows[first.id].is_series, rows[first.id].version) == ("open", True, 2)
+    assert (rows[second.id].status, rows[second.id].is_series, rows[second.id].version) == ("resolved", False, 2)
+    assert (rows[untouched.id].status, rows[untouched.id].version) == ("consistent", 1)
+    # The column's update default is applied to the updated rows only.
+    assert rows[first.id].updated_at > old + timedelta(days=1)
+    assert rows[second.id].updated_at > old + timedelta(days=1)
+    assert rows[untouched.id].updated_at == old
+
+
+def test_bulk_update_of_claims_keeps_other_columns_and_accepts_nulls(db_session):
+    group, = _groups(db_session, 1)
+    claims = ClaimFactory.create_batch(3)
+    db_session.flush()
+    versions = {c.id: c.version for c in claims}
+    bulk_update(db_session.connection(), Claim.__table__, "id", [
+        {"id": claims[0].id, "group_id": group.id, "conflict_open": True},
+        {"id": claims[1].id, "group_id": None, "conflict_open": False},
+    ])
+    db_session.expire_all()
+    after = {c.id: c for c in db_session.scalars(sa.select(Claim).where(Claim.id.in_(versions)))}
+    assert (after[claims[0].id].group_id, after[claims[0].id].conflict_open) == (group.id, True)
+    assert (after[claims[1].id].group_id, after[claims[1].id].conflict_open) == (None, False)
+    assert {c.id: c.version for c in after.values()} == versions
+    assert after[claims[2].id].value == claims[2].value
