@@ -24,7 +24,7 @@ import numpy as np
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import COMPARED_FIELDS, Claim, SecondReview, User
+from models import COMPARED_FIELDS, Claim, Review, SecondReview, User
 
 from .claim_filters import FilterError
 
@@ -194,6 +194,8 @@ class Report:
     agreed: int
     adjudication: int
     adjudicated: int
+    # Adjudicated by one of the claim's two reviewers (the team had no other lead).
+    adjudicated_by_party: int
     awaiting: int
     measures: list[Measure]
     reviewers: list[ReviewerAgreement]
@@ -314,6 +316,12 @@ def report(session: so.Session, date_from: date | None = None, date_to: date | N
         sa.select(SecondReview.state, sa.func.count()).where(*window).group_by(SecondReview.state)).all()))
     awaiting = session.scalar(sa.select(sa.func.count()).select_from(SecondReview)
                               .where(SecondReview.state == "awaiting")) or 0
+    final = so.aliased(Review)
+    by_party = session.scalar(
+        sa.select(sa.func.count()).select_from(SecondReview)
+        .join(final, final.id == SecondReview.final_review_id)
+        .where(*window, SecondReview.state == "adjudicated",
+               final.user_id.in_([SecondReview.first_user_id, SecondReview.second_user_id]))) or 0
     measures = [measure_patterns(name, _patterns(session, name, window), LEVELS.get(name, "nominal"))
                 for name in ("decision", *COMPARED_FIELDS)]
     reviewers = _reviewers(session, window)
@@ -321,5 +329,5 @@ def report(session: so.Session, date_from: date | None = None, date_to: date | N
               "standard error (each claim left out in turn) with the normal approximation. Kappa is the first "
               "review against the second; alpha pools all reviewers (nominal; interval for values).")
     return Report(date_from, date_to, sum(states.values()), states["agreed"], states["adjudication"],
-                  states["adjudicated"],
+                  states["adjudicated"], by_party,
                   awaiting, measures, reviewers, method)

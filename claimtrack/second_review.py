@@ -332,6 +332,12 @@ def _field_values(name: str, compared: Any) -> dict[str, Any]:
     return {name: compared}
 
 
+def impartial_leads(session: so.Session, parties: tuple[int | None, ...]) -> int:
+    """How many active leads made neither of the two reviews: when there is one, only they may adjudicate."""
+    return session.scalar(sa.select(sa.func.count()).select_from(User).where(
+        User.role == "lead", User.active.is_(True), User.id.not_in([p for p in parties if p is not None]))) or 0
+
+
 def adjudicate(session: so.Session, claim: Claim, lead: User, decision: str, *, choices: dict[str, str],
                version: int, now: datetime, note: str = "") -> Review:
     """A lead settles two disagreeing reviews: the final decision, and for each disputed field whose value stands."""
@@ -345,7 +351,8 @@ def adjudicate(session: so.Session, claim: Claim, lead: User, decision: str, *, 
     row = standing(session, claim.id, lock=True)
     if row is None or row.state != "adjudication":
         raise review.ReviewError(f"Claim {claim.id} does not await adjudication.")
-    if lead.id in (row.first_user_id, row.second_user_id):
+    parties = (row.first_user_id, row.second_user_id)
+    if lead.id in parties and impartial_leads(session, parties):
         raise review.ReviewError("You reviewed this claim: another lead adjudicates it.", 403)
     if version != claim.version:
         raise review.ReviewError(f"Claim {claim.id} was changed while you had it open; nothing was saved.")
@@ -370,7 +377,11 @@ def adjudicate(session: so.Session, claim: Claim, lead: User, decision: str, *, 
     final = Review(claim_id=claim.id, user_id=lead.id, decision="adjudicate", note=note, changes=changes,
                    status_before=status_before, status_after=claim.status, created_at=now)
     session.add(final)
-    audit.record(session, lead, "adjudicate", "claim", claim.id, before=before, after=review.snapshot(claim))
+    after = review.snapshot(claim)
+    if lead.id in parties:
+        # The team has no lead who took no part: the adjudication stands, marked as made by a party.
+        after["adjudicator_was_party"] = True
+    audit.record(session, lead, "adjudicate", "claim", claim.id, before=before, after=after)
     session.flush()
     rebuild(session, claim, now)
     review._regroup(session, claim, changes, status_before)

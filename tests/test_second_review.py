@@ -2,8 +2,9 @@
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
-from claimtrack import queue, review, second_review
+from claimtrack import agreement, queue, review, second_review
 from models import AuditEvent, Claim, Review, SecondReview
 
 from .factories import ClaimFactory, DocumentFactory, UserFactory
@@ -245,3 +246,32 @@ def test_second_review_leased_by_another_is_refused(db_session, people):
         _second(db_session, claim, people["ben"])
     assert db_session.get(SecondReview, claim.id).state == "awaiting"
     assert db_session.get(Claim, claim.id).status == "verified"
+
+
+def test_second_review_sole_lead_who_reviewed_adjudicates_as_a_party(db_session, people):
+    """With no other active lead, the lead who made a review adjudicates, and it is recorded as a party's."""
+    _all_need_two(db_session, people["lia"])
+    people["max"].active = False
+    claim = ClaimFactory()
+    _first(db_session, claim, people["lia"], values={"unit": "km"})
+    _second(db_session, claim, people["ben"], "verify", {"unit": "t"})
+    assert second_review.impartial_leads(db_session, (people["lia"].id, people["ben"].id)) == 0
+    final = second_review.adjudicate(db_session, claim, people["lia"], "verify", choices={"unit": "second"},
+                                     version=claim.version, now=NOW, note="the table gives tonnes")
+    assert (claim.unit, final.user_id) == ("t", people["lia"].id)
+    event = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.verb == "adjudicate")).one()
+    assert event.after["adjudicator_was_party"] is True
+    report = agreement.report(db_session)
+    assert (report.adjudicated, report.adjudicated_by_party) == (1, 1)
+
+
+def test_second_review_impartial_adjudication_is_not_counted_as_a_party(db_session, people):
+    _all_need_two(db_session, people["lia"])
+    claim = ClaimFactory()
+    _first(db_session, claim, people["ana"], values={"unit": "km"})
+    _second(db_session, claim, people["ben"], "verify", {"unit": "t"})
+    second_review.adjudicate(db_session, claim, people["max"], "verify", choices={"unit": "first"},
+                             version=claim.version, now=NOW, note="kilometres")
+    event = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.verb == "adjudicate")).one()
+    assert "adjudicator_was_party" not in event.after
+    assert (agreement.report(db_session).adjudicated_by_party) == 0

@@ -116,12 +116,14 @@ def _render_adjudication(claim: Claim, form: AdjudicationForm | None = None, sta
     if row is None or row.second_review_id is None:
         abort(404, description="This claim has no second review to adjudicate.")
     first, second = second_review.sides(db, row)
+    parties = (row.first_user_id, row.second_user_id)
     if form is None:
         form = AdjudicationForm(formdata=None, version=claim.version)
     return render_template(
         "agreement/adjudicate.html", claim=claim, document=claim.document, row=row, first=first, second=second,
         form=form, paragraph=_paragraph(claim), refusal=refusal, label=second_review.label,
         fields=("decision", *second_review.COMPARED_FIELDS), chosen=request.form,
+        party=current_user.id in parties, impartial=second_review.impartial_leads(db, parties),
     ), status
 
 
