@@ -254,10 +254,10 @@ class _Run:
             for s in group.members:
                 open_ = status == "open" and s.active
                 if s.group_id != group.id or s.conflict_open != open_:
-                    claim_updates.append({"c_id": s.id, "c_group": group.id, "c_open": open_})
+                    claim_updates.append(_placement(s, group.id, open_))
         placed = {s.id for g in [*judged.values(), *new_groups.values()] for s in g.members}
         claim_updates += [
-            {"c_id": s.id, "c_group": None, "c_open": False}
+            _placement(s, None, False)
             for s in self.statements.values()
             if s.id not in placed and (s.group_id is not None or s.conflict_open)
         ]
@@ -290,7 +290,8 @@ class _Run:
         connection = self.session.connection()
         placement.create(connection)
         try:
-            bulk_insert(connection, placement, claim_updates)
+            bulk_insert(connection, placement, [{name: u[name] for name in ("c_id", "c_group", "c_open")}
+                                                for u in claim_updates])
             self.session.execute(
                 sa.update(claims)
                 .values(group_id=placement.c.c_group, conflict_open=placement.c.c_open)
@@ -330,9 +331,15 @@ class _Run:
         if len(claim_updates) > BULK_UPDATE_ROWS:
             self._write_through_temporary_table(claim_updates)
         elif claim_updates:
-            bulk_update(connection, claims, "id", [
-                {"id": u["c_id"], "group_id": u["c_group"], "conflict_open": u["c_open"]} for u in claim_updates
-            ])
+            # Each claim's row is written with the columns that changed only: every index that holds
+            # a set column is rewritten (SQLite does not compare the values), and `conflict_open` is
+            # in three of the queue's indexes, `group_id` in one.
+            by_columns: dict[tuple[str, ...], list[dict]] = {}
+            for u in claim_updates:
+                by_columns.setdefault(u["changed"], []).append(
+                    {"id": u["c_id"], **{column: u[PLACEMENT_FIELDS[column]] for column in u["changed"]}})
+            for rows in by_columns.values():
+                bulk_update(connection, claims, "id", rows)
         touched_groups = {u["g_id"] for u in group_updates}
         if len(touched_groups) + len(claim_updates) > BULK_UPDATE_ROWS:
             self.session.expire_all()
@@ -441,6 +448,17 @@ def _load_groups(session: so.Session, run: _Run, where) -> None:
 
 def _rows(session: so.Session, columns, where) -> list:
     return list(session.connection().execute(sa.select(*columns).where(where)))
+
+
+# A claim's placement columns and the keys its update dict carries them under.
+PLACEMENT_FIELDS = {"group_id": "c_group", "conflict_open": "c_open"}
+
+
+def _placement(s, group_id: int | None, open_: bool) -> dict:
+    """The update placing statement `s` in `group_id`, naming the columns whose values change."""
+    changed = tuple(name for name, now in (("group_id", group_id), ("conflict_open", open_))
+                    if getattr(s, name) != now)
+    return {"c_id": s.id, "c_group": group_id, "c_open": open_, "changed": changed}
 
 
 def _placement_table() -> sa.Table:
