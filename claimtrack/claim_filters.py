@@ -20,7 +20,7 @@ import sqlalchemy.orm as so
 
 from sqlalchemy.ext.compiler import compiles
 
-from models import KINDS, MAX_ROW_ID, STATUSES, Claim, ConflictGroup, Document, SecondReview, User, row_id
+from models import KINDS, MAX_ROW_ID, STATUSES, Claim, ConflictGroup, Document, SecondReview, User, blind_to, row_id
 
 from . import search
 
@@ -99,6 +99,10 @@ class ClaimFilter:
     conflicts: str = "all"
     # Leave out claims whose second review or adjudication, required by the policy, is still to do.
     settled_only: bool = False
+    # The id of the user the page is for: a filter on review status, reviewer or review date then
+    # leaves out the claims they must second-review blind, whose first review would show through it.
+    # Not a query parameter: the page sets it from who is logged in.
+    viewer: int | None = None
 
     def __post_init__(self):
         problems = {}
@@ -214,6 +218,9 @@ class ClaimFilter:
             out += [Claim.rank != "deprecated", sa.or_(Claim.group_id.is_(None), Claim.group_id.not_in(disputed))]
         elif self.conflicts == "preferred":
             out.append(Claim.rank == "preferred")
+        if self.viewer is not None and (self.status or self.reviewer or self.reviewed_from or self.reviewed_to):
+            blind = so.aliased(SecondReview)
+            out.append(~blind_to(Claim.id, self.viewer, blind))
         if self.settled_only:
             # An alias: the export query joins second_reviews itself, which would swallow the subquery.
             unsettled = so.aliased(SecondReview)

@@ -14,14 +14,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Iterable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from models import (
     COMPARED_FIELDS, KINDS, REVIEWABLE_FIELDS, SECOND_DECISIONS, Claim, Document, Review, ReviewPolicy,
-    SecondReview, User,
+    SecondReview, User, blind_to,
 )
 
 from . import audit, review
@@ -148,8 +148,58 @@ def standing(session: so.Session, claim_id: int, lock: bool = False) -> SecondRe
 
 
 def is_blind(row: SecondReview | None, user: User) -> bool:
-    """True while `user` must see the claim without its first decision: it awaits a second review not theirs to skip."""
+    """True while `user` must see the claim without its first decision: it awaits a second review not theirs to skip.
+
+    The one rule of blindness: every view that shows a claim's status, reviewed values, reviewer or
+    history asks it, through `hidden_from` and `as_seen_by` for lists of claims.
+    """
     return row is not None and row.state == "awaiting" and row.first_user_id != user.id
+
+
+# The status a claim awaiting a blind second review shows to those who must not see its first decision.
+BLIND_STATUS = "awaiting_second"
+
+
+def hidden_from(session: so.Session, viewer: User, claim_ids: Iterable[int]) -> set[int]:
+    """Of `claim_ids`, those whose first review `viewer` must not see (see `is_blind`)."""
+    ids = list(set(claim_ids))
+    if not ids:
+        return set()
+    return set(session.scalars(sa.select(Claim.id).where(Claim.id.in_(ids), blind_to(Claim.id, viewer.id))))
+
+
+class Blinded:
+    """A claim as a viewer who must review it blind sees it: the fields as extracted, no decision, no reviewer."""
+
+    status = BLIND_STATUS
+    reviewed_by = None
+    reviewed_by_id = None
+    reviewed_at = None
+    corrected_fields: dict[str, tuple[object, object]] = {}
+
+    def __init__(self, claim: Claim):
+        self._claim = claim
+
+    def __getattr__(self, name: str) -> Any:
+        if name in REVIEWABLE_FIELDS:
+            return getattr(self._claim, f"extracted_{name}")
+        return getattr(self._claim, name)
+
+
+def as_seen_by(session: so.Session, viewer: User, claims: list[Claim]) -> list[Claim | Blinded]:
+    """`claims` as `viewer` may see them: those awaiting their blind second review wrapped in `Blinded`."""
+    hidden = hidden_from(session, viewer, (c.id for c in claims))
+    return [Blinded(c) if c.id in hidden else c for c in claims]
+
+
+def extracted_rows(session: so.Session, claim_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The reviewable fields as extracted, per claim id (for views that read plain rows, not claims)."""
+    ids = list(claim_ids)
+    if not ids:
+        return {}
+    columns = [getattr(Claim, f"extracted_{name}") for name in REVIEWABLE_FIELDS]
+    rows = session.execute(sa.select(Claim.id, *columns).where(Claim.id.in_(ids)))
+    return {row[0]: dict(zip(REVIEWABLE_FIELDS, row[1:])) for row in rows}
 
 
 def awaiting(claim_id) -> sa.Exists:

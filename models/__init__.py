@@ -12,6 +12,7 @@ from .queue import Lease, Skip
 from .reviews import EVIDENCE_METHODS, Review
 from .second_review import (
     COMPARED_FIELDS, SECOND_DECISIONS, SECOND_REVIEW_REASONS, SECOND_REVIEW_STATES, ReviewPolicy, SecondReview,
+    blind_to,
 )
 from .tallies import DocumentDay, ReasonDay, ReviewerDay, TimingDay
 from .team import Guidelines, TeamSetting
@@ -25,5 +26,5 @@ __all__ = [
     "InvariantError", "ROLES", "ReasonDay", "Resolution", "Review", "ReviewerDay", "TimingDay", "STATUSES", "SUGGESTION_STATUSES", "Skip", "TeamSetting", "UTCDateTime", "User",
     "row_id", "utcnow",
     "COMPARED_FIELDS", "ReviewPolicy", "SECOND_DECISIONS", "SECOND_REVIEW_REASONS", "SECOND_REVIEW_STATES",
-    "SecondReview",
+    "SecondReview", "blind_to",
 ]

@@ -94,3 +94,12 @@ class SecondReview(Base):
     final_review_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("reviews.id"))
     required_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     settled_at: so.Mapped[datetime | None]
+
+
+def blind_to(claim_id, viewer_id: int, row: type[SecondReview] | so.util.AliasedClass = SecondReview) -> sa.Exists:
+    """SQL: the claim awaits a second review and `viewer_id` did not make its first: they must see it blind.
+
+    The one statement of blindness (claimtrack.second_review.is_blind is its form for one loaded row);
+    `row` is an alias where the query joins second_reviews itself.
+    """
+    return sa.exists().where(row.claim_id == claim_id, row.state == "awaiting", row.first_user_id != viewer_id)

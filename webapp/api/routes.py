@@ -1,4 +1,6 @@
 """The API's operations: thin views that authenticate the token, call one service and serialise."""
+from dataclasses import replace
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, g, request
@@ -6,7 +8,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy.orm.exc import StaleDataError
 
-from claimtrack import review, tokens
+from claimtrack import review, second_review, tokens
 from claimtrack.claim_filters import ClaimFilter, Paging, claim_page
 from claimtrack.documents import document_page
 from models import AuditEvent, Claim, Document, utcnow
@@ -65,24 +67,28 @@ def get_document(document_id: int):
 @bp.response(200, schemas.ClaimPage)
 def list_claims(limit: int, after: int | None = None, **_filters):
     """Claims matching the claims list's filters, in id order; page on with `after=next_after`."""
-    page = claim_page(get_session(), ClaimFilter.from_args(request.args), Paging(after=after or None), size=limit)
-    return {"claims": page.claims, "next_after": page.next_after}
+    db = get_session()
+    claim_filter = replace(ClaimFilter.from_args(request.args), viewer=current_user.id)
+    page = claim_page(db, claim_filter, Paging(after=after or None), size=limit)
+    return {"claims": second_review.as_seen_by(db, current_user, page.claims), "next_after": page.next_after}
 
 
 @bp.get("/claims/<int:claim_id>")
 @bp.response(200, schemas.Claim)
 def get_claim(claim_id: int):
-    """One claim."""
-    return _claim_or_404(claim_id)
+    """One claim (as extracted, with no decision, while it awaits your blind second review)."""
+    return second_review.as_seen_by(get_session(), current_user, [_claim_or_404(claim_id)])[0]
 
 
 @bp.get("/claims/<int:claim_id>/reviews")
 @bp.response(200, schemas.ReviewList)
 def list_reviews(claim_id: int):
     """Every decision, correction and note on the claim, newest first."""
-    _claim_or_404(claim_id)
-    entries = review.history(get_session(), claim_id)
-    return {"reviews": [_review_row(entry) for entry in entries]}
+    claim = _claim_or_404(claim_id)
+    db = get_session()
+    if second_review.hidden_from(db, current_user, [claim.id]):
+        return {"reviews": []}  # hidden until you have made your blind second review
+    return {"reviews": [_review_row(entry) for entry in review.history(db, claim_id)]}
 
 
 def _review_row(entry: review.HistoryEntry) -> dict:
@@ -96,7 +102,9 @@ def _review_row(entry: review.HistoryEntry) -> dict:
 def list_audit(claim_id: int):
     """The claim's audit trail, oldest first (leads only)."""
     _lead_only()
-    _claim_or_404(claim_id)
+    claim = _claim_or_404(claim_id)
+    if second_review.hidden_from(get_session(), current_user, [claim.id]):
+        return {"events": []}  # hidden until you have made your blind second review
     events = get_session().scalars(
         sa.select(AuditEvent).options(so.joinedload(AuditEvent.actor))
         .where(AuditEvent.object_type == "claim", AuditEvent.object_id == claim_id).order_by(AuditEvent.id))

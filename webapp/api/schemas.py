@@ -4,6 +4,7 @@ from flask import request
 from marshmallow import fields, validate
 
 from claimtrack.claim_filters import PAGE_SIZE, TEXT_LIMITS, ClaimFilter
+from claimtrack.second_review import BLIND_STATUS
 from models import KINDS, MAX_ROW_ID, STATUSES
 
 from ..claims.forms import NOTE_MAX
@@ -90,7 +91,9 @@ class Claim(ma.Schema):
     measure = fields.String(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     confidence = fields.Float(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    status = fields.String(required=True, validate=validate.OneOf((*STATUSES, BLIND_STATUS)), metadata={
+        "description": f"`{BLIND_STATUS}` while the claim awaits your blind second review: its fields are then "
+                       "as extracted and its first decision, reviewer and history are hidden."})
     reviewed_by = fields.Function(lambda claim: claim.reviewed_by.username if claim.reviewed_by else None,
                                   allow_none=True, required=True, metadata={"type": "string"})
     reviewed_at = fields.AwareDateTime(allow_none=True, required=True)

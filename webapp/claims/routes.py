@@ -1,4 +1,6 @@
 """The review page, decisions, lease heartbeat, undo, the claims list and bulk actions."""
+from dataclasses import replace
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -252,7 +254,8 @@ def _render_index(bulk_form: BulkForm, selected: frozenset[int] = frozenset(), s
     """The claims list for the request's filters and paging, with the bulk form as given."""
     db = get_session()
     claim_filter, paging = ClaimFilter.from_args(request.args), Paging.from_args(request.args)
-    page = claim_page(db, claim_filter, paging)
+    page = claim_page(db, replace(claim_filter, viewer=current_user.id), paging)
+    page = replace(page, claims=second_review.as_seen_by(db, current_user, page.claims))
     document = db.get(Document, claim_filter.document) if claim_filter.document is not None else None
 
     def page_url(endpoint: str = "claims.index", **paging_override) -> str:

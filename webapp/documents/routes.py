@@ -1,9 +1,11 @@
 """Document pages: the list, one document's text with its claims marked, upload."""
+from dataclasses import replace
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from flask_login import current_user
 
-from claimtrack import missed
+from claimtrack import missed, second_review
 from claimtrack.claim_filters import parse_id
 from claimtrack.documents import document_claims, document_page, document_segments, span_in_paragraph
 from claimtrack.ingest import prepare_apart, store
@@ -43,10 +45,16 @@ def show(document_id: int):
     """A document's full text with its claims highlighted and linked, and the list of its claims beside it."""
     session = get_session()
     document = session.get(Document, document_id) or abort(404, description="No such document.")
-    return render_template(
-        "documents/show.html", document=document, segments=document_segments(session, document),
-        claims=document_claims(session, document),
-    )
+    segments, claims = document_segments(session, document), document_claims(session, document)
+    hidden = second_review.hidden_from(session, current_user, (c.id for c in claims))
+    if hidden:
+        # Claims awaiting this reviewer's blind second review show as extracted, with no decision.
+        extracted = second_review.extracted_rows(session, hidden)
+        segments = [replace(s, status=second_review.BLIND_STATUS) if s.claim_id in hidden else s for s in segments]
+        claims = [replace(c, status=second_review.BLIND_STATUS,
+                          **{name: extracted[c.id][name] for name in ("value", "value_max", "unit", "subject", "measure")})
+                  if c.id in hidden else c for c in claims]
+    return render_template("documents/show.html", document=document, segments=segments, claims=claims)
 
 
 @bp.post("/documents")

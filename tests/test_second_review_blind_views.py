@@ -1,0 +1,107 @@
+"""Blindness holds on every view: a claim awaiting someone's blind second review shows them no first decision.
+
+The first reviewer (rita) corrects the unit to "tonnes" and verifies; otto, who must second-review
+it, must not find the decision, the correction or rita's name on the claims list, the document
+page, a status or reviewer filter, or the API. rita herself, and anyone once the claim is settled,
+sees them.
+"""
+import pytest
+
+from claimtrack import accounts, review, second_review, tokens
+from models import utcnow
+
+from .conftest import PASSWORD
+from .factories import ClaimFactory, DocumentFactory
+
+CORRECTED_UNIT = "tonnes"
+
+
+@pytest.fixture
+def awaiting(db_session, reviewer, lead):
+    """One claim that rita verified with a corrected unit, now awaiting a second review; otto reviews too."""
+    otto = accounts.create_user(db_session, "otto", PASSWORD, "reviewer")
+    second_review.set_policy(db_session, lead, now=utcnow(), share=100)
+    document = DocumentFactory(text="The port moved 48 units of grain in 2024.")
+    claim = ClaimFactory(document=document, quote_text="48", value=48.0, unit="", subject="the port",
+                         measure="grain")
+    db_session.flush()
+    review.decide(db_session, claim, reviewer, "verify", version=claim.version, now=utcnow(),
+                  values={"unit": CORRECTED_UNIT}, check_lease=False)
+    db_session.commit()
+    assert second_review.standing(db_session, claim.id).state == "awaiting"
+    return {"claim": claim, "document": document, "rita": reviewer, "otto": otto, "lena": lead}
+
+
+def _page(client, auth, username: str, path: str) -> str:
+    auth.login(username)
+    try:
+        response = client.get(path)
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+    finally:
+        auth.logout()
+
+
+def _row_of(html: str, claim_id: int) -> str:
+    start = html.index(f'href="/claims/{claim_id}"')
+    return html[start:html.index("</tr>", start)]
+
+
+@pytest.mark.parametrize("path", ["/claims", "/claims?q=grain"])
+def test_blind_claims_list_shows_no_first_decision(client, auth, awaiting, path):
+    claim = awaiting["claim"]
+    otto_row = _row_of(_page(client, auth, "otto", path), claim.id)
+    assert "awaiting second" in otto_row
+    assert "verified" not in otto_row and CORRECTED_UNIT not in otto_row and "rita" not in otto_row
+    rita_row = _row_of(_page(client, auth, "rita", path), claim.id)
+    assert "verified" in rita_row and CORRECTED_UNIT in rita_row and "rita" in rita_row
+
+
+@pytest.mark.parametrize("query", ["status=verified", "reviewer=rita", "reviewed_from=2000-01-01"])
+def test_blind_review_filters_do_not_reveal_the_first_decision(client, auth, awaiting, query):
+    claim = awaiting["claim"]
+    assert f'href="/claims/{claim.id}"' not in _page(client, auth, "otto", f"/claims?{query}")
+    assert f'href="/claims/{claim.id}"' in _page(client, auth, "rita", f"/claims?{query}")
+
+
+def test_blind_document_page_shows_the_claim_as_extracted(client, auth, awaiting):
+    claim, document = awaiting["claim"], awaiting["document"]
+    otto = _page(client, auth, "otto", f"/documents/{document.id}")
+    assert f'id="claim-{claim.id}" class="claim {second_review.BLIND_STATUS}"' in otto
+    assert "verified" not in otto and CORRECTED_UNIT not in otto
+    rita = _page(client, auth, "rita", f"/documents/{document.id}")
+    assert f'id="claim-{claim.id}" class="claim verified"' in rita and CORRECTED_UNIT in rita
+
+
+def test_blind_ends_once_the_second_review_is_made(client, auth, db_session, awaiting):
+    claim = awaiting["claim"]
+    given = {**second_review.extracted_values(claim), "unit": CORRECTED_UNIT}
+    second_review.decide_second(db_session, claim, awaiting["otto"], "verify", values=given,
+                                version=claim.version, now=utcnow())
+    db_session.commit()
+    row = _row_of(_page(client, auth, "otto", "/claims"), claim.id)
+    assert "verified" in row and CORRECTED_UNIT in row
+
+
+def _api(client, db_session, user, path: str) -> dict:
+    _token, secret = tokens.create(db_session, user, "script", utcnow())
+    db_session.commit()
+    response = client.get(path, headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_blind_api_shows_the_claim_as_extracted_with_no_history(client, db_session, awaiting):
+    claim, otto, rita, lena = awaiting["claim"], awaiting["otto"], awaiting["rita"], awaiting["lena"]
+    seen = _api(client, db_session, otto, f"/api/v1/claims/{claim.id}")
+    assert (seen["status"], seen["unit"], seen["reviewed_by"], seen["corrected"]) == (
+        second_review.BLIND_STATUS, "", None, {})
+    listed = {c["id"]: c for c in _api(client, db_session, otto, "/api/v1/claims")["claims"]}
+    assert listed[claim.id]["status"] == second_review.BLIND_STATUS
+    assert _api(client, db_session, otto, f"/api/v1/claims/{claim.id}/reviews")["reviews"] == []
+    assert not any(c["id"] == claim.id for c in
+                   _api(client, db_session, otto, "/api/v1/claims?status=verified")["claims"])
+    assert _api(client, db_session, lena, f"/api/v1/claims/{claim.id}/audit")["events"] == []
+    own = _api(client, db_session, rita, f"/api/v1/claims/{claim.id}")
+    assert (own["status"], own["unit"], own["reviewed_by"]) == ("verified", CORRECTED_UNIT, "rita")
+    assert _api(client, db_session, rita, f"/api/v1/claims/{claim.id}/reviews")["reviews"]
