@@ -308,3 +308,97 @@ def test_api_decide_reject_needs_reason_as_on_the_web(client, reviewer, make_tok
 def test_api_decide_unknown_decision_is_422(client, reviewer, make_token, claims):
     response = _decide(client, make_token(reviewer), claims[0].id, decision="approve", version=1)
     assert response.status_code == 422 and "decision" in response.get_json()["errors"]["json"]
+
+
+def test_api_correction_saves_the_fields_sent_and_keeps_the_rest(client, db_session, reviewer, make_token, claims):
+    claim = claims[0]
+    response = _decide(client, make_token(reviewer), claim.id, decision="correct", version=claim.version,
+                       value="1,190", unit="t", period_start="2022-01-01", period_end="2022-12-31")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["value"], body["unit"], body["period_start"], body["status"]) == (1190.0, "t", "2022-01-01", "pending")
+    assert body["corrected"]["value"] == {"extracted": 41.0, "current": 1190.0}
+    assert body["kind"] == claim.kind and body["qualifier"] == claim.qualifier
+    assert [entry.review.decision for entry in review.history(db_session, claim.id)] == ["correct"]
+
+
+def test_api_correction_refused_with_the_review_forms_messages(client, db_session, reviewer, make_token, claims):
+    claim = claims[0]
+    response = _decide(client, make_token(reviewer), claim.id, decision="correct", version=claim.version,
+                       value="12", value_max=3, period_start="2022-05-01", period_end="2022-01-01", unit="k{m}")
+    assert response.status_code == 400 and response.mimetype == PROBLEM
+    errors = response.get_json()["errors"]["json"]
+    assert errors == {"value_max": ["The upper value must not be below the value."],
+                      "period_end": ["The period cannot end before it starts."],
+                      "unit": ["Use a unit code such as km, km2, t, %, pp, CNY or USD."]}
+    db_session.expire_all()
+    assert (claim.value, claim.version, claim.status) == (41.0, 1, "pending")
+
+
+def test_api_correction_of_a_number_as_typed(client, reviewer, make_token, claims):
+    response = _decide(client, make_token(reviewer), claims[0].id, decision="correct", version=claims[0].version,
+                       value="1,19")
+    assert response.status_code == 400
+    assert response.get_json()["errors"]["json"]["value"] == [
+        "Enter a number such as 1,190,000,000,000 or 6.47 (commas only between groups of three digits)."]
+
+
+def test_api_correction_on_a_stale_version_is_409(client, db_session, reviewer, lead, make_token, claims):
+    claim = claims[0]
+    seen = claim.version
+    assert _decide(client, make_token(lead), claim.id, decision="correct", version=seen, value=40).status_code == 200
+    response = _decide(client, make_token(reviewer), claim.id, decision="correct", version=seen, value=42)
+    assert response.status_code == 409 and response.mimetype == PROBLEM
+    db_session.expire_all()
+    assert claim.value == 40.0
+
+
+def test_api_needs_info_needs_a_note_and_skip_releases(client, db_session, reviewer, make_token, claims):
+    from claimtrack import queue
+
+    secret = make_token(reviewer)
+    response = _decide(client, secret, claims[0].id, decision="needs_info", version=claims[0].version)
+    assert response.get_json()["detail"] == "A note saying what information is needed is required."
+    response = _decide(client, secret, claims[0].id, decision="needs_info", version=claims[0].version, note="Which port?")
+    assert response.status_code == 200 and response.get_json()["status"] == "needs_info"
+    leased = client.post("/api/v1/queue/next", headers=bearer(secret)).get_json()
+    assert leased["id"] == claims[1].id
+    response = _decide(client, secret, leased["id"], decision="skip", version=leased["version"])
+    assert response.status_code == 200 and response.get_json()["status"] == "pending"
+    assert queue.holder(db_session, leased["id"], utcnow()) is None
+    assert client.post("/api/v1/queue/next", headers=bearer(secret)).get_json()["id"] == claims[2].id
+
+
+def test_api_queue_next_leases_and_others_are_kept_out(client, db_session, reviewer, lead, make_token, claims):
+    mine, theirs = make_token(reviewer), make_token(lead)
+    first = client.post("/api/v1/queue/next", headers=bearer(mine))
+    assert first.status_code == 200
+    claim_id = first.get_json()["id"]
+    assert client.post("/api/v1/queue/next", headers=bearer(mine)).get_json()["id"] == claim_id
+    assert client.post("/api/v1/queue/next", headers=bearer(theirs)).get_json()["id"] != claim_id
+    response = _decide(client, theirs, claim_id, decision="verify", version=first.get_json()["version"])
+    assert response.status_code == 409 and response.get_json()["detail"].startswith(f"Claim {claim_id} is held by rita")
+    assert _decide(client, mine, claim_id, decision="verify", version=first.get_json()["version"]).status_code == 200
+
+
+def test_api_queue_next_empty_is_204(client, reviewer, make_token, claims):
+    response = client.post(f"/api/v1/queue/next?document={claims[0].document_id + 1}", headers=bearer(make_token(reviewer)))
+    assert response.status_code == 204
+
+
+def test_api_blind_second_review_hides_the_first_decision(client, db_session, reviewer, lead, make_token, claims):
+    from claimtrack import second_review
+
+    second_review.set_policy(db_session, lead, now=utcnow(), share=100)
+    db_session.commit()
+    claim = claims[0]
+    first = _decide(client, make_token(lead), claim.id, decision="verify", version=claim.version, value=40)
+    assert first.get_json()["status"] == "verified"
+    secret = make_token(reviewer)
+    seen = client.get(f"/api/v1/claims/{claim.id}", headers=bearer(secret)).get_json()
+    assert (seen["status"], seen["reviewed_by"], seen["value"], seen["corrected"]) == ("pending", None, 41.0, {})
+    for path in (f"/api/v1/claims/{claim.id}/reviews", f"/api/v1/claims/{claim.id}/audit"):
+        assert client.get(path, headers=bearer(secret)).status_code == 403
+    response = _decide(client, secret, claim.id, decision="reject", version=seen["version"], note="no")
+    assert response.status_code == 403 and "verified" not in response.get_json()["detail"]
+    assert client.get(f"/api/v1/claims/{claim.id}", headers=bearer(make_token(lead))).get_json()["status"] == "verified"

@@ -1,16 +1,22 @@
 """The API's operations: thin views that authenticate the token, call one service and serialise."""
+from types import SimpleNamespace
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, g, request
+from flask import Response, abort, current_app, g, request
 from flask_login import current_user
 from flask_smorest import Blueprint
+from flask_smorest import abort as abort_with_messages
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, SelectField
 
-from claimtrack import review, tokens
+from claimtrack import queue, review, second_review, tokens
 from claimtrack.claim_filters import ClaimFilter, Paging, claim_page
 from claimtrack.documents import document_page
-from models import AuditEvent, Claim, Document, utcnow
+from models import REVIEWABLE_FIELDS, AuditEvent, Claim, Document, utcnow
 
+from ..claims.forms import ReviewForm
 from ..db import get_session
 from . import schemas
 
@@ -44,6 +50,28 @@ def _claim_or_404(claim_id: int) -> Claim:
     return claim or abort(404, description="No such claim.")
 
 
+def _is_blind(claim: Claim) -> bool:
+    return second_review.is_blind(second_review.standing(get_session(), claim.id), current_user)
+
+
+def _as_seen(claim: Claim):
+    """The claim as the current user may see it: awaiting their blind second review, as extracted and undecided.
+
+    The review page sends such a reviewer to the second-review page, which shows neither the first
+    decision nor the first reviewer's corrections; the API hides the same.
+    """
+    if not _is_blind(claim):
+        return claim
+    seen = {name: getattr(claim, name) for name in schemas.Claim().fields if hasattr(claim, name)}
+    undecided = {"status": "pending", "reviewed_by": None, "reviewed_at": None, "corrected_fields": {}}
+    return SimpleNamespace(**seen | second_review.extracted_values(claim) | undecided)
+
+
+def _not_blind(claim: Claim) -> None:
+    if _is_blind(claim):
+        abort(403, description=f"Claim {claim.id} awaits your blind second review: its first review is hidden until then.")
+
+
 @bp.get("/documents")
 @bp.arguments(schemas.DocumentQuery, location="query", as_kwargs=True)
 @bp.response(200, schemas.DocumentPage)
@@ -72,15 +100,15 @@ def list_claims(limit: int, after: int | None = None, **_filters):
 @bp.get("/claims/<int:claim_id>")
 @bp.response(200, schemas.Claim)
 def get_claim(claim_id: int):
-    """One claim."""
-    return _claim_or_404(claim_id)
+    """One claim (as extracted and undecided while it awaits your blind second review)."""
+    return _as_seen(_claim_or_404(claim_id))
 
 
 @bp.get("/claims/<int:claim_id>/reviews")
 @bp.response(200, schemas.ReviewList)
 def list_reviews(claim_id: int):
     """Every decision, correction and note on the claim, newest first."""
-    _claim_or_404(claim_id)
+    _not_blind(_claim_or_404(claim_id))
     entries = review.history(get_session(), claim_id)
     return {"reviews": [_review_row(entry) for entry in entries]}
 
@@ -96,27 +124,78 @@ def _review_row(entry: review.HistoryEntry) -> dict:
 def list_audit(claim_id: int):
     """The claim's audit trail, oldest first (leads only)."""
     _lead_only()
-    _claim_or_404(claim_id)
+    _not_blind(_claim_or_404(claim_id))
     events = get_session().scalars(
         sa.select(AuditEvent).options(so.joinedload(AuditEvent.actor))
         .where(AuditEvent.object_type == "claim", AuditEvent.object_id == claim_id).order_by(AuditEvent.id))
     return {"events": list(events)}
 
 
+@bp.post("/queue/next")
+@bp.arguments(schemas.QueueQuery, location="query", as_kwargs=True)
+@bp.response(200, schemas.Claim)
+@bp.alt_response(204, description="The queue is empty for these filters.")
+def queue_next(**_filters):
+    """Lease the next claim in the queue (within the claims list's filters) to you, as the queue page does.
+
+    You get back the claim you already hold if one matches; a 409 when you hold as many claims as
+    a reviewer may. The lease lasts as on the web and is given up by deciding or skipping.
+    """
+    db = get_session()
+    try:
+        claim_id = queue.lease_next(db, current_user, utcnow(), current_app.config["LEASE_TTL"],
+                                    ClaimFilter.from_args(request.args), current_app.config["MAX_LEASES"])
+    except queue.LeaseLimit as exc:
+        db.rollback()
+        abort(409, description=f"You already hold {exc.limit} claims: decide or skip one of claims "
+                               f"{', '.join(map(str, exc.held))} first.")
+    db.commit()
+    if claim_id is None:
+        return Response(status=204)
+    return _as_seen(_claim_or_404(claim_id))
+
+
+def _as_posted(field: Field) -> str:
+    """What a browser sends for a field as the page shows it (a select sends its chosen option's value)."""
+    return field.data or "" if isinstance(field, SelectField) else field._value()
+
+
+def _review_form(claim: Claim, body: dict) -> ReviewForm:
+    """The review form as a browser would post it: the claim's current fields, with those in `body` changed.
+
+    Validating it applies the review page's rules with its messages.
+    """
+    shown = ReviewForm(obj=claim, formdata=None, meta={"csrf": False})
+    posted = {name: _as_posted(shown[name]) for name in REVIEWABLE_FIELDS}
+    posted |= {name: body[name] for name in REVIEWABLE_FIELDS if name in body}
+    posted |= {"version": str(body["version"]), "status_seen": claim.status, "note": body["note"]}
+    return ReviewForm(formdata=MultiDict(posted), meta={"csrf": False})
+
+
 @bp.post("/claims/<int:claim_id>/decision")
 @bp.arguments(schemas.Decision)
 @bp.response(200, schemas.Claim)
 def decide(body: dict, claim_id: int):
-    """Verify, reject or mark needs_info a pending claim, by the review page's rules.
+    """Verify, reject, mark needs_info, correct or skip a pending claim, by the review page's rules.
 
-    A claim another reviewer holds (a live lease) or that moved on since `version` is a 409 and
-    nothing is written; sending the same decision again is recorded once.
+    Corrections are checked by the review form, with its messages (a 400 naming each field). A
+    claim another reviewer holds (a live lease) or that moved on since `version` is a 409 and
+    nothing is written; sending the same decision again is recorded once. A claim awaiting your
+    blind second review is refused (403) without saying how it was first decided.
     """
     db = get_session()
     claim = review.load_for_update(db, claim_id) or abort(404, description="No such claim.")
+    _not_blind(claim)
+    decision = body["decision"]
+    form = _review_form(claim, body)
+    if not form.validate():
+        db.rollback()
+        abort_with_messages(400, messages={"json": form.errors},
+                            message="Some fields are unusable: see errors.")
     try:
-        review.decide(db, claim, current_user, body["decision"], version=body["version"], now=utcnow(),
-                      note=body["note"])
+        review.decide(db, claim, current_user, decision, version=body["version"], now=utcnow(),
+                      values=None if decision == "skip" else form.values(), note=form.note.data or "",
+                      status_seen=claim.status)
         db.commit()
     except StaleDataError:
         db.rollback()

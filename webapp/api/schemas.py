@@ -4,13 +4,12 @@ from flask import request
 from marshmallow import fields, validate
 
 from claimtrack.claim_filters import PAGE_SIZE, TEXT_LIMITS, ClaimFilter
-from models import KINDS, MAX_ROW_ID, STATUSES
+from claimtrack.review import DECISIONS
+from models import KINDS, MAX_ROW_ID, REVIEWABLE_FIELDS, STATUSES
 
 from ..claims.forms import NOTE_MAX
 
 MAX_PAGE_SIZE = 200
-# Corrections and skips are the review page's alone for now.
-API_DECISIONS = ("verify", "reject", "needs_info")
 
 
 def _id(**kwargs) -> fields.Integer:
@@ -137,6 +136,14 @@ class ClaimQuery(ma.Schema):
         return data
 
 
+class QueueQuery(ClaimQuery):
+    """The queue's filters: the claims list's, without paging."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+        exclude = ("after", "limit")
+
+
 class DocumentQuery(ma.Schema):
     """Where the documents list continues."""
 
@@ -187,10 +194,50 @@ class AuditList(ma.Schema):
     events = fields.List(fields.Nested(AuditEvent), required=True)
 
 
-class Decision(ma.Schema):
-    """A decision on a pending claim, with the `version` it was read at (a 409 if the claim moved on)."""
+class FormValue(fields.Field):
+    """A corrected field as the review form reads it: text (or a JSON number, read as its text).
 
-    decision = fields.String(required=True, validate=validate.OneOf(API_DECISIONS))
+    The review form's own validators judge it, so the API refuses what the form refuses, with
+    the form's messages; null clears an optional field as an empty box does.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise self.make_error("invalid")
+        return value if isinstance(value, str) else repr(value)
+
+    default_error_messages = {"invalid": "Send text or a number."}
+
+
+def _form_value(example: str | None = None) -> FormValue:
+    description = "As typed in the review form" + (f" ({example})." if example else ".")
+    return FormValue(metadata={"type": ["string", "number", "null"], "description": description})
+
+
+class Decision(ma.Schema):
+    """A decision or correction on a pending claim, with the `version` it was read at (a 409 if the claim moved on).
+
+    `correct` saves the fields sent and leaves the claim pending; verify, reject and needs_info
+    may carry corrections too; `skip` sends the claim to the back of your queue. Fields not sent
+    keep their current values.
+    """
+
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
     version = fields.Integer(required=True, validate=validate.Range(1, MAX_ROW_ID))
     note = fields.String(load_default="", validate=validate.Length(max=NOTE_MAX),
                          metadata={"description": "Required to reject (the reason) and for needs_info."})
+
+    value = _form_value()
+    value_max = _form_value()
+    uncertainty = _form_value()
+    unit = _form_value()
+    qualifier = _form_value()
+    change = _form_value()
+    period_start = _form_value("YYYY-MM-DD")
+    period_end = _form_value("YYYY-MM-DD")
+    subject = _form_value()
+    measure = _form_value()
+    kind = _form_value()
+
