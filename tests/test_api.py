@@ -402,3 +402,63 @@ def test_api_blind_second_review_hides_the_first_decision(client, db_session, re
     response = _decide(client, secret, claim.id, decision="reject", version=seen["version"], note="no")
     assert response.status_code == 403 and "verified" not in response.get_json()["detail"]
     assert client.get(f"/api/v1/claims/{claim.id}", headers=bearer(make_token(lead))).get_json()["status"] == "verified"
+
+
+def _conflict(db_session):
+    from claimtrack import conflicts
+
+    a = ClaimFactory(document=DocumentFactory(text="Gansu has 66 sister cities.", file_name="a.txt"), quote_text="66", value=66)
+    b = ClaimFactory(document=DocumentFactory(text="Gansu hosts 69 sister cities.", file_name="b.txt"), quote_text="69", value=69)
+    conflicts.detect_claims(db_session, [a.id, b.id])
+    db_session.commit()
+    db_session.refresh(a)
+    return a, b, a.group_id
+
+
+def test_api_conflicts_list_and_get(client, db_session, reviewer, make_token):
+    a, b, group_id = _conflict(db_session)
+    secret = make_token(reviewer)
+    page = client.get("/api/v1/conflicts", headers=bearer(secret)).get_json()
+    assert [g["id"] for g in page["groups"]] == [group_id] and page["next_page"] is None
+    assert [(m["doc"], m["value"], m["quote"]) for m in page["groups"][0]["members"]] == [("a.txt", 66.0, "66"), ("b.txt", 69.0, "69")]
+    assert client.get("/api/v1/conflicts?status=resolved", headers=bearer(secret)).get_json()["groups"] == []
+    detail = client.get(f"/api/v1/conflicts/{group_id}", headers=bearer(secret)).get_json()
+    assert detail["status"] == "open" and detail["resolutions"] == []
+    assert client.get(f"/api/v1/conflicts/{group_id + 99}", headers=bearer(secret)).status_code == 404
+
+
+def test_api_conflict_resolve_prefer_then_stale_is_409(client, db_session, reviewer, lead, make_token):
+    a, b, group_id = _conflict(db_session)
+    secret = make_token(reviewer)
+    version = client.get(f"/api/v1/conflicts/{group_id}", headers=bearer(secret)).get_json()["version"]
+    response = client.post(f"/api/v1/conflicts/{group_id}/resolve", headers=bearer(secret), json={
+        "version": version, "decision": "prefer", "preferred_claim_id": b.id, "reason": "superseded", "note": "newer"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "resolved" and body["resolutions"][0]["preferred_claim_id"] == b.id
+    response = client.post(f"/api/v1/conflicts/{group_id}/resolve", headers=bearer(make_token(lead)), json={
+        "version": version, "decision": "unresolved", "note": "not sure"})
+    assert response.status_code == 409 and response.mimetype == PROBLEM
+    db_session.expire_all()
+    assert client.get(f"/api/v1/conflicts/{group_id}", headers=bearer(secret)).get_json()["status"] == "resolved"
+
+
+def test_api_conflict_resolve_refused_with_the_pages_messages(client, db_session, reviewer, make_token):
+    a, b, group_id = _conflict(db_session)
+    secret = make_token(reviewer)
+    version = client.get(f"/api/v1/conflicts/{group_id}", headers=bearer(secret)).get_json()["version"]
+    response = client.post(f"/api/v1/conflicts/{group_id}/resolve", headers=bearer(secret),
+                           json={"version": version, "decision": "prefer", "note": ""})
+    assert response.status_code == 400
+    assert response.get_json()["errors"]["json"] == {"note": ["A resolution needs a note."]}
+    response = client.post(f"/api/v1/conflicts/{group_id}/resolve", headers=bearer(secret),
+                           json={"version": version, "decision": "prefer", "note": "which?"})
+    assert response.status_code == 400 and response.mimetype == PROBLEM
+    assert response.get_json()["detail"] == "Choose which of the group's values is right."
+    response = client.post(f"/api/v1/conflicts/{group_id}/resolve", headers=bearer(secret), json={
+        "version": version, "decision": "all_right", "note": "two scopes",
+        "claims": [{"claim_id": a.id, "version": a.version, "period_start": "2022-05-01", "period_end": "2021-01-01"}]})
+    assert response.status_code == 400
+    assert response.get_json()["detail"] == f"Claim {a.id}: the period ends before it starts."
+    db_session.expire_all()
+    assert client.get(f"/api/v1/conflicts/{group_id}", headers=bearer(secret)).get_json()["resolutions"] == []

@@ -11,12 +11,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, SelectField
 
-from claimtrack import queue, review, second_review, tokens
+from claimtrack import conflicts, queue, review, second_review, tokens
 from claimtrack.claim_filters import ClaimFilter, Paging, claim_page
+from claimtrack.conflicts import CONFLICT_STATUSES, ConflictError, NotInGroup, Rescope, StaleGroupError
+from claimtrack.conflicts.resolve import STALE_MESSAGE
 from claimtrack.documents import document_page
 from models import REVIEWABLE_FIELDS, AuditEvent, Claim, Document, utcnow
 
 from ..claims.forms import ReviewForm
+from ..conflicts.forms import ResolveForm
+from ..conflicts.routes import PAGE_SIZE as CONFLICT_PAGE_SIZE
 from ..db import get_session
 from . import schemas
 
@@ -204,3 +208,83 @@ def decide(body: dict, claim_id: int):
         db.rollback()
         abort(exc.status, description=str(exc))
     return _claim_or_404(claim_id)
+
+
+@bp.get("/conflicts")
+@bp.arguments(schemas.ConflictQuery, location="query", as_kwargs=True)
+@bp.response(200, schemas.ConflictPage)
+def list_conflicts(page: int, status: str | None = None):
+    """Conflict groups with their members, open ones first, as the conflicts page lists them."""
+    groups, more = conflicts.conflict_page(get_session(), (status,) if status else CONFLICT_STATUSES,
+                                           CONFLICT_PAGE_SIZE, (page - 1) * CONFLICT_PAGE_SIZE)
+    return {"groups": [_group_row(group, members) for group, members in groups], "next_page": page + 1 if more else None}
+
+
+def _group_row(group, members) -> dict:
+    return {name: getattr(group, name) for name in ("id", "status", "subject", "measure", "note", "version")} | {
+        "members": members}
+
+
+@bp.get("/conflicts/<int:group_id>")
+@bp.response(200, schemas.ConflictGroupDetail)
+def get_conflict(group_id: int):
+    """One group: its members with their values, documents and spans, and its resolutions."""
+    return _group_detail(group_id)
+
+
+def _group_detail(group_id: int) -> dict:
+    detail = conflicts.group_detail(get_session(), group_id) or abort(404, description="No such conflict group.")
+    return _group_row(detail.group, detail.members) | {"resolutions": detail.resolutions}
+
+
+def _resolve_form(detail: conflicts.GroupDetail, body: dict) -> ResolveForm:
+    """The conflict page's resolution form as a browser would post it: the group as shown, with `body` filled in."""
+    given = {member["claim_id"]: member for member in body["claims"]}
+    posted = {"version": str(body["version"]), "decision": body["decision"], "note": body["note"],
+              "reason": body.get("reason", ""), "preferred": str(body.get("preferred_claim_id") or "")}
+    for i, member in enumerate(detail.members):
+        shown = {"claim_id": member.id, "version": member.version, "subject": member.subject,
+                 "measure": member.measure, "period_start": member.period_start or "",
+                 "period_end": member.period_end or ""}
+        for name, value in (shown | given.get(member.id, {})).items():
+            posted[f"claims-{i}-{name}"] = str(value)
+    return ResolveForm(formdata=MultiDict(posted), meta={"csrf": False})
+
+
+@bp.post("/conflicts/<int:group_id>/resolve")
+@bp.arguments(schemas.ConflictResolution)
+@bp.response(200, schemas.ConflictGroupDetail)
+def resolve_conflict(body: dict, group_id: int):
+    """Resolve a group with the conflict page's choices and rules: prefer one value, all are right, or unresolved.
+
+    A group or member changed since `version` (or the member versions sent) is a 409 and nothing is written.
+    """
+    db = get_session()
+    detail = conflicts.group_detail(db, group_id) or abort(404, description="No such conflict group.")
+    form = _resolve_form(detail, body)
+    if not form.validate():
+        abort_with_messages(400, messages={"json": form.errors}, message="Some fields are unusable: see errors.")
+    rescopes = [
+        Rescope(int(c.claim_id.data), c.period_start.data, c.period_end.data, c.subject.data, c.measure.data)
+        for c in form.claims
+    ] if form.decision.data == "all_right" else []
+    try:
+        conflicts.resolve_group(
+            db, current_user, group_id, int(form.version.data), form.decision.data, form.note.data,
+            preferred_claim_id=form.preferred.data, reason=form.reason.data, rescopes=rescopes,
+            seen={int(c.claim_id.data): int(c.version.data) for c in form.claims},
+        )
+        db.commit()
+    except NotInGroup as exc:
+        db.rollback()
+        abort(404, description=str(exc))
+    except StaleGroupError as exc:
+        db.rollback()
+        abort(409, description=str(exc))
+    except StaleDataError:
+        db.rollback()
+        abort(409, description=STALE_MESSAGE)
+    except ConflictError as exc:
+        db.rollback()
+        abort(400, description=str(exc))
+    return _group_detail(group_id)
