@@ -462,3 +462,36 @@ def test_api_conflict_resolve_refused_with_the_pages_messages(client, db_session
     assert response.get_json()["detail"] == f"Claim {a.id}: the period ends before it starts."
     db_session.expire_all()
     assert client.get(f"/api/v1/conflicts/{group_id}", headers=bearer(secret)).get_json()["resolutions"] == []
+
+
+def test_api_export_csv_is_the_web_csv(client, auth, db_session, reviewer, make_token, claims):
+    for claim in claims[:2]:
+        review.decide(db_session, claim, reviewer, "verify", version=claim.version, now=utcnow(), check_lease=False)
+    db_session.commit()
+    query = "?status=verified&status=pending&subject=&bom=1"
+    api = client.get(f"/api/v1/export.csv{query}", headers=bearer(make_token(reviewer)))
+    assert api.status_code == 200 and api.mimetype == "text/csv"
+    auth.login("rita")
+    web = client.get(f"/export.csv{query}")
+    assert api.get_data() == web.get_data()
+    assert api.get_data().decode("utf-8-sig").count("\r\n") == 4
+
+
+def test_api_export_csv_streams_header_before_rows(client, db_session, reviewer, make_token, claims):
+    for claim in claims:
+        review.decide(db_session, claim, reviewer, "verify", version=claim.version, now=utcnow(), check_lease=False)
+    db_session.commit()
+    response = client.get("/api/v1/export.csv", headers=bearer(make_token(reviewer)), buffered=False)
+    assert response.is_streamed
+    chunks = iter(response.response)
+    header = next(chunks)
+    assert header.startswith(b"claim_id,") and header.count(b"\r\n") == 1
+    rest = b"".join(chunks)
+    assert rest.count(b"\r\n") == 3
+    response.close()
+
+
+def test_api_export_bad_filter_is_400_problem_with_web_message(client, reviewer, make_token):
+    response = client.get("/api/v1/export.csv?colour=red", headers=bearer(make_token(reviewer)))
+    assert response.status_code == 400 and response.mimetype == PROBLEM
+    assert response.get_json()["detail"] == "Unknown filter: colour. See /export for the filters."

@@ -22,6 +22,7 @@ from ..claims.forms import ReviewForm
 from ..conflicts.forms import ResolveForm
 from ..conflicts.routes import PAGE_SIZE as CONFLICT_PAGE_SIZE
 from ..db import get_session
+from ..export.routes import csv_download
 from . import schemas
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Claimtrack's JSON API (personal token required).")
@@ -133,6 +134,15 @@ def list_audit(claim_id: int):
         sa.select(AuditEvent).options(so.joinedload(AuditEvent.actor))
         .where(AuditEvent.object_type == "claim", AuditEvent.object_id == claim_id).order_by(AuditEvent.id))
     return {"events": list(events)}
+
+
+@bp.get("/export.csv")
+@bp.arguments(schemas.ExportQuery, location="query", as_kwargs=True)
+@bp.response(200, description="The export CSV, streamed as it is read (the same bytes as /export.csv).",
+             content_type="text/csv")
+def export_csv(**_filters):
+    """The claims matching the export's filters as CSV, as /export.csv and `claimtrack export` write it."""
+    return csv_download(request.args)
 
 
 @bp.post("/queue/next")

@@ -342,3 +342,25 @@ class ConflictResolution(ma.Schema):
     reason = fields.String(metadata={
         "description": "Why the others are wrong, for `prefer`: " + ", ".join(DEPRECATION_REASONS) + "."})
     claims = fields.List(fields.Nested(MemberScope), load_default=list)
+
+
+class ExportQuery(ma.Schema):
+    """The export's filters, as on /export.csv (verified, settled claims by default); checked by the same code, with its messages."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    q = fields.String()
+    status = fields.List(fields.String(), metadata={"description": "Any of these statuses (repeat the parameter)."})
+    document = fields.String()
+    subject = fields.String()
+    measure = fields.String()
+    kind = fields.String()
+    reviewer = fields.String()
+    period_from = fields.String(metadata={"description": "YYYY-MM-DD"})
+    period_to = fields.String(metadata={"description": "YYYY-MM-DD"})
+    reviewed_from = fields.String(metadata={"description": "YYYY-MM-DD"})
+    reviewed_to = fields.String(metadata={"description": "YYYY-MM-DD"})
+    conflicts = fields.String(metadata={"description": "settled (default), all or preferred."})
+    settled_only = fields.String()
+    bom = fields.String(metadata={"description": "Start with a UTF-8 byte order mark (for Excel)."})
