@@ -58,6 +58,16 @@ def test_api_docs_page_served_without_login(client):
     assert "/api/v1/openapi.json" in response.get_data(as_text=True)
 
 
+def test_api_docs_page_loads_its_script_from_the_app_only(client):
+    response = client.get("/api/v1/docs")
+    html = response.get_data(as_text=True)
+    assert '<script src="/static/vendor/redoc/redoc.standalone.js">' in html and "https://" not in html
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "http" not in policy
+    script = client.get("/static/vendor/redoc/redoc.standalone.js")
+    assert script.status_code == 200 and b"redoc" in script.get_data()[:2000].lower()
+
+
 def test_api_without_token_is_401_problem(client, claims):
     response = client.get("/api/v1/claims")
     assert response.status_code == 401
