@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from openapi_spec_validator import validate
 
-from claimtrack import review, tokens
+from claimtrack import review, second_review, tokens
 from models import ApiToken, utcnow
 
 from .conftest import csrf_token
@@ -56,6 +56,16 @@ def test_api_docs_page_served_without_login(client):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
     assert "/api/v1/openapi.json" in response.get_data(as_text=True)
+
+
+def test_api_docs_page_loads_its_script_from_the_app_only(client):
+    response = client.get("/api/v1/docs")
+    html = response.get_data(as_text=True)
+    assert '<script src="/static/vendor/redoc/redoc.standalone.js">' in html and "https://" not in html
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "http" not in policy
+    script = client.get("/static/vendor/redoc/redoc.standalone.js")
+    assert script.status_code == 200 and b"redoc" in script.get_data()[:2000].lower()
 
 
 def test_api_without_token_is_401_problem(client, claims):
@@ -308,3 +318,190 @@ def test_api_decide_reject_needs_reason_as_on_the_web(client, reviewer, make_tok
 def test_api_decide_unknown_decision_is_422(client, reviewer, make_token, claims):
     response = _decide(client, make_token(reviewer), claims[0].id, decision="approve", version=1)
     assert response.status_code == 422 and "decision" in response.get_json()["errors"]["json"]
+
+
+def test_api_correction_saves_the_fields_sent_and_keeps_the_rest(client, db_session, reviewer, make_token, claims):
+    claim = claims[0]
+    response = _decide(client, make_token(reviewer), claim.id, decision="correct", version=claim.version,
+                       value="1,190", unit="t", period_start="2022-01-01", period_end="2022-12-31")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert (body["value"], body["unit"], body["period_start"], body["status"]) == (1190.0, "t", "2022-01-01", "pending")
+    assert body["corrected"]["value"] == {"extracted": 41.0, "current": 1190.0}
+    assert body["kind"] == claim.kind and body["qualifier"] == claim.qualifier
+    assert [entry.review.decision for entry in review.history(db_session, claim.id)] == ["correct"]
+
+
+def test_api_correction_refused_with_the_review_forms_messages(client, db_session, reviewer, make_token, claims):
+    claim = claims[0]
+    response = _decide(client, make_token(reviewer), claim.id, decision="correct", version=claim.version,
+                       value="12", value_max=3, period_start="2022-05-01", period_end="2022-01-01", unit="k{m}")
+    assert response.status_code == 400 and response.mimetype == PROBLEM
+    errors = response.get_json()["errors"]["json"]
+    assert errors == {"value_max": ["The upper value must not be below the value."],
+                      "period_end": ["The period cannot end before it starts."],
+                      "unit": ["Use a unit code such as km, km2, t, %, pp, CNY or USD."]}
+    db_session.expire_all()
+    assert (claim.value, claim.version, claim.status) == (41.0, 1, "pending")
+
+
+def test_api_correction_of_a_number_as_typed(client, reviewer, make_token, claims):
+    response = _decide(client, make_token(reviewer), claims[0].id, decision="correct", version=claims[0].version,
+                       value="1,19")
+    assert response.status_code == 400
+    assert response.get_json()["errors"]["json"]["value"] == [
+        "Enter a number such as 1,190,000,000,000 or 6.47 (commas only between groups of three digits)."]
+
+
+def test_api_correction_on_a_stale_version_is_409(client, db_session, reviewer, lead, make_token, claims):
+    claim = claims[0]
+    seen = claim.version
+    assert _decide(client, make_token(lead), claim.id, decision="correct", version=seen, value=40).status_code == 200
+    response = _decide(client, make_token(reviewer), claim.id, decision="correct", version=seen, value=42)
+    assert response.status_code == 409 and response.mimetype == PROBLEM
+    db_session.expire_all()
+    assert claim.value == 40.0
+
+
+def test_api_needs_info_needs_a_note_and_skip_releases(client, db_session, reviewer, make_token, claims):
+    from claimtrack import queue
+
+    secret = make_token(reviewer)
+    response = _decide(client, secret, claims[0].id, decision="needs_info", version=claims[0].version)
+    assert response.get_json()["detail"] == "A note saying what information is needed is required."
+    response = _decide(client, secret, claims[0].id, decision="needs_info", version=claims[0].version, note="Which port?")
+    assert response.status_code == 200 and response.get_json()["status"] == "needs_info"
+    leased = client.post("/api/v1/queue/next", headers=bearer(secret)).get_json()
+    assert leased["id"] == claims[1].id
+    response = _decide(client, secret, leased["id"], decision="skip", version=leased["version"])
+    assert response.status_code == 200 and response.get_json()["status"] == "pending"
+    assert queue.holder(db_session, leased["id"], utcnow()) is None
+    assert client.post("/api/v1/queue/next", headers=bearer(secret)).get_json()["id"] == claims[2].id
+
+
+def test_api_queue_next_leases_and_others_are_kept_out(client, db_session, reviewer, lead, make_token, claims):
+    mine, theirs = make_token(reviewer), make_token(lead)
+    first = client.post("/api/v1/queue/next", headers=bearer(mine))
+    assert first.status_code == 200
+    claim_id = first.get_json()["id"]
+    assert client.post("/api/v1/queue/next", headers=bearer(mine)).get_json()["id"] == claim_id
+    assert client.post("/api/v1/queue/next", headers=bearer(theirs)).get_json()["id"] != claim_id
+    response = _decide(client, theirs, claim_id, decision="verify", version=first.get_json()["version"])
+    assert response.status_code == 409 and response.get_json()["detail"].startswith(f"Claim {claim_id} is held by rita")
+    assert _decide(client, mine, claim_id, decision="verify", version=first.get_json()["version"]).status_code == 200
+
+
+def test_api_queue_next_empty_is_204(client, reviewer, make_token, claims):
+    response = client.post(f"/api/v1/queue/next?document={claims[0].document_id + 1}", headers=bearer(make_token(reviewer)))
+    assert response.status_code == 204
+
+
+def test_api_blind_second_review_hides_the_first_decision(client, db_session, reviewer, lead, make_token, claims):
+    from claimtrack import second_review
+
+    second_review.set_policy(db_session, lead, now=utcnow(), share=100)
+    db_session.commit()
+    claim = claims[0]
+    first = _decide(client, make_token(lead), claim.id, decision="verify", version=claim.version, value=40)
+    assert first.get_json()["status"] == "verified"
+    secret = make_token(reviewer)
+    seen = client.get(f"/api/v1/claims/{claim.id}", headers=bearer(secret)).get_json()
+    assert (seen["status"], seen["reviewed_by"], seen["value"], seen["corrected"]) == (second_review.BLIND_STATUS, None, 41.0, {})
+    for path in (f"/api/v1/claims/{claim.id}/reviews", f"/api/v1/claims/{claim.id}/audit"):
+        assert client.get(path, headers=bearer(secret)).status_code == 403
+    response = _decide(client, secret, claim.id, decision="reject", version=seen["version"], note="no")
+    assert response.status_code == 403 and "verified" not in response.get_json()["detail"]
+    assert client.get(f"/api/v1/claims/{claim.id}", headers=bearer(make_token(lead))).get_json()["status"] == "verified"
+
+
+def _conflict(db_session):
+    from claimtrack import conflicts
+
+    a = ClaimFactory(document=DocumentFactory(text="Gansu has 66 sister cities.", file_name="a.txt"), quote_text="66", value=66)
+    b = ClaimFactory(document=DocumentFactory(text="Gansu hosts 69 sister cities.", file_name="b.txt"), quote_text="69", value=69)
+    conflicts.detect_claims(db_session, [a.id, b.id])
+    db_session.commit()
+    db_session.refresh(a)
+    return a, b, a.group_id
+
+
+def test_api_conflicts_list_and_get(client, db_session, reviewer, make_token):
+    a, b, group_id = _conflict(db_session)
+    secret = make_token(reviewer)
+    page = client.get("/api/v1/conflicts", headers=bearer(secret)).get_json()
+    assert [g["id"] for g in page["groups"]] == [group_id] and page["next_page"] is None
+    assert [(m["doc"], m["value"], m["quote"]) for m in page["groups"][0]["members"]] == [("a.txt", 66.0, "66"), ("b.txt", 69.0, "69")]
+    assert client.get("/api/v1/conflicts?status=resolved", headers=bearer(secret)).get_json()["groups"] == []
+    detail = client.get(f"/api/v1/conflicts/{group_id}", headers=bearer(secret)).get_json()
+    assert detail["status"] == "open" and detail["resolutions"] == []
+    assert client.get(f"/api/v1/conflicts/{group_id + 99}", headers=bearer(secret)).status_code == 404
+
+
+def test_api_conflict_resolve_prefer_then_stale_is_409(client, db_session, reviewer, lead, make_token):
+    a, b, group_id = _conflict(db_session)
+    secret = make_token(reviewer)
+    version = client.get(f"/api/v1/conflicts/{group_id}", headers=bearer(secret)).get_json()["version"]
+    response = client.post(f"/api/v1/conflicts/{group_id}/resolve", headers=bearer(secret), json={
+        "version": version, "decision": "prefer", "preferred_claim_id": b.id, "reason": "superseded", "note": "newer"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "resolved" and body["resolutions"][0]["preferred_claim_id"] == b.id
+    response = client.post(f"/api/v1/conflicts/{group_id}/resolve", headers=bearer(make_token(lead)), json={
+        "version": version, "decision": "unresolved", "note": "not sure"})
+    assert response.status_code == 409 and response.mimetype == PROBLEM
+    db_session.expire_all()
+    assert client.get(f"/api/v1/conflicts/{group_id}", headers=bearer(secret)).get_json()["status"] == "resolved"
+
+
+def test_api_conflict_resolve_refused_with_the_pages_messages(client, db_session, reviewer, make_token):
+    a, b, group_id = _conflict(db_session)
+    secret = make_token(reviewer)
+    version = client.get(f"/api/v1/conflicts/{group_id}", headers=bearer(secret)).get_json()["version"]
+    response = client.post(f"/api/v1/conflicts/{group_id}/resolve", headers=bearer(secret),
+                           json={"version": version, "decision": "prefer", "note": ""})
+    assert response.status_code == 400
+    assert response.get_json()["errors"]["json"] == {"note": ["A resolution needs a note."]}
+    response = client.post(f"/api/v1/conflicts/{group_id}/resolve", headers=bearer(secret),
+                           json={"version": version, "decision": "prefer", "note": "which?"})
+    assert response.status_code == 400 and response.mimetype == PROBLEM
+    assert response.get_json()["detail"] == "Choose which of the group's values is right."
+    response = client.post(f"/api/v1/conflicts/{group_id}/resolve", headers=bearer(secret), json={
+        "version": version, "decision": "all_right", "note": "two scopes",
+        "claims": [{"claim_id": a.id, "version": a.version, "period_start": "2022-05-01", "period_end": "2021-01-01"}]})
+    assert response.status_code == 400
+    assert response.get_json()["detail"] == f"Claim {a.id}: the period ends before it starts."
+    db_session.expire_all()
+    assert client.get(f"/api/v1/conflicts/{group_id}", headers=bearer(secret)).get_json()["resolutions"] == []
+
+
+def test_api_export_csv_is_the_web_csv(client, auth, db_session, reviewer, make_token, claims):
+    for claim in claims[:2]:
+        review.decide(db_session, claim, reviewer, "verify", version=claim.version, now=utcnow(), check_lease=False)
+    db_session.commit()
+    query = "?status=verified&status=pending&subject=&bom=1"
+    api = client.get(f"/api/v1/export.csv{query}", headers=bearer(make_token(reviewer)))
+    assert api.status_code == 200 and api.mimetype == "text/csv"
+    auth.login("rita")
+    web = client.get(f"/export.csv{query}")
+    assert api.get_data() == web.get_data()
+    assert api.get_data().decode("utf-8-sig").count("\r\n") == 4
+
+
+def test_api_export_csv_streams_header_before_rows(client, db_session, reviewer, make_token, claims):
+    for claim in claims:
+        review.decide(db_session, claim, reviewer, "verify", version=claim.version, now=utcnow(), check_lease=False)
+    db_session.commit()
+    response = client.get("/api/v1/export.csv", headers=bearer(make_token(reviewer)), buffered=False)
+    assert response.is_streamed
+    chunks = iter(response.response)
+    header = next(chunks)
+    assert header.startswith(b"claim_id,") and header.count(b"\r\n") == 1
+    rest = b"".join(chunks)
+    assert rest.count(b"\r\n") == 3
+    response.close()
+
+
+def test_api_export_bad_filter_is_400_problem_with_web_message(client, reviewer, make_token):
+    response = client.get("/api/v1/export.csv?colour=red", headers=bearer(make_token(reviewer)))
+    assert response.status_code == 400 and response.mimetype == PROBLEM
+    assert response.get_json()["detail"] == "Unknown filter: colour. See /export for the filters."

@@ -7,7 +7,7 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance, response_headers_conformance, response_schema_conformance, status_code_conformance,
 )
 
-from claimtrack import review, tokens
+from claimtrack import conflicts, review, tokens
 from models import utcnow
 
 from .factories import ClaimFactory, DocumentFactory
@@ -24,10 +24,13 @@ def api_schema(app):
 
 @pytest.fixture
 def lead_token(db_session, lead, reviewer):
-    """A lead's token, and claims to read: one reviewed (history, audit), one corrected, one pending."""
+    """A lead's token, and claims to read: one reviewed (history, audit), one corrected, one pending, two in conflict."""
     document = DocumentFactory(text="Port Ellis had 31 cranes, 12 docks and 4 tugs in 2021.")
     claims = [ClaimFactory(document=document, quote_text=q, value=float(q)) for q in ("31", "12", "4")]
+    pair = [ClaimFactory(document=DocumentFactory(text=f"Gansu has {q} sister cities."), quote_text=q, value=float(q))
+            for q in ("66", "69")]
     db_session.flush()
+    conflicts.detect_claims(db_session, [claim.id for claim in pair])
     review.decide(db_session, claims[0], reviewer, "verify", version=claims[0].version, now=utcnow(), check_lease=False)
     review.decide(db_session, claims[1], reviewer, "correct", version=claims[1].version, now=utcnow(),
                   values={"value": 13.0}, check_lease=False)

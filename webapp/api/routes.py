@@ -3,17 +3,26 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, g, request
+from flask import Response, abort, current_app, g, request
 from flask_login import current_user
 from flask_smorest import Blueprint
+from flask_smorest import abort as abort_with_messages
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, SelectField
 
-from claimtrack import review, second_review, tokens
+from claimtrack import conflicts, queue, review, second_review, tokens
 from claimtrack.claim_filters import ClaimFilter, Paging, claim_page
+from claimtrack.conflicts import CONFLICT_STATUSES, ConflictError, NotInGroup, Rescope, StaleGroupError
+from claimtrack.conflicts.resolve import STALE_MESSAGE
 from claimtrack.documents import document_page
-from models import AuditEvent, Claim, Document, utcnow
+from models import REVIEWABLE_FIELDS, AuditEvent, Claim, Document, utcnow
 
+from ..claims.forms import ReviewForm
+from ..conflicts.forms import ResolveForm
+from ..conflicts.routes import PAGE_SIZE as CONFLICT_PAGE_SIZE
 from ..db import get_session
+from ..export.routes import csv_download
 from . import schemas
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Claimtrack's JSON API (personal token required).")
@@ -46,6 +55,20 @@ def _claim_or_404(claim_id: int) -> Claim:
     return claim or abort(404, description="No such claim.")
 
 
+def _is_blind(claim: Claim) -> bool:
+    return second_review.is_blind(second_review.standing(get_session(), claim.id), current_user)
+
+
+def _as_seen(claim: Claim):
+    """The claim as the current user may see it (as extracted and undecided while it awaits their blind second review)."""
+    return second_review.as_seen_by(get_session(), current_user, [claim])[0]
+
+
+def _not_blind(claim: Claim) -> None:
+    if _is_blind(claim):
+        abort(403, description=f"Claim {claim.id} awaits your blind second review: its first review is hidden until then.")
+
+
 @bp.get("/documents")
 @bp.arguments(schemas.DocumentQuery, location="query", as_kwargs=True)
 @bp.response(200, schemas.DocumentPage)
@@ -76,19 +99,17 @@ def list_claims(limit: int, after: int | None = None, **_filters):
 @bp.get("/claims/<int:claim_id>")
 @bp.response(200, schemas.Claim)
 def get_claim(claim_id: int):
-    """One claim (as extracted, with no decision, while it awaits your blind second review)."""
-    return second_review.as_seen_by(get_session(), current_user, [_claim_or_404(claim_id)])[0]
+    """One claim (as extracted and undecided while it awaits your blind second review)."""
+    return _as_seen(_claim_or_404(claim_id))
 
 
 @bp.get("/claims/<int:claim_id>/reviews")
 @bp.response(200, schemas.ReviewList)
 def list_reviews(claim_id: int):
     """Every decision, correction and note on the claim, newest first."""
-    claim = _claim_or_404(claim_id)
-    db = get_session()
-    if second_review.hidden_from(db, current_user, [claim.id]):
-        return {"reviews": []}  # hidden until you have made your blind second review
-    return {"reviews": [_review_row(entry) for entry in review.history(db, claim_id)]}
+    _not_blind(_claim_or_404(claim_id))
+    entries = review.history(get_session(), claim_id)
+    return {"reviews": [_review_row(entry) for entry in entries]}
 
 
 def _review_row(entry: review.HistoryEntry) -> dict:
@@ -102,29 +123,87 @@ def _review_row(entry: review.HistoryEntry) -> dict:
 def list_audit(claim_id: int):
     """The claim's audit trail, oldest first (leads only)."""
     _lead_only()
-    claim = _claim_or_404(claim_id)
-    if second_review.hidden_from(get_session(), current_user, [claim.id]):
-        return {"events": []}  # hidden until you have made your blind second review
+    _not_blind(_claim_or_404(claim_id))
     events = get_session().scalars(
         sa.select(AuditEvent).options(so.joinedload(AuditEvent.actor))
         .where(AuditEvent.object_type == "claim", AuditEvent.object_id == claim_id).order_by(AuditEvent.id))
     return {"events": list(events)}
 
 
+@bp.get("/export.csv")
+@bp.arguments(schemas.ExportQuery, location="query", as_kwargs=True)
+@bp.response(200, description="The export CSV, streamed as it is read (the same bytes as /export.csv).",
+             content_type="text/csv")
+def export_csv(**_filters):
+    """The claims matching the export's filters as CSV, as /export.csv and `claimtrack export` write it."""
+    return csv_download(request.args)
+
+
+@bp.post("/queue/next")
+@bp.arguments(schemas.QueueQuery, location="query", as_kwargs=True)
+@bp.response(200, schemas.Claim)
+@bp.alt_response(204, description="The queue is empty for these filters.")
+def queue_next(**_filters):
+    """Lease the next claim in the queue (within the claims list's filters) to you, as the queue page does.
+
+    You get back the claim you already hold if one matches; a 409 when you hold as many claims as
+    a reviewer may. The lease lasts as on the web and is given up by deciding or skipping.
+    """
+    db = get_session()
+    try:
+        claim_id = queue.lease_next(db, current_user, utcnow(), current_app.config["LEASE_TTL"],
+                                    ClaimFilter.from_args(request.args), current_app.config["MAX_LEASES"])
+    except queue.LeaseLimit as exc:
+        db.rollback()
+        abort(409, description=f"You already hold {exc.limit} claims: decide or skip one of claims "
+                               f"{', '.join(map(str, exc.held))} first.")
+    db.commit()
+    if claim_id is None:
+        return Response(status=204)
+    return _as_seen(_claim_or_404(claim_id))
+
+
+def _as_posted(field: Field) -> str:
+    """What a browser sends for a field as the page shows it (a select sends its chosen option's value)."""
+    return field.data or "" if isinstance(field, SelectField) else field._value()
+
+
+def _review_form(claim: Claim, body: dict) -> ReviewForm:
+    """The review form as a browser would post it: the claim's current fields, with those in `body` changed.
+
+    Validating it applies the review page's rules with its messages.
+    """
+    shown = ReviewForm(obj=claim, formdata=None, meta={"csrf": False})
+    posted = {name: _as_posted(shown[name]) for name in REVIEWABLE_FIELDS}
+    posted |= {name: body[name] for name in REVIEWABLE_FIELDS if name in body}
+    posted |= {"version": str(body["version"]), "status_seen": claim.status, "note": body["note"]}
+    return ReviewForm(formdata=MultiDict(posted), meta={"csrf": False})
+
+
 @bp.post("/claims/<int:claim_id>/decision")
 @bp.arguments(schemas.Decision)
 @bp.response(200, schemas.Claim)
 def decide(body: dict, claim_id: int):
-    """Verify, reject or mark needs_info a pending claim, by the review page's rules.
+    """Verify, reject, mark needs_info, correct or skip a pending claim, by the review page's rules.
 
-    A claim another reviewer holds (a live lease) or that moved on since `version` is a 409 and
-    nothing is written; sending the same decision again is recorded once.
+    Corrections are checked by the review form, with its messages (a 400 naming each field). A
+    claim another reviewer holds (a live lease) or that moved on since `version` is a 409 and
+    nothing is written; sending the same decision again is recorded once. A claim awaiting your
+    blind second review is refused (403) without saying how it was first decided.
     """
     db = get_session()
     claim = review.load_for_update(db, claim_id) or abort(404, description="No such claim.")
+    _not_blind(claim)
+    decision = body["decision"]
+    form = _review_form(claim, body)
+    if not form.validate():
+        db.rollback()
+        abort_with_messages(400, messages={"json": form.errors},
+                            message="Some fields are unusable: see errors.")
     try:
-        review.decide(db, claim, current_user, body["decision"], version=body["version"], now=utcnow(),
-                      note=body["note"])
+        review.decide(db, claim, current_user, decision, version=body["version"], now=utcnow(),
+                      values=None if decision == "skip" else form.values(), note=form.note.data or "",
+                      status_seen=claim.status)
         db.commit()
     except StaleDataError:
         db.rollback()
@@ -133,3 +212,83 @@ def decide(body: dict, claim_id: int):
         db.rollback()
         abort(exc.status, description=str(exc))
     return _claim_or_404(claim_id)
+
+
+@bp.get("/conflicts")
+@bp.arguments(schemas.ConflictQuery, location="query", as_kwargs=True)
+@bp.response(200, schemas.ConflictPage)
+def list_conflicts(page: int, status: str | None = None):
+    """Conflict groups with their members, open ones first, as the conflicts page lists them."""
+    groups, more = conflicts.conflict_page(get_session(), (status,) if status else CONFLICT_STATUSES,
+                                           CONFLICT_PAGE_SIZE, (page - 1) * CONFLICT_PAGE_SIZE)
+    return {"groups": [_group_row(group, members) for group, members in groups], "next_page": page + 1 if more else None}
+
+
+def _group_row(group, members) -> dict:
+    return {name: getattr(group, name) for name in ("id", "status", "subject", "measure", "note", "version")} | {
+        "members": members}
+
+
+@bp.get("/conflicts/<int:group_id>")
+@bp.response(200, schemas.ConflictGroupDetail)
+def get_conflict(group_id: int):
+    """One group: its members with their values, documents and spans, and its resolutions."""
+    return _group_detail(group_id)
+
+
+def _group_detail(group_id: int) -> dict:
+    detail = conflicts.group_detail(get_session(), group_id) or abort(404, description="No such conflict group.")
+    return _group_row(detail.group, detail.members) | {"resolutions": detail.resolutions}
+
+
+def _resolve_form(detail: conflicts.GroupDetail, body: dict) -> ResolveForm:
+    """The conflict page's resolution form as a browser would post it: the group as shown, with `body` filled in."""
+    given = {member["claim_id"]: member for member in body["claims"]}
+    posted = {"version": str(body["version"]), "decision": body["decision"], "note": body["note"],
+              "reason": body.get("reason", ""), "preferred": str(body.get("preferred_claim_id") or "")}
+    for i, member in enumerate(detail.members):
+        shown = {"claim_id": member.id, "version": member.version, "subject": member.subject,
+                 "measure": member.measure, "period_start": member.period_start or "",
+                 "period_end": member.period_end or ""}
+        for name, value in (shown | given.get(member.id, {})).items():
+            posted[f"claims-{i}-{name}"] = str(value)
+    return ResolveForm(formdata=MultiDict(posted), meta={"csrf": False})
+
+
+@bp.post("/conflicts/<int:group_id>/resolve")
+@bp.arguments(schemas.ConflictResolution)
+@bp.response(200, schemas.ConflictGroupDetail)
+def resolve_conflict(body: dict, group_id: int):
+    """Resolve a group with the conflict page's choices and rules: prefer one value, all are right, or unresolved.
+
+    A group or member changed since `version` (or the member versions sent) is a 409 and nothing is written.
+    """
+    db = get_session()
+    detail = conflicts.group_detail(db, group_id) or abort(404, description="No such conflict group.")
+    form = _resolve_form(detail, body)
+    if not form.validate():
+        abort_with_messages(400, messages={"json": form.errors}, message="Some fields are unusable: see errors.")
+    rescopes = [
+        Rescope(int(c.claim_id.data), c.period_start.data, c.period_end.data, c.subject.data, c.measure.data)
+        for c in form.claims
+    ] if form.decision.data == "all_right" else []
+    try:
+        conflicts.resolve_group(
+            db, current_user, group_id, int(form.version.data), form.decision.data, form.note.data,
+            preferred_claim_id=form.preferred.data, reason=form.reason.data, rescopes=rescopes,
+            seen={int(c.claim_id.data): int(c.version.data) for c in form.claims},
+        )
+        db.commit()
+    except NotInGroup as exc:
+        db.rollback()
+        abort(404, description=str(exc))
+    except StaleGroupError as exc:
+        db.rollback()
+        abort(409, description=str(exc))
+    except StaleDataError:
+        db.rollback()
+        abort(409, description=STALE_MESSAGE)
+    except ConflictError as exc:
+        db.rollback()
+        abort(400, description=str(exc))
+    return _group_detail(group_id)

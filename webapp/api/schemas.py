@@ -4,14 +4,16 @@ from flask import request
 from marshmallow import fields, validate
 
 from claimtrack.claim_filters import PAGE_SIZE, TEXT_LIMITS, ClaimFilter
+from claimtrack.conflicts import DEPRECATION_REASONS
+from claimtrack.review import DECISIONS
 from claimtrack.second_review import BLIND_STATUS
-from models import KINDS, MAX_ROW_ID, STATUSES
+from models import KINDS, MAX_ROW_ID, REVIEWABLE_FIELDS, STATUSES
 
 from ..claims.forms import NOTE_MAX
+from ..conflicts.forms import STATUS_FILTERS
+from ..conflicts.routes import MAX_PAGE as MAX_CONFLICT_PAGE
 
 MAX_PAGE_SIZE = 200
-# Corrections and skips are the review page's alone for now.
-API_DECISIONS = ("verify", "reject", "needs_info")
 
 
 def _id(**kwargs) -> fields.Integer:
@@ -140,6 +142,14 @@ class ClaimQuery(ma.Schema):
         return data
 
 
+class QueueQuery(ClaimQuery):
+    """The queue's filters: the claims list's, without paging."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+        exclude = ("after", "limit")
+
+
 class DocumentQuery(ma.Schema):
     """Where the documents list continues."""
 
@@ -190,10 +200,170 @@ class AuditList(ma.Schema):
     events = fields.List(fields.Nested(AuditEvent), required=True)
 
 
-class Decision(ma.Schema):
-    """A decision on a pending claim, with the `version` it was read at (a 409 if the claim moved on)."""
+class FormValue(fields.Field):
+    """A corrected field as the review form reads it: text (or a JSON number, read as its text).
 
-    decision = fields.String(required=True, validate=validate.OneOf(API_DECISIONS))
+    The review form's own validators judge it, so the API refuses what the form refuses, with
+    the form's messages; null clears an optional field as an empty box does.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value is None:
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise self.make_error("invalid")
+        return value if isinstance(value, str) else repr(value)
+
+    default_error_messages = {"invalid": "Send text or a number."}
+
+
+def _form_value(example: str | None = None) -> FormValue:
+    description = "As typed in the review form" + (f" ({example})." if example else ".")
+    return FormValue(metadata={"type": ["string", "number", "null"], "description": description})
+
+
+class Decision(ma.Schema):
+    """A decision or correction on a pending claim, with the `version` it was read at (a 409 if the claim moved on).
+
+    `correct` saves the fields sent and leaves the claim pending; verify, reject and needs_info
+    may carry corrections too; `skip` sends the claim to the back of your queue. Fields not sent
+    keep their current values.
+    """
+
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
     version = fields.Integer(required=True, validate=validate.Range(1, MAX_ROW_ID))
     note = fields.String(load_default="", validate=validate.Length(max=NOTE_MAX),
                          metadata={"description": "Required to reject (the reason) and for needs_info."})
+
+    value = _form_value()
+    value_max = _form_value()
+    uncertainty = _form_value()
+    unit = _form_value()
+    qualifier = _form_value()
+    change = _form_value()
+    period_start = _form_value("YYYY-MM-DD")
+    period_end = _form_value("YYYY-MM-DD")
+    subject = _form_value()
+    measure = _form_value()
+    kind = _form_value()
+
+
+
+class ConflictMember(ma.Schema):
+    """A claim in a conflict group: its values, its document and its span there."""
+
+    id = fields.Integer(required=True)
+    document_id = fields.Integer(required=True)
+    doc = fields.String(required=True, metadata={"description": "The document's file name."})
+    title = fields.String(required=True)
+    published = fields.Date(allow_none=True, required=True)
+    start = fields.Integer(required=True)
+    end = fields.Integer(required=True)
+    quote = fields.String(required=True)
+    value = fields.Float(required=True)
+    value_max = fields.Float(allow_none=True, required=True)
+    unit = fields.String(required=True)
+    qualifier = fields.String(required=True)
+    period_start = fields.Date(allow_none=True, required=True)
+    period_end = fields.Date(allow_none=True, required=True)
+    subject = fields.String(required=True)
+    measure = fields.String(required=True)
+    status = fields.String(required=True)
+    rank = fields.String(required=True)
+    version = fields.Integer(required=True)
+
+
+class Resolution(ma.Schema):
+    """A resolution recorded on a group (undone ones keep their undo time)."""
+
+    id = fields.Integer(required=True)
+    decision = fields.String(required=True)
+    preferred_claim_id = fields.Integer(allow_none=True, required=True)
+    note = fields.String(required=True)
+    user = fields.Function(lambda resolution: resolution.user.username, required=True, metadata={"type": "string"})
+    created_at = fields.AwareDateTime(required=True)
+    undone_at = fields.AwareDateTime(allow_none=True, required=True)
+
+
+class ConflictGroup(ma.Schema):
+    """Claims stating the same fact with values that disagree."""
+
+    id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    subject = fields.String(required=True)
+    measure = fields.String(required=True)
+    note = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "Send it back with a resolution."})
+    members = fields.List(fields.Nested(ConflictMember), required=True)
+
+
+class ConflictGroupDetail(ConflictGroup):
+    """A group with its members and its resolutions."""
+
+    resolutions = fields.List(fields.Nested(Resolution), required=True)
+
+
+class ConflictPage(ma.Schema):
+    """A page of groups, open ones first; `next_page` continues the list (null on the last page)."""
+
+    groups = fields.List(fields.Nested(ConflictGroup), required=True)
+    next_page = fields.Integer(allow_none=True, required=True)
+
+
+class ConflictQuery(ma.Schema):
+    """The conflicts list's filter and page, as on the web page."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    status = fields.String(validate=validate.OneOf([choice.value for choice in STATUS_FILTERS if choice.value]))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_CONFLICT_PAGE))
+
+
+class MemberScope(ma.Schema):
+    """A member as the reviewer saw it (its version), and its period and scope for `all_right`."""
+
+    claim_id = _id(required=True)
+    version = _id(required=True)
+    period_start = _form_value("YYYY-MM-DD")
+    period_end = _form_value("YYYY-MM-DD")
+    subject = _form_value()
+    measure = _form_value()
+
+
+class ConflictResolution(ma.Schema):
+    """A resolution, checked by the conflict page's form and rules, with the group `version` it was made against.
+
+    Members not listed in `claims` count as seen at their current version with their current scope.
+    """
+
+    version = _id(required=True)
+    decision = fields.String(required=True, metadata={
+        "description": "prefer (one value is right), all_right (they differ in period or scope) or unresolved."})
+    note = fields.String(required=True)
+    preferred_claim_id = _id(metadata={"description": "The right value's claim, for `prefer`."})
+    reason = fields.String(metadata={
+        "description": "Why the others are wrong, for `prefer`: " + ", ".join(DEPRECATION_REASONS) + "."})
+    claims = fields.List(fields.Nested(MemberScope), load_default=list)
+
+
+class ExportQuery(ma.Schema):
+    """The export's filters, as on /export.csv (verified, settled claims by default); checked by the same code, with its messages."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    q = fields.String()
+    status = fields.List(fields.String(), metadata={"description": "Any of these statuses (repeat the parameter)."})
+    document = fields.String()
+    subject = fields.String()
+    measure = fields.String()
+    kind = fields.String()
+    reviewer = fields.String()
+    period_from = fields.String(metadata={"description": "YYYY-MM-DD"})
+    period_to = fields.String(metadata={"description": "YYYY-MM-DD"})
+    reviewed_from = fields.String(metadata={"description": "YYYY-MM-DD"})
+    reviewed_to = fields.String(metadata={"description": "YYYY-MM-DD"})
+    conflicts = fields.String(metadata={"description": "settled (default), all or preferred."})
+    settled_only = fields.String()
+    bom = fields.String(metadata={"description": "Start with a UTF-8 byte order mark (for Excel)."})

@@ -2,6 +2,7 @@
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
 from claimtrack import reference
 from claimtrack.claim_filters import ClaimFilter, Paging
@@ -34,14 +35,19 @@ def columns():
 @bp.get("/export.csv")
 def download():
     """The claims matching the query's filters as CSV, streamed as it is read."""
+    return csv_download(request.args)
+
+
+def csv_download(args: MultiDict) -> Response:
+    """The export CSV for these query parameters (filters and `bom`) as a streamed download; 400 when unusable."""
     # The claims list's page position (sort, after, before) is ignored: an export is every
     # matching claim in id order, never one page of them.
-    unknown = sorted(set(request.args) - set(ClaimFilter.PARAMETERS) - set(Paging.PARAMETERS) - {BOM})
+    unknown = sorted(set(args) - set(ClaimFilter.PARAMETERS) - set(Paging.PARAMETERS) - {BOM})
     if unknown:
         abort(400, description=f"Unknown filter: {', '.join(unknown)}. See /export for the filters.")
-    Paging.from_args(request.args)  # refused when unusable, like every other parameter
-    filters = ClaimFilter.from_args(request.args, EXPORT_DEFAULTS)
-    bom = request.args.get(BOM, "").strip().lower() not in FALSE_WORDS
+    Paging.from_args(args)  # refused when unusable, like every other parameter
+    filters = ClaimFilter.from_args(args, EXPORT_DEFAULTS)
+    bom = args.get(BOM, "").strip().lower() not in FALSE_WORDS
 
     def generate():
         # The stream outlives the view, so it reads through a session of its own.
