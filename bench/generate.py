@@ -506,7 +506,7 @@ def _queue_state(engine: sa.Engine, writer: Writer, rng: random.Random, stats: G
 
 
 def _finish(engine: sa.Engine) -> None:
-    """Move PostgreSQL's id sequences past the ids written here, and refresh planner statistics."""
+    """Move PostgreSQL's id sequences past the ids written here, vacuum it, and refresh planner statistics."""
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             for table in ("documents", "claims", "conflict_groups", "reviews", "resolutions", "users"):
@@ -515,9 +515,11 @@ def _finish(engine: sa.Engine) -> None:
                     f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
     # On both databases: without statistics SQLite's planner leaves the queue index for the
     # status index and a sort (lease_next 45 ms instead of a few at a million claims).
+    # PostgreSQL also needs VACUUM: the /queue status counts are index-only scans only once the
+    # visibility map is set. VACUUM cannot run inside a transaction, hence AUTOCOMMIT.
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("ANALYZE")
+            connection.exec_driver_sql("VACUUM ANALYZE")
     else:
         with engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")

@@ -95,3 +95,21 @@ def test_generate_is_repeatable(databases):
             quotes.append(session.scalars(sa.select(Claim.quote).order_by(Claim.id)).all())
         engine.dispose()
     assert quotes[0] == quotes[1]
+
+
+def test_generate_leaves_postgresql_vacuumed_and_analysed(fresh_database):
+    generate(fresh_database, claims=200, seed=2)
+    engine = make_engine(fresh_database)
+    try:
+        if engine.dialect.name != "postgresql":
+            pytest.skip("VACUUM and the visibility map are PostgreSQL's")
+        with engine.connect() as connection:
+            vacuumed = connection.execute(sa.text(
+                "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relname = 'claims'")).one()
+            all_visible = connection.scalar(sa.text(
+                "SELECT relallvisible = relpages FROM pg_class WHERE relname = 'claims'"))
+        assert tuple(vacuumed) == (True, True)
+        assert all_visible
+    finally:
+        engine.dispose()
