@@ -4,6 +4,8 @@ The target carries a TextQuoteSelector (the exact quote with up to CONTEXT_CHARS
 either side) and a TextPositionSelector (character offsets into the stored document text),
 so a reader holding the same text can find the quote with either.
 """
+import json
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -11,10 +13,12 @@ import sqlalchemy.orm as so
 
 from models import Claim, Document, Review
 
+from .claim_filters import ClaimFilter
 from .export import DECISIONS, plain_decimal
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 CONTEXT_CHARS = 32
+PAGE_SIZE = 500
 
 
 def utc_text(moment: datetime) -> str:
@@ -78,3 +82,24 @@ def annotation(session: so.Session, claim: Claim, *, annotation_iri: str, docume
             "selector": selectors(document.text, claim.start, claim.end),
         },
     }
+
+
+def annotation_lines(session: so.Session, filters: ClaimFilter, page_size: int = PAGE_SIZE) -> Iterator[str]:
+    """The claims matching `filters` as JSON Lines of annotations, by claim id, a page at a time.
+
+    Outside a request there is no URL to name things by: the document is `urn:sha256:<hex>`
+    (its sha256, the same in every database), the annotation `urn:claimtrack:claim:<id>`.
+    """
+    after = 0
+    while True:
+        page = session.scalars(
+            sa.select(Claim).where(Claim.id > after, *filters.conditions(scan_by_id=True))
+            .order_by(Claim.id).limit(page_size)).all()
+        for claim in page:
+            document = session.get(Document, claim.document_id)
+            body = annotation(session, claim, annotation_iri=f"urn:claimtrack:claim:{claim.id}",
+                              document_iri=f"urn:sha256:{document.sha256}")
+            yield json.dumps(body, ensure_ascii=False, sort_keys=True) + "\n"
+        if len(page) < page_size:
+            return
+        after = page[-1].id

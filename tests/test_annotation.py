@@ -1,4 +1,6 @@
 """Claims as W3C Web Annotations: selectors that find the quote in the stored text, the review as the body."""
+import json
+
 from claimtrack import review, tokens
 from claimtrack.annotation import selectors
 from models import utcnow
@@ -64,3 +66,20 @@ def test_annotation_unknown_claim_is_problem(client, db_session, reviewer):
     db_session.commit()
     response = client.get("/api/v1/claims/999999/annotation", headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
+
+
+def test_annotation_export_command_writes_json_lines(runner, db_session, reviewer):
+    document = DocumentFactory(text=LONG_TEXT)
+    verified = ClaimFactory(document=document, quote_text="41", value=41.0)
+    ClaimFactory(document=document, quote_text="35", value=35.0)
+    db_session.commit()
+    review.decide(db_session, verified, reviewer, "verify", version=verified.version, now=utcnow(), check_lease=False)
+    db_session.commit()
+    result = runner.invoke(args=["export", "--format", "annotations"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout_bytes.decode().splitlines()
+    assert len(lines) == 1
+    body = json.loads(lines[0])
+    assert body["target"]["source"] == f"urn:sha256:{document.sha256}"
+    assert body["body"]["decision"] == "verify"
+    _quote_found(LONG_TEXT, body["target"]["selector"])
