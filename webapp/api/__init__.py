@@ -12,7 +12,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
-from . import schemas
+from . import interchange, schemas  # noqa: F401 - interchange registers its operations on bp
 from .routes import bp
 
 PREFIX = "/api/v1"
