@@ -101,8 +101,11 @@ class ClaimFilter:
     settled_only: bool = False
     # The id of the user the page is for: a filter on review status, reviewer or review date then
     # leaves out the claims they must second-review blind, whose first review would show through it.
-    # Not a query parameter: the page sets it from who is logged in.
+    # Not a query parameter: the page sets it from who is logged in. With `viewer_sees_no_blind`
+    # (a page that shows every claim's review state, such as the export) those claims are left out
+    # whatever the filter.
     viewer: int | None = None
+    viewer_sees_no_blind: bool = False
 
     def __post_init__(self):
         problems = {}
@@ -218,7 +221,8 @@ class ClaimFilter:
             out += [Claim.rank != "deprecated", sa.or_(Claim.group_id.is_(None), Claim.group_id.not_in(disputed))]
         elif self.conflicts == "preferred":
             out.append(Claim.rank == "preferred")
-        if self.viewer is not None and (self.status or self.reviewer or self.reviewed_from or self.reviewed_to):
+        reveals = self.status or self.reviewer or self.reviewed_from or self.reviewed_to or self.viewer_sees_no_blind
+        if self.viewer is not None and reveals:
             blind = so.aliased(SecondReview)
             out.append(~blind_to(Claim.id, self.viewer, blind))
         if self.settled_only:

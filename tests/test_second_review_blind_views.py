@@ -5,6 +5,9 @@ it, must not find the decision, the correction or rita's name on the claims list
 page, a status or reviewer filter, or the API. rita herself, and anyone once the claim is settled,
 sees them.
 """
+import csv
+import io
+
 import pytest
 
 from claimtrack import accounts, review, second_review, tokens
@@ -108,3 +111,11 @@ def test_blind_api_shows_the_claim_as_extracted_with_no_history(client, db_sessi
     own = _api(client, db_session, rita, f"/api/v1/claims/{claim.id}")
     assert (own["status"], own["unit"], own["reviewed_by"]) == ("verified", CORRECTED_UNIT, "rita")
     assert _api(client, db_session, rita, f"/api/v1/claims/{claim.id}/reviews")["reviews"]
+
+
+def test_blind_csv_export_leaves_the_claim_out(client, auth, awaiting):
+    """The export shows every claim's status and values: a claim awaiting your blind review is left out."""
+    for username, present in (("otto", False), ("rita", True)):
+        rows = list(csv.DictReader(io.StringIO(_page(client, auth, username, "/export.csv?status=").lstrip("\ufeff"))))
+        ids = {row["claim_id"] for row in rows}
+        assert (str(awaiting["claim"].id) in ids) is present
