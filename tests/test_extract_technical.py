@@ -128,22 +128,21 @@ def test_units_of_any_technical_text_parse_with_pint(text):
 def test_unit_tables_cache_follows_the_symbol_table_source(tmp_path, monkeypatch):
     from pathlib import Path
 
-    from claimtrack.extract import symbols, units
+    from claimtrack.extract import symbols, tablecache, units
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    current = units._tables_cache_file()
     edited = tmp_path / "symbols.py"
     edited.write_bytes(Path(symbols.__file__).read_bytes() + b"\n# one more line\n")
-    monkeypatch.setattr(symbols, "__file__", str(edited))
-    assert units._tables_cache_file() != current
+    assert (tablecache.cache_file("units", (Path(units.__file__), edited), ("pint",))
+            != units._TABLES.file())
 
 
-def test_unit_tables_cache_file_is_reproducible(tmp_path, monkeypatch):
+def test_unit_tables_read_in_the_same_order_whatever_the_build_order(tmp_path, monkeypatch):
     from claimtrack.extract import units
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    path = units._tables_cache_file()
-    units._save_tables(path, units._build_tables())
-    first = path.read_bytes()
-    units._save_tables(path, tuple(dict(reversed(list(t.items()))) for t in units._build_tables()))
-    assert path.read_bytes() == first
+    built = units._build_tables()
+    monkeypatch.setattr(units._TABLES, "_connection", None)  # opened at import, on the real cache
+    monkeypatch.setattr(units, "_build_tables", lambda: tuple(dict(reversed(list(t.items()))) for t in built))
+    read = units.load_tables()
+    assert [list(t) for t in read] == [sorted(t) for t in built]

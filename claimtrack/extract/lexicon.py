@@ -32,7 +32,7 @@ def _build(connection: sqlite3.Connection) -> None:
         (word, simplemma.lemmatize(word, lang=LANG), int(simplemma.is_known(word, lang=LANG))) for word in words))
 
 
-_TABLES = Tables("lexicon", Path(__file__), ("simplemma",), _build)
+_TABLES = Tables("lexicon", (Path(__file__),), ("simplemma",), _build)
 
 
 @functools.lru_cache(maxsize=65536)

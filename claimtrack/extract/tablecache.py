@@ -1,7 +1,7 @@
 """Lookup tables derived from installed packages, built once and kept as SQLite files in the user cache.
 
 Extraction looks words and names up in tables that take most of a second to derive from the
-packages that hold them (simplemma's lemmas, pycountry's and GeoNames' places). Each table file is
+packages that hold them (simplemma's lemmas, pycountry's and GeoNames' places, pint's units). Each table file is
 named by a hash of the module that builds it and of the installed packages it is built from, so
 editing either, or installing another version, builds it anew. A lookup is one indexed read: no
 table is loaded whole, and the packages are not imported once the file exists.
@@ -33,9 +33,11 @@ def package_stamp(name: str) -> str:
     return f"{origin}:{stat.st_mtime_ns}:{stat.st_size}"
 
 
-def cache_file(name: str, source: Path, packages: Iterable[str]) -> Path:
-    """The file of table `name`, built by the module at `source` from `packages`."""
-    key = hashlib.sha256(source.read_bytes())
+def cache_file(name: str, sources: Iterable[Path], packages: Iterable[str]) -> Path:
+    """The file of table `name`, built by the modules at `sources` from `packages`."""
+    key = hashlib.sha256()
+    for source in sources:
+        key.update(source.read_bytes())
     for package in packages:
         key.update(package_stamp(package).encode())
     return Path(platformdirs.user_cache_dir("claimtrack")) / f"{name}-{key.hexdigest()[:20]}.sqlite"
@@ -44,12 +46,16 @@ def cache_file(name: str, source: Path, packages: Iterable[str]) -> Path:
 class Tables:
     """A read-only connection to one table file, shared by the threads of a process and reopened after a fork."""
 
-    def __init__(self, name: str, source: Path, packages: tuple[str, ...],
+    def __init__(self, name: str, sources: tuple[Path, ...], packages: tuple[str, ...],
                  build: Callable[[sqlite3.Connection], None]) -> None:
-        self.name, self.source, self.packages, self.build = name, source, packages, build
+        self.name, self.sources, self.packages, self.build = name, sources, packages, build
         self._lock = threading.Lock()
         self._pid = 0
         self._connection: sqlite3.Connection | None = None
+
+    def file(self) -> Path:
+        """Where this table file is kept."""
+        return cache_file(self.name, self.sources, self.packages)
 
     def rows(self, sql: str, parameters: tuple = ()) -> list[tuple]:
         """All rows of one query."""
@@ -64,7 +70,7 @@ class Tables:
 
     def _open(self) -> sqlite3.Connection:
         """The cached file, read-only; built (in memory when the cache folder cannot be written) when missing or damaged."""
-        path = cache_file(self.name, self.source, self.packages)
+        path = self.file()
         if path.is_file():
             try:
                 return _check(_read_only(path))

@@ -1,25 +1,18 @@
 """Units and scale: the lexicon of currencies, percentages and physical units, and reading them after a number.
 
-Physical units are canonicalised through pint into plain lookup tables, kept in a cache file
-keyed by this module's source and the installed pint, so extraction neither calls nor imports
+Physical units are canonicalised through pint into plain lookup tables, kept in the table cache
+(`tablecache`) keyed by this module's and the symbol table's source and the installed pint, so extraction neither calls nor imports
 pint; the project's one pint registry (`registry()`) is built only when something needs it.
 """
 from __future__ import annotations
 
 import functools
-import hashlib
-import importlib.util
-import json
-import logging
 import math
-import os
 import re
+import sqlite3
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import platformdirs
 
 if TYPE_CHECKING:
     import pint
@@ -29,8 +22,7 @@ from .model import Quantity
 from .numbers import DECADE_WORDS, SCALE_RE, SCALES, WORD_NUMBER, parse_digits, parse_word_number
 from . import symbols
 from .symbols import NEWS, TECHNICAL, UnitContext, read_symbols
-
-log = logging.getLogger(__name__)
+from .tablecache import Tables
 
 # Currency written before the number; longest alternatives first so "US$" beats "$".
 CURRENCY_PREFIX = [
@@ -174,52 +166,25 @@ def _build_tables() -> tuple[dict[str, str], ...]:
     return words, abbrev, glued, per, symbols.build_symbol_table(ureg, _pint_code)
 
 
-def _tables_cache_file() -> Path:
-    """Where the tables built from this module's source and the installed pint are kept."""
-    key = hashlib.sha256()
-    key.update(Path(__file__).read_bytes())
-    key.update(Path(symbols.__file__).read_bytes())
-    # pint is found, not imported (nor its version read through importlib.metadata, which costs
-    # more than the rest of this): installing any pint writes its files anew, with a new time.
-    pint_file = Path(importlib.util.find_spec("pint").origin)
-    key.update(f"{pint_file}:{pint_file.stat().st_mtime_ns}:{pint_file.stat().st_size}".encode())
-    key.update(" ".join(sorted(p.name for p in pint_file.parent.parent.glob("pint-*.dist-info"))).encode())
-    return Path(platformdirs.user_cache_dir("claimtrack")) / f"units-{key.hexdigest()[:20]}.json"
+def _write_tables(connection: sqlite3.Connection) -> None:
+    connection.execute("CREATE TABLE units (tab INTEGER NOT NULL, form TEXT NOT NULL, code TEXT NOT NULL,"
+                       " PRIMARY KEY (tab, form))")
+    connection.executemany("INSERT INTO units VALUES (?, ?, ?)",
+                           ((tab, form, code) for tab, table in enumerate(_build_tables()) for form, code in table.items()))
 
 
+# Keyed by this module and the symbol table's module, and the installed pint.
+_TABLES = Tables("units", (Path(__file__), Path(symbols.__file__)), ("pint",), _write_tables)
 TABLE_COUNT = 5
 
 
 def load_tables() -> tuple[dict[str, str], ...]:
-    """The tables of `_build_tables`, from the cache file; built through pint and saved there when missing or unreadable."""
-    path = _tables_cache_file()
-    try:
-        tables = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(tables, list) and len(tables) == TABLE_COUNT and all(
-                isinstance(t, dict) and t and all(isinstance(v, str) for v in t.values()) for t in tables):
-            return tuple(tables)
-    except (OSError, ValueError):
-        pass  # not written yet, or damaged: built again below
-    tables = _build_tables()
-    try:
-        _save_tables(path, tables)
-    except OSError as exc:
-        # A read-only home still extracts, only without the start-up saving.
-        log.info("unit tables not cached at %s: %s", path, exc)
+    """The tables of `_build_tables`, read from the table cache (built through pint when missing or damaged)."""
+    tables: tuple[dict[str, str], ...] = tuple({} for _ in range(TABLE_COUNT))
+    # Sorted by form, so the tables (and the alternations built from them) do not depend on build order.
+    for tab, form, code in _TABLES.rows("SELECT tab, form, code FROM units ORDER BY tab, form"):
+        tables[tab][form] = code
     return tables
-
-
-def _save_tables(path: Path, tables: tuple[dict[str, str], ...]) -> None:
-    """Write the tables aside and rename them into place, so a concurrent reader sees a whole file or none."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(tables, out, ensure_ascii=False, sort_keys=True)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 WORD_UNITS, ABBREV_UNITS, GLUED_UNITS, PER_UNITS, SYMBOL_UNITS = load_tables()
