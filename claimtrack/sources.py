@@ -287,8 +287,12 @@ def read_document(path: Path, published: date | None = None) -> DocumentSource:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"cannot read: {exc.strerror}") from None
-    document = decode_document(data, _valid_text(path.name), _valid_text(str(path)))
-    known = metadata_for(path)
+    document = decode_document(data, valid_text(path.name), valid_text(str(path)))
+    return with_known_metadata(document, metadata_for(path), published)
+
+
+def with_known_metadata(document: DocumentSource, known: Metadata | None, published: date | None = None) -> DocumentSource:
+    """The document with its folder's metadata (`known`) over what the file gave; `published` overrides the date."""
     metadata = known or document.metadata
     if known and not known.title and document.metadata.title:
         metadata = replace(known, title=document.metadata.title)
@@ -307,7 +311,7 @@ class FoundFile:
     refusal: str = ""
 
 
-def _valid_text(name: str) -> str:
+def valid_text(name: str) -> str:
     """A file name or path as storable text: bytes that were not UTF-8 (surrogate escapes) become U+FFFD."""
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 

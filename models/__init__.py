@@ -8,6 +8,7 @@ from .conflicts import (
 )
 from .documents import Document
 from .guards import InvariantError
+from .jobs import ACTIVE_STATES, FINAL_STATES, JOB_KINDS, JOB_STATES, Job
 from .queue import Lease, Skip
 from .reviews import EVIDENCE_METHODS, Review
 from .second_review import (
@@ -23,7 +24,7 @@ __all__ = [
     "ApiToken", "AuditEvent", "Base", "CHANGES", "Claim", "ConflictGroup", "Document", "DocumentDay", "EVIDENCE_METHODS",
     "GROUP_STATUSES", "Guidelines",
     "KINDS", "LEARNED_ORIGINS", "Lease", "MatchSuggestion", "MeasureEquivalence", "MAX_ROW_ID", "LoginAttempt", "ORIGINS", "QUALIFIERS", "RANKS", "RESOLUTION_DECISIONS", "REVIEWABLE_FIELDS",
-    "InvariantError", "ROLES", "ReasonDay", "Resolution", "Review", "ReviewerDay", "TimingDay", "STATUSES", "SUGGESTION_STATUSES", "Skip", "TeamSetting", "UTCDateTime", "User",
+    "InvariantError", "Job", "JOB_KINDS", "JOB_STATES", "ACTIVE_STATES", "FINAL_STATES", "ROLES", "ReasonDay", "Resolution", "Review", "ReviewerDay", "TimingDay", "STATUSES", "SUGGESTION_STATUSES", "Skip", "TeamSetting", "UTCDateTime", "User",
     "row_id", "utcnow",
     "COMPARED_FIELDS", "ReviewPolicy", "SECOND_DECISIONS", "SECOND_REVIEW_REASONS", "SECOND_REVIEW_STATES",
     "SecondReview", "blind_to",

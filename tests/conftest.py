@@ -20,8 +20,10 @@ from flask.testing import FlaskClient
 
 from claimtrack import accounts, schema
 from claimtrack.database import make_engine
+from claimtrack.jobs import InlineQueue
 from webapp import create_app
 from webapp.db import EXTENSION
+from webapp.jobs import EXTENSION as JOBS
 
 from . import factories
 
@@ -148,6 +150,9 @@ def app(database_url, connection, db_session, tmp_path):
         "INSTANCE_PATH": str(tmp_path / "instance"),
     })
     app.extensions[EXTENSION] = _joined_sessionmaker(connection)
+    # Jobs run in the request that submits them, on its connection: a thread of their own would
+    # open another and never see the test's uncommitted rows.
+    app.extensions[JOBS] = InlineQueue(app.extensions[EXTENSION])
     app.test_client_class = BufferedClient
     return app
 

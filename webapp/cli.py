@@ -16,7 +16,10 @@ from claimtrack import accounts, schema
 from claimtrack.cli import extract_command, iso_date, printable
 from claimtrack.database import refresh_statistics
 from claimtrack.ingest import PreparedDocument, prepare, store
-from claimtrack.sources import DocumentError, FoundFile, find_documents, read_document
+from claimtrack.jobs import InlineQueue
+from claimtrack.sources import (
+    DocumentError, FoundFile, find_documents, limits, metadata_for, read_document, valid_text,
+)
 
 from .config import SERVER_LIMITS
 from .db import get_session
@@ -83,10 +86,15 @@ def db_current():
 @click.option("--published", callback=iso_date, help="Publication date (YYYY-MM-DD) for all the files.")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes for extraction; database writes stay one transaction per document.")
+@click.option("--enqueue", is_flag=True,
+              help="Queue one job per document for `claimtrack worker` (CLAIMTRACK_REDIS_URL) and return at once.")
 @with_appcontext
-def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int):
+def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int, enqueue: bool):
     """Store documents (files or folders of .txt, .md, .html, .pdf) and extract their claims."""
     files = find_documents(list(paths), private=[Path(current_app.instance_path)])
+    if enqueue:
+        _enqueue(files, published)
+        return
     session = get_session()
     added = duplicates = refused = skipped = 0
     interrupted = False
@@ -145,6 +153,67 @@ def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if refused:
         sys.exit(1)
+
+
+def _enqueue(files: list[FoundFile], published: date | None) -> None:
+    """Queue an ingest job per file (its bytes and folder metadata go with it); without Redis, run each here."""
+    from claimtrack.jobs import new_ingest_job
+    from claimtrack.jobs.records import changed_nothing, forget
+
+    from .jobs.cli import command_queue
+
+    queue = command_queue()
+    session = get_session()
+    queued = refused = 0
+    for found in files:
+        name = printable(found.path)
+        refusal = found.refusal or _unreadable(found.path)
+        if refusal:
+            refused += 1
+            click.echo(f"refused   {name}: {printable(refusal)}", err=True)
+            continue
+        try:
+            data = found.path.read_bytes()
+        except OSError as exc:
+            refused += 1
+            click.echo(f"refused   {name}: cannot read: {printable(exc.strerror)}", err=True)
+            continue
+        job = new_ingest_job(session, data, valid_text(found.path.name), source=valid_text(str(found.path)),
+                             known=metadata_for(found.path), published=published)
+        session.commit()
+        queue.submit(job.id)
+        if isinstance(queue, InlineQueue):
+            session.refresh(job)
+            if job.state == "refused":
+                refused += 1
+                click.echo(f"refused   {name}: {printable(job.outcome)}", err=True)
+            elif changed_nothing(job):
+                click.echo(f"unchanged {name}: already stored as document {job.document_id}")
+            else:
+                click.echo(f"{job.state:<9} {name}: job {job.id}, {printable(job.outcome)}")
+            if changed_nothing(job):
+                forget(session, job)
+                session.commit()
+            queued += job.state != "refused"
+        else:
+            queued += 1
+            click.echo(f"queued    {name}: job {job.id}")
+    if isinstance(queue, InlineQueue):
+        click.echo(f"{queued} jobs ran here, {refused} refused (no CLAIMTRACK_REDIS_URL: no queue to hand them to)")
+    else:
+        click.echo(f"{queued} queued, {refused} refused")
+    if refused:
+        sys.exit(1)
+
+
+def _unreadable(path: Path) -> str:
+    """Why the file cannot be queued ("" if it can): the checks `read_document` makes before reading."""
+    if not path.is_file():
+        return "not a file"
+    max_bytes, _ = limits()
+    if path.stat().st_size > max_bytes:
+        return f"file is {path.stat().st_size:,} bytes, over the limit of {max_bytes:,} bytes"
+    return ""
 
 
 def _read_password(prompt: bool) -> str:

@@ -23,6 +23,9 @@ ENVIRONMENT = {
     "CLAIMTRACK_MAX_PDF_INFLATED_BYTES": "bytes a PDF's page contents may inflate to before it is refused (default 10485760)",
     "CLAIMTRACK_DB_POOL_SIZE": "PostgreSQL connections kept per process (default 5)",
     "CLAIMTRACK_DB_MAX_OVERFLOW": "extra PostgreSQL connections allowed per process under load (default 10)",
+    "CLAIMTRACK_REDIS_URL": "Redis URL of the job queue, e.g. redis://127.0.0.1:6379/0 (default: none; jobs run in a thread inside the app, inline in the CLI)",
+    "CLAIMTRACK_QUEUE": "name of the Redis job queue; app servers and their workers must agree (default claimtrack)",
+    "CLAIMTRACK_UPLOAD_WAIT": "seconds an upload waits for its job to finish before showing its progress instead (default 3)",
     "CLAIMTRACK_PROXIES": "number of reverse proxies in front of the app whose X-Forwarded-* headers to trust (default 0)",
 }
 
@@ -83,4 +86,7 @@ def from_environment(folder: Path, secret_key: str | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": max_bytes + 64 * 1024,
         "PROXIES": int(os.environ.get("CLAIMTRACK_PROXIES", "0")),
+        "REDIS_URL": os.environ.get("CLAIMTRACK_REDIS_URL") or None,
+        "JOB_QUEUE": os.environ.get("CLAIMTRACK_QUEUE") or "claimtrack",
+        "UPLOAD_WAIT": float(os.environ.get("CLAIMTRACK_UPLOAD_WAIT", "3")),
     }

@@ -9,7 +9,8 @@ EXTENSION = "claimtrack.sessionmaker"
 # Pages that only read (nothing before them writes either), and the export's stream (`read_only_session`): on SQLite they read beside a writer
 # instead of queueing for its lock, so a long write (a large document being stored) delays
 # no one's queue or documents page. Their transactions refuse writes.
-READ_ONLY_ENDPOINTS = {"queue.dashboard", "documents.index", "documents.show", "claims.index", "export.index"}
+READ_ONLY_ENDPOINTS = {"queue.dashboard", "documents.index", "documents.show", "claims.index", "export.index",
+                       "jobs.index", "jobs.show", "jobs.status"}
 
 
 def init_app(app: Flask) -> None:

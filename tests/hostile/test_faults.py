@@ -20,7 +20,7 @@ from claimtrack import accounts, ingest, schema
 from claimtrack.database import make_engine
 from claimtrack.ingest import prepare
 from claimtrack.sources import read_document
-from models import Claim, Document
+from models import Claim, Document, Job
 from webapp import create_app
 from webapp.db import EXTENSION
 
@@ -319,14 +319,14 @@ def test_fault_database_drops_during_upload_stores_it_once(live_app, backend, fr
     Auth(client).login("rita")
     outage = Outage(live_app, backend)
     text = b"In 2023, Gansu had 66 international sister cities."
-    before = snapshot(make_engine(fresh_database, poolclass=sa.pool.NullPool))
     outage.arm("INSERT INTO DOCUMENTS")
+    # The upload's job meets the dropped connection, rolls back, and stores the document on its next attempt.
     response = upload(client, text, "cities.txt")
-    assert response.status_code == 503 and FRIENDLY in response.get_data(as_text=True)
+    assert outage.fired == 1
+    assert "cities.txt added with 1 claims" in response.get_data(as_text=True)
     engine = make_engine(fresh_database, poolclass=sa.pool.NullPool)
-    assert snapshot(engine) == before
-    retry = upload(client, text, "cities.txt")
-    assert "cities.txt added with 1 claims" in retry.get_data(as_text=True)
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(Job.state, Job.attempts, Job.payload)).all() == [("done", 1, None)]
     twice = upload(client, text, "cities.txt")
     assert "already stored" in twice.get_data(as_text=True)
     assert _stored(fresh_database) == {"cities.txt": 1}

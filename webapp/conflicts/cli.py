@@ -12,11 +12,28 @@ from ..db import get_session
 @click.command("conflicts")
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
 @click.option("--rebuild", is_flag=True, help="Detect conflicts over every claim first (keeps reviewers' merges and splits).")
+@click.option("--enqueue", is_flag=True, help="With --rebuild: queue the rebuild for `claimtrack worker` and return at once.")
 @with_appcontext
-def conflicts_command(fmt: str, rebuild: bool):
+def conflicts_command(fmt: str, rebuild: bool, enqueue: bool):
     """Print each group in conflict (open, unresolved, resolved) as a JSON line."""
     session = get_session()
-    if rebuild:
+    if enqueue:
+        if not rebuild:
+            raise click.UsageError("--enqueue queues a rebuild: give --rebuild too")
+        from claimtrack.jobs import RedisQueue, describe, new_conflicts_job
+
+        from ..jobs.cli import command_queue
+
+        job = new_conflicts_job(session)
+        session.commit()
+        queue = command_queue()
+        queue.submit(job.id)
+        if isinstance(queue, RedisQueue):
+            click.echo(f"queued    conflict rebuild: job {job.id}", err=True)
+            return
+        session.refresh(job)
+        click.echo(f"{job.state:<9} conflict rebuild: job {job.id}, {describe(job)}", err=True)
+    elif rebuild:
         report = conflicts.rebuild(session)
         session.commit()
         click.echo(

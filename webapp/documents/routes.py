@@ -1,19 +1,22 @@
-"""Document pages: the list, one document's text with its claims marked, upload."""
+"""Document pages: the list with the user's uploads in progress, one document's text with its claims marked, upload."""
 from dataclasses import replace
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from flask_login import current_user
 
 from claimtrack import missed, second_review
 from claimtrack.claim_filters import parse_id
 from claimtrack.documents import document_claims, document_page, document_segments, span_in_paragraph
-from claimtrack.ingest import prepare_apart, store
+from claimtrack.jobs import describe, new_ingest_job
+from claimtrack.jobs.records import changed_nothing, forget
 from claimtrack.review import ReviewError
-from claimtrack.sources import DocumentError, decode_document, upload_name, with_metadata
+from claimtrack.sources import upload_name
 from models import Document, utcnow
 
-from ..db import end_transaction, get_session
+from ..db import get_session
+from ..jobs import job_queue
+from ..jobs.routes import recent_uploads
 from .forms import AddClaimForm, UploadForm
 
 bp = Blueprint("documents", __name__)
@@ -36,7 +39,7 @@ def _render_index(form: UploadForm, status: int = 200):
     page = document_page(get_session(), after)
     return render_template(
         "documents/index.html", documents=page.documents, next_after=page.next_after,
-        paged=after is not None, form=form,
+        paged=after is not None, form=form, uploads=recent_uploads(),
     ), status
 
 
@@ -59,32 +62,43 @@ def show(document_id: int):
 
 @bp.post("/documents")
 def upload():
-    """Ingest an uploaded file, or say why it was refused without storing anything."""
+    """Queue an uploaded file for ingest; show its outcome if it ends within moments, else its progress."""
     form = UploadForm()
     if not form.validate_on_submit():
         # The page again, the typed title, author, publisher and URL kept beside their errors.
         return _render_index(form, 400)
     upload = form.file.data
     name = upload_name(upload.filename or "") or "upload.txt"
-    # Reading and extracting a large file takes seconds: on SQLite the login check's transaction
-    # holds the write lock (BEGIN IMMEDIATE), and nobody else could write, or even read, meanwhile.
-    end_transaction()
-    try:
-        source = decode_document(upload.read(), name, source=(form.source_url.data or "").strip() or f"upload:{name}")
-    except DocumentError as exc:
-        flash(f"{name} refused: {exc}", "error")
-        return redirect(url_for("documents.index"), 303)
-    source = with_metadata(source, title=form.title.data, author=form.author.data, publisher=form.publisher.data,
-                           published=form.published.data)
-    prepared = prepare_apart(source)
     session = get_session()
-    result = store(session, prepared)
+    job = new_ingest_job(
+        session, upload.read(), name, source=(form.source_url.data or "").strip() or f"upload:{name}",
+        created_by_id=current_user.id,
+        given={"title": form.title.data, "author": form.author.data, "publisher": form.publisher.data,
+               "published": form.published.data},
+    )
+    # Committed before the job runs: on SQLite an open transaction would hold the write lock it needs.
     session.commit()
-    if result.status == "duplicate":
-        flash(f"{name} is already stored as document {result.document_id}; nothing changed.", "info")
+    queue = job_queue()
+    queue.submit(job.id)
+    if not queue.wait(job.id, current_app.config["UPLOAD_WAIT"]):
+        flash(f"{name} is queued for reading; this page follows it until it is stored.", "info")
+        return redirect(url_for("jobs.show", job_id=job.id), 303)
+    session.refresh(job)
+    if job.state == "refused":
+        flash(describe(job), "error")
+        forget(session, job)
+        session.commit()
+        return redirect(url_for("documents.index"), 303)
+    if job.state == "failed":
+        flash(describe(job), "error")
+        return redirect(url_for("jobs.show", job_id=job.id), 303)
+    if changed_nothing(job):
+        flash(describe(job), "info")
+        forget(session, job)
+        session.commit()
     else:
-        flash(f"{name} added with {result.claims} claims.", "success")
-    return redirect(url_for("documents.show", document_id=result.document_id), 303)
+        flash(describe(job), "success")
+    return redirect(url_for("documents.show", document_id=job.document_id), 303)
 
 
 def _render_new_claim(document: Document, form: AddClaimForm, status: int = 200, refusal: str | None = None,

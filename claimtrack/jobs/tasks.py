@@ -1,0 +1,174 @@
+"""What each kind of job does, step by step, the same whichever queue runs it.
+
+A job is idempotent: it is claimed by one runner at a time (`records.claim`), a document and
+the job's "done" are committed in one transaction (a crash before it leaves no partial document
+and the job runnable again), and a document already stored is a duplicate, never a second copy.
+Passing database errors (a dropped connection, a serialization failure) are retried here with
+backoff; any other error fails the job with its one-line reason.
+"""
+import logging
+import os
+import threading
+import time
+from datetime import date
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from models import Job
+
+from .. import conflicts
+from ..database import make_engine, make_sessionmaker, refresh_statistics
+from ..ingest import prepare_apart, store
+from ..sources import DocumentError, Metadata, decode_document, with_known_metadata, with_metadata
+from . import records
+
+log = logging.getLogger("claimtrack.jobs")
+
+# Errors that say nothing about the job, only about the database at that moment.
+TRANSIENT = (sa.exc.OperationalError, sa.exc.InterfaceError)
+# Seconds to wait before each further attempt after a transient error.
+BACKOFF = (0.5, 2.0, 8.0)
+
+
+class Retry(Exception):
+    """The database kept failing past the backoff: the job is back in the queue for a later attempt."""
+
+
+def run(factory: so.sessionmaker, job_id: int, backoff=BACKOFF) -> str | None:
+    """Run the job `job_id` to its end and return its final state, or None if it was not ours to run."""
+    if not _retrying(job_id, backoff, lambda: _claim(factory, job_id)):
+        return None
+    try:
+        return _retrying(job_id, backoff, lambda: _work(factory, job_id))
+    except Retry:
+        _give_back(factory, job_id)
+        raise
+
+
+def _retrying(job_id: int, backoff, step):
+    """`step()`, attempted again after each pause of `backoff` while the database fails in passing."""
+    for attempt, pause in enumerate((*backoff, None)):
+        try:
+            return step()
+        except TRANSIENT as exc:
+            log.warning("job %d: database error (%s), attempt %d", job_id, _one_line(exc), attempt + 1)
+            if pause is None:
+                raise Retry(f"job {job_id}: the database kept failing: {_one_line(exc)}") from exc
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
+def _claim(factory: so.sessionmaker, job_id: int) -> bool:
+    with factory() as session:
+        return records.claim(session, job_id) is not None
+
+
+def _work(factory: so.sessionmaker, job_id: int) -> str:
+    """One attempt at the claimed job; every step may run again after a passing error."""
+    with factory() as session:
+        job = session.get(Job, job_id)
+        try:
+            WORK[job.kind](session, job)
+        except TRANSIENT:
+            raise
+        except Exception as exc:  # anything else is this job's own failure: record it, keep the worker going
+            log.exception("job %d failed", job_id)
+            session.rollback()
+            job = session.get(Job, job_id, populate_existing=True)
+            records.finish(job, "failed", _one_line(exc))
+            session.commit()
+        return job.state
+
+
+def _give_back(factory: so.sessionmaker, job_id: int) -> None:
+    try:
+        with factory() as session:
+            records.requeue(session, job_id)
+    except TRANSIENT:
+        log.warning("job %d: could not be put back in the queue; it counts as stale after %s",
+                    job_id, records.STALE_AFTER)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:400]
+
+
+def _source(job: Job):
+    """The job's bytes as a DocumentSource with the metadata it was given (DocumentError if they cannot be read)."""
+    params = job.params or {}
+    document = decode_document(job.payload or b"", job.file_name, source=params.get("source", ""))
+    published = date.fromisoformat(params["published"]) if params.get("published") else None
+    known = params.get("known")
+    if known is not None or published is not None:
+        metadata = None
+        if known is not None:
+            metadata = Metadata(**{**known, "published": date.fromisoformat(known["published"]) if known["published"] else None})
+        document = with_known_metadata(document, metadata, published)
+    if given := params.get("given"):
+        document = with_metadata(document, title=given.get("title"), author=given.get("author"),
+                                 publisher=given.get("publisher"),
+                                 published=date.fromisoformat(given["published"]) if given.get("published") else None)
+    return document
+
+
+def _ingest(session: so.Session, job: Job) -> None:
+    try:
+        source = _source(job)
+    except DocumentError as exc:
+        records.finish(job, "refused", str(exc))
+        session.commit()
+        return
+    records.advance(session, job.id, "extracting")
+    prepared = prepare_apart(source)
+    records.advance(session, job.id, "checking")
+    # The document, its claims, their conflict check (store's hooks) and the job's end: one transaction.
+    result = store(session, prepared)
+    job.params = {**job.params, "result": result.status}
+    if result.status == "duplicate":
+        outcome = f"is already stored as document {result.document_id}; nothing changed"
+    else:
+        outcome = f"added with {result.claims} claims"
+        if result.skipped:
+            outcome += f", {result.skipped} sentences skipped (extraction failed)"
+    records.finish(job, "done", outcome, result.document_id)
+    session.commit()
+
+
+def _rebuild_conflicts(session: so.Session, job: Job) -> None:
+    report = conflicts.rebuild(session)
+    records.finish(job, "done", f"checked {report.claims} claims in {report.groups} groups: "
+                                f"{report.in_conflict} open conflicts, {report.reopened} re-opened")
+    session.commit()
+    refresh_statistics(session.connection())
+    session.commit()
+
+
+WORK = {"ingest": _ingest, "conflicts": _rebuild_conflicts}
+
+
+# --- the database of a worker process (RQ imports `perform` by name and calls it with the job id)
+
+_worker_database = {"url": None, "pid": None, "factory": None}
+_worker_lock = threading.Lock()
+
+
+def configure(database_url: str) -> None:
+    """Tell this process's RQ jobs which database to use (`claimtrack worker` calls it before working)."""
+    _worker_database.update(url=database_url, pid=None, factory=None)
+
+
+def _worker_factory() -> so.sessionmaker:
+    # RQ runs each job in a forked child: a connection pool is never shared across a fork.
+    with _worker_lock:
+        if _worker_database["pid"] != os.getpid():
+            if not _worker_database["url"]:
+                raise RuntimeError("no database configured for jobs: run them with `claimtrack worker`")
+            _worker_database.update(pid=os.getpid(), factory=make_sessionmaker(make_engine(_worker_database["url"])))
+        return _worker_database["factory"]
+
+
+def perform(job_id: int) -> str | None:
+    """The RQ entry point: run job `job_id` on the configured database."""
+    return run(_worker_factory(), job_id)
