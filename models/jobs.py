@@ -42,6 +42,8 @@ class Job(Base):
     # One line: what was stored, or why the job was refused or failed.
     outcome: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     attempts: so.Mapped[int] = so.mapped_column(default=0)
+    # The process that ran the latest attempt: host and process id.
+    worker: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
     created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     started_at: so.Mapped[datetime | None]

@@ -1,4 +1,6 @@
 """Job rows: created at the edge (an upload, a command), claimed by exactly one runner, moved step by step."""
+import os
+import socket
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -12,6 +14,9 @@ from ..sources import Metadata
 # killed machine): another runner may take it over. Every step touches the row, and the longest
 # step (reading a PDF, extracting 5 MiB of text) takes well under a minute.
 STALE_AFTER = timedelta(minutes=10)
+
+# Who ran a job, as `claimtrack jobs` shows it: the app or worker process (RQ's forked job processes keep their worker's name).
+WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 
 STATE_LABELS = {
     "queued": "queued", "reading": "reading", "extracting": "extracting claims",
@@ -62,7 +67,7 @@ def claim(session: so.Session, job_id: int) -> Job | None:
         .where(Job.id == job_id,
                sa.or_(Job.state == "queued", sa.and_(Job.state.in_(ACTIVE_STATES), Job.updated_at < now - STALE_AFTER)))
         .values(state=sa.case((Job.kind == "ingest", "reading"), else_="checking"),
-                attempts=Job.attempts + 1, started_at=now, updated_at=now, outcome="")
+                attempts=Job.attempts + 1, started_at=now, updated_at=now, outcome="", worker=WORKER_NAME)
         .execution_options(synchronize_session=False)
     ).rowcount
     session.commit()
@@ -159,7 +164,8 @@ def as_json(job: Job) -> dict:
     return {
         "id": job.id, "kind": job.kind, "state": job.state, "state_label": STATE_LABELS[job.state],
         "file_name": job.file_name, "outcome": job.outcome, "message": describe(job), "finished": job.finished,
-        "document_id": job.document_id, "attempts": job.attempts, "created_by_id": job.created_by_id,
+        "document_id": job.document_id, "attempts": job.attempts, "worker": job.worker,
+        "created_by_id": job.created_by_id,
         "created_at": job.created_at.isoformat(),
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,

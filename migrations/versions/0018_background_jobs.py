@@ -29,6 +29,7 @@ def upgrade() -> None:
     sa.Column('document_id', sa.Integer(), nullable=True),
     sa.Column('outcome', sa.String(length=500), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('worker', sa.String(length=200), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(), nullable=False),
     sa.Column('started_at', models.base.UTCDateTime(), nullable=True),
