@@ -1,11 +1,14 @@
-"""Verified claims out as CSV: filters, the column set, safe cells, streamed page by page.
+"""Verified claims out as CSV or JSON Lines: filters, the column set, safe cells, streamed page by page.
 
 The web download (`GET /export.csv`) and `claimtrack export` both iterate `CsvExport`;
 the columns and the cell rules are documented in docs/export.md and must stay stable.
+`jsonl_lines` writes the same claims as JSON Lines holding what `claimtrack.importing`
+needs to make each claim again.
 """
 import contextlib
 import csv
 import io
+import json
 import logging
 import sys
 from collections import OrderedDict
@@ -16,7 +19,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import Claim, Document, Resolution, Review, SecondReview, User
+from models import REVIEWABLE_FIELDS, Claim, Document, Resolution, Review, SecondReview, User
 
 from .claim_filters import ClaimFilter
 
@@ -307,6 +310,72 @@ def _drain(buffer: io.StringIO) -> str:
     return text
 
 
-def export_filename(today: date) -> str:
+def export_filename(today: date, extension: str = "csv") -> str:
     """The download's file name for an export made on `today`."""
-    return f"claims-{today:%Y%m%d}.csv"
+    return f"claims-{today:%Y%m%d}.{extension}"
+
+
+# The keys of a JSON Lines claim, in the order written. Nothing that differs between two
+# databases holding the same claims (ids, reviewers, times, conflict groups) is among them,
+# so the file made again from an import of it is the same file.
+JSONL_FIELDS = (
+    "document_sha256", "start", "end", "quote", *REVIEWABLE_FIELDS, "status", "decision", "note", "origin",
+    *(f"extracted_{name}" for name in REVIEWABLE_FIELDS),
+)
+# The decision a status stands for; a claim of that status was last decided so.
+STATUS_DECISION = {"verified": "verify", "rejected": "reject", "needs_info": "needs_info"}
+
+
+def jsonl_query(filters: ClaimFilter) -> sa.Select:
+    """The claims matching `filters` with their document's sha256 and standing decision, by claim id."""
+    latest = (
+        sa.select(Review.id).where(Review.claim_id == Claim.id, Review.decision.in_(DECISIONS))
+        .order_by(Review.created_at.desc(), Review.id.desc()).limit(1).correlate(Claim).scalar_subquery()
+    )
+    decision = so.aliased(Review)
+    columns = [Claim.start, Claim.end, Claim.quote, *(getattr(Claim, name) for name in REVIEWABLE_FIELDS),
+               Claim.status, decision.decision, decision.note, Claim.origin,
+               *(getattr(Claim, f"extracted_{name}") for name in REVIEWABLE_FIELDS)]
+    return (
+        sa.select(Claim.id, Document.sha256, *columns)
+        .join(Document, Document.id == Claim.document_id)
+        .outerjoin(decision, decision.id == latest)
+        .where(*filters.conditions(scan_by_id=True))
+        .order_by(Claim.id)
+    )
+
+
+def _json_value(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def jsonl_record(row: sa.Row) -> dict:
+    """One row of `jsonl_query` as the JSON Lines object: JSONL_FIELDS in order, null for none.
+
+    `decision` and `note` are the standing decision: the one that gave a decided claim its
+    status (a correction made with it counts), or the correction of a pending claim; a
+    decision since undone or reopened is not the claim's standing and is left out.
+    """
+    record = dict(zip(JSONL_FIELDS, (_json_value(value) for value in row[1:]), strict=True))
+    decision = record["decision"]
+    if decision != "correct" and STATUS_DECISION.get(record["status"]) != decision:
+        record["decision"] = record["note"] = None
+    return record
+
+
+def jsonl_lines(session: so.Session, filters: ClaimFilter, page_size: int = PAGE_SIZE) -> Iterator[str]:
+    """The claims matching `filters` as JSON Lines (one object per claim, by claim id), a page at a time.
+
+    Each page is read in its own short transaction (keyset pagination on claim id, the session
+    rolled back after it), as `CsvExport` reads SQLite, so a long download holds no lock.
+    """
+    query = jsonl_query(filters)
+    last = 0
+    while True:
+        page = session.execute(query.where(Claim.id > last).limit(page_size)).all()
+        session.rollback()
+        for row in page:
+            yield json.dumps(jsonl_record(row), ensure_ascii=False) + "\n"
+        if len(page) < page_size:
+            return
+        last = page[-1][0]

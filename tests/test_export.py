@@ -1,6 +1,7 @@
 """CSV export: columns, quoting, safe cells, filters, round trips, web download and CLI."""
 import csv
 import io
+import json
 from pathlib import Path
 from datetime import date, datetime, timezone
 
@@ -9,12 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claimtrack import export
+from claimtrack import export, tokens
 from claimtrack.claim_filters import FilterError
 from claimtrack.export import (
-    COLUMNS, FORMULA_TRIGGERS, CsvExport, export_filter, plain_decimal, inert_text,
+    COLUMNS, FORMULA_TRIGGERS, JSONL_FIELDS, CsvExport, export_filter, inert_text, jsonl_lines, plain_decimal,
 )
-from models import ConflictGroup, Review
+from models import ConflictGroup, Review, utcnow
 
 from .factories import ClaimFactory, DocumentFactory, UserFactory
 
@@ -446,3 +447,67 @@ def test_export_docs_describe_every_column_and_filter(app):
             assert f"`{option.name}`" in docs, f"filter {option.name} is not documented"
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert "docs/export.md" in readme and "claimtrack export" in readme
+
+
+# JSON Lines.
+
+def _jsonl(db_session, **filters) -> list[dict]:
+    return [json.loads(line) for line in jsonl_lines(db_session, export_filter(**filters))]
+
+
+def test_export_jsonl_holds_every_field_to_make_the_claim_again(db_session, gansu):
+    first, second = _jsonl(db_session)
+    sha256 = gansu[0].document.sha256
+    assert list(first) == list(JSONL_FIELDS)
+    assert first == {
+        "document_sha256": sha256, "start": 17, "end": 19, "quote": "66",
+        "value": 66.0, "value_max": None, "uncertainty": None, "unit": "pairs", "qualifier": "=", "change": None,
+        "period_start": "2023-01-01", "period_end": "2023-12-31", "subject": "Gansu",
+        "measure": "international sister cities", "kind": "fact", "status": "verified",
+        "decision": "correct", "note": "checked against table 3", "origin": "extractor",
+        "extracted_value": 69.0, "extracted_value_max": None, "extracted_uncertainty": None,
+        "extracted_unit": "pairs", "extracted_qualifier": "=", "extracted_change": None,
+        "extracted_period_start": None, "extracted_period_end": None, "extracted_subject": "Gansu",
+        "extracted_measure": "international sister cities", "extracted_kind": "fact",
+    }
+    assert TEXT[first["start"]:first["end"]] == first["quote"]
+    assert (second["quote"], second["value"], second["uncertainty"], second["change"]) == ("5.9%", 5.9, 0.2, "up")
+    assert second["decision"] is None and second["note"] is None
+
+
+def test_export_jsonl_same_filters_as_csv(db_session, gansu):
+    assert [row["quote"] for row in _jsonl(db_session, measure="trade growth")] == ["5.9%"]
+    assert _jsonl(db_session, status=("pending",)) == []
+
+
+def test_export_jsonl_leaves_out_a_decision_since_reopened(db_session, reviewer):
+    document = DocumentFactory(text="The port moved 41 ships.")
+    claim = ClaimFactory(document=document, quote_text="41", value=41.0)
+    db_session.add(Review(claim=claim, user=reviewer, decision="verify", note="looked fine",
+                          created_at=datetime(2024, 5, 2, 9, 0, tzinfo=UTC)))
+    db_session.commit()
+    (row,) = _jsonl(db_session, status=("pending",))
+    assert (row["status"], row["decision"], row["note"]) == ("pending", None, None)
+
+
+def test_export_cli_jsonl_same_bytes_as_api(runner, client, db_session, reviewer, gansu):
+    _token, secret = tokens.create(db_session, reviewer, "script", utcnow())
+    db_session.commit()
+    cli = runner.invoke(args=["export", "--format", "jsonl", "--conflicts", "all"])
+    assert cli.exit_code == 0, cli.output
+    api = client.get("/api/v1/export.jsonl?conflicts=all", headers={"Authorization": f"Bearer {secret}"})
+    assert api.status_code == 200 and api.mimetype == "application/jsonl"
+    assert api.headers["Content-Disposition"].startswith('attachment; filename="claims-')
+    assert api.get_data() == cli.stdout_bytes
+    assert [json.loads(line)["quote"] for line in cli.stdout_bytes.decode().splitlines()] == ["66", "5.9%"]
+
+
+def test_export_jsonl_api_needs_a_token_and_refuses_bad_filters(client, db_session, reviewer, gansu):
+    assert client.get("/api/v1/export.jsonl").status_code == 401
+    _token, secret = tokens.create(db_session, reviewer, "script", utcnow())
+    db_session.commit()
+    for query, message in (("colour=red", "Unknown filter: colour"), ("bom=1", "Unknown filter: bom"),
+                           ("status=approved", "status")):
+        response = client.get(f"/api/v1/export.jsonl?{query}", headers={"Authorization": f"Bearer {secret}"})
+        assert response.status_code == 400 and response.mimetype == "application/problem+json"
+        assert message in response.get_json()["detail"]

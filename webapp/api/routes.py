@@ -22,7 +22,7 @@ from ..claims.forms import ReviewForm
 from ..conflicts.forms import ResolveForm
 from ..conflicts.routes import PAGE_SIZE as CONFLICT_PAGE_SIZE
 from ..db import get_session
-from ..export.routes import csv_download
+from ..export.routes import csv_download, jsonl_download
 from . import schemas
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Claimtrack's JSON API (personal token required).")
@@ -137,6 +137,15 @@ def list_audit(claim_id: int):
 def export_csv(**_filters):
     """The claims matching the export's filters as CSV, as /export.csv and `claimtrack export` write it."""
     return csv_download(request.args)
+
+
+@bp.get("/export.jsonl")
+@bp.arguments(schemas.JsonlExportQuery, location="query", as_kwargs=True)
+@bp.response(200, description="The export's claims as JSON Lines, one object a claim (docs/export.md), streamed.",
+             content_type="application/jsonl")
+def export_jsonl(**_filters):
+    """The claims matching the export's filters as JSON Lines, as `claimtrack export --format jsonl` writes them."""
+    return jsonl_download(request.args)
 
 
 @bp.post("/queue/next")

@@ -367,3 +367,11 @@ class ExportQuery(ma.Schema):
     conflicts = fields.String(metadata={"description": "settled (default), all or preferred."})
     settled_only = fields.String()
     bom = fields.String(metadata={"description": "Start with a UTF-8 byte order mark (for Excel)."})
+
+
+class JsonlExportQuery(ExportQuery):
+    """The export's filters, as on /export.csv; JSON Lines has no byte order mark."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+        exclude = ("bom",)

@@ -1,4 +1,4 @@
-"""`claimtrack export`: the same CSV as /export.csv, to a file or stdout."""
+"""`claimtrack export`: the same CSV as /export.csv (or JSON Lines, or annotations), to a file or stdout."""
 import sys
 
 import click
@@ -6,7 +6,7 @@ from flask.cli import with_appcontext
 
 from claimtrack.annotation import annotation_lines
 from claimtrack.claim_filters import CONFLICT_CHOICES, FilterError
-from claimtrack.export import EXPORT_DEFAULTS, CsvExport, export_filter
+from claimtrack.export import EXPORT_DEFAULTS, CsvExport, export_filter, jsonl_lines
 from models import KINDS, STATUSES
 
 from ..cli import iso_date
@@ -35,19 +35,21 @@ from ..db import get_session
 @click.option("--settled-only", is_flag=True, default=None,
               help="Leave out claims whose required second review or adjudication is still to do.")
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 byte order mark (for Excel).")
-@click.option("--format", type=click.Choice(("csv", "annotations")), default="csv", show_default=True,
-              help="csv: the columns of docs/export.md; annotations: W3C Web Annotations, one JSON-LD object a line.")
+@click.option("--format", type=click.Choice(("csv", "jsonl", "annotations")), default="csv", show_default=True,
+              help="csv: the columns of docs/export.md; jsonl: one JSON object a claim, as `claimtrack import` reads; "
+                   "annotations: W3C Web Annotations, one JSON-LD object a line.")
 @with_appcontext
 def export_command(output: str, bom: bool, format: str, **filters):  # noqa: A002 - the option is --format
-    """Write the claims matching the filters (verified, settled ones by default) as CSV or annotations."""
+    """Write the claims matching the filters (verified, settled ones by default) as CSV, JSON Lines or annotations."""
     given = {name: value for name, value in filters.items() if value not in (None, ())}
     try:
         export_filters = export_filter(**given)
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
-    if format == "annotations":
+    if format in ("annotations", "jsonl"):
+        lines = annotation_lines if format == "annotations" else jsonl_lines
         with click.open_file(output, "wb") as out:
-            for line in annotation_lines(get_session(), export_filters):
+            for line in lines(get_session(), export_filters):
                 out.write(line.encode("utf-8"))
         return
     export = CsvExport(get_session(), export_filters, bom=bom)
