@@ -375,3 +375,36 @@ class JsonlExportQuery(ExportQuery):
     class Meta:
         unknown = ma.INCLUDE
         exclude = ("bom",)
+
+
+class ImportQuery(ma.Schema):
+    """How an import treats bad rows."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    skip_bad = fields.Boolean(load_default=False, metadata={
+        "description": "Write the good rows even when some are bad (those are listed in `errors`)."})
+
+
+class RowError(ma.Schema):
+    """A row that could not be imported: its line in the body and why."""
+
+    line = fields.Integer(required=True)
+    reason = fields.String(required=True)
+
+
+class ImportReport(ma.Schema):
+    """What an import did."""
+
+    rows = fields.Integer(required=True, metadata={"description": "Rows read."})
+    created = fields.Integer(required=True, metadata={"description": "Claims added."})
+    unchanged = fields.Integer(required=True, metadata={"description": "Rows whose claim was there already."})
+    written = fields.Boolean(required=True)
+    errors = fields.List(fields.Nested(RowError), required=True, metadata={"description": "The rows skipped."})
+
+
+class ImportProblem(Problem):
+    """An import refused for its bad rows: the problem detail, with each bad row."""
+
+    rows = fields.List(fields.Nested(RowError), required=True)

@@ -1,13 +1,18 @@
-"""`claimtrack export`: the same CSV as /export.csv (or JSON Lines, or annotations), to a file or stdout."""
+"""`claimtrack export`: the same CSV as /export.csv (or JSON Lines, or annotations), to a file or stdout;
+`claimtrack import`: claims back in from such a file."""
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
 from claimtrack.annotation import annotation_lines
+from claimtrack import accounts, importing
 from claimtrack.claim_filters import CONFLICT_CHOICES, FilterError
 from claimtrack.export import EXPORT_DEFAULTS, CsvExport, export_filter, jsonl_lines
-from models import KINDS, STATUSES
+from models import KINDS, STATUSES, utcnow
+
+from claimtrack.cli import printable
 
 from ..cli import iso_date
 from ..db import get_session
@@ -61,3 +66,37 @@ def export_command(output: str, bom: bool, format: str, **filters):  # noqa: A00
         sys.exit(1)
     if output != "-":
         click.echo(f"wrote {export.rows} claims to {output}", err=True)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
+@click.option("--user", "username", required=True,
+              help="The lead who adds the claims and records their decisions (username).")
+@click.option("--format", type=click.Choice(importing.FORMATS),
+              help="jsonl: the objects of `export --format jsonl`; csv: the columns of the CSV export "
+                   "(default: csv for a .csv file, else jsonl).")
+@click.option("--skip-bad", is_flag=True, help="Write the good rows even when some are bad (those are reported).")
+@with_appcontext
+def import_command(file: Path, username: str, format: str | None, skip_bad: bool):  # noqa: A002 - the option is --format
+    """Add the claims of a JSON Lines or CSV file; nothing is written if a row is bad (unless --skip-bad)."""
+    session = get_session()
+    user = accounts.find_user(session, username)
+    if user is None or not user.is_active or not user.is_lead:
+        raise click.UsageError(f"{username!r} is not an active lead: imports are for team leads.")
+    data = click.get_binary_stream("stdin").read() if str(file) == "-" else file.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        click.echo(f"{printable(str(file))}: not UTF-8 (bad byte at offset {exc.start}); nothing was imported", err=True)
+        sys.exit(1)
+    if format is None:
+        format = "csv" if file.suffix.lower() == ".csv" else "jsonl"
+    report = importing.import_claims(session, text, format, user, utcnow(), skip_bad=skip_bad)
+    session.commit()
+    for error in report.errors:
+        click.echo(f"line {error.line}: {printable(error.reason)}", err=True)
+    if not report.written:
+        click.echo(f"{len(report.errors)} bad rows; nothing was imported", err=True)
+        sys.exit(1)
+    bad = f", {len(report.errors)} bad rows skipped" if report.errors else ""
+    click.echo(f"imported {report.created} claims, {report.unchanged} already there{bad}", err=True)
