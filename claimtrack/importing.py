@@ -136,15 +136,13 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
         yield reader.line_num, RowError(reader.line_num, f"not CSV: {exc}")
 
 
-def _csv_cell(key: str, cell: str) -> Any:
+def _csv_cell(key: str, cell: str) -> str | None:
     """A CSV cell as the JSON value it stands for: none when empty, the export's `'` prefix taken off text."""
     if cell == "":
         return None
-    if key in TEXT_FIELDS:
-        # The export puts `'` before text a spreadsheet would run as a formula (docs/export.md).
-        if cell.startswith(INERT_PREFIX) and inert_text(cell[1:]) == cell:
-            return cell[1:]
-        return cell
+    # The export puts `'` before text a spreadsheet would run as a formula (docs/export.md).
+    if key in TEXT_FIELDS and cell.startswith(INERT_PREFIX) and inert_text(cell[1:]) == cell:
+        return cell[1:]
     return cell
 
 
@@ -229,7 +227,8 @@ def _fields(row: dict[str, Any], prefix: str, fallback: dict[str, Any] | None) -
         elif name == "kind":
             out[name] = _choice(value, key, KINDS, "fact")
         else:
-            out[name] = _text(value, key)
+            # Trimmed as add_claim stores them, so the row compares equal to its claim on a second import.
+            out[name] = _text(value, key).strip()
     return out
 
 
@@ -382,13 +381,13 @@ def import_claims(session: so.Session, text: str, format: str, user: User, now: 
     documents = _Documents(session)
     outer = session.begin_nested()
     for line, raw in read_rows(text, format):
-        if isinstance(raw, RowError):
-            report.errors.append(raw)
-            continue
         report.rows += 1
         if report.rows > MAX_ROWS:
             report.errors.append(RowError(line, f"too many rows: an import takes at most {MAX_ROWS:,}"))
             break
+        if isinstance(raw, RowError):
+            report.errors.append(raw)
+            continue
         try:
             row = parse_row(raw)
             created = _write(session, documents.find(row), row, user, now, add_note)

@@ -102,6 +102,13 @@ def test_import_reports_every_bad_row_and_writes_nothing(db_session, lead, harbo
     assert db_session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
 
 
+def test_import_refuses_more_rows_than_it_takes(db_session, lead, harbour, monkeypatch):
+    monkeypatch.setattr(importing, "MAX_ROWS", 1)
+    report = _import(db_session, lead, _lines(_row(harbour), _row(harbour, "21.4 million", value=21.4e6)))
+    assert [(e.line, e.reason) for e in report.errors] == [(2, "too many rows: an import takes at most 1")]
+    assert _claims(db_session) == []
+
+
 def test_import_by_document_id(db_session, lead, harbour):
     row = _row(harbour)
     del row["document_sha256"]
@@ -119,7 +126,8 @@ def test_import_skip_bad_writes_the_good_rows(db_session, lead, harbour):
 
 
 def test_import_same_file_twice_changes_nothing(db_session, lead, harbour):
-    text = _lines(_row(harbour, status="needs_info", note="which year?"), _row(harbour, "21.4 million", value=21.4e6))
+    text = _lines(_row(harbour, status="needs_info", note="which year?"),
+                  _row(harbour, "21.4 million", value=21.4e6, subject=" Tallinn  harbour "))
     assert _import(db_session, lead, text).created == 2
     before = [(c.id, c.version, c.status) for c in _claims(db_session)]
     reviews = db_session.scalar(sa.select(sa.func.count()).select_from(Review))
