@@ -25,16 +25,24 @@ from .claim_filters import ClaimFilter
 
 log = logging.getLogger(__name__)
 
-COLUMNS = (
-    "claim_id", "subject", "measure", "value", "value_max", "unit", "qualifier", "change",
-    "period_start", "period_end", "kind", "status", "rank", "rank_reason", "conflict_group_id",
-    "document_title", "document_source", "document_published", "document_sha256",
-    "span_start", "span_end", "quote", "sentence", "extracted_value", "extracted_unit",
-    "reviewed_by", "reviewed_at", "review_note",
-    "origin", "evidence_url", "evidence_document_id", "evidence_quote", "evidence_checked_on", "evidence_method",
-    "resolution_note", "resolved_by",
-    "reviews_required", "reviewed_by_second", "agreement", "uncertainty",
+# Each column of the CSV in file order, with its W3C CSVW datatype (`csvw_metadata`); the names
+# and order are stable: new columns are only ever added at the end.
+COLUMN_TYPES = (
+    ("claim_id", "integer"), ("subject", "string"), ("measure", "string"), ("value", "double"),
+    ("value_max", "double"), ("unit", "string"), ("qualifier", "string"), ("change", "string"),
+    ("period_start", "date"), ("period_end", "date"), ("kind", "string"), ("status", "string"),
+    ("rank", "string"), ("rank_reason", "string"), ("conflict_group_id", "integer"),
+    ("document_title", "string"), ("document_source", "string"), ("document_published", "date"),
+    ("document_sha256", "string"), ("span_start", "integer"), ("span_end", "integer"), ("quote", "string"),
+    ("sentence", "string"), ("extracted_value", "double"), ("extracted_unit", "string"),
+    ("reviewed_by", "string"), ("reviewed_at", "dateTime"), ("review_note", "string"),
+    ("origin", "string"), ("evidence_url", "anyURI"), ("evidence_document_id", "integer"),
+    ("evidence_quote", "string"), ("evidence_checked_on", "date"), ("evidence_method", "string"),
+    ("resolution_note", "string"), ("resolved_by", "string"),
+    ("reviews_required", "integer"), ("reviewed_by_second", "string"), ("agreement", "string"),
+    ("uncertainty", "double"),
 )
+COLUMNS = tuple(name for name, _datatype in COLUMN_TYPES)
 
 # The reviews whose note explains the claim's current state (not skips, plain notes or undos).
 DECISIONS = ("verify", "reject", "needs_info", "correct")
@@ -308,6 +316,33 @@ def _drain(buffer: io.StringIO) -> str:
     buffer.seek(0)
     buffer.truncate()
     return text
+
+
+CSVW_CONTEXT = "http://www.w3.org/ns/csvw"
+CSVW_MEDIA_TYPE = "application/csvm+json"
+CSVW_NOTE = (
+    "Safe cells (docs/export.md): every text cell that starts with =, +, -, @, a tab or a carriage return, "
+    "or with whitespace and then =, +, - or @, has a single quote (') in front, so that a spreadsheet shows "
+    "it as text instead of running it as a formula; take that quote off to read the text. Numbers, dates, "
+    "ids and offsets are never prefixed. An empty cell means none. Rows are in claim_id order."
+)
+
+
+def csvw_metadata(url: str = "export.csv") -> dict:
+    """The W3C CSVW metadata (JSON-LD) describing the CSV export found at `url`: dialect, columns, datatypes."""
+    return {
+        "@context": CSVW_CONTEXT,
+        "url": url,
+        "dc:title": "Claimtrack claims export",
+        "dialect": {"encoding": "utf-8", "header": True, "delimiter": ",", "quoteChar": '"', "doubleQuote": True,
+                    "lineTerminators": ["\r\n"]},
+        "notes": [{"@type": "oa:Annotation", "oa:motivatedBy": {"@id": "oa:describing"},
+                   "oa:hasBody": {"@type": "oa:TextualBody", "rdf:value": CSVW_NOTE, "dc:format": "text/plain"}}],
+        "tableSchema": {
+            "columns": [{"name": name, "titles": name, "datatype": datatype} for name, datatype in COLUMN_TYPES],
+            "primaryKey": "claim_id",
+        },
+    }
 
 
 def export_filename(today: date, extension: str = "csv") -> str:

@@ -2,15 +2,17 @@
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from datetime import date, datetime, timezone
 
+import csvw
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claimtrack import export, tokens
+from claimtrack import export, review, tokens
 from claimtrack.claim_filters import FilterError
 from claimtrack.export import (
     COLUMNS, FORMULA_TRIGGERS, JSONL_FIELDS, CsvExport, export_filter, inert_text, jsonl_lines, plain_decimal,
@@ -511,3 +513,97 @@ def test_export_jsonl_api_needs_a_token_and_refuses_bad_filters(client, db_sessi
         response = client.get(f"/api/v1/export.jsonl?{query}", headers={"Authorization": f"Bearer {secret}"})
         assert response.status_code == 400 and response.mimetype == "application/problem+json"
         assert message in response.get_json()["detail"]
+
+
+# CSVW metadata.
+
+def _csv_with_every_kind_of_cell(db_session, reviewer) -> str:
+    """An export whose cells fill every column: a range, an uncertainty, a period, evidence, a review time."""
+    document = DocumentFactory(text="Output rose to 1,190,000,000,000 yuan, =about 5 to 7 per cent.",
+                               title="@Report", source="https://example.org/r", published=date(2024, 1, 5))
+    claim = ClaimFactory(document=document, quote_text="5 to 7", value=5.0, value_max=7.0, uncertainty=0.0000001,
+                         unit="%", subject="-province", period_start=date(2023, 1, 1), period_end=date(2023, 12, 31))
+    big = ClaimFactory(document=document, quote_text="1,190,000,000,000", value=1.19e12, unit="CNY")
+    db_session.flush()
+    review.decide(db_session, claim, reviewer, "verify", version=claim.version, now=utcnow(), check_lease=False,
+                  note="+checked", evidence=review.Evidence(url="https://example.org/table", quote="5 to 7",
+                                                            checked_on=date(2024, 2, 1), method="stated"))
+    review.decide(db_session, big, reviewer, "verify", version=big.version, now=utcnow(), check_lease=False)
+    db_session.commit()
+    return _export(db_session)
+
+
+def _parses_as(cell: str, datatype: str) -> bool:
+    """Whether a non-empty cell is in the lexical space of its CSVW (XML Schema) datatype."""
+    patterns = {
+        "integer": r"-?\d+", "double": r"-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", "date": r"\d{4}-\d{2}-\d{2}",
+        "dateTime": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[-+]\d{2}:\d{2})?", "anyURI": r"\S+", "string": r".*",
+    }
+    if not re.fullmatch(patterns[datatype], cell, re.DOTALL):
+        return False
+    if datatype == "date":
+        date.fromisoformat(cell)
+    if datatype == "dateTime":
+        datetime.fromisoformat(cell.replace("Z", "+00:00"))
+    return True
+
+
+def test_export_csvw_metadata_describes_each_column_and_its_cells_parse(db_session, reviewer, tmp_path):
+    text = _csv_with_every_kind_of_cell(db_session, reviewer)
+    metadata = export.csvw_metadata("claims.csv")
+    columns = metadata["tableSchema"]["columns"]
+    header, *rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert [column["name"] for column in columns] == header == list(COLUMNS)
+    assert all(column["titles"] == column["name"] for column in columns)
+    filled = set()
+    for row in rows:
+        for column, cell in zip(columns, row, strict=True):
+            if cell:
+                filled.add(column["name"])
+                assert _parses_as(cell, column["datatype"]), (column, cell)
+    assert {"value_max", "uncertainty", "period_start", "reviewed_at", "evidence_url", "evidence_checked_on"} <= filled
+    assert "formula" in metadata["notes"][0]["oa:hasBody"]["rdf:value"]
+    # The W3C CSVW reference reader takes the file as described, converting every cell to its datatype.
+    (tmp_path / "claims.csv").write_text(text, encoding="utf-8", newline="")
+    (tmp_path / "claims.csv-metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+    read = list(csvw.Table.from_file(tmp_path / "claims.csv-metadata.json").iterdicts())
+    assert [row["claim_id"] for row in read] == [int(row[0]) for row in rows]
+    assert read[0]["value_max"] == 7.0 and read[0]["uncertainty"] == 0.0000001 and read[1]["value"] == 1.19e12
+    assert str(read[0]["period_start"]).startswith("2023-01-01") and read[0]["reviewed_at"].tzinfo is not None
+
+
+def test_export_csvw_reader_refuses_a_cell_outside_its_datatype(db_session, reviewer, tmp_path):
+    text = _csv_with_every_kind_of_cell(db_session, reviewer)
+    metadata = export.csvw_metadata("claims.csv")
+    subject = next(c for c in metadata["tableSchema"]["columns"] if c["name"] == "subject")
+    subject["datatype"] = "integer"
+    (tmp_path / "claims.csv").write_text(text, encoding="utf-8", newline="")
+    (tmp_path / "claims.csv-metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+    with pytest.raises(ValueError, match="subject"):
+        list(csvw.Table.from_file(tmp_path / "claims.csv-metadata.json").iterdicts())
+
+
+def test_export_csvw_metadata_served_beside_the_csv(client, auth, db_session, reviewer):
+    assert client.get("/export.csv-metadata.json").status_code == 302
+    auth.login("rita")
+    web = client.get("/export.csv-metadata.json")
+    assert web.status_code == 200 and web.mimetype == "application/csvm+json"
+    assert web.get_json() == export.csvw_metadata("export.csv")
+    _token, secret = tokens.create(db_session, reviewer, "script", utcnow())
+    db_session.commit()
+    api = client.get("/api/v1/export.csv-metadata.json", headers={"Authorization": f"Bearer {secret}"})
+    assert api.status_code == 200 and api.mimetype == "application/csvm+json"
+    assert api.get_json()["url"] == "export.csv" and api.get_json()["tableSchema"] == web.get_json()["tableSchema"]
+
+
+def test_export_cli_writes_csvw_metadata_naming_the_file(runner, db_session, gansu, tmp_path):
+    (tmp_path / "meta").mkdir()
+    result = runner.invoke(args=["export", "-o", str(tmp_path / "claims.csv"),
+                                 "--metadata", str(tmp_path / "meta" / "claims.csv-metadata.json")])
+    assert result.exit_code == 0, result.output
+    metadata = json.loads((tmp_path / "meta" / "claims.csv-metadata.json").read_text(encoding="utf-8"))
+    assert metadata == export.csvw_metadata("../claims.csv")
+    read = list(csvw.Table.from_file(tmp_path / "meta" / "claims.csv-metadata.json").iterdicts())
+    assert [row["claim_id"] for row in read] == [gansu[0].id, gansu[1].id]
+    result = runner.invoke(args=["export", "--format", "jsonl", "--metadata", str(tmp_path / "m.json")])
+    assert result.exit_code == 2 and "--metadata describes the CSV" in result.output

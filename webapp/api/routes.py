@@ -22,7 +22,7 @@ from ..claims.forms import ReviewForm
 from ..conflicts.forms import ResolveForm
 from ..conflicts.routes import PAGE_SIZE as CONFLICT_PAGE_SIZE
 from ..db import get_session
-from ..export.routes import csv_download, jsonl_download
+from ..export.routes import csv_download, csvw_response, jsonl_download
 from . import schemas
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Claimtrack's JSON API (personal token required).")
@@ -142,6 +142,14 @@ def list_audit(claim_id: int):
 def export_csv(**_filters):
     """The claims matching the export's filters as CSV, as /export.csv and `claimtrack export` write it."""
     return csv_download(request.args)
+
+
+@bp.get("/export.csv-metadata.json")
+@bp.response(200, schemas.CsvwMetadata, content_type="application/csvm+json",
+             description="W3C CSVW metadata (JSON-LD) of export.csv beside it.")
+def export_csv_metadata():
+    """The W3C CSVW metadata describing /api/v1/export.csv: its columns, their datatypes and the safe-cell rule."""
+    return csvw_response()
 
 
 @bp.get("/export.jsonl")

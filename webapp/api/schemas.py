@@ -408,3 +408,27 @@ class ImportProblem(Problem):
     """An import refused for its bad rows: the problem detail, with each bad row."""
 
     rows = fields.List(fields.Nested(RowError), required=True)
+
+
+class CsvwColumn(ma.Schema):
+    name = fields.String(required=True)
+    titles = fields.String(required=True)
+    datatype = fields.String(required=True)
+
+
+class CsvwTableSchema(ma.Schema):
+    columns = fields.List(fields.Nested(CsvwColumn), required=True)
+    primaryKey = fields.String()  # noqa: N815 - CSVW's own property name
+
+
+class CsvwMetadata(ma.Schema):
+    """W3C CSVW table metadata (http://www.w3.org/ns/csvw) of the export CSV."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    context = fields.String(data_key="@context", required=True)
+    url = fields.String(required=True)
+    dialect = fields.Dict(required=True)
+    notes = fields.List(fields.Dict())
+    tableSchema = fields.Nested(CsvwTableSchema, required=True)  # noqa: N815 - CSVW's own property name

@@ -1,18 +1,19 @@
 """`claimtrack export`: the same CSV as /export.csv (or JSON Lines, or annotations), to a file or stdout;
 `claimtrack import`: claims back in from such a file."""
+import json
+import os
 import sys
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
-from claimtrack.annotation import annotation_lines
 from claimtrack import accounts, importing
+from claimtrack.annotation import annotation_lines
 from claimtrack.claim_filters import CONFLICT_CHOICES, FilterError
-from claimtrack.export import EXPORT_DEFAULTS, CsvExport, export_filter, jsonl_lines
-from models import KINDS, STATUSES, utcnow
-
 from claimtrack.cli import printable
+from claimtrack.export import EXPORT_DEFAULTS, CsvExport, csvw_metadata, export_filter, jsonl_lines
+from models import KINDS, STATUSES, utcnow
 
 from ..cli import iso_date
 from ..db import get_session
@@ -43,14 +44,21 @@ from ..db import get_session
 @click.option("--format", type=click.Choice(("csv", "jsonl", "annotations")), default="csv", show_default=True,
               help="csv: the columns of docs/export.md; jsonl: one JSON object a claim, as `claimtrack import` reads; "
                    "annotations: W3C Web Annotations, one JSON-LD object a line.")
+@click.option("--metadata", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the CSV's W3C CSVW metadata (columns and datatypes) to this file.")
 @with_appcontext
-def export_command(output: str, bom: bool, format: str, **filters):  # noqa: A002 - the option is --format
+def export_command(output: str, bom: bool, format: str, metadata: Path | None,  # noqa: A002 - the option is --format
+                   **filters):
     """Write the claims matching the filters (verified, settled ones by default) as CSV, JSON Lines or annotations."""
     given = {name: value for name, value in filters.items() if value not in (None, ())}
     try:
         export_filters = export_filter(**given)
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
+    if metadata is not None:
+        if format != "csv":
+            raise click.UsageError("--metadata describes the CSV: use it with --format csv.")
+        _write_metadata(metadata, output)
     if format in ("annotations", "jsonl"):
         lines = annotation_lines if format == "annotations" else jsonl_lines
         with click.open_file(output, "wb") as out:
@@ -100,3 +108,10 @@ def import_command(file: Path, username: str, format: str | None, skip_bad: bool
         sys.exit(1)
     bad = f", {len(report.errors)} bad rows skipped" if report.errors else ""
     click.echo(f"imported {report.created} claims, {report.unchanged} already there{bad}", err=True)
+
+
+def _write_metadata(path: Path, output: str) -> None:
+    """Write the CSVW metadata to `path`, naming the CSV file (relative to the metadata's folder) as its table."""
+    # A CSVW url is resolved against the metadata's own address; stdout has none, so the web's name stands in.
+    table = "export.csv" if output == "-" else os.path.relpath(Path(output).resolve(), path.resolve().parent)
+    path.write_text(json.dumps(csvw_metadata(Path(table).as_posix()), indent=2) + "\n", encoding="utf-8")

@@ -1,7 +1,7 @@
 """Export pages: the filter form and the streamed CSV download."""
 from dataclasses import replace
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, json, render_template, request, stream_with_context
 from flask_login import current_user
 
 from markupsafe import Markup
@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from claimtrack import reference
 from claimtrack.claim_filters import ClaimFilter, Paging
-from claimtrack.export import EXPORT_DEFAULTS, CsvExport, export_filename, jsonl_lines
+from claimtrack.export import CSVW_MEDIA_TYPE, EXPORT_DEFAULTS, CsvExport, csvw_metadata, export_filename, jsonl_lines
 from models import utcnow
 
 from ..db import read_only_session
@@ -51,6 +51,17 @@ def _export_filters(args: MultiDict, options: tuple[str, ...] = ()) -> ClaimFilt
     Paging.from_args(args)  # refused when unusable, like every other parameter
     # A claim awaiting the user's blind second review is not theirs to see decided: it is left out.
     return replace(ClaimFilter.from_args(args, EXPORT_DEFAULTS), viewer=current_user.id, viewer_sees_no_blind=True)
+
+
+@bp.get("/export.csv-metadata.json")
+def metadata():
+    """The W3C CSVW metadata of /export.csv: its columns, their datatypes and the safe-cell rule."""
+    return csvw_response()
+
+
+def csvw_response() -> Response:
+    """The CSVW metadata of the export CSV beside the requested address (its `url` is `export.csv`, relative)."""
+    return Response(json.dumps(csvw_metadata("export.csv"), indent=2), mimetype=CSVW_MEDIA_TYPE)
 
 
 def csv_download(args: MultiDict) -> Response:
