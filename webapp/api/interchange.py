@@ -14,8 +14,10 @@ JSON_LD = "application/ld+json"
 @bp.get("/claims/<int:claim_id>/annotation")
 @bp.response(200, interchange_schemas.Annotation, content_type=JSON_LD)
 def get_annotation(claim_id: int):
-    """The claim as a W3C Web Annotation on its document (JSON-LD)."""
+    """The claim as a W3C Web Annotation on its document (JSON-LD); a 403 while it awaits your blind second review."""
     claim = _claim_or_404(claim_id)
+    # The body holds the decision, its reviewer and corrections: hidden as the claim's reviews are.
+    _not_blind(claim)
     body = annotation(
         get_session(), claim,
         annotation_iri=url_for("api.get_annotation", claim_id=claim.id, _external=True),
