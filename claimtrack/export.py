@@ -2,7 +2,7 @@
 
 The web download (`GET /export.csv`) and `claimtrack export` both iterate `CsvExport`;
 the columns and the cell rules are documented in docs/export.md and must stay stable.
-`jsonl_lines` writes the same claims as JSON Lines holding what `claimtrack.importing`
+`JsonlExport` writes the same claims as JSON Lines holding what `claimtrack.importing`
 needs to make each claim again.
 """
 import contextlib
@@ -144,6 +144,11 @@ def export_query(filters: ClaimFilter) -> sa.Select:
     )
 
 
+def _failure_reason(exc: Exception) -> str:
+    """The first line of an error, short enough for the export's last line."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
 class _DocumentTexts:
     """Document texts for the sentence column, fetched once per page for the documents it needs."""
 
@@ -207,7 +212,7 @@ class CsvExport:
                 self.rows += len(page)
                 yield _drain(buffer)
         except Exception as exc:  # noqa: BLE001 - the reader must see that the file is incomplete
-            self.failure = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+            self.failure = _failure_reason(exc)
             log.exception("CSV export failed after %d rows", self.rows)
             # The connection may be what failed; telling the reader matters more than tidying up.
             with contextlib.suppress(Exception):
@@ -398,19 +403,39 @@ def jsonl_record(row: sa.Row) -> dict:
     return record
 
 
-def jsonl_lines(session: so.Session, filters: ClaimFilter, page_size: int = PAGE_SIZE) -> Iterator[str]:
-    """The claims matching `filters` as JSON Lines (one object per claim, by claim id), a page at a time.
+class JsonlExport:
+    """The JSON Lines of the claims matching `filters` (one object per claim, by claim id), a page at a time.
 
     Each page is read in its own short transaction (keyset pagination on claim id, the session
-    rolled back after it), as `CsvExport` reads SQLite, so a long download holds no lock.
+    rolled back after it), as `CsvExport` reads SQLite, so a long download holds no lock. After
+    iterating, `rows` is the number of claims written and `failure` the reason the export stopped
+    early, if it did; that reason is also the last line (`{"export_failed_after": N, "reason":
+    ...}`), which an import refuses, so an incomplete file is never taken for a whole one.
     """
-    query = jsonl_query(filters)
-    last = 0
-    while True:
-        page = session.execute(query.where(Claim.id > last).limit(page_size)).all()
-        session.rollback()
-        for row in page:
-            yield json.dumps(jsonl_record(row), ensure_ascii=False) + "\n"
-        if len(page) < page_size:
-            return
-        last = page[-1][0]
+
+    def __init__(self, session: so.Session, filters: ClaimFilter, *, page_size: int = PAGE_SIZE):
+        self.session = session
+        self.filters = filters
+        self.page_size = page_size
+        self.rows = 0
+        self.failure: str | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        query = jsonl_query(self.filters)
+        last = 0
+        try:
+            while True:
+                page = self.session.execute(query.where(Claim.id > last).limit(self.page_size)).all()
+                self.session.rollback()
+                if page:
+                    yield "".join(json.dumps(jsonl_record(row), ensure_ascii=False) + "\n" for row in page)
+                    self.rows += len(page)
+                if len(page) < self.page_size:
+                    return
+                last = page[-1][0]
+        except Exception as exc:  # noqa: BLE001 - the reader must see that the file is incomplete
+            self.failure = _failure_reason(exc)
+            log.exception("JSON Lines export failed after %d rows", self.rows)
+            with contextlib.suppress(Exception):
+                self.session.rollback()
+            yield json.dumps({"export_failed_after": self.rows, "reason": self.failure}, ensure_ascii=False) + "\n"

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from claimtrack import export, review, tokens
 from claimtrack.claim_filters import FilterError
+from claimtrack.importing import RowProblem, parse_row
 from claimtrack.export import (
-    COLUMNS, FORMULA_TRIGGERS, JSONL_FIELDS, CsvExport, export_filter, inert_text, jsonl_lines, plain_decimal,
+    COLUMNS, FORMULA_TRIGGERS, JSONL_FIELDS, CsvExport, JsonlExport, export_filter, inert_text, plain_decimal,
 )
 from models import ConflictGroup, Review, utcnow
 
@@ -454,7 +455,7 @@ def test_export_docs_describe_every_column_and_filter(app):
 # JSON Lines.
 
 def _jsonl(db_session, **filters) -> list[dict]:
-    return [json.loads(line) for line in jsonl_lines(db_session, export_filter(**filters))]
+    return [json.loads(line) for line in "".join(JsonlExport(db_session, export_filter(**filters))).split("\n") if line]
 
 
 def test_export_jsonl_holds_every_field_to_make_the_claim_again(db_session, gansu):
@@ -490,6 +491,30 @@ def test_export_jsonl_leaves_out_a_decision_since_reopened(db_session, reviewer)
     db_session.commit()
     (row,) = _jsonl(db_session, status=("pending",))
     assert (row["status"], row["decision"], row["note"]) == ("pending", None, None)
+
+
+def test_export_jsonl_failure_midway_ends_with_a_line_an_import_refuses(db_session, monkeypatch, caplog):
+    for _ in range(5):
+        ClaimFactory(status="verified", document=DocumentFactory())
+    db_session.commit()
+    calls = {"n": 0}
+    real_record = export.jsonl_record
+
+    def failing_record(row):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise RuntimeError("connection lost\nsecond line")
+        return real_record(row)
+
+    monkeypatch.setattr(export, "jsonl_record", failing_record)
+    run = JsonlExport(db_session, export_filter(), page_size=2)
+    lines = "".join(run).split("\n")
+    assert len(lines) == 4 + 1 + 1 and lines[-1] == ""
+    assert json.loads(lines[-2]) == {"export_failed_after": 4, "reason": "connection lost"}
+    assert (run.rows, run.failure) == (4, "connection lost")
+    assert "JSON Lines export failed after 4 rows" in caplog.text
+    with pytest.raises(RowProblem, match="unknown field: export_failed_after, reason"):
+        parse_row(json.loads(lines[-2]))
 
 
 def test_export_cli_jsonl_same_bytes_as_api(runner, client, db_session, reviewer, gansu):

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from claimtrack import accounts, importing, review, tokens
 from claimtrack.database import make_engine, make_sessionmaker
-from claimtrack.export import CsvExport, export_filter, jsonl_lines
+from claimtrack.export import CsvExport, JsonlExport, export_filter
 from claimtrack.ingest import ingest, store
 from claimtrack.prepare import PreparedDocument
 from claimtrack.sources import read_document
@@ -295,7 +295,7 @@ def test_import_round_trip_export_import_export_is_byte_identical(db_session, le
         ingest(db_session, prepared.source)
     db_session.commit()
     _review_some(db_session, lead)
-    exported = "".join(jsonl_lines(db_session, export_filter(**filters)))
+    exported = "".join(JsonlExport(db_session, export_filter(**filters)))
     assert exported.count("\n") > (100 if filters else 5)
     standing = {(row["status"], row["decision"], row["value"] != row["extracted_value"])
                 for row in map(json.loads, exported.splitlines())}
@@ -315,7 +315,7 @@ def test_import_round_trip_export_import_export_is_byte_identical(db_session, le
             report = importing.import_claims(target, exported, "jsonl", importer, NOW)
             target.commit()
             assert report.errors == [] and report.created == exported.count("\n")
-            again = "".join(jsonl_lines(target, export_filter(**filters)))
+            again = "".join(JsonlExport(target, export_filter(**filters)))
             assert again == exported
             assert importing.import_claims(target, exported, "jsonl", importer, NOW).created == 0
     finally:

@@ -12,7 +12,7 @@ from claimtrack import accounts, importing
 from claimtrack.annotation import annotation_lines
 from claimtrack.claim_filters import CONFLICT_CHOICES, FilterError
 from claimtrack.cli import printable
-from claimtrack.export import EXPORT_DEFAULTS, CsvExport, csvw_metadata, export_filter, jsonl_lines
+from claimtrack.export import EXPORT_DEFAULTS, CsvExport, JsonlExport, csvw_metadata, export_filter
 from models import KINDS, STATUSES, utcnow
 
 from ..cli import iso_date
@@ -59,13 +59,15 @@ def export_command(output: str, bom: bool, format: str, metadata: Path | None,  
         if format != "csv":
             raise click.UsageError("--metadata describes the CSV: use it with --format csv.")
         _write_metadata(metadata, output)
-    if format in ("annotations", "jsonl"):
-        lines = annotation_lines if format == "annotations" else jsonl_lines
+    if format == "annotations":
         with click.open_file(output, "wb") as out:
-            for line in lines(get_session(), export_filters):
+            for line in annotation_lines(get_session(), export_filters):
                 out.write(line.encode("utf-8"))
         return
-    export = CsvExport(get_session(), export_filters, bom=bom)
+    if format == "jsonl":
+        export = JsonlExport(get_session(), export_filters)
+    else:
+        export = CsvExport(get_session(), export_filters, bom=bom)
     with click.open_file(output, "wb") as out:
         for chunk in export:
             out.write(chunk.encode("utf-8"))

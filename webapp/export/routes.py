@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from claimtrack import reference
 from claimtrack.claim_filters import ClaimFilter, Paging
-from claimtrack.export import CSVW_MEDIA_TYPE, EXPORT_DEFAULTS, CsvExport, csvw_metadata, export_filename, jsonl_lines
+from claimtrack.export import CSVW_MEDIA_TYPE, EXPORT_DEFAULTS, CsvExport, JsonlExport, csvw_metadata, export_filename
 from models import utcnow
 
 from ..db import read_only_session
@@ -92,8 +92,8 @@ def jsonl_download(args: MultiDict) -> Response:
     def generate():
         session = read_only_session()
         try:
-            for line in jsonl_lines(session, filters):
-                yield line.encode("utf-8")
+            for chunk in JsonlExport(session, filters):
+                yield chunk.encode("utf-8")
         finally:
             session.close()
 
