@@ -204,31 +204,39 @@ def _day(value: Any, name: str) -> date | None:
         raise RowProblem(f"bad {name}: {value!r} is not a date") from None
 
 
-def _fields(row: dict[str, Any], prefix: str, fallback: dict[str, Any] | None) -> dict[str, Any]:
-    """The reviewable fields of `row` under `prefix`; a field not in the row takes `fallback`'s value (if given)."""
-    def given(name: str) -> bool:
-        return fallback is None or f"{prefix}{name}" in row
+def _field(name: str, key: str, value: Any) -> Any:
+    """One reviewable field of a row, checked for its kind; RowProblem when it cannot be that field."""
+    if name in ("value", "value_max", "uncertainty"):
+        return _number(value, key, required=name == "value")
+    if name in ("period_start", "period_end"):
+        return _day(value, key)
+    if name == "qualifier":
+        return _choice(value, key, QUALIFIERS, "=")
+    if name == "change":
+        return _choice(value, key, CHANGES, None)
+    if name == "kind":
+        return _choice(value, key, KINDS, "fact")
+    # Trimmed as add_claim stores them, so the row compares equal to its claim on a second import.
+    return _text(value, key).strip()
 
-    out = {}
+
+def _fields(row: dict[str, Any], prefix: str, fallback: dict[str, Any] | None) -> dict[str, Any]:
+    """The reviewable fields of `row` under `prefix`; a field not in the row takes `fallback`'s value (if given).
+
+    RowProblem names every field that is unusable, not only the first.
+    """
+    out, problems = {}, []
     for name in REVIEWABLE_FIELDS:
         key = f"{prefix}{name}"
-        if not given(name):
+        if fallback is not None and key not in row:
             out[name] = fallback[name]
             continue
-        value = row.get(key)
-        if name in ("value", "value_max", "uncertainty"):
-            out[name] = _number(value, key, required=name == "value")
-        elif name in ("period_start", "period_end"):
-            out[name] = _day(value, key)
-        elif name == "qualifier":
-            out[name] = _choice(value, key, QUALIFIERS, "=")
-        elif name == "change":
-            out[name] = _choice(value, key, CHANGES, None)
-        elif name == "kind":
-            out[name] = _choice(value, key, KINDS, "fact")
-        else:
-            # Trimmed as add_claim stores them, so the row compares equal to its claim on a second import.
-            out[name] = _text(value, key).strip()
+        try:
+            out[name] = _field(name, key, row.get(key))
+        except RowProblem as exc:
+            problems.append(str(exc))
+    if problems:
+        raise RowProblem("; ".join(problems))
     return out
 
 
@@ -278,7 +286,8 @@ def parse_row(row: dict[str, Any]) -> ClaimRow:
     if quote == "":
         problems.append("quote is missing")
     values = attempt(_fields, row, "", None)
-    extracted = attempt(_fields, row, "extracted_", values) if values is not None else None
+    # Without usable values the extracted ones have nothing to fall back on; those given are still checked.
+    extracted = attempt(_fields, row, "extracted_", values or {name: None for name in REVIEWABLE_FIELDS})
     status = attempt(_choice, row.get("status"), "status", STATUSES, "pending")
     decision = attempt(_choice, row.get("decision"), "decision", DECISIONS, None)
     if status and decision and decision != "correct" and STATUS_DECISION.get(status) != decision:

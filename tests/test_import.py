@@ -320,3 +320,12 @@ def test_import_round_trip_export_import_export_is_byte_identical(db_session, le
             assert importing.import_claims(target, exported, "jsonl", importer, NOW).created == 0
     finally:
         engine.dispose()
+
+
+def test_import_names_every_unusable_field_of_a_row(db_session, lead, harbour):
+    report = _import(db_session, lead, _lines(_row(harbour, value=None, period_end="2023-13-01", change="sideways",
+                                                    extracted_qualifier="about")))
+    assert [(e.line, e.reason) for e in report.errors] == [(1, (
+        "value is missing; bad change: 'sideways' is not one of up, down; "
+        "bad period_end: '2023-13-01' is not a date; "
+        "bad extracted_qualifier: 'about' is not one of =, ~, >, >=, <, <="))]
