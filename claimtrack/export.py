@@ -1,11 +1,14 @@
-"""Verified claims out as CSV: filters, the column set, safe cells, streamed page by page.
+"""Verified claims out as CSV or JSON Lines: filters, the column set, safe cells, streamed page by page.
 
 The web download (`GET /export.csv`) and `claimtrack export` both iterate `CsvExport`;
 the columns and the cell rules are documented in docs/export.md and must stay stable.
+`JsonlExport` writes the same claims as JSON Lines holding what `claimtrack.importing`
+needs to make each claim again.
 """
 import contextlib
 import csv
 import io
+import json
 import logging
 import sys
 from collections import OrderedDict
@@ -16,22 +19,30 @@ from decimal import Decimal
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import Claim, Document, Resolution, Review, SecondReview, User
+from models import REVIEWABLE_FIELDS, Claim, Document, Resolution, Review, SecondReview, User
 
 from .claim_filters import ClaimFilter
 
 log = logging.getLogger(__name__)
 
-COLUMNS = (
-    "claim_id", "subject", "measure", "value", "value_max", "unit", "qualifier", "change",
-    "period_start", "period_end", "kind", "status", "rank", "rank_reason", "conflict_group_id",
-    "document_title", "document_source", "document_published", "document_sha256",
-    "span_start", "span_end", "quote", "sentence", "extracted_value", "extracted_unit",
-    "reviewed_by", "reviewed_at", "review_note",
-    "origin", "evidence_url", "evidence_document_id", "evidence_quote", "evidence_checked_on", "evidence_method",
-    "resolution_note", "resolved_by",
-    "reviews_required", "reviewed_by_second", "agreement", "uncertainty",
+# Each column of the CSV in file order, with its W3C CSVW datatype (`csvw_metadata`); the names
+# and order are stable: new columns are only ever added at the end.
+COLUMN_TYPES = (
+    ("claim_id", "integer"), ("subject", "string"), ("measure", "string"), ("value", "double"),
+    ("value_max", "double"), ("unit", "string"), ("qualifier", "string"), ("change", "string"),
+    ("period_start", "date"), ("period_end", "date"), ("kind", "string"), ("status", "string"),
+    ("rank", "string"), ("rank_reason", "string"), ("conflict_group_id", "integer"),
+    ("document_title", "string"), ("document_source", "string"), ("document_published", "date"),
+    ("document_sha256", "string"), ("span_start", "integer"), ("span_end", "integer"), ("quote", "string"),
+    ("sentence", "string"), ("extracted_value", "double"), ("extracted_unit", "string"),
+    ("reviewed_by", "string"), ("reviewed_at", "dateTime"), ("review_note", "string"),
+    ("origin", "string"), ("evidence_url", "anyURI"), ("evidence_document_id", "integer"),
+    ("evidence_quote", "string"), ("evidence_checked_on", "date"), ("evidence_method", "string"),
+    ("resolution_note", "string"), ("resolved_by", "string"),
+    ("reviews_required", "integer"), ("reviewed_by_second", "string"), ("agreement", "string"),
+    ("uncertainty", "double"),
 )
+COLUMNS = tuple(name for name, _datatype in COLUMN_TYPES)
 
 # The reviews whose note explains the claim's current state (not skips, plain notes or undos).
 DECISIONS = ("verify", "reject", "needs_info", "correct")
@@ -133,6 +144,11 @@ def export_query(filters: ClaimFilter) -> sa.Select:
     )
 
 
+def _failure_reason(exc: Exception) -> str:
+    """The first line of an error, short enough for the export's last line."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
 class _DocumentTexts:
     """Document texts for the sentence column, fetched once per page for the documents it needs."""
 
@@ -196,7 +212,7 @@ class CsvExport:
                 self.rows += len(page)
                 yield _drain(buffer)
         except Exception as exc:  # noqa: BLE001 - the reader must see that the file is incomplete
-            self.failure = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+            self.failure = _failure_reason(exc)
             log.exception("CSV export failed after %d rows", self.rows)
             # The connection may be what failed; telling the reader matters more than tidying up.
             with contextlib.suppress(Exception):
@@ -307,6 +323,119 @@ def _drain(buffer: io.StringIO) -> str:
     return text
 
 
-def export_filename(today: date) -> str:
+CSVW_CONTEXT = "http://www.w3.org/ns/csvw"
+CSVW_MEDIA_TYPE = "application/csvm+json"
+CSVW_NOTE = (
+    "Safe cells (docs/export.md): every text cell that starts with =, +, -, @, a tab or a carriage return, "
+    "or with whitespace and then =, +, - or @, has a single quote (') in front, so that a spreadsheet shows "
+    "it as text instead of running it as a formula; take that quote off to read the text. Numbers, dates, "
+    "ids and offsets are never prefixed. An empty cell means none. Rows are in claim_id order."
+)
+
+
+def csvw_metadata(url: str = "export.csv") -> dict:
+    """The W3C CSVW metadata (JSON-LD) describing the CSV export found at `url`: dialect, columns, datatypes."""
+    return {
+        "@context": CSVW_CONTEXT,
+        "url": url,
+        "dc:title": "Claimtrack claims export",
+        "dialect": {"encoding": "utf-8", "header": True, "delimiter": ",", "quoteChar": '"', "doubleQuote": True,
+                    "lineTerminators": ["\r\n"]},
+        "notes": [{"@type": "oa:Annotation", "oa:motivatedBy": {"@id": "oa:describing"},
+                   "oa:hasBody": {"@type": "oa:TextualBody", "rdf:value": CSVW_NOTE, "dc:format": "text/plain"}}],
+        "tableSchema": {
+            "columns": [{"name": name, "titles": name, "datatype": datatype} for name, datatype in COLUMN_TYPES],
+            "primaryKey": "claim_id",
+        },
+    }
+
+
+def export_filename(today: date, extension: str = "csv") -> str:
     """The download's file name for an export made on `today`."""
-    return f"claims-{today:%Y%m%d}.csv"
+    return f"claims-{today:%Y%m%d}.{extension}"
+
+
+# The keys of a JSON Lines claim, in the order written. Nothing that differs between two
+# databases holding the same claims (ids, reviewers, times, conflict groups) is among them,
+# so the file made again from an import of it is the same file.
+JSONL_FIELDS = (
+    "document_sha256", "start", "end", "quote", *REVIEWABLE_FIELDS, "status", "decision", "note", "origin",
+    *(f"extracted_{name}" for name in REVIEWABLE_FIELDS),
+)
+# The decision a status stands for; a claim of that status was last decided so.
+STATUS_DECISION = {"verified": "verify", "rejected": "reject", "needs_info": "needs_info"}
+
+
+def jsonl_query(filters: ClaimFilter) -> sa.Select:
+    """The claims matching `filters` with their document's sha256 and standing decision, by claim id."""
+    latest = (
+        sa.select(Review.id).where(Review.claim_id == Claim.id, Review.decision.in_(DECISIONS))
+        .order_by(Review.created_at.desc(), Review.id.desc()).limit(1).correlate(Claim).scalar_subquery()
+    )
+    decision = so.aliased(Review)
+    columns = [Claim.start, Claim.end, Claim.quote, *(getattr(Claim, name) for name in REVIEWABLE_FIELDS),
+               Claim.status, decision.decision, decision.note, Claim.origin,
+               *(getattr(Claim, f"extracted_{name}") for name in REVIEWABLE_FIELDS)]
+    return (
+        sa.select(Claim.id, Document.sha256, *columns)
+        .join(Document, Document.id == Claim.document_id)
+        .outerjoin(decision, decision.id == latest)
+        .where(*filters.conditions(scan_by_id=True))
+        .order_by(Claim.id)
+    )
+
+
+def _json_value(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def jsonl_record(row: sa.Row) -> dict:
+    """One row of `jsonl_query` as the JSON Lines object: JSONL_FIELDS in order, null for none.
+
+    `decision` and `note` are the standing decision: the one that gave a decided claim its
+    status (a correction made with it counts), or the correction of a pending claim; a
+    decision since undone or reopened is not the claim's standing and is left out.
+    """
+    record = dict(zip(JSONL_FIELDS, (_json_value(value) for value in row[1:]), strict=True))
+    decision = record["decision"]
+    if decision != "correct" and STATUS_DECISION.get(record["status"]) != decision:
+        record["decision"] = record["note"] = None
+    return record
+
+
+class JsonlExport:
+    """The JSON Lines of the claims matching `filters` (one object per claim, by claim id), a page at a time.
+
+    Each page is read in its own short transaction (keyset pagination on claim id, the session
+    rolled back after it), as `CsvExport` reads SQLite, so a long download holds no lock. After
+    iterating, `rows` is the number of claims written and `failure` the reason the export stopped
+    early, if it did; that reason is also the last line (`{"export_failed_after": N, "reason":
+    ...}`), which an import refuses, so an incomplete file is never taken for a whole one.
+    """
+
+    def __init__(self, session: so.Session, filters: ClaimFilter, *, page_size: int = PAGE_SIZE):
+        self.session = session
+        self.filters = filters
+        self.page_size = page_size
+        self.rows = 0
+        self.failure: str | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        query = jsonl_query(self.filters)
+        last = 0
+        try:
+            while True:
+                page = self.session.execute(query.where(Claim.id > last).limit(self.page_size)).all()
+                self.session.rollback()
+                if page:
+                    yield "".join(json.dumps(jsonl_record(row), ensure_ascii=False) + "\n" for row in page)
+                    self.rows += len(page)
+                if len(page) < self.page_size:
+                    return
+                last = page[-1][0]
+        except Exception as exc:  # noqa: BLE001 - the reader must see that the file is incomplete
+            self.failure = _failure_reason(exc)
+            log.exception("JSON Lines export failed after %d rows", self.rows)
+            with contextlib.suppress(Exception):
+                self.session.rollback()
+            yield json.dumps({"export_failed_after": self.rows, "reason": self.failure}, ensure_ascii=False) + "\n"

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import CHANGES, KINDS, QUALIFIERS, REVIEWABLE_FIELDS, Claim, Document, Review, User
+from models import CHANGES, KINDS, ORIGINS, QUALIFIERS, REVIEWABLE_FIELDS, Claim, Document, Review, User
 
 from . import audit, conflicts, guidelines, triage
 from .extract import EXTRACTOR_VERSION, ExtractedClaim, extract_claims
@@ -104,6 +104,9 @@ def _check_values(values: dict[str, Any]) -> None:
     value_max = values.get("value_max")
     if value_max is not None and (not math.isfinite(value_max) or value_max < value):
         raise ReviewError("The upper value must be a number not below the value.", 400)
+    uncertainty = values.get("uncertainty")
+    if uncertainty is not None and (not math.isfinite(uncertainty) or uncertainty < 0):
+        raise ReviewError("The uncertainty must be a number not below 0.", 400)
     if values.get("qualifier") not in QUALIFIERS:
         raise ReviewError(f"The qualifier must be one of {' '.join(QUALIFIERS)}.", 400)
     if values.get("change") not in (None, *CHANGES):
@@ -127,34 +130,47 @@ def existing_claim(session: so.Session, document_id: int, start: int, end: int) 
         Claim.document_id == document_id, Claim.start == start, Claim.end == end).order_by(Claim.id).limit(1))
 
 
-def add_claim(session: so.Session, document: Document, user: User, *, start: int, end: int, quote: str,
-              values: dict[str, Any], now: datetime, note: str = "") -> Claim:
-    """Add the reviewer's claim on text[start:end] (pending, origin reviewer) and detect its conflicts.
-
-    Its `extracted_*` fields hold the extractor's reading of the span, or the reviewer's values
-    when the extractor read no number there. Raises ReviewError for a span or values that cannot
-    be stored, SpanTaken when a claim already covers exactly this span (also when another reviewer
-    adds it at the same moment); the caller commits.
-    """
-    check_span(document, start, end, quote)
+def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The reviewable fields of `values`, text trimmed; ReviewError (400) for fields a claim cannot hold."""
     values = {name: values.get(name) for name in REVIEWABLE_FIELDS}
     for name in TEXT_LIMITS:
         values[name] = (values[name] or "").strip()
     _check_values(values)
+    return values
+
+
+def add_claim(session: so.Session, document: Document, user: User, *, start: int, end: int, quote: str,
+              values: dict[str, Any], now: datetime, note: str = "", extracted: dict[str, Any] | None = None,
+              origin: str = "reviewer") -> Claim:
+    """Add the reviewer's claim on text[start:end] (pending, origin reviewer) and detect its conflicts.
+
+    Its `extracted_*` fields hold the extractor's reading of the span, or the reviewer's values
+    when the extractor read no number there; an import that knows what the extractor read gives
+    it as `extracted`, and who found the claim as `origin`. Raises ReviewError for a span or
+    values that cannot be stored, SpanTaken when a claim already covers exactly this span (also
+    when another reviewer adds it at the same moment); the caller commits.
+    """
+    check_span(document, start, end, quote)
+    if origin not in ORIGINS:
+        raise ReviewError(f"The origin must be one of {', '.join(ORIGINS)}.", 400)
+    values = _clean_values(values)
+    if extracted is not None:
+        extracted = _clean_values(extracted)
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
         raise ReviewError(f"The note must be at most {NOTE_MAX:,} characters.", 400)
     if (taken := existing_claim(session, document.id, start, end)) is not None:
         raise SpanTaken(taken)
     read = prefill(document, start, end)
-    extracted = read.values if read.found else values
+    if extracted is None:
+        extracted = read.values if read.found else values
     text = document.text
     claim = Claim(
         start=start, end=end, quote=quote,
         prefix=text[max(0, start - CONTEXT_CHARS):start], suffix=text[end:end + CONTEXT_CHARS],
         sentence_start=read.sentence_start, sentence_end=read.sentence_end,
         measure_text=read.measure_text, confidence=read.confidence,
-        extractor_version=EXTRACTOR_VERSION if read.found else "", origin="reviewer",
+        extractor_version=EXTRACTOR_VERSION if read.found else "", origin=origin,
         **values, **{f"extracted_{name}": extracted[name] for name in REVIEWABLE_FIELDS},
         worth=triage.worth(quote, values["value"], values["unit"], values["subject"], values["measure"]),
         created_at=now, updated_at=now,
@@ -171,7 +187,7 @@ def add_claim(session: so.Session, document: Document, user: User, *, start: int
     session.add(Review(claim_id=claim.id, user_id=user.id, decision="add", note=note, changes={},
                        status_before=None, status_after="pending", created_at=now,
                        guidelines_version=guidelines.current_version(session)))
-    audit.record(session, user, "add", "claim", claim.id, after={**snapshot(claim), "origin": "reviewer",
+    audit.record(session, user, "add", "claim", claim.id, after={**snapshot(claim), "origin": origin,
                                                                "start": start, "end": end})
     session.flush()
     conflicts.detect_claims(session, [claim.id])

@@ -83,3 +83,18 @@ def test_annotation_export_command_writes_json_lines(runner, db_session, reviewe
     assert body["target"]["source"] == f"urn:sha256:{document.sha256}"
     assert body["body"]["decision"] == "verify"
     _quote_found(LONG_TEXT, body["target"]["selector"])
+
+
+def test_annotation_hidden_while_it_awaits_your_blind_second_review(client, db_session, reviewer, lead):
+    from claimtrack import second_review
+
+    second_review.set_policy(db_session, lead, now=utcnow(), share=100)
+    claim = ClaimFactory(document=DocumentFactory(text=LONG_TEXT), quote_text="41", value=41.0)
+    db_session.commit()
+    review.decide(db_session, claim, lead, "verify", version=claim.version, now=utcnow(), check_lease=False)
+    db_session.commit()
+    _token, secret = tokens.create(db_session, reviewer, "script", utcnow())
+    db_session.commit()
+    response = client.get(f"/api/v1/claims/{claim.id}/annotation", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 403 and response.mimetype == "application/problem+json"
+    assert "verify" not in response.get_data(as_text=True)

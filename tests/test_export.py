@@ -1,20 +1,24 @@
 """CSV export: columns, quoting, safe cells, filters, round trips, web download and CLI."""
 import csv
 import io
+import json
+import re
 from pathlib import Path
 from datetime import date, datetime, timezone
 
+import csvw
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claimtrack import export
+from claimtrack import export, review, tokens
 from claimtrack.claim_filters import FilterError
+from claimtrack.importing import RowProblem, parse_row
 from claimtrack.export import (
-    COLUMNS, FORMULA_TRIGGERS, CsvExport, export_filter, plain_decimal, inert_text,
+    COLUMNS, FORMULA_TRIGGERS, JSONL_FIELDS, CsvExport, JsonlExport, export_filter, inert_text, plain_decimal,
 )
-from models import ConflictGroup, Review
+from models import ConflictGroup, Review, utcnow
 
 from .factories import ClaimFactory, DocumentFactory, UserFactory
 
@@ -446,3 +450,185 @@ def test_export_docs_describe_every_column_and_filter(app):
             assert f"`{option.name}`" in docs, f"filter {option.name} is not documented"
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert "docs/export.md" in readme and "claimtrack export" in readme
+
+
+# JSON Lines.
+
+def _jsonl(db_session, **filters) -> list[dict]:
+    return [json.loads(line) for line in "".join(JsonlExport(db_session, export_filter(**filters))).split("\n") if line]
+
+
+def test_export_jsonl_holds_every_field_to_make_the_claim_again(db_session, gansu):
+    first, second = _jsonl(db_session)
+    sha256 = gansu[0].document.sha256
+    assert list(first) == list(JSONL_FIELDS)
+    assert first == {
+        "document_sha256": sha256, "start": 17, "end": 19, "quote": "66",
+        "value": 66.0, "value_max": None, "uncertainty": None, "unit": "pairs", "qualifier": "=", "change": None,
+        "period_start": "2023-01-01", "period_end": "2023-12-31", "subject": "Gansu",
+        "measure": "international sister cities", "kind": "fact", "status": "verified",
+        "decision": "correct", "note": "checked against table 3", "origin": "extractor",
+        "extracted_value": 69.0, "extracted_value_max": None, "extracted_uncertainty": None,
+        "extracted_unit": "pairs", "extracted_qualifier": "=", "extracted_change": None,
+        "extracted_period_start": None, "extracted_period_end": None, "extracted_subject": "Gansu",
+        "extracted_measure": "international sister cities", "extracted_kind": "fact",
+    }
+    assert TEXT[first["start"]:first["end"]] == first["quote"]
+    assert (second["quote"], second["value"], second["uncertainty"], second["change"]) == ("5.9%", 5.9, 0.2, "up")
+    assert second["decision"] is None and second["note"] is None
+
+
+def test_export_jsonl_same_filters_as_csv(db_session, gansu):
+    assert [row["quote"] for row in _jsonl(db_session, measure="trade growth")] == ["5.9%"]
+    assert _jsonl(db_session, status=("pending",)) == []
+
+
+def test_export_jsonl_leaves_out_a_decision_since_reopened(db_session, reviewer):
+    document = DocumentFactory(text="The port moved 41 ships.")
+    claim = ClaimFactory(document=document, quote_text="41", value=41.0)
+    db_session.add(Review(claim=claim, user=reviewer, decision="verify", note="looked fine",
+                          created_at=datetime(2024, 5, 2, 9, 0, tzinfo=UTC)))
+    db_session.commit()
+    (row,) = _jsonl(db_session, status=("pending",))
+    assert (row["status"], row["decision"], row["note"]) == ("pending", None, None)
+
+
+def test_export_jsonl_failure_midway_ends_with_a_line_an_import_refuses(db_session, monkeypatch, caplog):
+    for _ in range(5):
+        ClaimFactory(status="verified", document=DocumentFactory())
+    db_session.commit()
+    calls = {"n": 0}
+    real_record = export.jsonl_record
+
+    def failing_record(row):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise RuntimeError("connection lost\nsecond line")
+        return real_record(row)
+
+    monkeypatch.setattr(export, "jsonl_record", failing_record)
+    run = JsonlExport(db_session, export_filter(), page_size=2)
+    lines = "".join(run).split("\n")
+    assert len(lines) == 4 + 1 + 1 and lines[-1] == ""
+    assert json.loads(lines[-2]) == {"export_failed_after": 4, "reason": "connection lost"}
+    assert (run.rows, run.failure) == (4, "connection lost")
+    assert "JSON Lines export failed after 4 rows" in caplog.text
+    with pytest.raises(RowProblem, match="unknown field: export_failed_after, reason"):
+        parse_row(json.loads(lines[-2]))
+
+
+def test_export_cli_jsonl_same_bytes_as_api(runner, client, db_session, reviewer, gansu):
+    _token, secret = tokens.create(db_session, reviewer, "script", utcnow())
+    db_session.commit()
+    cli = runner.invoke(args=["export", "--format", "jsonl", "--conflicts", "all"])
+    assert cli.exit_code == 0, cli.output
+    api = client.get("/api/v1/export.jsonl?conflicts=all", headers={"Authorization": f"Bearer {secret}"})
+    assert api.status_code == 200 and api.mimetype == "application/jsonl"
+    assert api.headers["Content-Disposition"].startswith('attachment; filename="claims-')
+    assert api.get_data() == cli.stdout_bytes
+    assert [json.loads(line)["quote"] for line in cli.stdout_bytes.decode().splitlines()] == ["66", "5.9%"]
+
+
+def test_export_jsonl_api_needs_a_token_and_refuses_bad_filters(client, db_session, reviewer, gansu):
+    assert client.get("/api/v1/export.jsonl").status_code == 401
+    _token, secret = tokens.create(db_session, reviewer, "script", utcnow())
+    db_session.commit()
+    for query, message in (("colour=red", "Unknown filter: colour"), ("bom=1", "Unknown filter: bom"),
+                           ("status=approved", "status")):
+        response = client.get(f"/api/v1/export.jsonl?{query}", headers={"Authorization": f"Bearer {secret}"})
+        assert response.status_code == 400 and response.mimetype == "application/problem+json"
+        assert message in response.get_json()["detail"]
+
+
+# CSVW metadata.
+
+def _csv_with_every_kind_of_cell(db_session, reviewer) -> str:
+    """An export whose cells fill every column: a range, an uncertainty, a period, evidence, a review time."""
+    document = DocumentFactory(text="Output rose to 1,190,000,000,000 yuan, =about 5 to 7 per cent.",
+                               title="@Report", source="https://example.org/r", published=date(2024, 1, 5))
+    claim = ClaimFactory(document=document, quote_text="5 to 7", value=5.0, value_max=7.0, uncertainty=0.0000001,
+                         unit="%", subject="-province", period_start=date(2023, 1, 1), period_end=date(2023, 12, 31))
+    big = ClaimFactory(document=document, quote_text="1,190,000,000,000", value=1.19e12, unit="CNY")
+    db_session.flush()
+    review.decide(db_session, claim, reviewer, "verify", version=claim.version, now=utcnow(), check_lease=False,
+                  note="+checked", evidence=review.Evidence(url="https://example.org/table", quote="5 to 7",
+                                                            checked_on=date(2024, 2, 1), method="stated"))
+    review.decide(db_session, big, reviewer, "verify", version=big.version, now=utcnow(), check_lease=False)
+    db_session.commit()
+    return _export(db_session)
+
+
+def _parses_as(cell: str, datatype: str) -> bool:
+    """Whether a non-empty cell is in the lexical space of its CSVW (XML Schema) datatype."""
+    patterns = {
+        "integer": r"-?\d+", "double": r"-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", "date": r"\d{4}-\d{2}-\d{2}",
+        "dateTime": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[-+]\d{2}:\d{2})?", "anyURI": r"\S+", "string": r".*",
+    }
+    if not re.fullmatch(patterns[datatype], cell, re.DOTALL):
+        return False
+    if datatype == "date":
+        date.fromisoformat(cell)
+    if datatype == "dateTime":
+        datetime.fromisoformat(cell.replace("Z", "+00:00"))
+    return True
+
+
+def test_export_csvw_metadata_describes_each_column_and_its_cells_parse(db_session, reviewer, tmp_path):
+    text = _csv_with_every_kind_of_cell(db_session, reviewer)
+    metadata = export.csvw_metadata("claims.csv")
+    columns = metadata["tableSchema"]["columns"]
+    header, *rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert [column["name"] for column in columns] == header == list(COLUMNS)
+    assert all(column["titles"] == column["name"] for column in columns)
+    filled = set()
+    for row in rows:
+        for column, cell in zip(columns, row, strict=True):
+            if cell:
+                filled.add(column["name"])
+                assert _parses_as(cell, column["datatype"]), (column, cell)
+    assert {"value_max", "uncertainty", "period_start", "reviewed_at", "evidence_url", "evidence_checked_on"} <= filled
+    assert "formula" in metadata["notes"][0]["oa:hasBody"]["rdf:value"]
+    # The W3C CSVW reference reader takes the file as described, converting every cell to its datatype.
+    (tmp_path / "claims.csv").write_text(text, encoding="utf-8", newline="")
+    (tmp_path / "claims.csv-metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+    read = list(csvw.Table.from_file(tmp_path / "claims.csv-metadata.json").iterdicts())
+    assert [row["claim_id"] for row in read] == [int(row[0]) for row in rows]
+    assert read[0]["value_max"] == 7.0 and read[0]["uncertainty"] == 0.0000001 and read[1]["value"] == 1.19e12
+    assert str(read[0]["period_start"]).startswith("2023-01-01") and read[0]["reviewed_at"].tzinfo is not None
+
+
+def test_export_csvw_reader_refuses_a_cell_outside_its_datatype(db_session, reviewer, tmp_path):
+    text = _csv_with_every_kind_of_cell(db_session, reviewer)
+    metadata = export.csvw_metadata("claims.csv")
+    subject = next(c for c in metadata["tableSchema"]["columns"] if c["name"] == "subject")
+    subject["datatype"] = "integer"
+    (tmp_path / "claims.csv").write_text(text, encoding="utf-8", newline="")
+    (tmp_path / "claims.csv-metadata.json").write_text(json.dumps(metadata), encoding="utf-8")
+    with pytest.raises(ValueError, match="subject"):
+        list(csvw.Table.from_file(tmp_path / "claims.csv-metadata.json").iterdicts())
+
+
+def test_export_csvw_metadata_served_beside_the_csv(client, auth, db_session, reviewer):
+    assert client.get("/export.csv-metadata.json").status_code == 302
+    auth.login("rita")
+    web = client.get("/export.csv-metadata.json")
+    assert web.status_code == 200 and web.mimetype == "application/csvm+json"
+    assert web.get_json() == export.csvw_metadata("export.csv")
+    _token, secret = tokens.create(db_session, reviewer, "script", utcnow())
+    db_session.commit()
+    api = client.get("/api/v1/export.csv-metadata.json", headers={"Authorization": f"Bearer {secret}"})
+    assert api.status_code == 200 and api.mimetype == "application/csvm+json"
+    assert api.get_json()["url"] == "export.csv" and api.get_json()["tableSchema"] == web.get_json()["tableSchema"]
+
+
+def test_export_cli_writes_csvw_metadata_naming_the_file(runner, db_session, gansu, tmp_path):
+    (tmp_path / "meta").mkdir()
+    result = runner.invoke(args=["export", "-o", str(tmp_path / "claims.csv"),
+                                 "--metadata", str(tmp_path / "meta" / "claims.csv-metadata.json")])
+    assert result.exit_code == 0, result.output
+    metadata = json.loads((tmp_path / "meta" / "claims.csv-metadata.json").read_text(encoding="utf-8"))
+    assert metadata == export.csvw_metadata("../claims.csv")
+    read = list(csvw.Table.from_file(tmp_path / "meta" / "claims.csv-metadata.json").iterdicts())
+    assert [row["claim_id"] for row in read] == [gansu[0].id, gansu[1].id]
+    result = runner.invoke(args=["export", "--format", "jsonl", "--metadata", str(tmp_path / "m.json")])
+    assert result.exit_code == 2 and "--metadata describes the CSV" in result.output

@@ -13,10 +13,9 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from . import interchange, schemas  # noqa: F401 - interchange registers its operations on bp
-from .routes import bp
+from .routes import PROBLEM, bp
 
 PREFIX = "/api/v1"
-PROBLEM = "application/problem+json"
 # The documentation page runs ReDoc served by the app itself, never from a CDN: its standalone
 # bundle (npm redoc 2.1.5, MIT, licence files beside it) is vendored under static/vendor/redoc.
 # No PyPI package fits: drf-spectacular-sidecar ships the same bundle but needs Django, and the

@@ -3,7 +3,7 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Response, abort, current_app, g, request
+from flask import Response, abort, current_app, g, json, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 from flask_smorest import abort as abort_with_messages
@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, SelectField
 
-from claimtrack import conflicts, queue, review, second_review, tokens
+from claimtrack import conflicts, importing, queue, review, second_review, tokens
 from claimtrack.claim_filters import ClaimFilter, Paging, claim_page
 from claimtrack.conflicts import CONFLICT_STATUSES, ConflictError, NotInGroup, Rescope, StaleGroupError
 from claimtrack.conflicts.resolve import STALE_MESSAGE
@@ -22,10 +22,15 @@ from ..claims.forms import ReviewForm
 from ..conflicts.forms import ResolveForm
 from ..conflicts.routes import PAGE_SIZE as CONFLICT_PAGE_SIZE
 from ..db import get_session
-from ..export.routes import csv_download
+from ..export.routes import csv_download, csvw_response, jsonl_download
 from . import schemas
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Claimtrack's JSON API (personal token required).")
+
+PROBLEM = "application/problem+json"
+# The body types an import reads, by media type (JSON Lines has gone by several names).
+IMPORT_TYPES = {"application/jsonl": "jsonl", "application/x-ndjson": "jsonl", "application/x-jsonlines": "jsonl",
+                "text/csv": "csv"}
 
 
 @bp.before_request
@@ -137,6 +142,57 @@ def list_audit(claim_id: int):
 def export_csv(**_filters):
     """The claims matching the export's filters as CSV, as /export.csv and `claimtrack export` write it."""
     return csv_download(request.args)
+
+
+@bp.get("/export.csv-metadata.json")
+@bp.response(200, schemas.CsvwMetadata, content_type="application/csvm+json",
+             description="W3C CSVW metadata (JSON-LD) of export.csv beside it.")
+def export_csv_metadata():
+    """The W3C CSVW metadata describing /api/v1/export.csv: its columns, their datatypes and the safe-cell rule."""
+    return csvw_response()
+
+
+@bp.get("/export.jsonl")
+@bp.arguments(schemas.JsonlExportQuery, location="query", as_kwargs=True)
+@bp.response(200, description="The export's claims as JSON Lines, one object a claim (docs/export.md), streamed.",
+             content_type="application/jsonl")
+def export_jsonl(**_filters):
+    """The claims matching the export's filters as JSON Lines, as `claimtrack export --format jsonl` writes them."""
+    return jsonl_download(request.args)
+
+
+@bp.post("/claims/import")
+@bp.arguments(schemas.ImportQuery, location="query", as_kwargs=True)
+@bp.doc(requestBody={"required": True, "description": "Claims as JSON Lines (the objects of /api/v1/export.jsonl) "
+                                                      "or CSV (the columns of the CSV export).",
+                     "content": {media: {"schema": {"type": "string"}} for media in IMPORT_TYPES}})
+@bp.response(200, schemas.ImportReport)
+@bp.alt_response(422, schema=schemas.ImportProblem, content_type=PROBLEM,
+                 description="Some rows are unusable (each in `rows` with its line and reason); nothing was written.")
+def import_claims(skip_bad: bool = False):
+    """Add the claims of a JSON Lines or CSV body (leads only), checking every row.
+
+    When any row is unusable nothing is written and the answer is a 422 listing each bad row,
+    unless `skip_bad`: then the good rows are written and the bad ones listed in `errors`. A row
+    whose span already holds a claim with the same values is that claim (`unchanged`), so
+    sending the same body again writes nothing.
+    """
+    _lead_only()
+    fmt = IMPORT_TYPES.get(request.mimetype) or abort(
+        415, description=f"Send the claims as {' or '.join(IMPORT_TYPES)}.")
+    try:
+        text = request.get_data().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        abort(400, description=f"The body is not UTF-8 (bad byte at offset {exc.start}); nothing was imported.")
+    db = get_session()
+    report = importing.import_claims(db, text, fmt, current_user, utcnow(), skip_bad=skip_bad)
+    db.commit()
+    if not report.written:
+        body = {"type": "about:blank", "title": "Unprocessable Entity", "status": 422,
+                "detail": f"{len(report.errors)} of {report.rows} rows are unusable; nothing was imported.",
+                "rows": report.as_dict()["errors"]}
+        return Response(json.dumps(body), 422, mimetype=PROBLEM)
+    return report.as_dict()
 
 
 @bp.post("/queue/next")

@@ -367,3 +367,68 @@ class ExportQuery(ma.Schema):
     conflicts = fields.String(metadata={"description": "settled (default), all or preferred."})
     settled_only = fields.String()
     bom = fields.String(metadata={"description": "Start with a UTF-8 byte order mark (for Excel)."})
+
+
+class JsonlExportQuery(ExportQuery):
+    """The export's filters, as on /export.csv; JSON Lines has no byte order mark."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+        exclude = ("bom",)
+
+
+class ImportQuery(ma.Schema):
+    """How an import treats bad rows."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    skip_bad = fields.Boolean(load_default=False, metadata={
+        "description": "Write the good rows even when some are bad (those are listed in `errors`)."})
+
+
+class RowError(ma.Schema):
+    """A row that could not be imported: its line in the body and why."""
+
+    line = fields.Integer(required=True)
+    reason = fields.String(required=True)
+
+
+class ImportReport(ma.Schema):
+    """What an import did."""
+
+    rows = fields.Integer(required=True, metadata={"description": "Rows read."})
+    created = fields.Integer(required=True, metadata={"description": "Claims added."})
+    unchanged = fields.Integer(required=True, metadata={"description": "Rows whose claim was there already."})
+    written = fields.Boolean(required=True)
+    errors = fields.List(fields.Nested(RowError), required=True, metadata={"description": "The rows skipped."})
+
+
+class ImportProblem(Problem):
+    """An import refused for its bad rows: the problem detail, with each bad row."""
+
+    rows = fields.List(fields.Nested(RowError), required=True)
+
+
+class CsvwColumn(ma.Schema):
+    name = fields.String(required=True)
+    titles = fields.String(required=True)
+    datatype = fields.String(required=True)
+
+
+class CsvwTableSchema(ma.Schema):
+    columns = fields.List(fields.Nested(CsvwColumn), required=True)
+    primaryKey = fields.String()  # noqa: N815 - CSVW's own property name
+
+
+class CsvwMetadata(ma.Schema):
+    """W3C CSVW table metadata (http://www.w3.org/ns/csvw) of the export CSV."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    context = fields.String(data_key="@context", required=True)
+    url = fields.String(required=True)
+    dialect = fields.Dict(required=True)
+    notes = fields.List(fields.Dict())
+    tableSchema = fields.Nested(CsvwTableSchema, required=True)  # noqa: N815 - CSVW's own property name

@@ -1,7 +1,7 @@
 """Export pages: the filter form and the streamed CSV download."""
 from dataclasses import replace
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, json, render_template, request, stream_with_context
 from flask_login import current_user
 
 from markupsafe import Markup
@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from claimtrack import reference
 from claimtrack.claim_filters import ClaimFilter, Paging
-from claimtrack.export import EXPORT_DEFAULTS, CsvExport, export_filename
+from claimtrack.export import CSVW_MEDIA_TYPE, EXPORT_DEFAULTS, CsvExport, JsonlExport, csvw_metadata, export_filename
 from models import utcnow
 
 from ..db import read_only_session
@@ -41,16 +41,32 @@ def download():
     return csv_download(request.args)
 
 
-def csv_download(args: MultiDict) -> Response:
-    """The export CSV for these query parameters (filters and `bom`) as a streamed download; 400 when unusable."""
+def _export_filters(args: MultiDict, options: tuple[str, ...] = ()) -> ClaimFilter:
+    """The export's filter for these query parameters and the current user; 400 when one is unusable or unknown."""
     # The claims list's page position (sort, after, before) is ignored: an export is every
     # matching claim in id order, never one page of them.
-    unknown = sorted(set(args) - set(ClaimFilter.PARAMETERS) - set(Paging.PARAMETERS) - {BOM})
+    unknown = sorted(set(args) - set(ClaimFilter.PARAMETERS) - set(Paging.PARAMETERS) - set(options))
     if unknown:
         abort(400, description=f"Unknown filter: {', '.join(unknown)}. See /export for the filters.")
     Paging.from_args(args)  # refused when unusable, like every other parameter
     # A claim awaiting the user's blind second review is not theirs to see decided: it is left out.
-    filters = replace(ClaimFilter.from_args(args, EXPORT_DEFAULTS), viewer=current_user.id, viewer_sees_no_blind=True)
+    return replace(ClaimFilter.from_args(args, EXPORT_DEFAULTS), viewer=current_user.id, viewer_sees_no_blind=True)
+
+
+@bp.get("/export.csv-metadata.json")
+def metadata():
+    """The W3C CSVW metadata of /export.csv: its columns, their datatypes and the safe-cell rule."""
+    return csvw_response()
+
+
+def csvw_response() -> Response:
+    """The CSVW metadata of the export CSV beside the requested address (its `url` is `export.csv`, relative)."""
+    return Response(json.dumps(csvw_metadata("export.csv"), indent=2), mimetype=CSVW_MEDIA_TYPE)
+
+
+def csv_download(args: MultiDict) -> Response:
+    """The export CSV for these query parameters (filters and `bom`) as a streamed download; 400 when unusable."""
+    filters = _export_filters(args, (BOM,))
     bom = args.get(BOM, "").strip().lower() not in FALSE_WORDS
 
     def generate():
@@ -66,4 +82,23 @@ def csv_download(args: MultiDict) -> Response:
         stream_with_context(generate()),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{export_filename(utcnow().date())}"'},
+    )
+
+
+def jsonl_download(args: MultiDict) -> Response:
+    """The export's claims as JSON Lines (docs/export.md) for these filters, streamed; 400 when unusable."""
+    filters = _export_filters(args)
+
+    def generate():
+        session = read_only_session()
+        try:
+            for chunk in JsonlExport(session, filters):
+                yield chunk.encode("utf-8")
+        finally:
+            session.close()
+
+    return Response(
+        stream_with_context(generate()),
+        mimetype="application/jsonl",
+        headers={"Content-Disposition": f'attachment; filename="{export_filename(utcnow().date(), "jsonl")}"'},
     )
