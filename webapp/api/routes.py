@@ -16,18 +16,23 @@ from claimtrack.claim_filters import ClaimFilter, Paging, claim_page
 from claimtrack.conflicts import CONFLICT_STATUSES, ConflictError, NotInGroup, Rescope, StaleGroupError
 from claimtrack.conflicts.resolve import STALE_MESSAGE
 from claimtrack.documents import document_page
+from claimtrack.jobs import describe, visible_jobs
+from claimtrack.jobs import records as jobs_records
 from models import REVIEWABLE_FIELDS, AuditEvent, Claim, Document, utcnow
 
 from ..claims.forms import ReviewForm
 from ..conflicts.forms import ResolveForm
 from ..conflicts.routes import PAGE_SIZE as CONFLICT_PAGE_SIZE
 from ..db import get_session
+from ..documents.forms import UploadForm
+from ..documents.routes import submit_upload
 from ..export.routes import csv_download, csvw_response, jsonl_download
 from . import schemas
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Claimtrack's JSON API (personal token required).")
 
 PROBLEM = "application/problem+json"
+JOB_PAGE_SIZE = 50
 # The body types an import reads, by media type (JSON Lines has gone by several names).
 IMPORT_TYPES = {"application/jsonl": "jsonl", "application/x-ndjson": "jsonl", "application/x-jsonlines": "jsonl",
                 "text/csv": "csv"}
@@ -88,6 +93,62 @@ def list_documents(after: int | None = None):
 def get_document(document_id: int):
     """One document with its exact text."""
     return get_session().get(Document, document_id) or abort(404, description="No such document.")
+
+
+UPLOAD_FIELDS = {
+    "file": {"type": "string", "format": "binary", "description": "The document: .txt, .md, .html or .pdf."},
+    "title": {"type": "string", "maxLength": 500}, "author": {"type": "string", "maxLength": 255},
+    "publisher": {"type": "string", "maxLength": 255},
+    "source_url": {"type": "string", "maxLength": 1000, "description": "An absolute http(s) address."},
+    "published": {"type": "string", "format": "date"},
+}
+
+
+@bp.post("/documents")
+@bp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"], "properties": UPLOAD_FIELDS}}}})
+@bp.response(202, schemas.Job, description="Queued: follow it at the `Location` (/api/v1/jobs/ID).")
+@bp.alt_response(201, schema=schemas.Job, description="Stored at once: the document is at the `Location`.")
+@bp.alt_response(200, schema=schemas.Job, description="The same text is already stored (`document_id`); nothing changed.")
+@bp.alt_response(422, schema=schemas.Problem, content_type=PROBLEM,
+                 description="The file cannot be read as a document (the reason in `detail`); nothing changed.")
+def upload_document():
+    """Upload a document, as the documents page does: it is read, extracted and checked by a background job.
+
+    The answer waits a few seconds (CLAIMTRACK_UPLOAD_WAIT) for the job: a small document is
+    stored by then (201), a larger one is still queued or running (202, poll its job).
+    """
+    form = UploadForm(meta={"csrf": False})
+    if not form.validate():
+        abort_with_messages(400, messages={"form": form.errors}, message="Some fields are unusable: see errors.")
+    job, finished = submit_upload(form)
+    body = jobs_records.as_json(job)
+    if not finished:
+        return body, 202, {"Location": f"/api/v1/jobs/{job.id}"}
+    if job.state == "refused":
+        abort(422, description=describe(job))
+    if job.state == "failed":
+        return body, 202, {"Location": f"/api/v1/jobs/{job.id}"}
+    location = {"Location": f"/api/v1/documents/{job.document_id}"}
+    return (body, 200, location) if jobs_records.changed_nothing(job) else (body, 201, location)
+
+
+@bp.get("/jobs")
+@bp.arguments(schemas.JobQuery, location="query", as_kwargs=True)
+@bp.response(200, schemas.JobPage)
+def list_jobs(after: int | None = None):
+    """Jobs, newest first: a lead's token sees everyone's, a reviewer's their own."""
+    found = visible_jobs(get_session(), current_user, after=after, limit=JOB_PAGE_SIZE + 1)
+    next_after = found[JOB_PAGE_SIZE - 1].id if len(found) > JOB_PAGE_SIZE else None
+    return {"jobs": [jobs_records.as_json(job) for job in found[:JOB_PAGE_SIZE]], "next_after": next_after}
+
+
+@bp.get("/jobs/<int:job_id>")
+@bp.response(200, schemas.Job)
+def get_job(job_id: int):
+    """One job and where it stands (poll it after an upload answered 202)."""
+    found = visible_jobs(get_session(), current_user, ids=[job_id], limit=1)
+    return jobs_records.as_json(found[0]) if found else abort(404, description="No such job.")
 
 
 @bp.get("/claims")

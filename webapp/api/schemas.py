@@ -7,7 +7,7 @@ from claimtrack.claim_filters import PAGE_SIZE, TEXT_LIMITS, ClaimFilter
 from claimtrack.conflicts import DEPRECATION_REASONS
 from claimtrack.review import DECISIONS
 from claimtrack.second_review import BLIND_STATUS
-from models import KINDS, MAX_ROW_ID, REVIEWABLE_FIELDS, STATUSES
+from models import JOB_KINDS, JOB_STATES, KINDS, MAX_ROW_ID, REVIEWABLE_FIELDS, STATUSES
 
 from ..claims.forms import NOTE_MAX
 from ..conflicts.forms import STATUS_FILTERS
@@ -432,3 +432,41 @@ class CsvwMetadata(ma.Schema):
     dialect = fields.Dict(required=True)
     notes = fields.List(fields.Dict())
     tableSchema = fields.Nested(CsvwTableSchema, required=True)  # noqa: N815 - CSVW's own property name
+
+
+class Job(ma.Schema):
+    """A background job (an upload's ingest, a conflict rebuild) and where it stands."""
+
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(JOB_KINDS))
+    state = fields.String(required=True, validate=validate.OneOf(JOB_STATES),
+                          metadata={"description": "queued, reading, extracting, checking (conflicts), then done, "
+                                                   "refused or failed"})
+    state_label = fields.String(required=True)
+    file_name = fields.String(required=True)
+    outcome = fields.String(required=True, metadata={"description": "One line: what was stored, or why not."})
+    message = fields.String(required=True)
+    finished = fields.Boolean(required=True)
+    document_id = fields.Integer(allow_none=True, required=True)
+    attempts = fields.Integer(required=True)
+    worker = fields.String(required=True)
+    created_by_id = fields.Integer(allow_none=True, required=True)
+    created_at = fields.String(required=True)
+    started_at = fields.String(allow_none=True, required=True)
+    finished_at = fields.String(allow_none=True, required=True)
+
+
+class JobPage(ma.Schema):
+    """A page of jobs, newest first; `next_after` continues the list (null on the last page)."""
+
+    jobs = fields.List(fields.Nested(Job), required=True)
+    next_after = fields.Integer(allow_none=True, required=True)
+
+
+class JobQuery(ma.Schema):
+    """Where the jobs list continues."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    after = fields.Integer(validate=validate.Range(1, MAX_ROW_ID), metadata={"description": "The previous page's next_after."})

@@ -12,7 +12,7 @@ from claimtrack.jobs import describe, new_ingest_job
 from claimtrack.jobs.records import changed_nothing, forget
 from claimtrack.review import ReviewError
 from claimtrack.sources import upload_name
-from models import Document, utcnow
+from models import Document, Job, utcnow
 
 from ..db import get_session
 from ..jobs import job_queue
@@ -67,6 +67,25 @@ def upload():
     if not form.validate_on_submit():
         # The page again, the typed title, author, publisher and URL kept beside their errors.
         return _render_index(form, 400)
+    job, finished = submit_upload(form)
+    if not finished:
+        flash(f"{job.file_name} is queued for reading; this page follows it until it is stored.", "info")
+        return redirect(url_for("jobs.show", job_id=job.id), 303)
+    flash(describe(job), {"refused": "error", "failed": "error"}.get(job.state) or
+          ("info" if changed_nothing(job) else "success"))
+    if job.state == "refused":
+        return redirect(url_for("documents.index"), 303)
+    if job.state == "failed":
+        return redirect(url_for("jobs.show", job_id=job.id), 303)
+    return redirect(url_for("documents.show", document_id=job.document_id), 303)
+
+
+def submit_upload(form: UploadForm) -> tuple[Job, bool]:
+    """Queue the validated upload as a job and wait a moment for it: (the job, whether it finished).
+
+    A job that finished without changing anything (refused, or the text already stored) is
+    forgotten once returned: its submitter is shown the outcome now, so no row need keep it.
+    """
     upload = form.file.data
     name = upload_name(upload.filename or "") or "upload.txt"
     session = get_session()
@@ -81,24 +100,12 @@ def upload():
     queue = job_queue()
     queue.submit(job.id)
     if not queue.wait(job.id, current_app.config["UPLOAD_WAIT"]):
-        flash(f"{name} is queued for reading; this page follows it until it is stored.", "info")
-        return redirect(url_for("jobs.show", job_id=job.id), 303)
+        return job, False
     session.refresh(job)
-    if job.state == "refused":
-        flash(describe(job), "error")
-        forget(session, job)
-        session.commit()
-        return redirect(url_for("documents.index"), 303)
-    if job.state == "failed":
-        flash(describe(job), "error")
-        return redirect(url_for("jobs.show", job_id=job.id), 303)
     if changed_nothing(job):
-        flash(describe(job), "info")
         forget(session, job)
         session.commit()
-    else:
-        flash(describe(job), "success")
-    return redirect(url_for("documents.show", document_id=job.document_id), 303)
+    return job, True
 
 
 def _render_new_claim(document: Document, form: AddClaimForm, status: int = 200, refusal: str | None = None,
