@@ -4,7 +4,8 @@
 
 Writes synthetic documents (bench.generate) to files, then on each backend, each into a new
 database: `claimtrack ingest --jobs 1` and `--jobs 2` (a subprocess, as a user runs it; its
-~1 s start-up included), `ingest.store` alone on claims extracted beforehand (the ORM's share),
+~1 s start-up included), `claimtrack ingest --enqueue` with two `claimtrack worker --burst`
+processes on Redis (whole processes, from the enqueue to the last worker's exit), `ingest.store` alone on claims extracted beforehand (the ORM's share),
 and the reference, a bulk insert of the very same document and claim rows (COPY on
 PostgreSQL, executemany on SQLite) with no extraction. Section `## Ingest throughput`.
 """
@@ -59,6 +60,27 @@ def time_cli(url: str, folder: Path, jobs: int) -> float:
     started = time.perf_counter()
     subprocess.run([str(CLAIMTRACK), "ingest", "--jobs", str(jobs), str(folder)], env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def time_workers(url: str, folder: Path, workers: int, redis_url: str) -> float:
+    """Seconds from `claimtrack ingest --enqueue folder` starting to `workers` RQ workers emptying the queue.
+
+    Whole processes, as an operator runs them: the enqueue (reading every file into its job
+    row) and the workers (`claimtrack worker --burst`, started together once the jobs are
+    queued, each forking a process per job), start-ups included.
+    """
+    queue = f"bench-{os.getpid()}-{time.monotonic_ns()}"
+    env = {**os.environ, "DATABASE_URL": url, "CLAIMTRACK_INSTANCE_PATH": str(report.SCRATCH / "instance"),
+           "CLAIMTRACK_REDIS_URL": redis_url, "CLAIMTRACK_QUEUE": queue}
+    started = time.perf_counter()
+    subprocess.run([str(CLAIMTRACK), "ingest", "--enqueue", str(folder)], env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    running = [subprocess.Popen([str(CLAIMTRACK), "worker", "--burst"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(workers)]
+    for process in running:
+        if process.wait() != 0:
+            raise RuntimeError(f"a worker exited with {process.returncode}")
     return time.perf_counter() - started
 
 
@@ -119,7 +141,7 @@ def time_bulk(url: str, prepared: list[PreparedDocument], batch: int = 20_000) -
     return elapsed
 
 
-def run(count: int, backends: list[str]) -> str:
+def run(count: int, backends: list[str], redis_url: str) -> str:
     """Measure every way in on each backend; return the markdown table."""
     folder = report.SCRATCH / f"ingest-{count}"
     paths = sorted(folder.glob("*.txt")) if folder.is_dir() else []
@@ -134,7 +156,10 @@ def run(count: int, backends: list[str]) -> str:
     lines = [f"{count:,} synthetic documents, {claims:,} claims extracted "
              f"({sum(len(p.source.text) for p in prepared) / 2**20:.1f} MiB of text). Extraction alone, "
              f"in this process: {extract_seconds:.1f} s = {count / extract_seconds:,.0f} documents/s, "
-             f"{claims / extract_seconds:,.0f} claims/s ({report.load()}).", "",
+             f"{claims / extract_seconds:,.0f} claims/s ({report.load()}). On this machine's "
+             f"{os.cpu_count()} cores extraction alone bounds any way in at "
+             f"{extract_seconds / os.cpu_count():.1f} s, which is the physical limit the ratios below are "
+             "to be read against.", "",
              "| backend | way in | seconds | documents/s | claims/s | vs bulk insert | load |",
              "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
     for backend in backends:
@@ -144,6 +169,8 @@ def run(count: int, backends: list[str]) -> str:
             ("`ingest.store` only (pre-extracted, ORM)", lambda url: time_store(url, prepared)),
             ("`claimtrack ingest --jobs 1`", lambda url: time_cli(url, folder, 1)),
             ("`claimtrack ingest --jobs 2`", lambda url: time_cli(url, folder, 2)),
+            ("`ingest --enqueue` + 2 × `claimtrack worker` (RQ, Redis)",
+             lambda url: time_workers(url, folder, 2, redis_url)),
         ):
             url = report.scratch_database(backend, "claimtrack_bench_ingest")
             schema.upgrade(url)
@@ -166,10 +193,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=1000)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="Redis for the workers' queue")
     parser.add_argument("--no-write", action="store_true", help="print the figures without touching RESULTS.md")
     args = parser.parse_args(argv)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    table = run(args.documents, backends)
+    table = run(args.documents, backends, args.redis_url)
     command = f"python -m bench.ingest --documents {args.documents} --backend {args.backend}"
     body = report.header(command) + "\n" + table + "\n"
     print(body)
