@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from claimtrack import schema
 from claimtrack.database import make_engine, make_sessionmaker
 from claimtrack.extract import EXTRACTOR_VERSION
-from claimtrack.ingest import CONTEXT_CHARS, PreparedDocument, prepare, store
+from claimtrack.ingest import PreparedDocument, claim_values, prepare, store
 from claimtrack.sources import find_documents, read_document
 
 from . import report
@@ -99,10 +99,13 @@ def time_store(url: str, prepared: list[PreparedDocument]) -> float:
 
 
 def _rows(prepared: list[PreparedDocument], timestamp) -> tuple[list[tuple], list[tuple]]:
-    """Document and claim rows equal to what `store` writes, for the bulk reference."""
+    """Document and claim rows equal to what `store` writes (through its own `claim_values`), for the bulk reference."""
     now = timestamp(datetime.now(timezone.utc).replace(tzinfo=None))
     document_rows, claim_rows = [], []
     claim_id = 0
+    review_state = {"status": "pending", "reviewed_by_id": None, "reviewed_at": None, "group_id": None,
+                    "group_pinned": False, "rank": "normal", "rank_reason": "", "conflict_open": False,
+                    "version": 1, "created_at": now, "updated_at": now}
     for document_id, document in enumerate(prepared, start=1):
         source, text = document.source, document.source.text
         document_rows.append((
@@ -112,14 +115,8 @@ def _rows(prepared: list[PreparedDocument], timestamp) -> tuple[list[tuple], lis
         ))
         for c in document.claims:
             claim_id += 1
-            current = (c.value, c.value_max, c.unit, c.qualifier, c.change, c.period_start, c.period_end,
-                       c.subject[:200], c.measure[:200], c.kind)
-            claim_rows.append((
-                claim_id, document_id, c.start, c.end, c.quote, text[max(0, c.start - CONTEXT_CHARS):c.start],
-                text[c.end:c.end + CONTEXT_CHARS], c.sentence_start, c.sentence_end, *current, *current,
-                c.measure_text[:500], c.confidence, EXTRACTOR_VERSION, "pending", None, None, None, False,
-                "normal", "", False, 1, now, now,
-            ))
+            row = {**claim_values(text, c), **review_state, "id": claim_id, "document_id": document_id}
+            claim_rows.append(tuple(row[column] for column in CLAIM_COLUMNS))
     return document_rows, claim_rows
 
 

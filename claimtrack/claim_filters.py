@@ -225,6 +225,12 @@ class ClaimFilter:
         if self.viewer is not None and reveals:
             blind = so.aliased(SecondReview)
             out.append(~blind_to(Claim.id, self.viewer, blind))
+        elif self.viewer is not None and self.q:
+            # The search index holds the current subject and measure: a word found only in a
+            # correction would tell the blind second reviewer that, and how, the claim was corrected.
+            blind = so.aliased(SecondReview)
+            corrected = sa.or_(Claim.subject != Claim.extracted_subject, Claim.measure != Claim.extracted_measure)
+            out.append(~sa.and_(corrected, blind_to(Claim.id, self.viewer, blind)))
         if self.settled_only:
             # An alias: the export query joins second_reviews itself, which would swallow the subquery.
             unsettled = so.aliased(SecondReview)

@@ -11,7 +11,7 @@ import io
 import pytest
 
 from claimtrack import accounts, review, second_review, tokens
-from models import utcnow
+from models import Review, utcnow
 
 from .conftest import PASSWORD
 from .factories import ClaimFactory, DocumentFactory
@@ -119,3 +119,34 @@ def test_blind_csv_export_leaves_the_claim_out(client, auth, awaiting):
         rows = list(csv.DictReader(io.StringIO(_page(client, auth, username, "/export.csv?status=").lstrip("\ufeff"))))
         ids = {row["claim_id"] for row in rows}
         assert (str(awaiting["claim"].id) in ids) is present
+
+
+def test_blind_batch_page_hides_the_decision(client, auth, db_session, awaiting):
+    claim = awaiting["claim"]
+    other = ClaimFactory(document=awaiting["document"], quote_text="2024", value=2024.0)
+    db_session.flush()
+    batch_id = "b" * 8
+    for target in (claim, other):
+        db_session.add(Review(claim_id=target.id, user_id=awaiting["rita"].id, decision="note", note="batch note",
+                                     batch_id=batch_id, created_at=utcnow()))
+    db_session.commit()
+    otto = _page(client, auth, "otto", f"/batches/{batch_id}")
+    assert f'href="/claims/{claim.id}"' not in otto and f'href="/claims/{other.id}"' in otto
+    assert "1 decision of this batch is hidden: that claim awaits your blind second review." in otto
+    rita = _page(client, auth, "rita", f"/batches/{batch_id}")
+    assert f'href="/claims/{claim.id}"' in rita and 'id="batch-hidden"' not in rita
+
+
+def test_blind_search_does_not_find_a_corrected_subject(client, auth, db_session, awaiting):
+    claim = ClaimFactory(document=awaiting["document"], quote_text="2024", value=2024.0, subject="the port",
+                         measure="grain")
+    db_session.flush()
+    review.decide(db_session, claim, awaiting["rita"], "verify", version=claim.version, now=utcnow(),
+                  values={"subject": "the harbour authority"}, check_lease=False)
+    db_session.commit()
+    assert second_review.standing(db_session, claim.id).state == "awaiting"
+    # Left out of otto's searches altogether: whether a word matched only the correction cannot be told apart.
+    assert f'href="/claims/{claim.id}"' not in _page(client, auth, "otto", "/claims?q=authority")
+    assert f'href="/claims/{claim.id}"' not in _page(client, auth, "otto", "/claims?q=grain")
+    assert f'href="/claims/{awaiting["claim"].id}"' in _page(client, auth, "otto", "/claims?q=grain")
+    assert f'href="/claims/{claim.id}"' in _page(client, auth, "rita", "/claims?q=authority")

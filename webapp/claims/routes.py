@@ -334,10 +334,15 @@ def dismiss():
 @bp.get("/batches/<batch_id>")
 def batch(batch_id: str):
     """The reviews of one bulk batch, with undo for leads."""
-    reviews = review.batch_reviews(get_session(), batch_id)
+    db = get_session()
+    reviews = review.batch_reviews(db, batch_id)
     if not reviews:
         abort(404, description="No such batch.")
-    return render_template("claims/batch.html", batch_id=batch_id, reviews=reviews, note_form=NoteForm(formdata=None))
+    # Decisions on claims awaiting this user's blind second review are not theirs to see yet.
+    hidden = second_review.hidden_from(db, current_user, {r.claim_id for r in reviews})
+    shown = [r for r in reviews if r.claim_id not in hidden]
+    return render_template("claims/batch.html", batch_id=batch_id, reviews=shown, hidden=len(reviews) - len(shown),
+                           note_form=NoteForm(formdata=None))
 
 
 @bp.post("/batches/<batch_id>/undo")
