@@ -68,7 +68,7 @@ def time_workers(url: str, folder: Path, workers: int, redis_url: str) -> float:
 
     Whole processes, as an operator runs them: the enqueue (reading every file into its job
     row) and the workers (`claimtrack worker --burst`, started together once the jobs are
-    queued, each forking a process per job), start-ups included.
+    queued, each running its jobs one after another in its own process), start-ups included.
     """
     queue = f"bench-{os.getpid()}-{time.monotonic_ns()}"
     env = {**os.environ, "DATABASE_URL": url, "CLAIMTRACK_INSTANCE_PATH": str(report.SCRATCH / "instance"),

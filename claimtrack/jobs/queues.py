@@ -26,6 +26,8 @@ DEFAULT_QUEUE = "claimtrack"
 RQ_RETRY_INTERVALS = (30, 120, 600)
 # Longest a job may run before RQ stops it: a PDF's reading limit and extraction of the largest document.
 RQ_JOB_TIMEOUT = 900
+# RQ job states in which the job is still on its way to a worker or running.
+HELD = ("queued", "started", "deferred", "scheduled")
 
 
 class JobQueue:
@@ -137,6 +139,12 @@ class RedisQueue(JobQueue):
         self.queue.enqueue(tasks.perform, job_id, job_id=f"claimtrack-job-{job_id}",
                            retry=Retry(max=len(RQ_RETRY_INTERVALS), interval=list(RQ_RETRY_INTERVALS)),
                            job_timeout=RQ_JOB_TIMEOUT, result_ttl=86_400, failure_ttl=7 * 86_400)
+
+    def resubmit(self, job_id: int) -> None:
+        """Submit the job again unless RQ still holds it (queued, running or waiting to retry)."""
+        held = self.queue.fetch_job(f"claimtrack-job-{job_id}")
+        if held is None or held.get_status(refresh=False) not in HELD:
+            self.submit(job_id)
 
     def wait(self, job_id: int, timeout: float) -> bool:
         """Watch the job's row until it finishes or `timeout` passes."""

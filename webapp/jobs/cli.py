@@ -35,7 +35,7 @@ def worker_command(burst: bool, name: str | None):
     if not isinstance(queue, RedisQueue):
         raise click.ClickException("claimtrack worker needs CLAIMTRACK_REDIS_URL: without Redis, jobs run in a "
                                    "thread inside the app and inline in the command line")
-    from rq import Worker
+    from rq import SimpleWorker
 
     from claimtrack.prepare import prepare
     from claimtrack.sources import DocumentSource
@@ -43,13 +43,15 @@ def worker_command(burst: bool, name: str | None):
     tasks.configure(current_app.config["DATABASE_URL"])
     # Load the extractor's tables once here: each job runs in a fork of this process and starts warm.
     prepare(DocumentSource(text="Warm-up: 1 claim.", file_name="warm-up.txt", source="", media_type="text/plain"))
-    # Jobs queued while Redis was down, or left running by a worker that died, go on the queue again;
-    # one already on it is run once all the same (`records.claim`).
+    # Jobs queued while Redis was down, or left running by a worker that died, go on the queue again.
     for job_id in orphaned(get_session()):
-        queue.submit(job_id)
+        queue.resubmit(job_id)
     get_session().commit()
-    worker = Worker([queue.queue], connection=queue.connection,
-                    name=name or f"{socket.gethostname()}.{os.getpid()}")
+    # Jobs run in this process, one after another: its database pool and the extractor's tables
+    # serve every job, where RQ's default forks a process per job that would open its own
+    # connections. A worker that dies mid-job leaves its job to be taken over once stale.
+    worker = SimpleWorker([queue.queue], connection=queue.connection,
+                          name=name or f"{socket.gethostname()}.{os.getpid()}")
     click.echo(f"worker {worker.name} on queue {queue.queue.name}", err=True)
     worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
 
