@@ -1,4 +1,5 @@
 """The `claimtrack` command line: database, ingest, extraction, users, server."""
+import gc
 import multiprocessing
 import secrets
 import signal
@@ -260,6 +261,17 @@ def demo_users_command():
         click.echo(f"login: {username} / {password}   ({role})")
 
 
+def settled(app: Flask) -> Flask:
+    """The app with everything made while starting it moved out of the garbage collector's sight.
+
+    A server process keeps its modules, templates and tables for life; without this, each full
+    collection walks all of them again, and those walks were the slow requests' spikes.
+    """
+    gc.collect()
+    gc.freeze()
+    return app
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -280,7 +292,7 @@ def serve_command(host: str, port: int, workers: int, threads: int):
                 self.cfg.set(key, value)
 
         def load(self):
-            return create_app()
+            return settled(create_app())
 
     click.echo(f"Claimtrack serving on http://{host}:{port} ({workers} workers x {threads} threads)")
     Server().run()
