@@ -73,6 +73,9 @@ def find_form(html: str, form_id: str = "", field: str = "") -> tuple[str, dict[
     raise LookupError(f"no form {form_id or field} on the page")
 
 
+TRIVIAL = "GET /jobs/status (trivial, authenticated)"
+
+
 class LoggedIn(HttpUser):
     """A user who logs in through the login form first, with the next benchmark account."""
 
@@ -104,6 +107,9 @@ class Reviewer(LoggedIn):
     @task
     def review(self):
         self.count_loop()
+        # The reference the lease is read against: an authenticated request that does nothing else
+        # (login check, session, a two-key JSON answer), sent by the same users under the same load.
+        self.client.get("/jobs/status", name=TRIVIAL)
         with self.client.get("/queue/next", name="GET /queue/next (lease)", allow_redirects=False,
                              catch_response=True) as response:
             if response.status_code != 302:
