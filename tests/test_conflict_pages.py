@@ -145,3 +145,20 @@ def test_conflicts_marked_in_the_claims_list(client, auth, reviewer, db_session)
     auth.login("rita")
     html = client.get("/claims").get_data(as_text=True)
     assert html.count(f'href="/conflicts/{group.id}">open conflict</a>') == 2
+
+
+def test_conflicts_list_shows_a_few_values_per_group_and_links_the_rest(client, auth, reviewer, db_session):
+    made = [ClaimFactory(document=DocumentFactory(text=f"The county has {n} bridges.", file_name=f"d{n}.txt"),
+                         quote_text=str(n), value=n, subject="the county", measure="bridge")
+            for n in range(40, 49)]
+    conflicts.detect_claims(db_session, [c.id for c in made])
+    db_session.commit()
+    group_id = db_session.get(Claim, made[0].id).group_id
+    assert {db_session.get(Claim, c.id).group_id for c in made} == {group_id}
+    auth.login("rita")
+    html = client.get("/conflicts").get_data(as_text=True)
+    row = html[html.index(f'href="/conflicts/{group_id}"'):]
+    row = row[:row.index("</tr>")]
+    assert row.count('<li class="rank-') == 6
+    assert f'<a href="/conflicts/{group_id}">and 3 more claims</a>' in row
+    assert all(f"d{n}.txt" in client.get(f"/conflicts/{group_id}").get_data(as_text=True) for n in range(40, 49))

@@ -17,6 +17,8 @@ bp = Blueprint("conflicts", __name__)
 PAGE_SIZE = 50
 # Suggestions shown above the conflicts on the list page; the rest are on their own page.
 SUGGESTIONS_ON_LIST = 5
+# Competing values shown per group on the list; a group of a long series has dozens, all on its own page.
+MEMBERS_SHOWN = 6
 # Pages past this would ask the database for an offset it cannot represent.
 MAX_PAGE = 1_000_000
 STALE = ("This conflict changed while you were deciding (another reviewer or a new document): "
@@ -37,7 +39,8 @@ def index():
         suggestions, _ = conflicts.pending_suggestions(session, SUGGESTIONS_ON_LIST)
         pending = conflicts.pending_count(session)
     return render_template("conflicts/index.html", form=form, groups=groups, status=status, page=page, more=more,
-                           suggestions=suggestions, pending=pending, answer_form=AnswerForm())
+                           suggestions=suggestions, pending=pending, answer_form=AnswerForm(),
+                           members_shown=MEMBERS_SHOWN)
 
 
 @bp.get("/conflicts/suggestions")
