@@ -1,6 +1,6 @@
 """The /conflicts page beside a trivial authenticated request, in one process, in the same run.
 
-    python -m bench.conflicts_page [--claims 100000] [--backend sqlite|postgresql] [--samples 300]
+    python -m bench.conflicts_page [--claims 100000] [--backend sqlite|postgresql|both] [--samples 300]
 
 Fills a fresh scratch database with `bench.generate`'s corpus, runs a full
 conflict detection, logs a reviewer in, then alternates GET /conflicts (the first page, 50
@@ -85,11 +85,12 @@ def main(argv: list[str] | None = None) -> None:
     """Command line: run the benchmark and record it in RESULTS.md."""
     parser = argparse.ArgumentParser(prog="python -m bench.conflicts_page", description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=100_000)
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--no-write", action="store_true", help="print the figures without touching RESULTS.md")
     args = parser.parse_args(argv)
-    body = run(args.backend, args.claims, args.samples)
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    body = "\n\n".join(run(backend, args.claims, args.samples) for backend in backends)
     command = f"python -m bench.conflicts_page --claims {args.claims} --backend {args.backend} --samples {args.samples}"
     section = report.header(command) + "\n" + body + "\n"
     print(section)
