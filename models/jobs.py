@@ -1,4 +1,4 @@
-"""Background jobs: what was asked (ingest a document, rebuild conflict groups), how far it got, how it ended.
+"""Background jobs: what was asked (ingest a document, rebuild conflict groups, export), how far it got, how it ended.
 
 The row is the job's record for people (`/jobs`, `claimtrack jobs`); the queue (Redis or a thread
 in the app) only carries its id, so every worker on every machine reads the same state.
@@ -11,10 +11,10 @@ import sqlalchemy.orm as so
 from .base import Base, utcnow
 from .users import User
 
-JOB_KINDS = ("ingest", "conflicts")
+JOB_KINDS = ("ingest", "conflicts", "export")
 # In the order a job passes them; the last three are final.
-JOB_STATES = ("queued", "reading", "extracting", "checking", "done", "refused", "failed")
-ACTIVE_STATES = ("reading", "extracting", "checking")
+JOB_STATES = ("queued", "reading", "extracting", "checking", "writing", "done", "refused", "failed")
+ACTIVE_STATES = ("reading", "extracting", "checking", "writing")
 FINAL_STATES = ("done", "refused", "failed")
 
 
@@ -36,7 +36,8 @@ class Job(Base):
     file_name: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     # What the job needs besides the bytes: the document's title, author, publisher, source, date.
     params: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
-    # Kept in the database, not on a disk, so a worker on any machine can read it; cleared when the job ends.
+    # Kept in the database, not on a disk, so a worker on any machine can read it: an upload's
+    # bytes (cleared when the job ends) or an export's result (gzip-compressed CSV).
     payload: so.Mapped[bytes | None] = so.mapped_column(sa.LargeBinary)
     document_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("documents.id", ondelete="SET NULL"))
     # One line: what was stored, or why the job was refused or failed.

@@ -364,3 +364,70 @@ def test_jobs_conflicts_rebuild_enqueue_without_redis(runner):
 def test_jobs_worker_needs_redis(runner):
     result = runner.invoke(args=["worker", "--burst"])
     assert result.exit_code == 1 and "claimtrack worker needs CLAIMTRACK_REDIS_URL" in result.output
+
+
+# --- exports
+
+
+def _seed_verified(db_session, reviewer):
+    from claimtrack import review
+
+    from .factories import ClaimFactory, DocumentFactory
+
+    document = DocumentFactory(text="The harbour moved 41 ships, 17 barges and =9 ferries in 2022.")
+    claims = [ClaimFactory(document=document, quote_text=q, value=float(q.strip("=")), subject="=cmd|calc")
+              for q in ("41", "17", "=9")]
+    db_session.flush()
+    for claim in claims[:2]:
+        review.decide(db_session, claim, reviewer, "verify", version=claim.version, now=utcnow(), check_lease=False)
+    db_session.commit()
+    return claims
+
+
+def test_jobs_export_job_gives_the_same_csv_as_the_download(client, reviewer, auth, db_session, factory):
+    _seed_verified(db_session, reviewer)
+    auth.login("rita")
+    direct = client.get("/export.csv?status=verified&status=pending&bom=1").get_data()
+    page = client.get("/export").get_data(as_text=True)
+    assert 'id="export-job-form"' in page
+    response = client.post("/export/jobs", data={"csrf_token": csrf_token(client, "/export"),
+                                                 "query": "status=verified&status=pending&bom=1"})
+    assert response.status_code == 303
+    job_id = int(re.fullmatch(r"/jobs/(\d+)", response.headers["Location"])[1])
+    job = _get(factory, job_id)
+    assert (job.kind, job.state, job.outcome.split(",")[0]) == ("export", "done", "3 claims")
+    status = client.get(f"/jobs/status?ids={job_id}").get_json()["jobs"][0]
+    assert status["download_url"] == f"/jobs/{job_id}/export.csv"
+    assert 'class="job-download"' in client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    download = client.get(status["download_url"])
+    assert download.status_code == 200 and download.mimetype == "text/csv"
+    assert re.fullmatch(r'attachment; filename="claims-\d{8}\.csv"', download.headers["Content-Disposition"])
+    assert download.get_data() == direct and direct.startswith("\ufeffclaim_id,".encode())
+    assert b"'=cmd|calc" in direct
+
+
+def test_jobs_export_job_with_bad_filters_is_refused_and_queues_nothing(client, reviewer, auth, db_session):
+    auth.login("rita")
+    token = csrf_token(client, "/export")
+    for query in ("status=bogus", "document=abc", "nonsense=1"):
+        response = client.post("/export/jobs", data={"csrf_token": token, "query": query})
+        assert response.status_code == 400, query
+    assert client.post("/export/jobs", data={"query": ""}).status_code == 400
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+
+
+def test_jobs_export_download_is_its_submitters_and_leads(client, reviewer, lead, auth, db_session, factory):
+    otto = accounts.create_user(db_session, "otto", PASSWORD, "reviewer")
+    _seed_verified(db_session, reviewer)
+    with factory() as session:
+        job_id = records.new_export_job(session, "", bom=False, created_by_id=reviewer.id).id
+        session.commit()
+    jobs.run(factory, job_id)
+    auth.login("otto")
+    assert client.get(f"/jobs/{job_id}/export.csv").status_code == 404
+    Auth(client).logout()
+    auth.login("lena")
+    assert client.get(f"/jobs/{job_id}/export.csv").get_data().count(b"\r\n") == 3  # header and two verified
+    not_export = _job(factory)
+    assert client.get(f"/jobs/{not_export}/export.csv").status_code == 404
+    del otto

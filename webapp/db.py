@@ -10,7 +10,7 @@ EXTENSION = "claimtrack.sessionmaker"
 # instead of queueing for its lock, so a long write (a large document being stored) delays
 # no one's queue or documents page. Their transactions refuse writes.
 READ_ONLY_ENDPOINTS = {"queue.dashboard", "documents.index", "documents.show", "claims.index", "export.index",
-                       "jobs.index", "jobs.show", "jobs.status"}
+                       "jobs.index", "jobs.show", "jobs.status", "jobs.download"}
 
 
 def init_app(app: Flask) -> None:

@@ -20,7 +20,7 @@ WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 
 STATE_LABELS = {
     "queued": "queued", "reading": "reading", "extracting": "extracting claims",
-    "checking": "checking conflicts", "done": "done", "refused": "refused", "failed": "failed",
+    "checking": "checking conflicts", "writing": "writing the CSV", "done": "done", "refused": "refused", "failed": "failed",
 }
 
 
@@ -55,6 +55,18 @@ def new_conflicts_job(session: so.Session, created_by_id: int | None = None) -> 
     return job
 
 
+def new_export_job(session: so.Session, query: str, *, bom: bool, created_by_id: int) -> Job:
+    """A queued CSV export of the claims the filters in `query` (a query string) match, as `created_by_id` may see them."""
+    job = Job(kind="export", file_name=query[:500] or "(default filters)", params={"query": query, "bom": bom},
+              created_by_id=created_by_id)
+    session.add(job)
+    session.flush()
+    return job
+
+
+FIRST_STATE = {"ingest": "reading", "conflicts": "checking", "export": "writing"}
+
+
 def claim(session: so.Session, job_id: int) -> Job | None:
     """Take the job to run it, or None when it is finished or another runner holds it.
 
@@ -66,7 +78,7 @@ def claim(session: so.Session, job_id: int) -> Job | None:
         sa.update(Job)
         .where(Job.id == job_id,
                sa.or_(Job.state == "queued", sa.and_(Job.state.in_(ACTIVE_STATES), Job.updated_at < now - STALE_AFTER)))
-        .values(state=sa.case((Job.kind == "ingest", "reading"), else_="checking"),
+        .values(state=sa.case(*((Job.kind == kind, state) for kind, state in FIRST_STATE.items())),
                 attempts=Job.attempts + 1, started_at=now, updated_at=now, outcome="", worker=WORKER_NAME)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -83,12 +95,12 @@ def advance(session: so.Session, job_id: int, state: str) -> None:
 def finish(job: Job, state: str, outcome: str, document_id: int | None = None) -> None:
     """Mark the job ended in `state` with its one-line outcome, in the caller's transaction.
 
-    A done or refused job's bytes are dropped; a failed one keeps them, to be run again once
-    whatever failed is mended.
+    A done or refused upload's bytes are dropped; a failed one keeps them, to be run again once
+    whatever failed is mended. An export's payload is its result, set by the job itself.
     """
     assert state in FINAL_STATES
     job.state, job.outcome = state, outcome[:500]
-    if state != "failed":
+    if state != "failed" and job.kind == "ingest":
         job.payload = None
     job.document_id = document_id if document_id is not None else job.document_id
     job.finished_at = utcnow()
@@ -128,7 +140,7 @@ def visible_jobs(session: so.Session, viewer: User, *, ids=None, after: int | No
 
 def describe(job: Job) -> str:
     """One sentence on where the job stands, as the flash after an upload and the CLI say it."""
-    what = job.file_name if job.kind == "ingest" else "Conflict rebuild"
+    what = {"ingest": job.file_name, "conflicts": "Conflict rebuild", "export": "Export"}[job.kind]
     if job.state == "done":
         return f"{what} {job.outcome}."
     if job.state in ("refused", "failed"):
@@ -156,6 +168,8 @@ def retry(session: so.Session, job: Job) -> bool:
     if job.state != "failed" or (job.kind == "ingest" and job.payload is None):
         return False
     job.state, job.outcome, job.finished_at = "queued", "", None
+    if job.kind == "export":
+        job.payload = None
     return True
 
 

@@ -35,8 +35,8 @@ def upgrade() -> None:
     sa.Column('started_at', models.base.UTCDateTime(), nullable=True),
     sa.Column('finished_at', models.base.UTCDateTime(), nullable=True),
     sa.Column('updated_at', models.base.UTCDateTime(), nullable=False),
-    sa.CheckConstraint("kind IN ('ingest', 'conflicts')", name=op.f('ck_jobs_kind')),
-    sa.CheckConstraint("state IN ('queued', 'reading', 'extracting', 'checking', 'done', 'refused', 'failed')", name=op.f('ck_jobs_state')),
+    sa.CheckConstraint("kind IN ('ingest', 'conflicts', 'export')", name=op.f('ck_jobs_kind')),
+    sa.CheckConstraint("state IN ('queued', 'reading', 'extracting', 'checking', 'writing', 'done', 'refused', 'failed')", name=op.f('ck_jobs_state')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_jobs_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_jobs_document_id_documents'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs'))

@@ -109,3 +109,24 @@ def test_reviewer_has_no_rebuild_button(queued_server, page):
     page.goto(f"{queued_server.url}/jobs")
     assert page.locator("#rebuild-form").count() == 0
     assert page.locator("nav a", has_text="Jobs").count() == 1
+
+
+def test_export_prepared_as_a_job_and_downloaded(queued_server, page):
+    server = queued_server
+    login(page, server, REVIEWER)
+    page.goto(f"{server.url}/export")
+    # Every status, so the seeds' pending claims are in it.
+    for box in page.locator('form.export-filters input[name="status"]').all():
+        box.check()
+    page.click("#export-job-form button")
+    page.wait_for_url(JOB_URL)
+    expect(page.locator("#jobs .job-state")).to_have_text("done", timeout=60_000)
+    link = page.locator("#jobs a.job-download")
+    expect(link).to_have_text("download CSV")
+    with page.expect_download() as caught:
+        link.click()
+    text = open(caught.value.path(), encoding="utf-8").read()
+    rows = text.splitlines()
+    assert rows[0].startswith("claim_id,subject,measure,value")
+    claims = int(re.search(r"([\d,]+) claims", page.locator("#jobs .job-outcome").inner_text())[1].replace(",", ""))
+    assert claims > 20 and len(rows) >= claims + 1

@@ -1,8 +1,9 @@
 """The export page's filter inputs: the field names are the query parameters of /export.csv."""
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField,
+    BooleanField, DateField, HiddenField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField,
 )
+from wtforms.validators import Length
 
 from claimtrack.claim_filters import CONFLICT_CHOICES
 from models import KINDS, STATUSES
@@ -37,3 +38,9 @@ class ExportFilterForm(FlaskForm):
                             default="settled")
     settled_only = BooleanField("Only claims that met their review policy (second review and adjudication done)")
     bom = BooleanField("Byte order mark for Excel")
+
+
+class ExportJobForm(FlaskForm):
+    """An export prepared as a background job: the filters as the download's query string."""
+
+    query = HiddenField(validators=[Length(max=4096)])

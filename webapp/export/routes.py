@@ -1,7 +1,9 @@
 """Export pages: the filter form and the streamed CSV download."""
 from dataclasses import replace
 
-from flask import Blueprint, Response, abort, json, render_template, request, stream_with_context
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, abort, flash, json, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
 from markupsafe import Markup
@@ -10,10 +12,12 @@ from werkzeug.datastructures import MultiDict
 from claimtrack import reference
 from claimtrack.claim_filters import ClaimFilter, Paging
 from claimtrack.export import CSVW_MEDIA_TYPE, EXPORT_DEFAULTS, CsvExport, JsonlExport, csvw_metadata, export_filename
+from claimtrack.jobs.records import new_export_job
 from models import utcnow
 
-from ..db import read_only_session
-from .forms import ExportFilterForm
+from ..db import get_session, read_only_session
+from ..jobs import job_queue
+from .forms import ExportFilterForm, ExportJobForm
 
 bp = Blueprint("export", __name__)
 
@@ -25,7 +29,7 @@ FALSE_WORDS = ("", "0", "false", "no", "off")
 @bp.get("/export")
 def index():
     """A form of filters that downloads the matching claims as CSV."""
-    return render_template("export/index.html", form=ExportFilterForm(formdata=None))
+    return render_template("export/index.html", form=ExportFilterForm(formdata=None), job_form=ExportJobForm())
 
 
 @bp.get("/export/columns")
@@ -53,6 +57,26 @@ def _export_filters(args: MultiDict, options: tuple[str, ...] = ()) -> ClaimFilt
     return replace(ClaimFilter.from_args(args, EXPORT_DEFAULTS), viewer=current_user.id, viewer_sees_no_blind=True)
 
 
+@bp.post("/export/jobs")
+def queue_export():
+    """Prepare the export of these filters as a background job, for a download too large to wait on."""
+    form = ExportJobForm()
+    if not form.validate_on_submit():
+        abort(400, description="The form's security token was missing or invalid. Reload the page and try again.")
+    query = form.query.data or ""
+    _export_filters(MultiDict(parse_qsl(query, keep_blank_values=True)), (BOM,))  # a 400 when unusable
+    session = get_session()
+    job = new_export_job(session, query, bom=_wants_bom(MultiDict(parse_qsl(query))), created_by_id=current_user.id)
+    session.commit()
+    job_queue().submit(job.id)
+    flash("The export is being prepared; its download appears here when it is written.", "info")
+    return redirect(url_for("jobs.show", job_id=job.id), 303)
+
+
+def _wants_bom(args: MultiDict) -> bool:
+    return args.get(BOM, "").strip().lower() not in FALSE_WORDS
+
+
 @bp.get("/export.csv-metadata.json")
 def metadata():
     """The W3C CSVW metadata of /export.csv: its columns, their datatypes and the safe-cell rule."""
@@ -67,7 +91,7 @@ def csvw_response() -> Response:
 def csv_download(args: MultiDict) -> Response:
     """The export CSV for these query parameters (filters and `bom`) as a streamed download; 400 when unusable."""
     filters = _export_filters(args, (BOM,))
-    bom = args.get(BOM, "").strip().lower() not in FALSE_WORDS
+    bom = _wants_bom(args)
 
     def generate():
         # The stream outlives the view, so it reads through a session of its own.

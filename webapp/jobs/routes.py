@@ -1,10 +1,14 @@
 """Job pages: the list with live progress, one job, the progress as JSON for the pages' script, and lead actions."""
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import zlib
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from claimtrack.claim_filters import parse_id
+from claimtrack.export import export_filename
 from claimtrack.jobs import describe, new_conflicts_job, visible_jobs
 from claimtrack.jobs.records import as_json, retry
 from models import Job, utcnow
@@ -21,6 +25,8 @@ PAGE_SIZE = 50
 RECENT = timedelta(minutes=30)
 # Most jobs one status request may ask about.
 MAX_STATUS_IDS = 100
+# Bytes of a packed export unpacked at a time.
+CHUNK = 256 * 1024
 
 
 @bp.get("/jobs")
@@ -79,6 +85,24 @@ def retry_job(job_id: int):
     return redirect(url_for("jobs.show", job_id=job.id), 303)
 
 
+@bp.get("/jobs/<int:job_id>/export.csv")
+def download(job_id: int):
+    """An export job's CSV, unpacked as it is sent."""
+    job = _visible(job_id)
+    if job.kind != "export" or job.state != "done":
+        abort(404, description=f"Job {job.id} has no export to download.")
+    packed = get_session().scalar(sa.select(Job.payload).where(Job.id == job.id))
+
+    def unpack():
+        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)  # the gzip container
+        for start in range(0, len(packed), CHUNK):
+            yield inflate.decompress(packed[start:start + CHUNK])
+        yield inflate.flush()
+
+    name = export_filename(job.finished_at.date())
+    return Response(unpack(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 def _visible(job_id: int) -> Job:
     jobs = visible_jobs(get_session(), current_user, ids=[job_id], limit=1)
     return jobs[0] if jobs else abort(404, description="No such job.")
@@ -93,4 +117,5 @@ def recent_uploads(limit: int = 10) -> list[Job]:
 def job_json(job: Job) -> dict:
     """A job as the pages' script reads it: its record and where its document is."""
     url = url_for("documents.show", document_id=job.document_id) if job.document_id else None
-    return {**as_json(job), "document_url": url}
+    download = url_for("jobs.download", job_id=job.id) if job.kind == "export" and job.state == "done" else None
+    return {**as_json(job), "document_url": url, "download_url": download}

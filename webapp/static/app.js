@@ -22,3 +22,14 @@ document.addEventListener("DOMContentLoaded", () => {
   boxes().forEach((box) => box.addEventListener("change", reflect));
   reflect();
 });
+
+// Export page: "Prepare as a job" sends the filters chosen in the download form (shown only with script).
+document.addEventListener("DOMContentLoaded", () => {
+  const job = document.getElementById("export-job-form");
+  const filters = document.querySelector("form.export-filters");
+  if (!job || !filters) return;
+  job.hidden = false;
+  job.addEventListener("submit", () => {
+    job.querySelector('input[name="query"]').value = new URLSearchParams(new FormData(filters)).toString();
+  });
+});

@@ -13,13 +13,15 @@
       state.textContent = job.state_label;
       const outcome = row.querySelector(".job-outcome");
       outcome.textContent = job.outcome;
-      if (job.document_url) {
-        const link = document.createElement("a");
-        link.href = job.document_url;
-        link.className = "job-document";
-        link.textContent = `document ${job.document_id}`;
-        outcome.append(" ", link);
-      }
+      const link = (href, className, text) => {
+        const anchor = document.createElement("a");
+        anchor.href = href;
+        anchor.className = className;
+        anchor.textContent = text;
+        outcome.append(" ", anchor);
+      };
+      if (job.document_url) link(job.document_url, "job-document", `document ${job.document_id}`);
+      if (job.download_url) link(job.download_url, "job-download", "download CSV");
       row.dataset.finished = job.finished ? "yes" : "no";
     };
 
