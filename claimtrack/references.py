@@ -514,9 +514,3 @@ def sources(session: so.Session) -> list[tuple[ReferenceSource, int]]:
         .options(so.joinedload(ReferenceSource.imported_by))
     ).unique().all())
 
-
-def period_label(start: date, end: date) -> str:
-    """A figure's period as people write it: "2023" for a calendar year, else "from..to"."""
-    if start.month == 1 and start.day == 1 and end.month == 12 and end.day == 31 and start.year == end.year:
-        return str(start.year)
-    return f"{start.isoformat()}..{end.isoformat()}"

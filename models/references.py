@@ -64,3 +64,11 @@ class ReferenceFigure(Base):
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
     source: so.Mapped[ReferenceSource] = so.relationship(back_populates="figures")
+
+    @property
+    def period_label(self) -> str:
+        """The period as people write it: "2023" for a calendar year, else "FROM..TO"."""
+        start, end = self.period_start, self.period_end
+        if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+            return str(start.year)
+        return f"{start.isoformat()}..{end.isoformat()}"
