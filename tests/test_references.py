@@ -370,3 +370,24 @@ def test_references_commands_import_list_and_refuse_bad_files(runner, db_session
     assert bad.exit_code == 1 and "line 2: bad value" in bad.output and "nothing was imported" in bad.output
     assert db_session.scalar(sa.select(ReferenceFigure.value)) == 5
     assert runner.invoke(args=["references", "match"]).exit_code == 0
+
+
+def test_references_api_imports_for_leads_and_refuses_bad_rows(client, db_session, lead, reviewer):
+    from claimtrack import tokens
+
+    _, lead_secret = tokens.create(db_session, lead, "script", utcnow())
+    _, reviewer_secret = tokens.create(db_session, reviewer, "script", utcnow())
+    db_session.commit()
+    body = HEADER + "Ruritania,exports,2020,5,USD,https://customs.example.org/,\r\n"
+
+    def post(secret, text, name="Customs"):
+        return client.post(f"/api/v1/references?name={name}", data=text.encode(), content_type="text/csv",
+                           headers={"Authorization": f"Bearer {secret}"})
+
+    assert post(reviewer_secret, body).status_code == 403
+    done = post(lead_secret, body)
+    assert done.status_code == 200 and done.json["created"] == 1 and done.json["written"]
+    assert post(lead_secret, body).json["unchanged"] == 1
+    bad = post(lead_secret, body.replace(",5,", ",five,"))
+    assert bad.status_code == 422 and bad.json["rows"][0]["line"] == 2 and "bad value" in bad.json["rows"][0]["reason"]
+    assert db_session.scalar(sa.select(ReferenceFigure.value)) == 5
