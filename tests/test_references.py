@@ -391,3 +391,16 @@ def test_references_api_imports_for_leads_and_refuses_bad_rows(client, db_sessio
     bad = post(lead_secret, body.replace(",5,", ",five,"))
     assert bad.status_code == 422 and bad.json["rows"][0]["line"] == 2 and "bad value" in bad.json["rows"][0]["reason"]
     assert db_session.scalar(sa.select(ReferenceFigure.value)) == 5
+
+
+def test_references_rescoped_claim_is_matched_again(db_session):
+    from claimtrack.conflicts import Rescope
+
+    wrong, right, group = _disputed(db_session)
+    assert wrong.reference_standing == "contradicts"
+    conflicts.resolve_group(db_session, UserFactory(), group.id, group.version, "all_right", "different years", rescopes=[
+        Rescope(wrong.id, date(2019, 1, 1), date(2019, 12, 31), wrong.subject, wrong.measure),
+        Rescope(right.id, date(2023, 1, 1), date(2023, 12, 31), right.subject, right.measure),
+    ])
+    assert _standing(db_session, wrong) == ("", None)
+    assert _standing(db_session, right)[0] == "matches"

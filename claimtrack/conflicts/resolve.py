@@ -9,7 +9,7 @@ import sqlalchemy.orm as so
 
 from models import MAX_ROW_ID, Claim, ConflictGroup, ReferenceFigure, Resolution, Review, utcnow
 
-from .. import audit
+from .. import audit, references
 from .detect import claim_key, detect_claims
 from .errors import ConflictError, NotInGroup, StaleGroupError
 from .learned import learn, redetect_measures
@@ -214,6 +214,9 @@ def resolve_group(
     group.updated_at = utcnow()
     session.flush()
     detect_claims(session, [c.id for c in claims])
+    if rescopes:
+        # A new period, subject or measure may meet other reference figures.
+        references.match_claims(session, [c.id for c in claims])
     if decision == "all_right" and group.status == "open":
         raise ConflictError(
             "These values still disagree for the same period and scope: set the periods (or the "
@@ -342,6 +345,7 @@ def undo_resolution(session: so.Session, user, resolution_id: int) -> Resolution
     resolution.undone_at, resolution.undone_by_id = utcnow(), user.id
     session.flush()
     detect_claims(session, list(claims))
+    references.match_claims(session, list(claims))
     audit.record(session, user, "undo_resolution", "conflict_group", group.id,
                  before={"resolution_id": resolution.id, "status": details["group"]["after"]["status"]},
                  after={"status": group.status}, batch_id=batch_id)
