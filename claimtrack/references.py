@@ -508,6 +508,13 @@ def group_references(session: so.Session, group_id: int) -> list[GroupReference]
     return [GroupReference(f, f.source, tuple(m), tuple(c)) for f, m, c in by_figure.values()]
 
 
+def contradicted_pending(session: so.Session, cap: int = 1000) -> int:
+    """How many pending claims a reference contradicts (the queue's first band), counted up to `cap`."""
+    capped = (sa.select(Claim.id).where(Claim.status == "pending", Claim.reference_standing == "contradicts",
+                                        Claim.rank != "deprecated").limit(cap).subquery())
+    return session.scalar(sa.select(sa.func.count()).select_from(capped))
+
+
 def sources(session: so.Session) -> list[tuple[ReferenceSource, int]]:
     """Every reference source with its number of figures, newest import first."""
     return list(session.execute(

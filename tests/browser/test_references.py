@@ -40,7 +40,9 @@ def test_reference_upload_badge_queue_and_one_step_resolution(server, page):
     assert page.locator("#resolve-by-reference").count() == 0
     page.goto(f"{server.url}/claims/{right.id}")
     assert page.locator(f"#reference-badge-{right.id}").inner_text().startswith("matches reference")
-    # The queue hands out a claim a reference contradicts before anything else.
+    # The queue says how many claims a reference contradicts, and hands one out before anything else.
+    page.goto(f"{server.url}/queue")
+    assert page.locator("#queue-references").inner_text() == "2 pending claims contradict a reference: they come first."
     page.goto(f"{server.url}/queue/next")
     page.wait_for_url("**/claims/*")
     leased = int(page.locator("#review").get_attribute("data-claim-id"))
