@@ -228,7 +228,7 @@ def resolve_group(
 
 def _record(session: so.Session, user, group: ConflictGroup, claims: list[Claim], before: dict, group_before: dict,
             decision: str, note: str, preferred_claim_id: int | None, extra: dict | None = None) -> Resolution:
-    """Write a resolution of `group` with each member's fields before and after, a review per member and an audit event."""
+    """Write a resolution of `group`: each member's fields before and after, a review per member, an audit event."""
     batch_id = str(uuid.uuid4())
     changed = {c.id: (before[c.id], _snapshot(c)) for c in claims}
     resolution = Resolution(
@@ -281,7 +281,8 @@ def resolve_by_reference(session: so.Session, user, group_id: int, version: int,
         ReferenceFigure.id.in_({c.reference_figure_id for c in active if c.reference_figure_id is not None})))}
     contradicted = [c for c in active if c.reference_standing == "contradicts" and c.reference_figure_id in figures]
     if not contradicted:
-        raise ConflictError("No value of this group contradicts a reference: there is nothing to resolve in its favour.")
+        raise ConflictError(
+            "No value of this group contradicts a reference: there is nothing to resolve in its favour.")
     before = {c.id: _snapshot(c) for c in claims}
     group_before = {"status": group.status, "is_series": group.is_series, "note": group.note}
     for claim in active:
