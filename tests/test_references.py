@@ -404,3 +404,22 @@ def test_references_rescoped_claim_is_matched_again(db_session):
     ])
     assert _standing(db_session, wrong) == ("", None)
     assert _standing(db_session, right)[0] == "matches"
+
+
+def test_references_lone_contradicted_claim_is_resolved_in_favour_of_the_reference(db_session):
+    lead = _lead()
+    claim = _claim("Ruritania has 9 airports.", "9", 9, subject="Ruritania", measure="airports",
+                   published=date(2024, 3, 1))
+    conflicts.detect_claims(db_session, [claim.id])
+    _import(db_session, HEADER + "Ruritania,airports,2023,7,,https://aviation.example.org/airports,\r\n")
+    db_session.refresh(claim)
+    group = db_session.get(ConflictGroup, claim.group_id)
+    assert group.status == "consistent" and claim.reference_standing == "contradicts"
+    conflicts.resolve_by_reference(db_session, lead, group.id, group.version, note="The yearbook counts 7.")
+    db_session.refresh(claim)
+    db_session.refresh(group)
+    assert (claim.rank, group.status) == ("deprecated", "resolved")
+    assert db_session.scalar(sa.select(Resolution.note)) == "The yearbook counts 7."
+    # Deprecated, it leaves the queue; the reference it contradicts is still shown.
+    assert queue.lease_next(db_session, UserFactory(), NOW) is None
+    assert references.standing_of(db_session, claim).figure.value == 7
