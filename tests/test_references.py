@@ -423,3 +423,12 @@ def test_references_lone_contradicted_claim_is_resolved_in_favour_of_the_referen
     # Deprecated, it leaves the queue; the reference it contradicts is still shown.
     assert queue.lease_next(db_session, UserFactory(), NOW) is None
     assert references.standing_of(db_session, claim).figure.value == 7
+
+
+def test_references_entity_written_otherwise_meets_the_claims_of_its_canonical_key(db_session):
+    claim = _claim("Ghana's cocoa output reached 800,000 tonnes in 2022.", "800,000 tonnes", 800_000, unit="t",
+                   subject="Ghana", measure="cocoa output", period_start=date(2022, 1, 1), period_end=date(2022, 12, 31))
+    _import(db_session, HEADER + "Republic of Ghana,cocoa output,2022,\"654,000\",tonnes,https://cocobod.example.org/,\r\n")
+    standing, figure_id = _standing(db_session, claim)
+    assert standing == "contradicts"
+    assert db_session.get(ReferenceFigure, figure_id).subject_key == claim.subject_key == "country:GH"
