@@ -432,3 +432,13 @@ def test_references_entity_written_otherwise_meets_the_claims_of_its_canonical_k
     standing, figure_id = _standing(db_session, claim)
     assert standing == "contradicts"
     assert db_session.get(ReferenceFigure, figure_id).subject_key == claim.subject_key == "country:GH"
+
+
+def test_references_standing_is_hidden_from_a_blind_second_reviewer(db_session):
+    from claimtrack.second_review import Blinded
+
+    claim = _claim("Ruritania has 9 airports.", "9", 9, subject="Ruritania", measure="airports")
+    _import(db_session, HEADER + "Ruritania,airports,2023,7,,https://aviation.example.org/airports,\r\n")
+    db_session.refresh(claim)
+    assert claim.reference_standing == "contradicts"
+    assert Blinded(claim).reference_standing == "" and Blinded(claim).reference_figure_id is None

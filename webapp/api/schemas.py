@@ -101,6 +101,8 @@ class Claim(ma.Schema):
     reviewed_at = fields.AwareDateTime(allow_none=True, required=True)
     group_id = fields.Integer(allow_none=True, required=True)
     rank = fields.String(required=True)
+    reference_standing = fields.String(required=True, metadata={
+        "description": "`contradicts` or `matches` when a reference figure states the claim's fact, else empty."})
     version = fields.Integer(required=True, metadata={"description": "Send it back with a decision."})
     corrected = fields.Function(
         lambda claim: {name: {"extracted": extracted, "current": current}
