@@ -26,6 +26,7 @@ from models import CHANGES, KINDS, MAX_ROW_ID, ORIGINS, QUALIFIERS, REVIEWABLE_F
 
 from . import missed, review
 from .export import COLUMNS, INERT_PREFIX, JSONL_FIELDS, STATUS_DECISION, inert_text
+from .rows import RowError, RowProblem
 
 FORMATS = ("jsonl", "csv")
 # The most rows one import takes: every row is checked and written in one transaction.
@@ -41,18 +42,6 @@ CSV_IGNORED = frozenset(COLUMNS) - set(CSV_KEYS) - set(JSONL_FIELDS)
 TEXT_FIELDS = frozenset(("quote", "unit", "subject", "measure", "note", "qualifier", "change", "kind", "status",
                          "decision", "origin", "document_sha256")) | {f"extracted_{name}" for name in (
                              "unit", "subject", "measure", "qualifier", "change", "kind")}
-
-
-class RowProblem(ValueError):
-    """A row that cannot be imported; str() says why."""
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One row refused: its line in the file (its first line, for a CSV record over several) and why."""
-
-    line: int
-    reason: str
 
 
 @dataclass

@@ -14,7 +14,7 @@ import sqlalchemy.orm as so
 
 from models import Claim, Document
 
-from . import conflicts, search, triage
+from . import conflicts, references, search, triage
 from .extract import EXTRACTOR_VERSION, ExtractedClaim
 from .extract.entities import subject_key
 from .prepare import PreparedDocument, prepare
@@ -149,4 +149,4 @@ def ingest(session: so.Session, source: DocumentSource) -> IngestResult:
 
 
 # Work that follows each stored document inside its transaction, so every ingest path runs it.
-AFTER_STORE: list = [conflicts.detect_document]
+AFTER_STORE: list = [conflicts.detect_document, references.match_document]

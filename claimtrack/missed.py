@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 
 from models import CHANGES, KINDS, ORIGINS, QUALIFIERS, REVIEWABLE_FIELDS, Claim, Document, Review, User
 
-from . import audit, conflicts, guidelines, triage
+from . import audit, conflicts, guidelines, references, triage
 from .extract import EXTRACTOR_VERSION, ExtractedClaim, extract_claims
 from .extract.sentences import iter_sentences
 from .ingest import CONTEXT_CHARS
@@ -191,4 +191,5 @@ def add_claim(session: so.Session, document: Document, user: User, *, start: int
                                                                "start": start, "end": end})
     session.flush()
     conflicts.detect_claims(session, [claim.id])
+    references.match_claims(session, [claim.id])
     return claim

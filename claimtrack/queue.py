@@ -7,8 +7,9 @@ Claims a conflict resolution deprecated are not queued: the resolution already j
 value wrong, and a decision undone later leaves them out too. They stay reachable by their page.
 
 Order of the queue: claims awaiting a blind second review by someone other than their first
-reviewer come first (one scan of `ix_second_reviews_state_claim`), then claims in an open conflict,
-then the order a lead chose for the team (`claimtrack.team.queue_order`): most worth checking
+reviewer come first (one scan of `ix_second_reviews_state_claim`), then claims a trusted reference
+contradicts (`claimtrack.references`; one scan of `ix_claims_contradicting_reference`), then claims in
+an open conflict, then the order a lead chose for the team (`claimtrack.team.queue_order`): most worth checking
 first (`Claim.worth`, newest first within a score), least confident first, or document order;
 each reviewer's skipped claims come after everything else, oldest skip first. Each band is one
 `ORDER BY ... LIMIT 1` scan of the index that order has (`ix_claims_queue_worth`,
@@ -104,10 +105,13 @@ def _candidates(session: so.Session, user: User, now: datetime, queue_filter: Cl
     yield _second_review_band(user, now, conditions, locking)
     base = [Claim.status == "pending", Claim.rank != "deprecated", *conditions, ~_live_lease_on(Claim.id, now)]
     skipped_by_me = sa.exists().where(Skip.user_id == user.id, Skip.claim_id == Claim.id)
-    for band in (True, False):
+    # Claims a trusted reference contradicts come first (a partial index holds just those), then
+    # open conflicts, then the rest.
+    for band in (Claim.reference_standing == "contradicts", Claim.conflict_open == sa.true(),
+                 Claim.conflict_open == sa.false()):
         stmt = (
             sa.select(Claim.id)
-            .where(Claim.conflict_open == band, *base, ~skipped_by_me)
+            .where(band, *base, ~skipped_by_me)
             .order_by(*ORDERINGS[order])
             .limit(1)
         )

@@ -17,7 +17,7 @@ import sqlalchemy.orm as so
 
 from models import EVIDENCE_METHODS, REVIEWABLE_FIELDS, SECOND_DECISIONS, Claim, Document, Review, User
 
-from . import audit, conflicts, guidelines, second_review, team, triage
+from . import audit, conflicts, guidelines, references, second_review, team, triage
 from . import queue as claim_queue
 from .claim_filters import ClaimFilter
 
@@ -257,9 +257,12 @@ def _apply(claim: Claim, values: dict[str, Any] | None) -> dict[str, list[Any]]:
 
 
 def _regroup(session: so.Session, claim: Claim, changes: dict, status_before: str) -> None:
-    """Re-judge the claim's conflict group when a correction or a rejection can change it."""
+    """Re-judge the claim's conflict group when a correction or a rejection can change it, and its
+    standing against the references when a correction can."""
     if changes or (status_before == "rejected") != (claim.status == "rejected"):
         conflicts.detect_claims(session, [claim.id])
+    if changes:
+        references.match_claims(session, [claim.id])
 
 
 def decide(session: so.Session, claim: Claim, user: User, decision: str, *, version: int, now: datetime,

@@ -176,6 +176,9 @@ class Blinded:
     reviewed_by_id = None
     reviewed_at = None
     corrected_fields: dict[str, tuple[object, object]] = {}
+    # Judged on the current values, which may be the first reviewer's correction.
+    reference_standing = ""
+    reference_figure_id = None
 
     def __init__(self, claim: Claim):
         self._claim = claim

@@ -10,6 +10,7 @@ from .documents import Document
 from .guards import InvariantError
 from .jobs import ACTIVE_STATES, FINAL_STATES, JOB_KINDS, JOB_STATES, Job
 from .queue import Lease, Skip
+from .references import REFERENCE_STANDINGS, ReferenceFigure, ReferenceSource
 from .reviews import EVIDENCE_METHODS, Review
 from .second_review import (
     COMPARED_FIELDS, SECOND_DECISIONS, SECOND_REVIEW_REASONS, SECOND_REVIEW_STATES, ReviewPolicy, SecondReview,
@@ -28,4 +29,5 @@ __all__ = [
     "row_id", "utcnow",
     "COMPARED_FIELDS", "ReviewPolicy", "SECOND_DECISIONS", "SECOND_REVIEW_REASONS", "SECOND_REVIEW_STATES",
     "SecondReview", "blind_to",
+    "REFERENCE_STANDINGS", "ReferenceFigure", "ReferenceSource",
 ]

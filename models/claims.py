@@ -8,10 +8,12 @@ import sqlalchemy.orm as so
 from claimtrack.extract.entities import subject_key
 
 from .base import Base, utcnow
+from .references import REFERENCE_STANDINGS
 
 if TYPE_CHECKING:
     from .conflicts import ConflictGroup
     from .documents import Document
+    from .references import ReferenceFigure
     from .users import User
 
 QUALIFIERS = ("=", "~", ">", ">=", "<", "<=")
@@ -47,6 +49,7 @@ class Claim(Base):
         sa.CheckConstraint(_in("status", STATUSES), name="status"),
         sa.CheckConstraint(_in("rank", RANKS), name="rank"),
         sa.CheckConstraint(_in("origin", ORIGINS), name="origin"),
+        sa.CheckConstraint(_in("reference_standing", REFERENCE_STANDINGS), name="reference_standing"),
         sa.CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence"),
         sa.CheckConstraint("value_max IS NULL OR value_max >= value", name="range"),
         sa.CheckConstraint("uncertainty IS NULL OR uncertainty >= 0", name="uncertainty"),
@@ -70,6 +73,10 @@ class Claim(Base):
         # Conflict detection compares claims about one entity: block by its canonical key.
         sa.Index("ix_claims_subject_key_measure", "subject_key", "measure"),
         sa.Index("ix_claims_reviewed", "reviewed_by_id", "reviewed_at"),
+        # The queue's first band: the few claims a reference contradicts.
+        sa.Index("ix_claims_contradicting_reference", "status", "id",
+                 sqlite_where=sa.text("reference_standing = 'contradicts'"),
+                 postgresql_where=sa.text("reference_standing = 'contradicts'")),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -134,6 +141,12 @@ class Claim(Base):
     rank_reason: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
     # Mirrors "my group is an open conflict" so the queue can order by an index.
     conflict_open: so.Mapped[bool] = so.mapped_column(default=False)
+    # How the claim stands against the reference figures of its fact (claimtrack.references), and the
+    # figure it was judged against; kept as columns so the queue orders by them through an index.
+    reference_standing: so.Mapped[str] = so.mapped_column(sa.String(16), server_default="")
+    # No foreign key: SQLite adds one to an existing table only by rebuilding it, which would drop the
+    # search triggers on claims. Matching rewrites it whenever a figure goes (claimtrack.references).
+    reference_figure_id: so.Mapped[int | None] = so.mapped_column(index=True)
 
     version: so.Mapped[int] = so.mapped_column(default=1)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
@@ -144,6 +157,8 @@ class Claim(Base):
     document: so.Mapped["Document"] = so.relationship(back_populates="claims")
     reviewed_by: so.Mapped["User | None"] = so.relationship()
     group: so.Mapped["ConflictGroup | None"] = so.relationship(back_populates="claims")
+    reference_figure: so.Mapped["ReferenceFigure | None"] = so.relationship(
+        primaryjoin="foreign(Claim.reference_figure_id) == ReferenceFigure.id", viewonly=True)
 
     @so.validates("subject")
     def _key_subject(self, _name: str, subject: str) -> str:

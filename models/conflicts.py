@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from .claims import Claim
 
 GROUP_STATUSES = ("consistent", "open", "resolved", "unresolved")
-RESOLUTION_DECISIONS = ("prefer", "all_right", "unresolved")
+# "reference": the values a reference figure contradicts were deprecated in its favour.
+RESOLUTION_DECISIONS = ("prefer", "all_right", "unresolved", "reference")
 SUGGESTION_STATUSES = ("pending", "same", "different")
 # Where a learned equivalence or separation came from.
 LEARNED_ORIGINS = ("merge", "split", "suggestion")

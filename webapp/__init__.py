@@ -69,9 +69,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Each area of the app is a blueprint with its own routes, forms and templates."""
-    from . import agreement, api, auth, claims, conflicts, dashboard, documents, export, guidelines, jobs, queue, users
+    from . import (
+        agreement, api, auth, claims, conflicts, dashboard, documents, export, guidelines, jobs, queue, references, users,
+    )
 
-    for area in (auth, documents, jobs, queue, claims, conflicts, dashboard, export, guidelines, users, agreement, api):
+    for area in (auth, documents, jobs, queue, claims, conflicts, references, dashboard, export, guidelines, users,
+                 agreement, api):
         area.init_app(app)
 
 

@@ -21,6 +21,9 @@ Detection runs over the groups a new document touches (an `AFTER_STORE` hook) or
 everything (`rebuild`); either way the cost is a few indexed lookups per key, never a
 comparison of every claim with every other.
 
+A lead may resolve a group in favour of a trusted reference (`claimtrack.references`): the values a
+reference figure contradicts are deprecated with the figure and its source as the reason.
+
 `compare` holds the pure logic (keys, measure scores, intervals, periods), `detect` the placement
 and judging of claims, `resolve` the reviewers' decisions on groups, `learned` what leads taught
 the detector, `members` the reading of groups for the pages.
@@ -43,6 +46,7 @@ from .resolve import (
     DEPRECATION_REASONS,
     Rescope,
     merge_groups,
+    resolve_by_reference,
     resolve_group,
     split_claim,
     undo_resolution,
@@ -52,7 +56,7 @@ __all__ = [
     "CONFLICT_STATUSES", "DEPRECATION_REASONS", "ConflictError", "ConflictSummary", "DetectionReport",
     "GroupDetail", "MemberView", "NotInGroup", "Rescope", "StaleGroupError", "conflict_page", "conflict_summary",
     "detect_claims", "detect_document", "dimension_of", "group_detail", "group_members",
-    "iter_conflicts", "merge_groups", "rebuild", "resolve_group", "split_claim", "stated_step",
+    "iter_conflicts", "merge_groups", "rebuild", "resolve_by_reference", "resolve_group", "split_claim", "stated_step",
     "undo_resolution", "SCOPES", "answer_suggestion", "lessons", "pending_count", "pending_suggestions",
     "undo_lesson",
 ]

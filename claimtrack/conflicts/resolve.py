@@ -7,9 +7,9 @@ from typing import Iterable, Mapping
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import MAX_ROW_ID, Claim, ConflictGroup, Resolution, Review, utcnow
+from models import MAX_ROW_ID, Claim, ConflictGroup, ReferenceFigure, Resolution, Review, utcnow
 
-from .. import audit
+from .. import audit, references
 from .detect import claim_key, detect_claims
 from .errors import ConflictError, NotInGroup, StaleGroupError
 from .learned import learn, redetect_measures
@@ -214,20 +214,30 @@ def resolve_group(
     group.updated_at = utcnow()
     session.flush()
     detect_claims(session, [c.id for c in claims])
+    if rescopes:
+        # A new period, subject or measure may meet other reference figures.
+        references.match_claims(session, [c.id for c in claims])
     if decision == "all_right" and group.status == "open":
         raise ConflictError(
             "These values still disagree for the same period and scope: set the periods (or the "
             "subject or measure) that tell them apart, or choose the right value instead."
         )
+    return _record(session, user, group, claims, before, group_before, decision, note,
+                   preferred_claim_id if decision == "prefer" else None)
+
+
+def _record(session: so.Session, user, group: ConflictGroup, claims: list[Claim], before: dict, group_before: dict,
+            decision: str, note: str, preferred_claim_id: int | None, extra: dict | None = None) -> Resolution:
+    """Write a resolution of `group`: each member's fields before and after, a review per member, an audit event."""
     batch_id = str(uuid.uuid4())
     changed = {c.id: (before[c.id], _snapshot(c)) for c in claims}
     resolution = Resolution(
-        group_id=group.id, user_id=user.id, decision=decision,
-        preferred_claim_id=preferred_claim_id if decision == "prefer" else None, note=note,
+        group_id=group.id, user_id=user.id, decision=decision, preferred_claim_id=preferred_claim_id, note=note,
         details={
             "batch_id": batch_id,
             "group": {"before": group_before, "after": {"status": group.status, "is_series": group.is_series, "note": group.note}},
             "claims": {str(i): {"before": b, "after": a} for i, (b, a) in changed.items()},
+            **(extra or {}),
         },
     )
     session.add(resolution)
@@ -243,6 +253,56 @@ def resolve_group(
                  before=group_before, after={"decision": decision, "resolution_id": resolution.id,
                                              "status": group.status}, batch_id=batch_id)
     return resolution
+
+
+def reference_reason(figure: ReferenceFigure) -> str:
+    """Why a value lost to a reference figure: the figure, its source and the page stating it."""
+    unit = f" {figure.unit}" if figure.unit else ""
+    return (f"contradicts reference {figure.source.name}: {figure.value_text}{unit} for "
+            f"{figure.period_label} ({figure.source_url})")[:500]
+
+
+def resolve_by_reference(session: so.Session, user, group_id: int, version: int, note: str = "") -> Resolution:
+    """A lead's one-step resolution in favour of the references: the group's values a reference figure
+    contradicts are deprecated with the figure and its source as the reason, those matching one are
+    preferred; on ConflictError the caller rolls back.
+
+    The group may have looked consistent (its claims agree with one another, not with the reference):
+    it is resolved all the same. Every value and reason is kept, and a lead can undo it like any resolution.
+    """
+    if not getattr(user, "is_lead", False):
+        raise ConflictError("Only a lead resolves a conflict in favour of a reference.")
+    claims = _locked_claims(session, group_id)
+    group = _locked_group(session, group_id)
+    if group.version != version:
+        raise StaleGroupError(STALE_MESSAGE)
+    active = [c for c in claims if c.status != "rejected" and c.rank != "deprecated"]
+    figures = {f.id: f for f in session.scalars(sa.select(ReferenceFigure).where(
+        ReferenceFigure.id.in_({c.reference_figure_id for c in active if c.reference_figure_id is not None})))}
+    contradicted = [c for c in active if c.reference_standing == "contradicts" and c.reference_figure_id in figures]
+    if not contradicted:
+        raise ConflictError(
+            "No value of this group contradicts a reference: there is nothing to resolve in its favour.")
+    before = {c.id: _snapshot(c) for c in claims}
+    group_before = {"status": group.status, "is_series": group.is_series, "note": group.note}
+    for claim in active:
+        figure = figures.get(claim.reference_figure_id)
+        if claim in contradicted:
+            claim.rank, claim.rank_reason = "deprecated", reference_reason(figure)
+        elif figure is not None and claim.reference_standing == "matches":
+            claim.rank, claim.rank_reason = "preferred", ""
+    cited = {c.reference_figure_id: figures[c.reference_figure_id] for c in contradicted}
+    note = note.strip() or "Resolved in favour of the reference: " + "; ".join(
+        f"{f.source.name} ({f.source_url})" for f in cited.values())
+    group.status = "resolved"
+    group.updated_at = utcnow()
+    session.flush()
+    detect_claims(session, [c.id for c in claims])
+    return _record(session, user, group, claims, before, group_before, "reference", note, None, extra={
+        "references": [{"figure_id": f.id, "source": f.source.name, "source_url": f.source_url, "value": f.value,
+                        "value_text": f.value_text, "unit": f.unit, "period_start": f.period_start.isoformat(),
+                        "period_end": f.period_end.isoformat()} for f in cited.values()],
+    })
 
 
 def undo_resolution(session: so.Session, user, resolution_id: int) -> Resolution:
@@ -286,6 +346,7 @@ def undo_resolution(session: so.Session, user, resolution_id: int) -> Resolution
     resolution.undone_at, resolution.undone_by_id = utcnow(), user.id
     session.flush()
     detect_claims(session, list(claims))
+    references.match_claims(session, list(claims))
     audit.record(session, user, "undo_resolution", "conflict_group", group.id,
                  before={"resolution_id": resolution.id, "status": details["group"]["after"]["status"]},
                  after={"status": group.status}, batch_id=batch_id)

@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, SelectField
 
-from claimtrack import conflicts, importing, queue, review, second_review, tokens
+from claimtrack import conflicts, importing, queue, references, review, second_review, tokens
 from claimtrack.claim_filters import ClaimFilter, Paging, claim_page
 from claimtrack.conflicts import CONFLICT_STATUSES, ConflictError, NotInGroup, Rescope, StaleGroupError
 from claimtrack.conflicts.resolve import STALE_MESSAGE
@@ -254,6 +254,36 @@ def import_claims(skip_bad: bool = False):
                 "detail": f"{len(report.errors)} of {report.rows} rows are unusable; nothing was imported.",
                 "rows": report.as_dict()["errors"]}
         return Response(json.dumps(body), 422, mimetype=PROBLEM)
+    return report.as_dict()
+
+
+@bp.post("/references")
+@bp.arguments(schemas.ReferenceImportQuery, location="query", as_kwargs=True)
+@bp.doc(requestBody={"required": True, "description": "A reference CSV: entity, measure, period (or period_start "
+                                                      "and period_end), value, unit, source_url and note (README).",
+                     "content": {"text/csv": {"schema": {"type": "string"}}}})
+@bp.response(200, schemas.ReferenceImportReport)
+@bp.alt_response(422, schema=schemas.ImportProblem, content_type=PROBLEM,
+                 description="Some rows are unusable (each in `rows` with its line and reason); nothing was written.")
+def import_references(name: str, url: str = ""):
+    """Import a table of trusted figures as the reference source `name` (leads only), as `claimtrack references
+    import` does; claims the figures meet are matched again. Any bad row is a 422 and nothing is written."""
+    _lead_only()
+    if request.mimetype != "text/csv":
+        abort(415, description="Send the figures as text/csv.")
+    try:
+        text = request.get_data().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        abort(400, description=f"The body is not UTF-8 (bad byte at offset {exc.start}); nothing was imported.")
+    db = get_session()
+    report = references.import_references(db, text, name, current_user, utcnow(), url=url)
+    if not report.written:
+        db.rollback()
+        body = {"type": "about:blank", "title": "Unprocessable Entity", "status": 422,
+                "detail": f"{len(report.errors)} problems in {report.rows} rows; nothing was imported.",
+                "rows": report.as_dict()["errors"]}
+        return Response(json.dumps(body), 422, mimetype=PROBLEM)
+    db.commit()
     return report.as_dict()
 
 

@@ -101,6 +101,8 @@ class Claim(ma.Schema):
     reviewed_at = fields.AwareDateTime(allow_none=True, required=True)
     group_id = fields.Integer(allow_none=True, required=True)
     rank = fields.String(required=True)
+    reference_standing = fields.String(required=True, metadata={
+        "description": "`contradicts` or `matches` when a reference figure states the claim's fact, else empty."})
     version = fields.Integer(required=True, metadata={"description": "Send it back with a decision."})
     corrected = fields.Function(
         lambda claim: {name: {"extracted": extracted, "current": current}
@@ -408,6 +410,33 @@ class ImportProblem(Problem):
     """An import refused for its bad rows: the problem detail, with each bad row."""
 
     rows = fields.List(fields.Nested(RowError), required=True)
+
+
+class ReferenceImportQuery(ma.Schema):
+    """The reference source a file is imported as."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
+        "description": "The source's name; importing under it again makes its figures those of the body."})
+    url = fields.String(load_default="", validate=validate.Length(max=1000), metadata={
+        "description": "The source's page (an http(s) address)."})
+
+
+class ReferenceImportReport(ma.Schema):
+    """What a reference import did to the source's figures and to the claims they meet."""
+
+    source_id = fields.Integer(required=True)
+    rows = fields.Integer(required=True, metadata={"description": "Figures read."})
+    created = fields.Integer(required=True, metadata={"description": "Figures added."})
+    updated = fields.Integer(required=True, metadata={"description": "Figures whose value, page or note changed."})
+    unchanged = fields.Integer(required=True, metadata={"description": "Figures already there as the body has them."})
+    removed = fields.Integer(required=True, metadata={"description": "Figures of the source the body no longer has."})
+    matches = fields.Integer(required=True, metadata={"description": "Claims matching one of the source's figures."})
+    contradicts = fields.Integer(required=True, metadata={"description": "Claims one of its figures contradicts."})
+    written = fields.Boolean(required=True)
+    errors = fields.List(fields.Nested(RowError), required=True)
 
 
 class CsvwColumn(ma.Schema):

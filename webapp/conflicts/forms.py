@@ -98,3 +98,12 @@ class AnswerForm(FlaskForm):
 
 class UndoLessonForm(FlaskForm):
     """Withdraw a learned equivalence or separation."""
+
+
+class ReferenceResolveForm(FlaskForm):
+    """A lead's one-step resolution in favour of the reference figures, carrying the group version."""
+
+    version = HiddenField(validators=[InputRequired(), _whole_number])
+    note = StringField("Note", validators=[Optional(), Length(max=5000)])
+    # Where to go back to: the claim page the button was on, else the group.
+    claim_id = HiddenField(validators=[Optional()])

@@ -4,13 +4,17 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.fields.choices import SelectChoice
 
-from claimtrack import conflicts
+from claimtrack import conflicts, references
 from claimtrack.conflicts import CONFLICT_STATUSES, ConflictError, NotInGroup, Rescope, StaleGroupError
 from claimtrack.conflicts.resolve import STALE_MESSAGE
 
 from ..auth.access import lead_required
 from ..db import get_session
-from .forms import AnswerForm, FilterForm, MergeForm, ResolveForm, SplitForm, UndoForm, UndoLessonForm
+from models import row_id
+
+from .forms import (
+    AnswerForm, FilterForm, MergeForm, ReferenceResolveForm, ResolveForm, SplitForm, UndoForm, UndoLessonForm,
+)
 
 bp = Blueprint("conflicts", __name__)
 
@@ -109,7 +113,16 @@ def show(group_id: int):
     """A group's claims side by side with their paragraphs, and the resolution form."""
     detail = conflicts.group_detail(get_session(), group_id) or abort(404, description="No such conflict group.")
     return render_template("conflicts/show.html", detail=detail, form=_resolve_form(detail),
-                           undo_form=UndoForm(), merge_form=MergeForm(), split_form=SplitForm())
+                           undo_form=UndoForm(), merge_form=MergeForm(), split_form=SplitForm(),
+                           **_reference_context(detail))
+
+
+def _reference_context(detail: conflicts.GroupDetail) -> dict:
+    """The reference figures the group's claims meet, and whether a value they contradict is still in force."""
+    found = references.group_references(get_session(), detail.group.id)
+    active = {m.id for m in detail.members if m.rank != "deprecated" and m.status != "rejected"}
+    return {"group_references": found,
+            "reference_resolvable": any(active.intersection(r.contradicting) for r in found)}
 
 
 def _resolve_form(detail: conflicts.GroupDetail) -> ResolveForm:
@@ -146,7 +159,8 @@ def _render_stale(group_id: int, submitted: ResolveForm, stale: StaleGroupError)
     session.rollback()
     detail = conflicts.group_detail(session, group_id) or abort(404, description="No such conflict group.")
     return render_template("conflicts/show.html", detail=detail, form=_kept_form(detail, submitted), stale=stale,
-                           undo_form=UndoForm(), merge_form=MergeForm(), split_form=SplitForm()), 409
+                           undo_form=UndoForm(), merge_form=MergeForm(), split_form=SplitForm(),
+                           **_reference_context(detail)), 409
 
 
 @bp.post("/conflicts/<int:group_id>/resolve")
@@ -178,6 +192,34 @@ def resolve(group_id: int):
         return _refused(group_id, [str(exc)])
     flash("Resolution recorded.", "success")
     return redirect(url_for("conflicts.show", group_id=group_id), 303)
+
+
+@bp.post("/conflicts/<int:group_id>/resolve-by-reference")
+@lead_required
+def resolve_by_reference(group_id: int):
+    """A lead's one step: deprecate the group's values a reference contradicts, citing it; back to where they were."""
+    form = ReferenceResolveForm()
+    claim_id = row_id(form.claim_id.data or "")
+    back = (url_for("claims.show", claim_id=claim_id) if claim_id else url_for("conflicts.show", group_id=group_id))
+    if not form.validate_on_submit():
+        get_session().rollback()
+        for message in _flat(form.errors):
+            flash(message, "error")
+        return redirect(back, 303)
+    session = get_session()
+    try:
+        resolution = conflicts.resolve_by_reference(session, current_user, group_id, int(form.version.data),
+                                                    form.note.data or "")
+        session.commit()
+    except (ConflictError, StaleDataError) as exc:
+        session.rollback()
+        flash(str(exc) if isinstance(exc, ConflictError) else STALE, "error")
+        return redirect(back, 303)
+    deprecated = sum(1 for states in resolution.details["claims"].values()
+                     if states["before"]["rank"] != "deprecated" and states["after"]["rank"] == "deprecated")
+    flash(f"Resolved in favour of the reference: {deprecated} value{'s' if deprecated != 1 else ''} "
+          "it contradicts deprecated.", "success")
+    return redirect(back, 303)
 
 
 @bp.post("/conflicts/resolutions/<int:resolution_id>/undo")

@@ -2,7 +2,7 @@
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from claimtrack import queue, team
+from claimtrack import queue, references, team
 from claimtrack.claim_filters import ClaimFilter
 from models import KINDS, Document, utcnow
 
@@ -20,6 +20,7 @@ def dashboard():
         progress=queue.progress(db, current_user, utcnow()),
         queue_filter=ClaimFilter.from_args(request.args),
         kinds=KINDS, order=team.QUEUE_ORDERS[team.queue_order(db)],
+        contradicted=references.contradicted_pending(db),
     )
 
 
