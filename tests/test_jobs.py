@@ -431,3 +431,14 @@ def test_jobs_export_download_is_its_submitters_and_leads(client, reviewer, lead
     not_export = _job(factory)
     assert client.get(f"/jobs/{not_export}/export.csv").status_code == 404
     del otto
+
+
+def test_jobs_redis_unreachable_runs_the_job_here(factory, db_session):
+    from claimtrack.jobs import RedisQueue
+
+    queue = RedisQueue("redis://127.0.0.1:1/0", factory, "claimtrack-test", InlineQueue(factory))
+    job_id = _job(factory)
+    queue.submit(job_id)
+    assert queue.wait(job_id, 5)
+    assert _get(factory, job_id).state == "done"
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Document)) == 1

@@ -124,21 +124,31 @@ def _finished_within(future: Future, timeout: float) -> bool:
 class RedisQueue(JobQueue):
     """RQ on Redis: jobs run by `claimtrack worker` processes, on this machine or others."""
 
-    def __init__(self, redis_url: str, factory: so.sessionmaker, name: str = DEFAULT_QUEUE):
+    def __init__(self, redis_url: str, factory: so.sessionmaker, name: str = DEFAULT_QUEUE,
+                 fallback: JobQueue | None = None):
         from redis import Redis
         from rq import Queue
 
         self.factory = factory
-        self.connection = Redis.from_url(redis_url)
+        self.connection = Redis.from_url(redis_url, socket_connect_timeout=5, socket_timeout=30)
         self.queue = Queue(name, connection=self.connection)
+        # Who runs a job when Redis cannot be reached: nobody's upload waits on a queue that is down.
+        self.fallback = fallback or ThreadQueue(factory)
+        self._fell_back: set[int] = set()
 
     def submit(self, job_id: int) -> None:
-        """Put the job on the Redis queue (its RQ id names the job row, so a second submit replaces the first)."""
+        """Put the job on the Redis queue (its RQ id names the job row), or run it here while Redis is down."""
+        from redis.exceptions import RedisError
         from rq import Retry
 
-        self.queue.enqueue(tasks.perform, job_id, job_id=f"claimtrack-job-{job_id}",
-                           retry=Retry(max=len(RQ_RETRY_INTERVALS), interval=list(RQ_RETRY_INTERVALS)),
-                           job_timeout=RQ_JOB_TIMEOUT, result_ttl=86_400, failure_ttl=7 * 86_400)
+        try:
+            self.queue.enqueue(tasks.perform, job_id, job_id=f"claimtrack-job-{job_id}",
+                               retry=Retry(max=len(RQ_RETRY_INTERVALS), interval=list(RQ_RETRY_INTERVALS)),
+                               job_timeout=RQ_JOB_TIMEOUT, result_ttl=86_400, failure_ttl=7 * 86_400)
+        except RedisError as exc:
+            log.warning("job %d: Redis unreachable (%s); running it in this process", job_id, exc)
+            self._fell_back.add(job_id)
+            self.fallback.submit(job_id)
 
     def resubmit(self, job_id: int) -> None:
         """Submit the job again unless RQ still holds it (queued, running or waiting to retry)."""
@@ -148,6 +158,8 @@ class RedisQueue(JobQueue):
 
     def wait(self, job_id: int, timeout: float) -> bool:
         """Watch the job's row until it finishes or `timeout` passes."""
+        if job_id in self._fell_back:
+            return self.fallback.wait(job_id, timeout)
         deadline = time.monotonic() + timeout
         while True:
             if _state(self.factory, job_id) in FINAL_STATES:
@@ -166,5 +178,5 @@ def make_queue(redis_url: str | None, factory: so.sessionmaker, name: str = DEFA
                fallback: type[JobQueue] = ThreadQueue) -> JobQueue:
     """RQ on `redis_url` when one is set, else `fallback` (a thread in the app, inline in the CLI)."""
     if redis_url:
-        return RedisQueue(redis_url, factory, name)
+        return RedisQueue(redis_url, factory, name, fallback(factory))
     return fallback(factory)

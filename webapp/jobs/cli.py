@@ -19,10 +19,11 @@ from . import job_queue
 
 def command_queue():
     """The queue a command submits to: Redis when configured, else the command runs each job itself."""
-    queue = job_queue()
-    if isinstance(queue, (RedisQueue, InlineQueue)):
-        return queue
-    return InlineQueue(current_app.extensions[db.EXTENSION])
+    queue, factory = job_queue(), current_app.extensions[db.EXTENSION]
+    if isinstance(queue, RedisQueue):
+        # A command that exits at once cannot leave a job to a thread of its own if Redis is down.
+        return RedisQueue(current_app.config["REDIS_URL"], factory, current_app.config["JOB_QUEUE"], InlineQueue(factory))
+    return queue if isinstance(queue, InlineQueue) else InlineQueue(factory)
 
 
 @click.command("worker")
