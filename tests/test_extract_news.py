@@ -191,6 +191,17 @@ NEWS = [
     case("In 2018 it was 2.1 last year.", {"unit": ""}, id="last-year-is-not-a-unit"),
     case("The star is 4 light years away.", {"quote": "4", "unit": ""}, id="light-years-are-not-years"),
     case("They played 5 games in 3 days.", {"unit": ""}, {"unit": "d"}, id="verb-between-is-not-modifier"),
+    # orders of magnitude of what is counted are ranges; of time or distance they are manners of speaking
+    case("Tens of thousands of nurses walked out on Tuesday.",
+         q("Tens of thousands", 1e4, 1e5, qualifier="="), id="magnitude-tens-of-thousands"),
+    case("The storm left hundreds of families without power.", q("hundreds", 100.0, 1000.0), id="magnitude-hundreds"),
+    case("Repairs will run to hundreds of millions of euros.",
+         q("hundreds of millions of euros", 1e8, 1e9, unit="EUR"), id="magnitude-money"),
+    case("Scores of volunteers cleared the beach.", q("Scores", 20.0, 200.0), id="magnitude-scores"),
+    case("Dozens of flights were cancelled at the airport.", q("Dozens", 12.0, 120.0), id="magnitude-dozens"),
+    case("These caves were carved over millions of years.", id="magnitude-of-years-is-no-claim"),
+    case("The pipeline runs for hundreds of kilometres under the sea.", id="magnitude-of-distance-is-no-claim"),
+    case("Hundreds and thousands were scattered on the cake.", id="magnitude-needs-of"),
 ]
 
 

@@ -14,7 +14,7 @@ class Quantity:
     value: float
     value_max: float | None = None
     unit: str = ""
-    kind: str = "dig"  # dig | word | frac | ord
+    kind: str = "dig"  # dig | word | frac | ord | vague (an order of magnitude: "tens of thousands")
     currency: bool = False
     qualifier: str = "="
     change: str | None = None

@@ -31,6 +31,10 @@ SCALES = {
     "k": 1e3, "mn": 1e6, "mln": 1e6, "m": 1e6, "bn": 1e9, "b": 1e9, "tn": 1e12, "trn": 1e12,
     "lakh": 1e5, "crore": 1e7, "dozen": 12, "mil": 1e6,
 }
+# Plural scale words that state an order of magnitude ("tens of thousands of people", "dozens of
+# deaths"): each names the range from itself to ten times itself, as news annotation reads them.
+MAGNITUDES = {"dozens": 12, "scores": 20, "tens": 10, "hundreds": 1e2, "thousands": 1e3, "millions": 1e6,
+              "billions": 1e9, "trillions": 1e12}
 DECADE_WORDS = {"decade": 10, "decades": 10, "century": 100, "centuries": 100,
                 "millennium": 1000, "millennia": 1000}
 
@@ -42,6 +46,9 @@ WORD_NUMBER = (
     rf"(?:\s+hundred(?:\s+(?:and\s+)?(?:(?:{_tens})(?:-(?:{_unit_word}))?|{_small}))?)?"
 )
 _ord_words = "|".join(sorted(ORDINAL_WORDS, key=len, reverse=True))
+_magnitudes = "|".join(MAGNITUDES)
+# "tens of thousands", "hundreds of millions", "thousands": followed by "of" and what is counted.
+MAGNITUDE = rf"\b(?:{_magnitudes})(?:\s+of\s+(?:thousands|millions|billions|trillions))?(?=\s+of\s)"
 _denoms = "|".join(sorted(DENOMINATORS, key=len, reverse=True))
 
 # Currency marks written flush against the digits ("$US160", "RM3", "USD10m", "$A82"): the digits
@@ -73,6 +80,7 @@ NUMBER_RE = re.compile(
   | (?P<ord>(?<![\w.])\d{{1,4}}(?:st|nd|rd|th)\b|\b(?:{_ord_words})\b)
   | (?P<sfrac>(?<![\w./⁄,])\d{{1,2}}\s?[/⁄]\s?\d{{1,3}}(?![\w/⁄.,]|\.\d))
   | (?P<dig>(?:(?<![\w.,])|(?<=,)(?=minus)|{_GLUED_PREFIX})(?:(?:minus[-\s]|[-−+])(?=\d))?{DIGITS}|(?<![\w.,\d])\.\d+)
+  | (?P<vague>{MAGNITUDE})
   | (?P<word>\b(?:{WORD_NUMBER}|a(?=\s+(?:dozen|hundred|thousand|million|billion|trillion)\b))(?:\b|(?=fold\b))))
     """,
     re.I | re.X,
@@ -102,6 +110,15 @@ def parse_word_number(text: str) -> float:
         elif tok == "dozen":
             current = (current or 1) * 12
     return total + current
+
+
+def parse_magnitude(text: str) -> tuple[float, float]:
+    """The range an order-of-magnitude phrase names: "tens of thousands" -> (10,000, 100,000)."""
+    words = re.split(r"\s+of\s+", text.lower())
+    low = 1.0
+    for word in words:
+        low *= MAGNITUDES[word]
+    return low, low * 10
 
 
 def parse_digits(text: str) -> float:

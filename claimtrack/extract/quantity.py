@@ -8,7 +8,9 @@ from .labels import (
     SCORE, bare_number_reason, capital_label_reason, digit_label_reason, is_score, word_label_reason,
 )
 from .model import Dropped, Quantity
-from .numbers import NUMBER_RE, parse_digits, parse_fraction, parse_ordinal, parse_slash_fraction, parse_word_number
+from .numbers import (
+    NUMBER_RE, parse_digits, parse_fraction, parse_magnitude, parse_ordinal, parse_slash_fraction, parse_word_number,
+)
 from .symbols import NEWS, UnitContext
 from .units import CURRENCY_FWD_RE, PREFIX_CODES, WHITESPACE_RE, currency_prefix, scale_and_unit, unit_at
 
@@ -19,6 +21,7 @@ GLUED_WORD = "glued-to-word"  # "5G", "3D"
 NO_RANKING = "ordinal-not-rank"  # "the third time"
 FRACTION_IDIOM = "fraction-idiom"  # "the second half", "half-time"
 SLASH_NOT_FRACTION = "slash-not-fraction"  # "open 24/7"
+VAGUE_EXTENT = "vague-extent"  # "thousands of years of history", "hundreds of miles long": a manner of speaking
 
 RANK_LEFT_RE = re.compile(r"\b(?:rank(?:s|ed|ing)?|placed|came(?:\s+in)?|finish(?:ed|ing)?)\s+(?:(?:the|joint|in|at)\s+)*$", re.I)
 RANK_RIGHT_RE = re.compile(
@@ -61,6 +64,8 @@ SPACED_THOUSANDS_RE = re.compile(r"\x20(\d{3})(?![\d]|[.,]\d{3})")
 # A ratio in technical text ("a 1:50 dilution", "mixed 3:1 by mass"), told by the words around it.
 RATIO_RE = re.compile(r":(?P<n>\d+(?:\.\d+)?)(?![\d:])")
 RATIO_SPAN_RE = re.compile(r"\d+:\d+")
+OF_RE = re.compile(r"\s+of\s+")
+CURRENCY_CODE_RE = re.compile(r"[A-Z]{3}")  # ISO 4217, as the unit tables write every currency
 RATIO_CUE_RE = re.compile(r"\b(?:ratios?|dilut\w*|mix\w*|proportions?|scale|stoichiometr\w*|by\s+(?:mass|volume|weight))\b", re.I)
 
 
@@ -154,6 +159,20 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity], ctx:
         elif "-" not in tok and not FRACTION_OF_RE.match(text[end:end + 6]):
             return FRACTION_IDIOM
         return Quantity(start, end, parse_fraction(tok), unit="%", kind="frac", confidence=0.75)
+    if kind == "vague":
+        low, high = parse_magnitude(tok)
+        q = Quantity(start, end, low, value_max=high, kind="vague", confidence=0.6, raw=low)
+        of = OF_RE.match(text, end, s1)
+        unit, unit_end = unit_at(text, of.end(), s1, q, ctx) if of else ("", end)
+        if unit in ("%", "times"):
+            unit = ""
+        if unit and not CURRENCY_CODE_RE.fullmatch(unit):
+            # An order of magnitude of people, things or money is a claim someone can check; of
+            # years or kilometres it is a way of saying "long" or "far".
+            return VAGUE_EXTENT
+        if unit:
+            q.unit, q.end = unit, unit_end
+        return q
     if kind == "word":
         reason = word_label_reason(text, tok, start, end, s0, before)
         if reason:
