@@ -54,3 +54,26 @@ def test_api_schema_every_operation(app, lead_token):
             case.call_and_validate(headers=headers, checks=CHECKS)
 
         check()
+
+
+def test_api_schema_stateful_sequences(app, lead_token):
+    """Sequences of calls chained through the resources they return (a document's claims, a claim's reviews...)."""
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    machine = schema.as_state_machine()
+    headers = {"Authorization": f"Bearer {lead_token}"}
+    assert machine.bundles, "no links between operations: stateful testing would do nothing"
+
+    calls = []
+
+    class Sequences(machine):
+        def get_call_kwargs(self, case):
+            calls.append(f"{case.method} {case.path}")
+            return {"headers": headers}
+
+        def validate_response(self, response, case, additional_checks=(), **kwargs):
+            case.validate_response(response, checks=CHECKS)
+
+    Sequences.run(settings=settings(max_examples=15, stateful_step_count=4, deadline=None, database=None,
+                                    suppress_health_check=list(HealthCheck)))
+    # Chained calls reached operations that take a resource's id from an earlier answer.
+    assert any("{" in call for call in calls), calls[:20]
