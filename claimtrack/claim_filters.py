@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 from typing import ClassVar
+from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -163,6 +164,11 @@ class ClaimFilter:
             raise FilterError(problems)
         return parsed
 
+    @classmethod
+    def from_query(cls, query: str, defaults: Mapping[str, object] | None = None) -> "ClaimFilter":
+        """Parse the filter from a raw query string ("status=verified&status=pending"), as `from_args` does."""
+        return cls.from_args(_QueryPairs(parse_qsl(query, keep_blank_values=True)), defaults)
+
     def as_args(self, defaults: Mapping[str, object] | None = None) -> dict[str, str | list[str]]:
         """The filter as query-string arguments for a page with these `defaults`: only what differs from them."""
         out = {}
@@ -271,6 +277,17 @@ def _starts_with_sqlite(element: _StartsWithAnyCase, compiler, **kw) -> str:
     prefix = sa.func.lower(sa.bindparam("prefix", element.text, unique=True))
     condition = sa.and_(lowered >= prefix, lowered < prefix.concat(LAST_CHARACTER))
     return compiler.process(condition, **kw)
+
+
+class _QueryPairs:
+    """A parsed query string as `_texts` reads one: a repeated name gives several values."""
+
+    def __init__(self, pairs: list[tuple[str, str]]):
+        self.pairs = pairs
+
+    def getlist(self, name: str) -> list[str]:
+        """Every value given for `name`, in order."""
+        return [value for key, value in self.pairs if key == name]
 
 
 def _texts(args: Mapping[str, str], name: str) -> list[str]:

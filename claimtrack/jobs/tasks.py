@@ -14,7 +14,6 @@ import threading
 import time
 from dataclasses import replace
 from datetime import date
-from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -23,8 +22,8 @@ from models import Job
 
 from .. import conflicts
 from ..claim_filters import ClaimFilter
-from ..export import EXPORT_DEFAULTS, CsvExport
 from ..database import make_engine, make_sessionmaker, refresh_statistics
+from ..export import EXPORT_DEFAULTS, CsvExport
 from ..ingest import prepare_apart, store
 from ..sources import DocumentError, Metadata, decode_document, with_known_metadata, with_metadata
 from . import records
@@ -151,22 +150,11 @@ def _rebuild_conflicts(session: so.Session, job: Job) -> None:
     session.commit()
 
 
-class QueryArgs:
-    """A parsed query string as `ClaimFilter.from_args` reads one (a repeated name gives several values)."""
-
-    def __init__(self, pairs: list[tuple[str, str]]):
-        self.pairs = pairs
-
-    def getlist(self, name: str) -> list[str]:
-        """Every value given for `name`, in order."""
-        return [value for key, value in self.pairs if key == name]
-
-
 def _export(session: so.Session, job: Job) -> None:
     params = job.params or {}
-    query = QueryArgs(parse_qsl(params.get("query", ""), keep_blank_values=True))
     # As the web download reads it: claims awaiting the submitter's blind second review are left out.
-    filters = replace(ClaimFilter.from_args(query, EXPORT_DEFAULTS), viewer=job.created_by_id, viewer_sees_no_blind=True)
+    filters = replace(ClaimFilter.from_query(params.get("query", ""), EXPORT_DEFAULTS), viewer=job.created_by_id,
+                      viewer_sees_no_blind=True)
     # Compressed as it is written: a million claims make about 500 MB of CSV and some 50 MB of gzip.
     out = io.BytesIO()
     export = CsvExport(session, filters, bom=bool(params.get("bom")))
@@ -197,7 +185,7 @@ def configure(database_url: str) -> None:
 
 
 def _worker_factory() -> so.sessionmaker:
-    # RQ runs each job in a forked child: a connection pool is never shared across a fork.
+    # Made in the process that runs the job: a connection pool must never cross a fork.
     with _worker_lock:
         if _worker_database["pid"] != os.getpid():
             if not _worker_database["url"]:
