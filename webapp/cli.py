@@ -217,6 +217,24 @@ def _unreadable(path: Path) -> str:
     return ""
 
 
+def active_lead(session, username: str, purpose: str):
+    """The active lead named `username`, or a usage error saying that `purpose` is for team leads."""
+    user = accounts.find_user(session, username)
+    if user is None or not user.is_active or not user.is_lead:
+        raise click.UsageError(f"{username!r} is not an active lead: {purpose} are for team leads.")
+    return user
+
+
+def read_utf8(file: Path) -> str:
+    """The text of FILE ("-" for stdin), or exit 1 saying where it is not UTF-8 (nothing is imported)."""
+    data = click.get_binary_stream("stdin").read() if str(file) == "-" else file.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        click.echo(f"{printable(str(file))}: not UTF-8 (bad byte at offset {exc.start}); nothing was imported", err=True)
+        sys.exit(1)
+
+
 def _read_password(prompt: bool) -> str:
     """A password from an interactive prompt (typed twice) or the first line of stdin."""
     if prompt:

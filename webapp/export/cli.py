@@ -8,14 +8,14 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from claimtrack import accounts, importing
+from claimtrack import importing
 from claimtrack.annotation import annotation_lines
 from claimtrack.claim_filters import CONFLICT_CHOICES, FilterError
 from claimtrack.cli import printable
 from claimtrack.export import EXPORT_DEFAULTS, CsvExport, JsonlExport, csvw_metadata, export_filter
 from models import KINDS, STATUSES, utcnow
 
-from ..cli import iso_date
+from ..cli import active_lead, iso_date, read_utf8
 from ..db import get_session
 
 
@@ -90,15 +90,8 @@ def export_command(output: str, bom: bool, format: str, metadata: Path | None,  
 def import_command(file: Path, username: str, format: str | None, skip_bad: bool):  # noqa: A002 - the option is --format
     """Add the claims of a JSON Lines or CSV file; nothing is written if a row is bad (unless --skip-bad)."""
     session = get_session()
-    user = accounts.find_user(session, username)
-    if user is None or not user.is_active or not user.is_lead:
-        raise click.UsageError(f"{username!r} is not an active lead: imports are for team leads.")
-    data = click.get_binary_stream("stdin").read() if str(file) == "-" else file.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        click.echo(f"{printable(str(file))}: not UTF-8 (bad byte at offset {exc.start}); nothing was imported", err=True)
-        sys.exit(1)
+    user = active_lead(session, username, "imports")
+    text = read_utf8(file)
     if format is None:
         format = "csv" if file.suffix.lower() == ".csv" else "jsonl"
     report = importing.import_claims(session, text, format, user, utcnow(), skip_bad=skip_bad)

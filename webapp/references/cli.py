@@ -5,10 +5,11 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from claimtrack import accounts, references
+from claimtrack import references
 from claimtrack.cli import printable
 from models import utcnow
 
+from ..cli import active_lead, read_utf8
 from ..db import get_session
 
 
@@ -26,15 +27,8 @@ def references_group():
 def import_command(file: Path, name: str, url: str, username: str):
     """Import a reference CSV; nothing is written if a row is bad (each is reported with its line)."""
     session = get_session()
-    user = accounts.find_user(session, username)
-    if user is None or not user.is_active or not user.is_lead:
-        raise click.UsageError(f"{username!r} is not an active lead: reference sources are imported by team leads.")
-    data = click.get_binary_stream("stdin").read() if str(file) == "-" else file.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        click.echo(f"{printable(str(file))}: not UTF-8 (bad byte at offset {exc.start}); nothing was imported", err=True)
-        sys.exit(1)
+    user = active_lead(session, username, "reference imports")
+    text = read_utf8(file)
     report = references.import_references(session, text, name, user, utcnow(), url=url)
     if not report.written:
         session.rollback()
