@@ -65,17 +65,23 @@ def _fill(database_url: str) -> object:
 @pytest.fixture
 def server(fresh_database, tmp_path):
     """A real server (werkzeug, threaded) on a random port over a fresh, seeded database."""
-    sessionmaker = _fill(fresh_database)
+    yield from serve(fresh_database, tmp_path)
+
+
+def serve(database_url: str, tmp_path: Path, **config):
+    """Run the app (with `config` over the test settings) on a seeded database; yield its Server, then stop it."""
+    sessionmaker = _fill(database_url)
     app = create_app({
         "SECRET_KEY": "browser-test-secret",
-        "DATABASE_URL": fresh_database,
+        "DATABASE_URL": database_url,
         "INSTANCE_PATH": str(tmp_path / "instance"),
+        **config,
     })
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Server(f"http://127.0.0.1:{httpd.server_port}", fresh_database, sessionmaker)
+        yield Server(f"http://127.0.0.1:{httpd.server_port}", database_url, sessionmaker)
     finally:
         httpd.shutdown()
         thread.join(10)

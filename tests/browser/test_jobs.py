@@ -1,14 +1,10 @@
 """Jobs in the browser: an upload that outlasts its wait is followed live on its job page and the documents page."""
 import re
-import threading
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from webapp import create_app
-
-from .conftest import LEAD, REVIEWER, Server, _fill, login
+from .conftest import LEAD, REVIEWER, login, serve
 
 JOB_URL = re.compile(r"/jobs/(\d+)$")
 
@@ -25,18 +21,7 @@ def _long_report() -> bytes:
 @pytest.fixture
 def queued_server(fresh_database, tmp_path):
     """A real server whose uploads never wait: each shows its job page at once."""
-    sessionmaker = _fill(fresh_database)
-    app = create_app({"SECRET_KEY": "browser-test-secret", "DATABASE_URL": fresh_database,
-                      "INSTANCE_PATH": str(tmp_path / "instance"), "UPLOAD_WAIT": 0})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Server(f"http://127.0.0.1:{httpd.server_port}", fresh_database, sessionmaker)
-    finally:
-        httpd.shutdown()
-        thread.join(10)
-        sessionmaker.kw["bind"].dispose()
+    yield from serve(fresh_database, tmp_path, UPLOAD_WAIT=0)
 
 
 def test_upload_followed_live_on_job_page_and_documents_page(queued_server, page):
