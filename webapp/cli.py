@@ -151,6 +151,10 @@ def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int, e
         click.echo(summary)
     finally:
         signal.sigtimedwait({signal.SIGINT}, 0)
+        if RUN_AS_COMMAND["yes"]:
+            # The process ends with this command: a Ctrl-C from now on would only turn the exit
+            # status it has earned (0, or 1 for refused files) into "killed by SIGINT".
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if refused:
         sys.exit(1)
@@ -323,9 +327,14 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
 
 
+# Whether this process is the `claimtrack` command itself (set by `main`), not a caller of its commands (tests).
+RUN_AS_COMMAND = {"yes": False}
+
+
 def main() -> None:
     """The Flask CLI with every command (`claimtrack.cli.main` hands it all but the app-less ones)."""
     from . import create_app
 
+    RUN_AS_COMMAND["yes"] = True
     FlaskGroup(create_app=create_app, add_default_commands=False, add_version_option=False,
                help="Claimtrack: extract, review and reconcile quantitative claims.")(prog_name="claimtrack")

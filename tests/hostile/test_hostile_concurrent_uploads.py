@@ -97,7 +97,11 @@ def _pause_first_store(monkeypatch):
 
 def test_hostile_same_new_document_uploaded_by_two_users_at_once(live_app, fresh_database, backend, monkeypatch):
     flushed, release = _pause_first_store(monkeypatch)
-    first, second = client_of(live_app, "rita"), client_of(live_app, "otto")
+    # Two app processes (two server workers), each running its uploads' jobs in its own thread,
+    # so the two stores meet in the database; both answers wait for their jobs.
+    other_app = create_app({**live_app.config, "UPLOAD_WAIT": WAIT})
+    live_app.config["UPLOAD_WAIT"] = WAIT
+    first, second = client_of(live_app, "rita"), client_of(other_app, "otto")
     first_thread, first_page = in_thread(lambda: upload(first, TEXT.encode(), "mine.txt"))
     try:
         assert flushed.wait(WAIT)
@@ -117,6 +121,7 @@ def test_hostile_same_new_document_uploaded_by_two_users_at_once(live_app, fresh
     assert "mine.txt added with 2 claims." in html.unescape(first_page[0].get_data(as_text=True))
     told = html.unescape(second_page[0].get_data(as_text=True))
     assert f"theirs.txt is already stored as document {documents[0].id}; nothing changed." in told
+    other_app.extensions[EXTENSION].kw["bind"].dispose()
 
 
 def test_hostile_same_new_document_ingested_twice_at_once(fresh_database, backend, monkeypatch):
