@@ -1,92 +1,86 @@
-"""CSV export benchmark: claimtrack's streamed export beside the database's own CSV dump.
+"""CSV export benchmark: the `claimtrack export` process beside the database's own CSV dump, as whole processes.
 
-    .venv/bin/python -m bench.export [--backend postgresql|sqlite|both] [--claims 1000000] [--small 100000]
+    .venv/bin/python -m bench.export [--backend postgresql|sqlite|both] [--claims 1000000] [--small 100000] [--repeat 3]
 
 Fills a throwaway database per size with `bench.generate`'s corpus, then at --small and at
---claims claims times `claimtrack export` of every status (in a child process, to /dev/null) beside `psql \\copy (SELECT ...) TO STDOUT WITH CSV` or `sqlite3 -csv` of the
-same columns, and measures the export's peak memory (RSS and tracemalloc). Writes the
-`## CSV export` section of bench/RESULTS.md.
+--claims claims runs, --repeat times and alternately, the console script `claimtrack export -o
+/dev/null --status <every status>` (DATABASE_URL set) and `psql -c "\\copy (SELECT ...) TO STDOUT
+WITH CSV HEADER"` or `sqlite3 -csv -header` of the same columns and rows, each as a process of
+its own, timed from start to exit. The export's peak RSS is its own (wait4's rusage of that one
+process). Writes the `## CSV export` section of bench/RESULTS.md.
 """
 import argparse
-import json
 import os
 import platform
 import re
-import resource
-import sqlite3
 import shutil
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from bench.generate import generate
 from claimtrack.database import make_engine
-from claimtrack.export import PAGE_SIZE, CsvExport, export_filter, export_query
+from claimtrack.export import PAGE_SIZE, export_filter, export_query
 from models import STATUSES, Claim, Document
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+CLAIMTRACK = Path(sys.executable).parent / "claimtrack"
 PG_ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 # Every status, and the default conflict rule (settled): the export's filters and the
 # disputed-group subquery are exercised, and most of the generated claims are written.
 FILTERS = export_filter(status=STATUSES)
+EXPORT_ARGS = ["export", "-o", os.devnull, *(arg for status in STATUSES for arg in ("--status", status))]
 
 
 def reference_sql(dialect: sa.Dialect) -> str:
-    """The export's own query with the sentence cut in SQL: the same columns for the database's dump."""
-    query = export_query(FILTERS)
-    columns = list(query.selected_columns)[:-3]
-    sentence = sa.func.substr(Document.text, Claim.sentence_start + 1, Claim.sentence_end - Claim.sentence_start)
-    query = query.with_only_columns(*columns[:22], sentence, *columns[22:], maintain_column_froms=True)
+    """The export's own query with the sentence cut in SQL: the same columns, unformatted, for the database's dump."""
+    def columns(selected: tuple) -> list:
+        sentence = sa.func.substr(Document.text, Claim.sentence_start + 1, Claim.sentence_end - Claim.sentence_start)
+        return [*selected[:22], sentence, *selected[22:-3]]
+
+    query = export_query(FILTERS, columns)
     sql = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     return re.sub(r"\s+", " ", sql)
 
 
-def run_reference(url: str) -> float:
-    """Seconds for the database's own CSV dump of the export's columns, to /dev/null."""
+def reference_command(url: str) -> list[str]:
+    """psql's \\copy or the sqlite3 shell, dumping the export's columns as CSV with a header."""
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "postgresql":
         sql = reference_sql(sa.dialects.postgresql.dialect())
         plain = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-        command = ["psql", "-X", "-q", plain, "-c", f"\\copy ({sql}) TO STDOUT WITH CSV HEADER"]
-    else:
-        sql = reference_sql(sa.dialects.sqlite.dialect())
-        command = ["sqlite3", "-csv", "-header", parsed.database, sql]
-    started = time.perf_counter()
-    subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - started
+        return ["psql", "-X", "-q", plain, "-c", f"\\copy ({sql}) TO STDOUT WITH CSV HEADER"]
+    return ["sqlite3", "-csv", "-header", parsed.database, reference_sql(sa.dialects.sqlite.dialect())]
 
 
-def run_export(url: str, trace: bool) -> dict:
-    """Time one export in a child process; its peak RSS and (with trace) tracemalloc peak."""
-    command = [sys.executable, "-m", "bench.export", "--child", url] + (["--trace"] if trace else [])
-    output = subprocess.run(command, stdout=subprocess.PIPE, check=True, text=True).stdout
-    return json.loads(output.strip().splitlines()[-1])
+def run_process(command: list[str], env: dict | None = None) -> dict:
+    """Run `command` to the end, stdout to /dev/null: its wall seconds, its own peak RSS (MB) and its stderr."""
+    with open(os.devnull, "wb") as devnull:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=devnull, stderr=subprocess.PIPE, env=env)
+        stderr = process.stderr.read()
+        # wait4 reports the rusage of this one child, whatever else the benchmark ran before.
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise RuntimeError(f"{command[0]} exited {process.returncode}: {stderr.decode(errors='replace')[-500:]}")
+    return {"seconds": seconds, "rss_mb": usage.ru_maxrss / 1024, "stderr": stderr.decode(errors="replace")}
 
 
-def child(url: str, trace: bool) -> None:
-    """The export itself, to /dev/null, reporting seconds, rows, peak RSS and traced peak as JSON."""
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    if trace:
-        tracemalloc.start()
-    engine = make_engine(url)
-    started = time.perf_counter()
-    with so.Session(engine) as session, open(os.devnull, "wb") as out:
-        export = CsvExport(session, FILTERS)
-        for chunk in export:
-            out.write(chunk.encode("utf-8"))
-    seconds = time.perf_counter() - started
-    traced = tracemalloc.get_traced_memory()[1] if trace else None
-    print(json.dumps({"seconds": seconds, "rows": export.rows, "failure": export.failure,
-                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      "baseline_rss_mb": baseline / 1024,
-                      "traced_mb": traced / 2**20 if traced is not None else None}))
+def run_export(url: str) -> dict:
+    """The console script `claimtrack export` of every status to /dev/null, on `url`, as its own process."""
+    result = run_process([str(CLAIMTRACK), *EXPORT_ARGS], env={**os.environ, "DATABASE_URL": url})
+    written = re.search(r"wrote (\d+) claims", result["stderr"])
+    result["rows"] = int(written.group(1)) if written else None
+    return result
 
 
 def _create(backend: str, folder: Path) -> str:
@@ -115,8 +109,8 @@ def _matching(url: str) -> int:
     return count
 
 
-def bench_backend(backend: str, sizes: list[int], trace: bool) -> list[dict]:
-    """Generate a database of each size and measure export and reference on it."""
+def bench_backend(backend: str, sizes: list[int], repeat: int) -> list[dict]:
+    """Generate a database of each size; time the export and the reference on it, alternately, `repeat` times."""
     results = []
     for size in sizes:
         folder = Path(tempfile.mkdtemp(prefix="claimtrack-bench-export-"))
@@ -125,15 +119,20 @@ def bench_backend(backend: str, sizes: list[int], trace: bool) -> list[dict]:
             stats = generate(url, claims=size)
             print(f"{backend}: {stats.summary()}", file=sys.stderr)
             rows = _matching(url)
-            reference = run_reference(url)
-            timed = run_export(url, trace=False)
-            assert timed["rows"] == rows and not timed["failure"], timed
-            traced = run_export(url, trace=True) if trace else {}
-            result = {"backend": backend, "claims": size, "rows": rows, "export_s": timed["seconds"],
-                      "reference_s": reference, "rss_mb": timed["rss_mb"],
-                      "baseline_rss_mb": timed["baseline_rss_mb"], "traced_mb": traced.get("traced_mb"),
-                      "load": _load()}
-            print(json.dumps(result), file=sys.stderr)
+            command = reference_command(url)
+            exports, references, rss, loads = [], [], [], [_load()]
+            for _ in range(repeat):
+                reference = run_process(command)
+                timed = run_export(url)
+                assert timed["rows"] == rows, (timed, rows)
+                references.append(reference["seconds"])
+                exports.append(timed["seconds"])
+                rss.append(timed["rss_mb"])
+            loads.append(_load())
+            result = {"backend": backend, "claims": size, "rows": rows, "exports": exports, "references": references,
+                      "export_s": statistics.median(exports), "reference_s": statistics.median(references),
+                      "rss_mb": max(rss), "load": loads}
+            print(result, file=sys.stderr)
             results.append(result)
         finally:
             _drop(backend, url)
@@ -142,7 +141,7 @@ def bench_backend(backend: str, sizes: list[int], trace: bool) -> list[dict]:
 
 
 def _load() -> str:
-    """The load average now, as `uptime` prints it."""
+    """The load average now (1, 5 and 15 minutes), as `uptime` prints it."""
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
@@ -151,35 +150,38 @@ def write_results(results: list[dict], command: str) -> None:
     lines = [
         "## CSV export",
         "",
-        f"`claimtrack export` (`claimtrack/export.py`: one server-side cursor on PostgreSQL, keyset pages "
-        f"of {PAGE_SIZE:,} claims on SQLite) beside the database's own CSV dump of the same columns and "
-        f"rows, in the same run. Machine: 2 cores (shared), 24 GiB, Python {platform.python_version()}, "
-        f"PostgreSQL 15, SQLite {sqlite3.sqlite_version}.",
+        f"`claimtrack export` beside the database's own CSV dump of the same rows, whole process against "
+        f"whole process, in the same run. Machine: 2 cores (shared with other work), 24 GiB, Python "
+        f"{platform.python_version()}, PostgreSQL 15, SQLite {sqlite3.sqlite_version}.",
         "Data: `bench.generate`'s corpus at each size (a fresh database per size); the export writes "
         "every status under the default conflict rule (settled), about 82% of the claims.",
         "",
-        "| backend | claims | rows written | export (s) | rows/s | reference | reference (s) | export rate / reference rate | peak RSS (MB) | RSS after imports (MB) | tracemalloc peak (MB) | load average |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| backend | claims | rows written | `claimtrack export` (s) | reference | reference (s) | "
+        "**export rate / reference rate** | export peak RSS (MB) | each run: export / reference (s) | "
+        "load average before -> after |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        reference = "psql `\\copy ... TO STDOUT WITH CSV`" if r["backend"] == "postgresql" else "`sqlite3 -csv`"
-        traced = f"{r['traced_mb']:.1f}" if r["traced_mb"] is not None else "-"
+        reference = "psql `\\copy (SELECT ...) TO STDOUT WITH CSV HEADER`" if r["backend"] == "postgresql" \
+            else "`sqlite3 -csv -header`"
+        runs = "; ".join(f"{e:.2f} / {f:.2f}" for e, f in zip(r["exports"], r["references"], strict=True))
         lines.append(
-            f"| {r['backend']} | {r['claims']:,} | {r['rows']:,} | {r['export_s']:.1f} | "
-            f"{r['rows'] / r['export_s']:,.0f} | {reference} | {r['reference_s']:.1f} | "
-            f"**{r['reference_s'] / r['export_s']:.2f}** | {r['rss_mb']:.0f} | {r['baseline_rss_mb']:.0f} | "
-            f"{traced} | {r['load']} |"
+            f"| {r['backend']} | {r['claims']:,} | {r['rows']:,} | {r['export_s']:.2f} | {reference} | "
+            f"{r['reference_s']:.2f} | **{r['reference_s'] / r['export_s']:.2f}** | {r['rss_mb']:.0f} | {runs} | "
+            f"{r['load'][0]} -> {r['load'][1]} |"
         )
     lines += [
         "", "Command (from the repository root):", "", f"    {command}", "",
-        "Notes:",
-        "- Export time is the whole `claimtrack export` run in a fresh process writing to /dev/null;",
-        "  the reference is `psql -c \"\\copy (...) TO STDOUT WITH CSV HEADER\"` or `sqlite3 -csv -header db`",
-        "  running the export's own SELECT (same joins, same latest-note subquery, same filters) with",
-        "  the sentence cut in SQL by `substr`, so both produce the same rows and columns.",
-        "- Peak RSS includes the interpreter, SQLAlchemy and psycopg (the \"after imports\" column);",
-        "  what the export adds is the difference. It is bounded by one page of rows plus the",
-        "  document-text cache (4M characters), whatever the number of claims.",
+        "What is timed:",
+        f"- Export: the console script `.venv/bin/claimtrack {' '.join(EXPORT_ARGS)}` (every status listed) with",
+        "  DATABASE_URL set, from process start to exit: interpreter start-up, imports, the app, the",
+        "  query and the writing. Reference: `psql -X -q URL -c \"\\copy (SELECT ...) TO STDOUT WITH CSV",
+        "  HEADER\"` or `sqlite3 -csv -header FILE \"SELECT ...\"`, also from start to exit, running the",
+        "  export's own SELECT (same joins, latest-note subquery and filters) with the sentence cut by",
+        "  `substr`, its cells unformatted (no safe-cell prefix, numbers and times as the database prints them).",
+        "  Each pair is run in turn, reference first; the table gives the medians, the ratio is",
+        "  reference seconds / export seconds of the medians, and each run is listed.",
+        "- Peak RSS is the export process's own (`os.wait4` on that one child), interpreter and app included.",
         "",
     ]
     section = "\n".join(lines) + "\n"
@@ -190,23 +192,19 @@ def write_results(results: list[dict], command: str) -> None:
 
 
 def main() -> None:
-    """Parse the command line and run the benchmark (or, with --child, one export)."""
+    """Parse the command line and run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="both")
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=100_000)
-    parser.add_argument("--no-trace", action="store_true", help="skip the tracemalloc runs")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each process per size")
     parser.add_argument("--no-write", action="store_true", help="print figures without updating RESULTS.md")
-    parser.add_argument("--child", metavar="URL", help=argparse.SUPPRESS)
-    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        child(args.child, args.trace)
-        return
     backends = ("postgresql", "sqlite") if args.backend == "both" else (args.backend,)
+    sizes = sorted({args.small, args.claims})
     results = []
     for backend in backends:
-        results += bench_backend(backend, [args.small, args.claims], trace=not args.no_trace)
+        results += bench_backend(backend, sizes, args.repeat)
     if not args.no_write:
         write_results(results, ".venv/bin/python -m bench.export " + " ".join(sys.argv[1:]))
 

@@ -12,12 +12,13 @@ import json
 import logging
 import sys
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.dialects import postgresql
 
 from models import REVIEWABLE_FIELDS, Claim, Document, Resolution, Review, SecondReview, User
 
@@ -95,8 +96,11 @@ def _as_text(column):
     return sa.type_coerce(column, sa.String())
 
 
-def export_query(filters: ClaimFilter) -> sa.Select:
-    """The claims matching `filters` with everything a row needs, in one statement, by claim id."""
+def export_query(filters: ClaimFilter, cells: Callable[[tuple], Iterable] | None = None) -> sa.Select:
+    """The claims matching `filters` with everything a row needs, in one statement, by claim id.
+
+    `cells`, when given, turns those columns (in the order selected here) into the ones selected.
+    """
     latest_note = (
         sa.select(Review.note)
         .where(Review.claim_id == Claim.id, Review.decision.in_(DECISIONS))
@@ -118,20 +122,22 @@ def export_query(filters: ClaimFilter) -> sa.Select:
         .order_by(Resolution.id.desc()).limit(1).correlate(Claim).scalar_subquery()
     )
     second_reviewer = so.aliased(User)
+    columns = (
+        Claim.id, Claim.subject, Claim.measure, Claim.value, Claim.value_max, Claim.unit,
+        Claim.qualifier, Claim.change, _as_text(Claim.period_start), _as_text(Claim.period_end),
+        Claim.kind, Claim.status, Claim.rank, Claim.rank_reason, Claim.group_id,
+        Document.title, Document.source, _as_text(Document.published), Document.sha256,
+        Claim.start, Claim.end, Claim.quote, Claim.extracted_value, Claim.extracted_unit,
+        User.username, sa.type_coerce(Claim.reviewed_at, sa.DateTime()), latest_note,
+        Claim.origin, evidence.evidence_url, evidence.evidence_document_id, evidence.evidence_quote,
+        _as_text(evidence.evidence_checked_on), evidence.evidence_method, Resolution.note, resolver.username,
+        SecondReview.state, second_reviewer.username, Claim.uncertainty,
+        # Not columns of the file: where the sentence column is cut from.
+        Claim.document_id, Claim.sentence_start, Claim.sentence_end,
+    )
     return (
-        sa.select(
-            Claim.id, Claim.subject, Claim.measure, Claim.value, Claim.value_max, Claim.unit,
-            Claim.qualifier, Claim.change, _as_text(Claim.period_start), _as_text(Claim.period_end),
-            Claim.kind, Claim.status, Claim.rank, Claim.rank_reason, Claim.group_id,
-            Document.title, Document.source, _as_text(Document.published), Document.sha256,
-            Claim.start, Claim.end, Claim.quote, Claim.extracted_value, Claim.extracted_unit,
-            User.username, sa.type_coerce(Claim.reviewed_at, sa.DateTime()), latest_note,
-            Claim.origin, evidence.evidence_url, evidence.evidence_document_id, evidence.evidence_quote,
-            _as_text(evidence.evidence_checked_on), evidence.evidence_method, Resolution.note, resolver.username,
-            SecondReview.state, second_reviewer.username, Claim.uncertainty,
-            # Not columns of the file: where the sentence column is cut from.
-            Claim.document_id, Claim.sentence_start, Claim.sentence_end,
-        )
+        sa.select(*(columns if cells is None else cells(columns)))
+        .select_from(Claim)
         .join(Document, Document.id == Claim.document_id)
         .outerjoin(User, User.id == Claim.reviewed_by_id)
         .outerjoin(evidence, evidence.id == latest_verify)
@@ -181,21 +187,26 @@ class _DocumentTexts:
 class CsvExport:
     """The CSV of the claims matching `filters`, produced as text chunks (header, then one per page).
 
-    On PostgreSQL the claims are read by one query through a server-side cursor, `page_size`
-    rows at a time: one snapshot, one plan, and a slow download blocks no writer (MVCC). On
-    SQLite, where every transaction takes the write lock, each page is read in its own short
-    transaction by keyset pagination on claim id (the session is rolled back after every
-    page, so give it a session of its own). After iterating, `rows` is the number of claims
-    written and `failure` the reason the export stopped early, if it did; that reason is also
-    the last line of the output (`# export failed after N rows: reason`).
+    On PostgreSQL the database writes the CSV: one `COPY (SELECT ...) TO STDOUT` of `sql_cells`
+    (every cell formatted in SQL: the safe-cell rule, numbers, dates, the sentence cut), passed
+    on as it arrives, `page_size` rows a chunk; one snapshot, one plan, and a slow download
+    blocks no writer (MVCC). On SQLite, where every transaction takes the write lock, each page
+    is read through the driver's own cursor (plain tuples, no SQLAlchemy rows) in its own short
+    transaction by keyset pagination on claim id (the session is rolled back after every page,
+    so give it a session of its own) and formatted by `_format_rows`. With `reference`, every
+    cell is formatted in Python from SQLAlchemy's rows on both databases: the specification the
+    SQL formatting is tested against, byte for byte. After iterating, `rows` is the number of
+    claims written and `failure` the reason the export stopped early, if it did; that reason is
+    also the last line of the output (`# export failed after N rows: reason`).
     """
 
     def __init__(self, session: so.Session, filters: ClaimFilter, *, bom: bool = False,
-                 page_size: int = PAGE_SIZE):
+                 page_size: int = PAGE_SIZE, reference: bool = False):
         self.session = session
         self.filters = filters
         self.bom = bom
         self.page_size = page_size
+        self.reference = reference
         self.rows = 0
         self.failure: str | None = None
 
@@ -207,10 +218,15 @@ class CsvExport:
         writer.writerow(COLUMNS)
         yield _drain(buffer)
         try:
-            for page, documents in self._pages():
-                writer.writerows(_format_rows(page, documents))
-                self.rows += len(page)
-                yield _drain(buffer)
+            if self.reference:
+                pages = self._reference_pages(writer, buffer)
+            elif self.session.connection().dialect.name == "postgresql":
+                pages = _copy_pages(self.session, self.filters, self.page_size)
+            else:
+                pages = _sqlite_pages(self.session, self.filters, self.page_size, writer, buffer)
+            for text, rows in pages:
+                self.rows += rows
+                yield text
         except Exception as exc:  # noqa: BLE001 - the reader must see that the file is incomplete
             self.failure = _failure_reason(exc)
             log.exception("CSV export failed after %d rows", self.rows)
@@ -220,8 +236,14 @@ class CsvExport:
             writer.writerow([f"# export failed after {self.rows} rows: {self.failure}"])
             yield _drain(buffer)
 
+    def _reference_pages(self, writer, buffer: io.StringIO) -> Iterator[tuple[str, int]]:
+        """Each page's CSV text and row count, every cell formatted in Python by `_format_rows`."""
+        for page, documents in self._pages():
+            writer.writerows(_format_rows(page, documents))
+            yield _drain(buffer), len(page)
+
     def _pages(self) -> Iterator[tuple[list, dict[int, str]]]:
-        """The matching claim rows in claim id order, `page_size` at a time, with their documents' texts."""
+        """The matching claim rows (SQLAlchemy's) in claim id order, `page_size` at a time, with their documents' texts."""
         query = export_query(self.filters)
         texts = _DocumentTexts(self.session)
         connection = self.session.connection()
@@ -250,8 +272,8 @@ _FORMULA_FIRST = frozenset(FORMULA_TRIGGERS) | frozenset(
     c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
 
 
-def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
-    """Rows of `export_query` as CSV cells, in COLUMNS order."""
+def _format_rows(rows: list, documents: dict[int, str], timestamps_as_text: bool = False) -> list[tuple]:
+    """Rows of `export_query` as CSV cells, in COLUMNS order (reviewed_at already its cell with `timestamps_as_text`)."""
     # The hot loop of a million-row export: the first-character test and number formatting are
     # written out inline, since a function call per cell costs as much as the rest of the row;
     # only cells that may start a formula go through inert_text.
@@ -294,7 +316,7 @@ def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
             inert(extracted_unit) if extracted_unit[:1] in first else extracted_unit,
             inert(reviewed_by) if reviewed_by and reviewed_by[0] in first else reviewed_by,
             # Stored as naive UTC: ISO 8601 to the second, e.g. 2024-05-01T09:30:00Z.
-            reviewed_at and reviewed_at.isoformat("T", "seconds") + "Z",
+            reviewed_at if timestamps_as_text else reviewed_at and reviewed_at.isoformat("T", "seconds") + "Z",
             inert(note) if note and note[0] in first else note,
             origin,
             inert(evidence_url) if evidence_url and evidence_url[0] in first else evidence_url,
@@ -321,6 +343,176 @@ def _drain(buffer: io.StringIO) -> str:
     buffer.seek(0)
     buffer.truncate()
     return text
+
+
+# The safe-cell rule as code points, for the SQL form of `inert_text`: a first character that
+# always makes a formula, the whitespace a formula may follow, and what it starts with after that.
+_TRIGGER_CODES = tuple(map(ord, FORMULA_TRIGGERS))
+_START_CODES = tuple(map(ord, FORMULA_STARTS))
+_WHITESPACE = "".join(sorted(c for c in _FORMULA_FIRST if c.isspace()))
+_SPACE_CODES = tuple(map(ord, _WHITESPACE))
+# The doubles from here up are all whole numbers PostgreSQL prints in e-notation with too few
+# digits for their exact value (`str(int(value))`), so their bits are read instead.
+_EXACT_TEXT_BELOW = 2**53
+
+
+def _codes(codes: tuple[int, ...]) -> list:
+    return [sa.literal_column(str(code)) for code in codes]
+
+
+def _safe_text(column):
+    """`inert_text` in PostgreSQL: the text with a `'` in front when it starts like a formula."""
+    first = sa.func.ascii(column)
+    prefixed = sa.literal(INERT_PREFIX, sa.Text).op("||")(column)
+    return sa.case(
+        # Most cells start with a letter (65 to 132: no trigger, no whitespace); one test settles them.
+        (sa.and_(first > sa.literal_column("64"), first < sa.literal_column("133")), column),
+        (first.in_(_codes(_TRIGGER_CODES)), prefixed),
+        (sa.and_(first.in_(_codes(_SPACE_CODES)),
+                 sa.func.ascii(sa.func.ltrim(column, sa.literal(_WHITESPACE, sa.Text))).in_(_codes(_START_CODES))),
+         prefixed),
+        else_=_plain_text(column),
+    )
+
+
+def _plain_text(column):
+    """A text cell as it is, an empty text as NULL: COPY quotes an empty string (""), csv.writer writes nothing."""
+    return sa.func.nullif(column, "")
+
+
+def _decimal(column):
+    """`plain_decimal` in PostgreSQL."""
+    # PostgreSQL prints the shortest text that reads back as the same double, as repr does (with
+    # extra_float_digits = 1), in e-notation from 1e15 or below 1e-4: numeric reads that text and
+    # writes it out positionally, as Decimal(...) does in plain_decimal.
+    text = sa.cast(column, sa.Text)
+    shortest = sa.cast(sa.cast(text, sa.Numeric), sa.Text)
+    bits = sa.cast(sa.cast(sa.literal("x", sa.Text) + sa.func.encode(sa.func.float8send(column), "hex"),
+                           postgresql.BIT(64)), sa.BigInteger)
+    mantissa = sa.cast(bits.op("&")(2**52 - 1).op("|")(2**52), sa.Numeric)
+    exponent = bits.op(">>")(sa.literal_column("52")).op("&")(2047) - 1075
+    magnitude = sa.func.trunc(mantissa * sa.func.power(sa.cast(sa.literal_column("2"), sa.Numeric), exponent))
+    infinity = sa.literal_column("'Infinity'::float8")
+    return sa.case(
+        # From 1e-4 up to 1e15 PostgreSQL's text is positional already (most values).
+        (sa.and_(sa.func.abs(column) >= sa.literal_column("'1e-4'::float8"),
+                 sa.func.abs(column) < sa.literal_column("'1e15'::float8")), text),
+        (sa.func.abs(column) < _EXACT_TEXT_BELOW, shortest),
+        (column == infinity, "inf"),
+        (column == -infinity, "-inf"),
+        (column == sa.literal_column("'NaN'::float8"), "nan"),
+        # A whole number of 2**53 or more: its exact value, mantissa times a power of two.
+        else_=sa.cast(sa.case((column < 0, -magnitude), else_=magnitude), sa.Text),
+    )
+
+
+def sql_cells(filters: ClaimFilter) -> sa.Select:
+    """`export_query` on PostgreSQL with every cell formatted as `_format_rows` formats it, in COLUMNS order.
+
+    Each cell is its final text, or NULL for an empty one, so that COPY's CSV is the export's.
+    """
+    values = export_query(filters, _cell_values)
+    # The formatting names each value several times; OFFSET 0 keeps PostgreSQL from merging the
+    # queries, which would read the latest note and cut the sentence once for each mention.
+    rows = values.offset(0).subquery("claim_rows")
+    return sa.select(*_formatted_cells(rows.c)).order_by(rows.c.claim_id)
+
+
+def _cell_values(columns: tuple) -> list:
+    """The columns of `export_query` as each cell's unformatted value (the sentence cut), labelled as COLUMNS."""
+    *cells, _document_id, sentence_start, sentence_end = columns
+    sentence = sa.func.substr(Document.text, sentence_start + 1, sa.func.greatest(sentence_end - sentence_start, 0))
+    cells = [*cells[:22], sa.type_coerce(sentence, sa.Text), *cells[22:]]
+    names = COLUMNS[:-4] + ("second_review_state", "reviewed_by_second", "uncertainty")
+    return [cell.label(name) for cell, name in zip(cells, names, strict=True)]
+
+
+def _formatted_cells(values) -> list:
+    """Each of the unformatted `values` (`_cell_values`) as its CSV cell, in COLUMNS order."""
+    safe = lambda name: _safe_text(values[name])  # noqa: E731 - one rule, many columns
+    number = lambda name: _decimal(values[name])  # noqa: E731
+    day = lambda name: sa.cast(values[name], sa.Text)  # noqa: E731 - ISO, DateStyle set by _copy_pages
+    second_state = values.second_review_state
+    cells = (
+        values.claim_id, safe("subject"), safe("measure"), number("value"), number("value_max"), safe("unit"),
+        safe("qualifier"), safe("change"), day("period_start"), day("period_end"), safe("kind"), safe("status"),
+        safe("rank"), safe("rank_reason"), values.conflict_group_id, safe("document_title"),
+        safe("document_source"), day("document_published"), safe("document_sha256"), values.span_start,
+        values.span_end, safe("quote"), safe("sentence"), number("extracted_value"), safe("extracted_unit"),
+        safe("reviewed_by"), sa.func.to_char(values.reviewed_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+        safe("review_note"), _plain_text(values.origin), safe("evidence_url"), values.evidence_document_id,
+        safe("evidence_quote"), day("evidence_checked_on"), _plain_text(values.evidence_method),
+        safe("resolution_note"), safe("resolved_by"),
+        sa.case((second_state.is_(None), 1), else_=2),
+        sa.case((second_state.is_not(None), safe("reviewed_by_second"))),
+        sa.case((second_state.is_(None), "single"), (second_state.in_(("agreed", "adjudicated")), second_state)),
+        number("uncertainty"),
+    )
+    return [cell.label(name) for cell, name in zip(cells, COLUMNS, strict=True)]
+
+
+def _driver_statement(connection: sa.Connection, query: sa.Select) -> tuple[str, dict]:
+    """`query` as the driver's SQL text and parameters, bound as SQLAlchemy would bind them."""
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    for name, process in compiled._bind_processors.items():  # noqa: SLF001 - no public form in SQLAlchemy 2.0
+        if name in params:
+            params[name] = process(params[name])
+    return compiled.string, params
+
+
+def _copy_pages(session: so.Session, filters: ClaimFilter, page_size: int) -> Iterator[tuple[str, int]]:
+    """The CSV rows PostgreSQL's COPY writes for `sql_cells`, `page_size` rows a chunk, with the count."""
+    connection = session.connection()
+    sql, params = _driver_statement(connection, sql_cells(filters))
+    # The cell formats rely on these two settings (shortest round-trip floats, ISO dates); SET
+    # LOCAL keeps them to this transaction.
+    connection.exec_driver_sql("SET LOCAL extra_float_digits = 1")
+    connection.exec_driver_sql("SET LOCAL DateStyle = 'ISO, YMD'")
+    cursor = connection.connection.driver_connection.cursor()
+    page: list = []
+    with cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+        # PostgreSQL sends each row as one message, ending in "\n" where csv.writer ends it in "\r\n".
+        for row in copy:
+            page.append(row[:-1])
+            if len(page) == page_size:
+                yield (b"\r\n".join(page) + b"\r\n").decode("utf-8"), len(page)
+                page = []
+    if page:
+        yield (b"\r\n".join(page) + b"\r\n").decode("utf-8"), len(page)
+    session.rollback()
+
+
+def _sqlite_timestamp(columns: tuple) -> tuple:
+    """The columns of `export_query` with reviewed_at as the CSV's text, cut by SQLite from what it stores."""
+    # Stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]' (naive UTC): the day and the time to the second.
+    stored = columns[25]
+    text = (sa.func.substr(stored, 1, 10).op("||")(sa.literal("T", sa.Text))
+            .op("||")(sa.func.substr(stored, 12, 8)).op("||")(sa.literal("Z", sa.Text)))
+    return (*columns[:25], text, *columns[26:])
+
+
+def _sqlite_pages(session: so.Session, filters: ClaimFilter, page_size: int, writer,
+                  buffer: io.StringIO) -> Iterator[tuple[str, int]]:
+    """`export_query` read from SQLite by keyset pages, each in its own transaction, as CSV text with the count."""
+    # One statement for every page: building it costs more than SQLite takes to plan it.
+    query = (export_query(filters, _sqlite_timestamp)
+             .where(Claim.id > sa.bindparam("after", type_=sa.Integer)).limit(page_size))
+    texts = _DocumentTexts(session)
+    last = 0
+    while True:
+        result = session.connection().execute(query, {"after": last})
+        # The driver's own rows (plain tuples): no SQLAlchemy row, and no type conversion, per claim.
+        page = result.cursor.fetchall()
+        result.close()
+        if not page:
+            session.rollback()
+            return
+        documents = texts.load({row[-3] for row in page})
+        session.rollback()
+        writer.writerows(_format_rows(page, documents, timestamps_as_text=True))
+        last = page[-1][0]
+        yield _drain(buffer), len(page)
 
 
 CSVW_CONTEXT = "http://www.w3.org/ns/csvw"

@@ -313,7 +313,8 @@ def test_export_failure_midway_ends_with_error_row(db_session, monkeypatch, capl
         return real_load(self, ids)
 
     monkeypatch.setattr(export._DocumentTexts, "load", failing_load)
-    run = CsvExport(db_session, export_filter(), page_size=2)
+    # The Python cells read document texts page by page (the database's cells: test_export_speed_paths.py).
+    run = CsvExport(db_session, export_filter(), page_size=2, reference=True)
     lines = "".join(run).split("\r\n")
     assert lines[-2] == "# export failed after 4 rows: connection lost"
     assert len(lines) == 1 + 4 + 1 + 1
