@@ -13,7 +13,6 @@ from itertools import combinations
 from typing import Iterable, NamedTuple
 
 from rapidfuzz import fuzz
-from wordfreq import zipf_frequency
 
 from ..extract.measures import singular
 from ..extract.units import CURRENCY_WORDS, PREFIX_CODES, registry, word_unit_code
@@ -199,6 +198,10 @@ def word_weight(word: str) -> float:
     """How much a word of a measure tells: rare words much, common ones little, numbers most."""
     if any(c.isdigit() for c in word):
         return HEAVIEST_WORD
+    # Imported on first use: wordfreq and the language data it loads take a fifth of a second,
+    # which every `claimtrack` command and app process would pay at start-up without comparing a word.
+    from wordfreq import zipf_frequency
+
     return min(HEAVIEST_WORD, max(LIGHTEST_WORD, ZIPF_CEILING - zipf_frequency(word, "en")))
 
 
