@@ -39,15 +39,19 @@ def test_hostile_export_being_downloaded_keeps_reviewers_writing(live_app, fresh
     claim_ids = _store_document(fresh_database)
     assert len(claim_ids) > 60
     reading, release = threading.Event(), threading.Event()
-    load = export._DocumentTexts.load
 
-    def paused_load(self, ids):
-        # The export has read a page of claims and is reading their documents, inside its transaction.
-        reading.set()
-        assert release.wait(WAIT)
-        return load(self, ids)
+    def paused(pages):
+        def after_first_page(*args, **kwargs):
+            for number, page in enumerate(pages(*args, **kwargs)):
+                if number == 0:
+                    # The export has read a page of claims, inside its transaction, and waits to send it.
+                    reading.set()
+                    assert release.wait(WAIT)
+                yield page
+        return after_first_page
 
-    monkeypatch.setattr(export._DocumentTexts, "load", paused_load)
+    for name in ("_copy_pages", "_sqlite_pages"):  # PostgreSQL's COPY, SQLite's keyset pages
+        monkeypatch.setattr(export, name, paused(getattr(export, name)))
     downloader, reviewer = client_of(live_app, "rita"), client_of(live_app, "otto")
     downloading, downloaded = in_thread(lambda: downloader.get("/export.csv?status=").get_data())
     try:
