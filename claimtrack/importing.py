@@ -9,8 +9,6 @@ records it (`review.decide`: the same rules, a reason to reject, evidence when t
 for it). A row whose span already holds a claim with the same values is that claim: it is
 counted unchanged and nothing is written for it.
 """
-import csv
-import io
 import json
 import math
 import re
@@ -26,7 +24,7 @@ from models import CHANGES, KINDS, MAX_ROW_ID, ORIGINS, QUALIFIERS, REVIEWABLE_F
 
 from . import missed, review
 from .export import COLUMNS, INERT_PREFIX, JSONL_FIELDS, STATUS_DECISION, inert_text
-from .rows import RowError, RowProblem
+from .rows import RowError, RowProblem, csv_records
 
 FORMATS = ("jsonl", "csv")
 # The most rows one import takes: every row is checked and written in one transaction.
@@ -93,36 +91,17 @@ def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    try:
-        header = next(reader, None)
-        if header is None:
-            return
-        names = [name.strip() for name in header]
+    def header_problem(names: list[str]) -> str:
         unknown = [name for name in names if name not in CSV_IGNORED and CSV_KEYS.get(name, name) not in JSONL_FIELDS
                    and name != "document_id"]
-        if unknown:
-            yield 1, RowError(1, f"unknown column: {', '.join(unknown)}")
-            return
-        while True:
-            first_line = reader.line_num + 1
-            record = next(reader, None)
-            if record is None:
-                return
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(record) != len(names):
-                yield first_line, RowError(first_line, f"{len(record)} cells for {len(names)} columns")
-                continue
-            row = {}
-            for name, cell in zip(names, record, strict=True):
-                if name in CSV_IGNORED:
-                    continue
-                key = CSV_KEYS.get(name, name)
-                row[key] = _csv_cell(key, cell)
-            yield first_line, row
-    except csv.Error as exc:
-        yield reader.line_num, RowError(reader.line_num, f"not CSV: {exc}")
+        return f"unknown column: {', '.join(unknown)}" if unknown else ""
+
+    for line, record in csv_records(text, header_problem):
+        if isinstance(record, RowError):
+            yield line, record
+            continue
+        yield line, {CSV_KEYS.get(name, name): _csv_cell(CSV_KEYS.get(name, name), cell)
+                     for name, cell in record.items() if name not in CSV_IGNORED}
 
 
 def _csv_cell(key: str, cell: str) -> str | None:

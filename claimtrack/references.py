@@ -14,8 +14,6 @@ put contradicted claims first through an index, and pages show it without matchi
 Matching runs after an import, for every new document's claims (an `AFTER_STORE` hook), and
 when a reviewer's correction or an added claim changes a claim's fact.
 """
-import csv
-import io
 import math
 import re
 from collections import defaultdict
@@ -38,7 +36,7 @@ from .conflicts.detect import CLAIM_COLUMNS, statement
 from .database import bulk_update
 from .extract.entities import subject_key
 from .extract.units import word_unit_code
-from .rows import RowError, RowProblem
+from .rows import RowError, RowProblem, csv_records
 
 # The most figures one file holds: every row is checked and written in one transaction.
 MAX_ROWS = 20_000
@@ -198,39 +196,24 @@ def parse_figure(line: int, row: dict[str, str]) -> FigureRow:
 
 def read_figures(text: str) -> Iterator[tuple[int, FigureRow | RowError]]:
     """(line, figure) for each row of a reference CSV, or (line, RowError) for a row that is none."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    try:
-        header = next(reader, None)
-        if header is None:
-            yield 1, RowError(1, "the file is empty: it needs a header row")
-            return
-        names = [name.strip().lower() for name in header]
+    def header_problem(names: list[str]) -> str:
         unknown = [name for name in names if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
         missing = [name for name in REQUIRED_COLUMNS if name not in names]
         if "period" not in names and not {"period_start", "period_end"} <= set(names):
             missing.append("period (or period_start and period_end)")
-        if unknown or missing or len(set(names)) != len(names):
-            reasons = ([f"unknown column: {', '.join(unknown)}"] if unknown else []) + (
-                [f"missing column: {', '.join(missing)}"] if missing else []) + (
-                ["a column is named twice"] if len(set(names)) != len(names) else [])
-            yield 1, RowError(1, "; ".join(reasons))
-            return
-        while True:
-            line = reader.line_num + 1
-            record = next(reader, None)
-            if record is None:
-                return
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(record) != len(names):
-                yield line, RowError(line, f"{len(record)} cells for {len(names)} columns")
-                continue
-            try:
-                yield line, parse_figure(line, {n: cell.strip() for n, cell in zip(names, record, strict=True)})
-            except RowProblem as exc:
-                yield line, RowError(line, str(exc))
-    except csv.Error as exc:
-        yield reader.line_num, RowError(reader.line_num, f"not CSV: {exc}")
+        return "; ".join(([f"unknown column: {', '.join(unknown)}"] if unknown else []) + (
+            [f"missing column: {', '.join(missing)}"] if missing else []) + (
+            ["a column is named twice"] if len(set(names)) != len(names) else []))
+
+    for line, record in csv_records(text, header_problem, lower=True,
+                                    empty="the file is empty: it needs a header row"):
+        if isinstance(record, RowError):
+            yield line, record
+            continue
+        try:
+            yield line, parse_figure(line, {name: cell.strip() for name, cell in record.items()})
+        except RowProblem as exc:
+            yield line, RowError(line, str(exc))
 
 
 # Importing a source.
