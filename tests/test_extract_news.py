@@ -76,6 +76,16 @@ NEWS = [
     case("About 1/3 of voters stayed home.", {"value": pytest.approx(33.33, abs=0.01), "unit": "%"},
          id="slash-fraction-share"),
     case("The shop is open 24/7 for customers.", id="twenty-four-seven"),
+    # a part of a round whole is a share of it; a part of any other whole states two counts
+    case("Roughly one in five nurses in the region works nights.",
+         q("one in five", 20.0, unit="%", measure="nurse share", qualifier="~"), id="one-in-five-share"),
+    case("Seven out of ten farmers said they would plant maize.",
+         q("Seven out of ten", 70.0, unit="%", measure="farmer share"), id="out-of-ten-share"),
+    case("The survey found 1 in 50 homes had no heating.", q("1 in 50", 2.0, unit="%"), id="one-in-fifty-share"),
+    case("The firm won 12 out of 37 tenders.", {"quote": "12", "value": 12.0}, {"quote": "37", "value": 37.0},
+         id="part-of-uneven-whole-is-two-counts"),
+    case("The club signed 3 in 2021 and 4 in 2022.", {"quote": "3", "value": 3.0}, {"quote": "4", "value": 4.0},
+         id="part-in-a-year-is-no-share"),
     case("The speed of light is about 2.998×10^8 meters per second.", {"value": 2.998e8}, id="scientific"),
     # a glued "m": million before counted nouns, metres otherwise
     case("It will boost output to 1.2m tons of ilmenite.", {"value": 1.2e6, "value_max": None, "unit": "t"},

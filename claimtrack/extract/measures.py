@@ -646,9 +646,12 @@ def assign_measure(text: str, s0: int, s1: int, q: Quantity, quants: list[Quanti
         key = f"{pct_before[-1].measure} margin over {ref}"
     elif q.unit in ("%", "pp") and not derived:
         of = OF_AFTER_RE.match(text, q.end, s1)
-        if SHARE_RE.search(text[max(s0, q.start - 50):q.start]) or (of and q.unit == "%" and not q.change):
-            if not key and of:
-                key = measure_key(phrase_after(text, of.end(), s1)[0], sentence)
+        # "one in five adults": the part of a whole names its whole right after it, with no "of".
+        whole_at = of.end() if of else q.end if q.kind == "frac" and q.unit == "%" else None
+        if SHARE_RE.search(text[max(s0, q.start - 50):q.start]) or (whole_at is not None and q.unit == "%" and not q.change):
+            whole = measure_key(phrase_after(text, whole_at, s1)[0], sentence) if whole_at is not None else ""
+            if whole and (not key or q.kind == "frac"):
+                key = whole  # a spoken share is of its whole: "a third of voters" is the voters' share
             key = f"{key} share".strip()
         elif q.change and not CHANGE_HEAD_RE.search(key):
             key = f"{key} growth".strip()

@@ -9,7 +9,7 @@ from .labels import (
 )
 from .model import Dropped, Quantity
 from .numbers import (
-    NUMBER_RE, parse_digits, parse_fraction, parse_magnitude, parse_ordinal, parse_slash_fraction, parse_word_number,
+    NUMBER_RE, WORD_NUMBER, parse_digits, parse_fraction, parse_magnitude, parse_ordinal, parse_slash_fraction, parse_word_number,
 )
 from .symbols import NEWS, UnitContext
 from .units import CURRENCY_FWD_RE, PREFIX_CODES, WHITESPACE_RE, currency_prefix, scale_and_unit, unit_at
@@ -66,6 +66,11 @@ RATIO_RE = re.compile(r":(?P<n>\d+(?:\.\d+)?)(?![\d:])")
 RATIO_SPAN_RE = re.compile(r"\d+:\d+")
 OF_RE = re.compile(r"\s+of\s+")
 CURRENCY_CODE_RE = re.compile(r"[A-Z]{3}")  # ISO 4217, as the unit tables write every currency
+# "one in five adults", "3 out of 10 voters": a share of a population, read as a percentage. The
+# whole (at most a thousand) is no year and no length of time ("3 in 2019", "5 in 10 days").
+OUT_OF_RE = re.compile(
+    rf"\s+(?P<word>out\s+of|in)\s+(?P<whole>\d{{1,4}}|{WORD_NUMBER})\b(?![.,]\d|\s*(?:%|percent|per\s*cent)"
+    r"|\s+(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries)\b)", re.I)
 RATIO_CUE_RE = re.compile(r"\b(?:ratios?|dilut\w*|mix\w*|proportions?|scale|stoichiometr\w*|by\s+(?:mass|volume|weight))\b", re.I)
 
 
@@ -173,6 +178,9 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity], ctx:
         if unit:
             q.unit, q.end = unit, unit_end
         return q
+    share = _share_of_whole(text, m, s1) if kind in ("word", "dig") else None
+    if share is not None:
+        return share
     if kind == "word":
         reason = word_label_reason(text, tok, start, end, s0, before)
         if reason:
@@ -217,6 +225,24 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity], ctx:
     if q.value_max is not None and q.kind == "dig" and not q.unit and is_score(text, q, s0):
         q.drop = True
     return q
+
+
+def _share_of_whole(text: str, m: re.Match, s1: int) -> Quantity | None:
+    """ "one in five adults", "3 out of 10 voters": the part of a whole, as a percentage."""
+    out_of = OUT_OF_RE.match(text, m.end(), s1)
+    if not out_of:
+        return None
+    tok, whole_tok = m.group(), out_of.group("whole")
+    if not re.fullmatch(r"\d+|[A-Za-z\s-]+", tok):
+        return None  # "2.5 in 10": no part of a count
+    part = parse_digits(tok) if tok[0].isdigit() else parse_word_number(tok)
+    whole = parse_digits(whole_tok) if whole_tok[0].isdigit() else parse_word_number(whole_tok)
+    # A share is spoken with a round whole ("one in five", "3 out of 10", "one in 50"); "16 out of 156
+    # projects" states two counts.
+    round_whole = whole <= 10 or whole in (100, 1000) or (part == 1 and whole <= 100 and whole % 10 == 0)
+    if not (0 < part < whole and round_whole):
+        return None
+    return Quantity(m.start(), out_of.end(), round(100.0 * part / whole, 6), unit="%", kind="frac", confidence=0.75)
 
 
 def _slash_fraction(text: str, m: re.Match, s1: int, ctx: UnitContext = NEWS) -> Quantity | None:
