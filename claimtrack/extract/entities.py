@@ -47,17 +47,25 @@ class Entity:
     country: str = ""
 
 
+# Gazetteers spell "Saint" out; web text often abbreviates it ("St. Kitts and Nevis").
+SAINT_RE = re.compile(r"\bst\b\.?")
+POSSESSIVE_S_RE = re.compile(r"'s\b")
+NOT_WORD_RE = re.compile(r"[^\w\s]|_")
+LEADING_THE_RE = re.compile(r"^the\s+")
+
+
+# Cached: a document asks for the same few names again and again (every capitalised run of words
+# is looked up as a possible place).
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lookup form of a name: no accents or case, "St." as "saint", "&" as "and", hyphens as spaces."""
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = text.replace("’", "'").replace("&", " and ")
-    # Gazetteers spell "Saint" out; web text often abbreviates it ("St. Kitts and Nevis").
-    text = re.sub(r"\bst\b\.?", "saint", text)
-    text = re.sub(r"'s\b", "", text)
-    text = re.sub(r"[^\w\s]|_", " ", text)
-    text = re.sub(r"^the\s+", "", " ".join(text.split()))
-    return text
+    text = SAINT_RE.sub("saint", text)
+    text = POSSESSIVE_S_RE.sub("", text)
+    text = NOT_WORD_RE.sub(" ", text)
+    return LEADING_THE_RE.sub("", " ".join(text.split()))
 
 
 def _variants(name: str) -> set[str]:
@@ -174,6 +182,7 @@ def _region_types() -> frozenset[str]:
     return frozenset(name for (name,) in _TABLES.rows("SELECT name FROM region_types"))
 
 
+@functools.lru_cache(maxsize=65536)
 def place(name: str) -> Entity | None:
     """The country, subdivision or city a whole name denotes, if any."""
     key = fold(name)

@@ -1,6 +1,7 @@
 """What a number measures: noun phrases around it, their normalised key, and the subject."""
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -225,11 +226,18 @@ def without_subject(phrase: str, subject: str = "") -> str:
     for start, end, _ in reversed(entities.place_mentions(phrase)):
         names.add(phrase[start:end])
     for name in sorted(names, key=len, reverse=True):
-        # Only where the name says whose figure it is: "of/in/for X", "X's", or "X" opening the phrase
-        # ("foreign trade between China and ..." keeps its China).
-        phrase = re.sub(r"(?:\b(?:of|in|for|across|within|at|from)\s+(?:the\s+)?|^\s*(?:the\s+)?)(?:%s\s+of\s+)?(?<![\w-])%s(?:[’']s?)?(?![\w-])|(?<![\w-])%s[’']s?(?![\w-])"
-                        % (PLACE_KIND_WORDS, re.escape(name), re.escape(name)), " ", phrase, flags=re.I)
+        phrase = _whose_name_re(name).sub(" ", phrase)
     return " ".join(phrase.split())
+
+
+@functools.lru_cache(maxsize=4096)
+def _whose_name_re(name: str) -> re.Pattern:
+    """The name where it says whose figure it is: "of/in/for X", "X's", or "X" opening the phrase
+    ("foreign trade between China and ..." keeps its China). Cached: one per subject of a corpus,
+    more than `re`'s own cache holds."""
+    return re.compile(
+        r"(?:\b(?:of|in|for|across|within|at|from)\s+(?:the\s+)?|^\s*(?:the\s+)?)(?:%s\s+of\s+)?(?<![\w-])%s(?:[’']s?)?(?![\w-])|(?<![\w-])%s[’']s?(?![\w-])"
+        % (PLACE_KIND_WORDS, re.escape(name), re.escape(name)), re.I)
 
 
 def measure_key(phrase: str, sentence: str, subject: str = "") -> str:
