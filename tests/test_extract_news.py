@@ -79,8 +79,10 @@ NEWS = [
     # a part of a round whole is a share of it; a part of any other whole states two counts
     case("Roughly one in five nurses in the region works nights.",
          q("one in five", 20.0, unit="%", measure="nurse share", qualifier="~"), id="one-in-five-share"),
-    case("Seven out of ten farmers said they would plant maize.",
-         q("Seven out of ten", 70.0, unit="%", measure="farmer share"), id="out-of-ten-share"),
+    case("Seven in 10 farmers said they would plant maize.",
+         q("Seven in 10", 70.0, unit="%", measure="farmer share"), id="so-many-in-ten-share"),
+    case("One out of four households said they would plant maize.",
+         q("One out of four", 25.0, unit="%", measure="household share"), id="one-out-of-four-share"),
     case("The survey found 1 in 50 homes had no heating.", q("1 in 50", 2.0, unit="%"), id="one-in-fifty-share"),
     case("The firm won 12 out of 37 tenders.", {"quote": "12", "value": 12.0}, {"quote": "37", "value": 37.0},
          id="part-of-uneven-whole-is-two-counts"),

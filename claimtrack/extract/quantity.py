@@ -66,7 +66,7 @@ RATIO_RE = re.compile(r":(?P<n>\d+(?:\.\d+)?)(?![\d:])")
 RATIO_SPAN_RE = re.compile(r"\d+:\d+")
 OF_RE = re.compile(r"\s+of\s+")
 CURRENCY_CODE_RE = re.compile(r"[A-Z]{3}")  # ISO 4217, as the unit tables write every currency
-# "one in five adults", "3 out of 10 voters": a share of a population, read as a percentage. The
+# "one in five adults", "three in 10 voters": a share of a population, read as a percentage. The
 # whole (at most a thousand) is no year and no length of time ("3 in 2019", "5 in 10 days").
 OUT_OF_RE = re.compile(
     rf"\s+(?P<word>out\s+of|in)\s+(?P<whole>\d{{1,4}}|{WORD_NUMBER})\b(?![.,]\d|\s*(?:%|percent|per\s*cent)"
@@ -228,7 +228,7 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity], ctx:
 
 
 def _share_of_whole(text: str, m: re.Match, s1: int) -> Quantity | None:
-    """ "one in five adults", "3 out of 10 voters": the part of a whole, as a percentage."""
+    """ "one in five adults", "three in 10 voters": the part of a whole, as a percentage."""
     out_of = OUT_OF_RE.match(text, m.end(), s1)
     if not out_of:
         return None
@@ -237,10 +237,14 @@ def _share_of_whole(text: str, m: re.Match, s1: int) -> Quantity | None:
         return None  # "2.5 in 10": no part of a count
     part = parse_digits(tok) if tok[0].isdigit() else parse_word_number(tok)
     whole = parse_digits(whole_tok) if whole_tok[0].isdigit() else parse_word_number(whole_tok)
-    # A share is spoken with a round whole ("one in five", "3 out of 10", "one in 50"); "16 out of 156
-    # projects" states two counts.
-    round_whole = whole <= 10 or whole in (100, 1000) or (part == 1 and whole <= 100 and whole % 10 == 0)
-    if not (0 < part < whole and round_whole):
+    # A share is spoken as one of a round whole ("one in five", "one out of three", "1 in 50") or as
+    # so many in ten, a hundred or a thousand ("three in 10 adults"). "won 5 out of 10 awards" and
+    # "16 out of 156 projects" state counts.
+    if part == 1:
+        spoken_share = whole <= 10 or (whole <= 1000 and whole % 10 == 0)
+    else:
+        spoken_share = out_of.group("word").lower() == "in" and whole in (10, 100, 1000)
+    if not (0 < part < whole and spoken_share):
         return None
     return Quantity(m.start(), out_of.end(), round(100.0 * part / whole, 6), unit="%", kind="frac", confidence=0.75)
 
