@@ -63,3 +63,23 @@ def test_phone_layout_lead_pages_do_not_scroll_sideways(server, browser):
             "/review-policy", "/adjudication", "/dashboard/agreement"]) == {}
     finally:
         context.close()
+
+
+def test_pages_request_nothing_that_fails(server, browser):
+    """Every asset a page asks for (styles, scripts, the tab's icon) is served."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    failed: list[tuple[str, int | str]] = []
+    page.on("response", lambda response: failed.append((response.url, response.status))
+            if response.status >= 400 and response.request.resource_type != "document" else None)
+    page.on("requestfailed", lambda request: failed.append((request.url, 0)))
+    # The browser's own requests (the tab's icon) show only as console errors.
+    page.on("console", lambda message: failed.append((page.url, message.text)) if message.type == "error" else None)
+    try:
+        login(page, server, LEAD)
+        for path in _pages(server) + ["/jobs", "/references", "/dashboard"]:
+            assert page.goto(f"{server.url}{path}").status == 200, path
+            page.wait_for_load_state("networkidle")
+        assert failed == []
+    finally:
+        context.close()
