@@ -47,11 +47,15 @@ def upgrade() -> None:
         for name in ANSWER_TYPES:
             batch_op.create_index(f"ix_second_reviews_answers_{name}", [f"first_{name}", f"second_{name}", "second_at"],
                                   unique=False, postgresql_where=REVIEWED_TWICE, sqlite_where=REVIEWED_TWICE)
+        batch_op.create_index("ix_second_reviews_tally", ["state", "first_user_id", "second_user_id", "first_decision",
+                                                          "second_decision", "second_at"],
+                              unique=False, postgresql_where=REVIEWED_TWICE, sqlite_where=REVIEWED_TWICE)
 
 
 def downgrade() -> None:
     """Drop the answer columns (the JSON documents still hold every answer)."""
     with op.batch_alter_table("second_reviews", schema=None) as batch_op:
+        batch_op.drop_index("ix_second_reviews_tally")
         for name in reversed(ANSWER_TYPES):
             batch_op.drop_index(f"ix_second_reviews_answers_{name}")
         for side in ("second", "first"):
