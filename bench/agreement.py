@@ -36,7 +36,7 @@ from bench.corpus import ensure_corpus, percentiles  # noqa: E402
 from bench.generate import PASSWORD  # noqa: E402
 from claimtrack import accounts, agreement, queue, second_review  # noqa: E402
 from claimtrack.database import make_engine, make_sessionmaker  # noqa: E402
-from models import Claim, Lease, Review, ReviewPolicy, SecondReview, User  # noqa: E402
+from models import Claim, Lease, Review, ReviewPolicy, SecondReview, User, answer_columns  # noqa: E402
 
 DECISION = {"verified": "verify", "rejected": "reject", "needs_info": "needs_info"}
 FIELDS = ("value", "value_max", "unit", "qualifier", "period_start", "period_end", "subject", "measure", "kind")
@@ -113,7 +113,8 @@ def _apply_policy(url: str, share: int, done: float, disagree: int, seed: int = 
                 if standings:
                     session.execute(sa.insert(SecondReview), [
                         {"second_review_id": None, "second_user_id": None, "second_values": None, "second_at": None,
-                         "settled_at": None, **row} for row in standings])
+                         "settled_at": None, **row, **answer_columns("first", row["first_values"]),
+                         **answer_columns("second", row.get("second_values"))} for row in standings])
                 session.commit()
             if engine.dialect.name == "postgresql":
                 session.execute(sa.text("SELECT setval(pg_get_serial_sequence('reviews', 'id'), "

@@ -21,9 +21,39 @@ SECOND_REVIEW_STATES = ("awaiting", "adjudication", "agreed", "adjudicated")
 SECOND_REVIEW_REASONS = ("share", "all", "conflict", "reviewer", "restored")
 
 
-# JSONB on PostgreSQL: the agreement report groups by fields inside these documents, and JSONB is
-# read without re-parsing the text for every field (1.6 s instead of 3.3 s at 29,000 claims).
+# The two reviews' answers as documents (JSONB on PostgreSQL), which adjudication reads whole.
 ANSWERS = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+# Each compared answer's column type: the agreement report groups by these columns rather than by
+# fields inside the JSON documents, which SQLite's json_extract re-parses for every field (the
+# report alone took 1.1 s at a million claims with a 10 % policy at load 6; 0.2 s on the columns
+# at load 1).
+ANSWER_TYPES: dict[str, sa.types.TypeEngine] = {
+    "decision": sa.String(16), "value": sa.Float(), "value_max": sa.Float(), "unit": sa.String(32),
+    "qualifier": sa.String(2), "period": sa.String(32), "subject": sa.String(200), "measure": sa.String(200),
+    "kind": sa.String(16),
+}
+# The second reviews the agreement report counts.
+REVIEWED_TWICE = sa.text("second_review_id IS NOT NULL")
+
+
+def answer_indexes() -> list[sa.Index]:
+    """Indexes of the claims reviewed twice that the agreement report reads instead of the wide rows.
+
+    Per answer, both sides and the day: each of the report's GROUP BYs reads one small index in
+    order (8 ms instead of 45 ms for the subjects of 29,000 claims on PostgreSQL). And the tally of
+    states and of each pair of reviewers' decisions (6 ms instead of 125 ms for the agreed claims).
+    """
+    per_answer = [sa.Index(f"ix_second_reviews_answers_{name}", f"first_{name}", f"second_{name}", "second_at",
+                           postgresql_where=REVIEWED_TWICE, sqlite_where=REVIEWED_TWICE) for name in ANSWER_TYPES]
+    tally = sa.Index("ix_second_reviews_tally", "state", "first_user_id", "second_user_id", "first_decision",
+                     "second_decision", "second_at", postgresql_where=REVIEWED_TWICE, sqlite_where=REVIEWED_TWICE)
+    return [*per_answer, tally]
+
+
+def answer_columns(side: str, answers: dict[str, Any] | None) -> dict[str, Any]:
+    """The `side` ("first" or "second") answer columns holding the compared form `answers` (all None for None)."""
+    answers = answers or {}
+    return {f"{side}_{name}": answers.get(name) for name in ANSWER_TYPES}
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -76,6 +106,7 @@ class SecondReview(Base):
         sa.Index("ix_second_reviews_state_claim", "state", "claim_id"),
         # The agreement page reads the second reviews made in a date range.
         sa.Index("ix_second_reviews_second_at", "second_at"),
+        *answer_indexes(),
     )
 
     claim_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True)
@@ -94,6 +125,32 @@ class SecondReview(Base):
     final_review_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("reviews.id"))
     required_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     settled_at: so.Mapped[datetime | None]
+    # first_values and second_values again, one column per answer (see ANSWER_TYPES), set whenever
+    # either document is assigned.
+    first_decision: so.Mapped[str | None] = so.mapped_column(ANSWER_TYPES["decision"])
+    first_value: so.Mapped[float | None] = so.mapped_column(ANSWER_TYPES["value"])
+    first_value_max: so.Mapped[float | None] = so.mapped_column(ANSWER_TYPES["value_max"])
+    first_unit: so.Mapped[str | None] = so.mapped_column(ANSWER_TYPES["unit"])
+    first_qualifier: so.Mapped[str | None] = so.mapped_column(ANSWER_TYPES["qualifier"])
+    first_period: so.Mapped[str | None] = so.mapped_column(ANSWER_TYPES["period"])
+    first_subject: so.Mapped[str | None] = so.mapped_column(ANSWER_TYPES["subject"])
+    first_measure: so.Mapped[str | None] = so.mapped_column(ANSWER_TYPES["measure"])
+    first_kind: so.Mapped[str | None] = so.mapped_column(ANSWER_TYPES["kind"])
+    second_decision: so.Mapped[str | None] = so.mapped_column(ANSWER_TYPES["decision"])
+    second_value: so.Mapped[float | None] = so.mapped_column(ANSWER_TYPES["value"])
+    second_value_max: so.Mapped[float | None] = so.mapped_column(ANSWER_TYPES["value_max"])
+    second_unit: so.Mapped[str | None] = so.mapped_column(ANSWER_TYPES["unit"])
+    second_qualifier: so.Mapped[str | None] = so.mapped_column(ANSWER_TYPES["qualifier"])
+    second_period: so.Mapped[str | None] = so.mapped_column(ANSWER_TYPES["period"])
+    second_subject: so.Mapped[str | None] = so.mapped_column(ANSWER_TYPES["subject"])
+    second_measure: so.Mapped[str | None] = so.mapped_column(ANSWER_TYPES["measure"])
+    second_kind: so.Mapped[str | None] = so.mapped_column(ANSWER_TYPES["kind"])
+
+    @so.validates("first_values", "second_values")
+    def _spread_answers(self, key: str, answers: dict[str, Any] | None) -> dict[str, Any] | None:
+        for name, value in answer_columns(key.removesuffix("_values"), answers).items():
+            setattr(self, name, value)
+        return answers
 
 
 def blind_to(claim_id, viewer_id: int, row: type[SecondReview] | so.util.AliasedClass = SecondReview) -> sa.Exists:

@@ -136,3 +136,56 @@ def test_agreement_report_counts_reviews_in_the_date_range(db_session):
     with pytest.raises(FilterError, match="before the start"):
         agreement.report(db_session, date(2026, 6, 3), date(2026, 6, 2))
     assert result.as_dict()["measures"][0]["name"] == "decision"
+
+
+def _report_from_json(db_session) -> list[agreement.Measure]:
+    """The measures as the report counted them before the answers had columns: grouped by JSON fields."""
+    import sqlalchemy as sa
+    from collections import Counter
+
+    from models import SecondReview
+
+    measures = []
+    for name in ("decision", *second_review.COMPARED_FIELDS):
+        level = agreement.LEVELS.get(name, "nominal")
+        first, second = SecondReview.first_values[name], SecondReview.second_values[name]
+        first, second = (first.as_float(), second.as_float()) if level == "interval" else (first.as_string(),
+                                                                                             second.as_string())
+        rows = db_session.execute(sa.select(first, second, sa.func.count())
+                                  .where(SecondReview.second_review_id.is_not(None)).group_by(first, second))
+        measures.append(agreement.measure_patterns(name, Counter({(a, b): n for a, b, n in rows}), level))
+    return measures
+
+
+def test_agreement_report_from_answer_columns_equals_the_json_documents(db_session):
+    lead = UserFactory(username="lia", role="lead")
+    ana, ben = UserFactory(username="ana"), UserFactory(username="ben")
+    second_review.set_policy(db_session, lead, now=NOW, share=100)
+    rng = random.Random(7)
+    changes = [{}, {}, {}, {"unit": "t"}, {"value": 7.5}, {"value_max": 99.0}, {"qualifier": ">"},
+               {"period_start": date(2020, 1, 1)}, {"subject": "Velmar"}, {"measure": "dockings"}, {"kind": "target"}]
+    seconds = []
+    for i in range(40):
+        claim = ClaimFactory()
+        first = rng.choice(("verify", "verify", "reject", "needs_info"))
+        review.decide(db_session, claim, ana, first, version=claim.version, now=NOW, check_lease=False,
+                      values={**second_review.extracted_values(claim), **rng.choice(changes)},
+                      note="" if first == "verify" else "why")
+        decision = first if rng.random() < 0.7 else rng.choice(("verify", "reject", "needs_info"))
+        given = {**second_review.extracted_values(claim), **rng.choice(changes)}
+        made = second_review.decide_second(db_session, claim, ben, decision, values=given, version=claim.version,
+                                           now=NOW, note="" if decision == "verify" else "why").review
+        row = second_review.standing(db_session, claim.id)
+        if row.state == "adjudication" and i % 2:
+            second_review.adjudicate(db_session, claim, lead, "verify", choices=dict.fromkeys(row.disagreements, "second"),
+                                     version=claim.version, now=NOW, note="settled")
+        else:
+            seconds.append(made)
+    # Undoing second reviews puts their rows back to awaiting: the answer columns must follow.
+    for undone in seconds[:5]:
+        review.undo(db_session, undone, lead, NOW)
+    result = agreement.report(db_session)
+    assert result.reviewed_twice == 35
+    assert result.adjudication and result.adjudicated and result.agreed
+    assert sum(m.agreed < m.claims for m in result.measures) >= 5
+    assert result.measures == _report_from_json(db_session)

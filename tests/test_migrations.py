@@ -6,7 +6,7 @@ import sqlalchemy.orm as so
 from claimtrack import schema, search
 from claimtrack.claim_filters import ClaimFilter
 from claimtrack.database import make_engine
-from models import Base, Claim, Document
+from models import Base, Claim, Document, SecondReview
 
 
 def _all_tables(url: str) -> set[str]:
@@ -125,3 +125,54 @@ def test_upgrade_indexes_existing_claims_for_search(databases):
     engine.dispose()
     schema.downgrade(url, "0010")
     assert search.TABLE not in _all_tables(url)
+
+
+def test_upgrade_gives_existing_second_reviews_their_answer_columns(databases):
+    url = databases.create()
+    schema.upgrade(url, "0019")
+    engine = make_engine(url)
+    first = {"decision": "verify", "value": 66, "value_max": None, "unit": "km", "qualifier": "=",
+             "period": "2020-01-01/", "subject": "Velmar", "measure": "dockings", "kind": "fact"}
+    second = {**first, "decision": "reject", "value": 6.5, "unit": "t"}
+    users = sa.table("users", *map(sa.column, ("id", "username", "password_hash", "role", "active", "session_token",
+                                               "created_at")))
+    reviews = sa.table("reviews", *map(sa.column, ("id", "claim_id", "user_id", "decision", "note", "created_at")),
+                       sa.column("changes", sa.JSON))
+    rows = sa.table("second_reviews", *map(sa.column, ("claim_id", "reason", "state", "first_review_id",
+                                                       "first_user_id", "second_review_id", "second_user_id",
+                                                       "required_at")), sa.column("disagreements", sa.JSON),
+                    sa.column("first_values", SecondReview.first_values.type),
+                    sa.column("second_values", SecondReview.second_values.type))
+    with engine.begin() as connection:
+        connection.execute(Document.__table__.insert(), {
+            "id": 1, "sha256": "x", "file_name": "a.txt", "title": "A", "text": "It has 66 km.", "char_count": 13})
+        for claim_id in (1, 2):
+            connection.execute(Claim.__table__.insert(), {
+                "id": claim_id, "document_id": 1, "start": 7, "end": 9, "quote": "66", "sentence_start": 0,
+                "sentence_end": 13, "value": 66, "extracted_value": 66})
+        connection.execute(users.insert(), [
+            {"id": i, "username": name, "password_hash": "x", "role": "reviewer", "active": True,
+             "session_token": name, "created_at": "2025-01-01 00:00:00"} for i, name in ((1, "ana"), (2, "ben"))])
+        connection.execute(reviews.insert(), [
+            {"id": i, "claim_id": claim_id, "user_id": user, "decision": decision, "note": "", "changes": {},
+             "created_at": "2025-01-01 00:00:00"}
+            for i, claim_id, user, decision in ((1, 1, 1, "verify"), (2, 1, 2, "second_reject"), (3, 2, 1, "verify"))])
+        connection.execute(rows.insert(), [
+            {"claim_id": 1, "reason": "all", "state": "adjudication", "first_review_id": 1, "first_user_id": 1,
+             "second_review_id": 2, "second_user_id": 2, "first_values": first, "second_values": second,
+             "disagreements": ["decision", "value", "unit"], "required_at": "2025-01-01 00:00:00"},
+            {"claim_id": 2, "reason": "all", "state": "awaiting", "first_review_id": 3, "first_user_id": 1,
+             "second_review_id": None, "second_user_id": None, "first_values": first, "second_values": sa.null(),
+             "disagreements": [], "required_at": "2025-01-01 00:00:00"}])
+    engine.dispose()
+    schema.upgrade(url)
+    engine = make_engine(url)
+    with so.Session(engine) as session:
+        settled, waiting = session.scalars(sa.select(SecondReview).order_by(SecondReview.claim_id)).all()
+    engine.dispose()
+    assert ((settled.first_decision, settled.first_value, settled.first_value_max, settled.first_unit,
+             settled.first_period, settled.first_subject, settled.first_kind)
+            == ("verify", 66.0, None, "km", "2020-01-01/", "Velmar", "fact"))
+    assert (settled.second_decision, settled.second_value, settled.second_unit) == ("reject", 6.5, "t")
+    assert (waiting.first_measure, waiting.second_decision, waiting.second_value) == ("dockings", None, None)
+    schema.check(url)
