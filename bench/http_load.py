@@ -105,6 +105,7 @@ class Server:
 
     def __enter__(self) -> "Server":
         # The access log goes nowhere; errors are kept for reading after a run.
+        report.SCRATCH.mkdir(parents=True, exist_ok=True)
         self.log = open(report.SCRATCH / "server-errors.log", "a")
         self.process = subprocess.Popen(self.command, env=self.env, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 60
