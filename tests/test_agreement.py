@@ -1,14 +1,17 @@
 """Agreement statistics: published worked examples, the reference implementations, and the report on both databases."""
 import math
 import random
+from collections import Counter
 from datetime import date, datetime, timezone
 
 import krippendorff
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
 from claimtrack import agreement, review, second_review
 from claimtrack.claim_filters import FilterError
+from models import ANSWER_TYPES, SecondReview, answer_columns
 
 from .factories import ClaimFactory, UserFactory
 
@@ -140,11 +143,6 @@ def test_agreement_report_counts_reviews_in_the_date_range(db_session):
 
 def _report_from_json(db_session) -> list[agreement.Measure]:
     """The measures as the report counted them before the answers had columns: grouped by JSON fields."""
-    import sqlalchemy as sa
-    from collections import Counter
-
-    from models import SecondReview
-
     measures = []
     for name in ("decision", *second_review.COMPARED_FIELDS):
         level = agreement.LEVELS.get(name, "nominal")
@@ -181,11 +179,22 @@ def test_agreement_report_from_answer_columns_equals_the_json_documents(db_sessi
                                      version=claim.version, now=NOW, note="settled")
         else:
             seconds.append(made)
-    # Undoing second reviews puts their rows back to awaiting: the answer columns must follow.
-    for undone in seconds[:5]:
+    # Undoing second reviews puts their rows back to awaiting, and a new second review replaces the
+    # answers: the answer columns must follow both.
+    cy = UserFactory(username="cy")
+    for n, undone in enumerate(seconds[:5]):
         review.undo(db_session, undone, lead, NOW)
+        if n < 3:
+            claim = undone.claim
+            second_review.decide_second(db_session, claim, cy, "reject", version=claim.version, now=NOW, note="why",
+                                        values={**second_review.extracted_values(claim), "unit": "kg"})
+    db_session.expire_all()
+    for row in db_session.scalars(sa.select(SecondReview)):
+        assert ({f"{side}_{name}": getattr(row, f"{side}_{name}") for side in ("first", "second")
+                 for name in ANSWER_TYPES}
+                == {**answer_columns("first", row.first_values), **answer_columns("second", row.second_values)})
     result = agreement.report(db_session)
-    assert result.reviewed_twice == 35
+    assert result.reviewed_twice == 38
     assert result.adjudication and result.adjudicated and result.agreed
     assert sum(m.agreed < m.claims for m in result.measures) >= 5
     assert result.measures == _report_from_json(db_session)
