@@ -84,6 +84,10 @@ def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
         except json.JSONDecodeError as exc:
             yield number, RowError(number, f"not JSON: {exc.msg} at column {exc.colno}")
             continue
+        except RecursionError:
+            # Arrays or objects nested thousands deep exhaust the decoder's stack: no claim is written so.
+            yield number, RowError(number, "not JSON: nested too deeply")
+            continue
         if not isinstance(row, dict):
             yield number, RowError(number, "not a JSON object: each line must be one claim's object")
             continue

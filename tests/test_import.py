@@ -102,6 +102,16 @@ def test_import_reports_every_bad_row_and_writes_nothing(db_session, lead, harbo
     assert db_session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
 
 
+def test_import_deeply_nested_json_is_a_bad_row_not_a_crash(db_session, lead, harbour, client, lead_token):
+    text = _lines(_row(harbour)) + "[" * 100_000 + "\n" + '{"a": ' * 50_000 + "\n"
+    report = _import(db_session, lead, text)
+    assert not report.written and _claims(db_session) == []
+    assert [(e.line, e.reason) for e in report.errors] == [(2, "not JSON: nested too deeply"),
+                                                          (3, "not JSON: nested too deeply")]
+    response = client.post("/api/v1/claims/import", data=text, content_type="application/jsonl", headers=lead_token)
+    assert response.status_code == 422 and response.json["rows"][0] == {"line": 2, "reason": "not JSON: nested too deeply"}
+
+
 def test_import_refuses_more_rows_than_it_takes(db_session, lead, harbour, monkeypatch):
     monkeypatch.setattr(importing, "MAX_ROWS", 1)
     report = _import(db_session, lead, _lines(_row(harbour), _row(harbour, "21.4 million", value=21.4e6)))
