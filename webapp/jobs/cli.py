@@ -45,9 +45,11 @@ def worker_command(burst: bool, name: str | None):
     # Load the extractor's tables once here: each job runs in a fork of this process and starts warm.
     prepare(DocumentSource(text="Warm-up: 1 claim.", file_name="warm-up.txt", source="", media_type="text/plain"))
     # Jobs queued while Redis was down, or left running by a worker that died, go on the queue again.
-    for job_id in orphaned(get_session()):
-        queue.resubmit(job_id)
+    # The ids are read and that transaction ended first: resubmitting reads each job's row on a session of its own.
+    left = orphaned(get_session())
     get_session().commit()
+    for job_id in left:
+        queue.resubmit(job_id)
     # Jobs run in this process, one after another: its database pool and the extractor's tables
     # serve every job, where RQ's default forks a process per job that would open its own
     # connections. A worker that dies mid-job leaves its job to be taken over once stale.
