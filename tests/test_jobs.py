@@ -392,6 +392,30 @@ def test_jobs_worker_needs_redis(runner):
     assert result.exit_code == 1 and "claimtrack worker needs CLAIMTRACK_REDIS_URL" in result.output
 
 
+def test_jobs_command_lists_jobs_while_a_worker_is_writing(committed, fresh_database, tmp_path):
+    """`claimtrack jobs` only reads: it answers at once while a worker holds a write open (a large document being stored)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    job_id = _job(committed)
+    engine = make_engine(fresh_database)
+    env = {**os.environ, "DATABASE_URL": fresh_database, "SECRET_KEY": "jobs-command-test",
+           "CLAIMTRACK_INSTANCE_PATH": str(tmp_path / "instance")}
+    env.pop("CLAIMTRACK_REDIS_URL", None)
+    try:
+        with engine.connect() as writer:
+            writer.execute(sa.update(Job).where(Job.id == job_id).values(state="checking", updated_at=utcnow()))
+            listed = subprocess.run([str(Path(sys.executable).parent / "claimtrack"), "jobs"], env=env,
+                                    capture_output=True, text=True, timeout=20)
+            writer.rollback()
+    finally:
+        engine.dispose()
+    assert listed.returncode == 0, listed.stderr
+    assert re.search(rf"^\s*{job_id}\s+ingest\s+queued\s+harbour.txt: queued.$", listed.stdout, re.M), listed.stdout
+
+
 # --- exports
 
 

@@ -13,7 +13,7 @@ from claimtrack.jobs.records import STATE_LABELS, as_json, orphaned
 from models import JOB_KINDS, JOB_STATES, Job
 
 from .. import db
-from ..db import get_session
+from ..db import get_session, read_only_session
 from . import job_queue
 
 
@@ -72,8 +72,10 @@ def jobs_command(state: tuple[str, ...], kind: str | None, limit: int, fmt: str)
         query = query.where(Job.state.in_(state))
     if kind:
         query = query.where(Job.kind == kind)
-    for job in get_session().scalars(query):
-        if fmt == "jsonl":
-            click.echo(json.dumps(as_json(job), ensure_ascii=False))
-        else:
-            click.echo(f"{job.id:>7}  {job.kind:<9}  {STATE_LABELS[job.state]:<18}  {describe(job)}")
+    # Read beside writers: on SQLite a worker storing a large document holds the write lock for a while.
+    with read_only_session() as session:
+        for job in session.scalars(query):
+            if fmt == "jsonl":
+                click.echo(json.dumps(as_json(job), ensure_ascii=False))
+            else:
+                click.echo(f"{job.id:>7}  {job.kind:<9}  {STATE_LABELS[job.state]:<18}  {describe(job)}")
