@@ -84,6 +84,10 @@ def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
         except json.JSONDecodeError as exc:
             yield number, RowError(number, f"not JSON: {exc.msg} at column {exc.colno}")
             continue
+        except RecursionError:
+            # Arrays or objects nested thousands deep exhaust the decoder's stack: no claim is written so.
+            yield number, RowError(number, "not JSON: nested too deeply")
+            continue
         if not isinstance(row, dict):
             yield number, RowError(number, "not a JSON object: each line must be one claim's object")
             continue
@@ -320,15 +324,22 @@ def _check_span(document: Document, row: ClaimRow) -> None:
         raise RowProblem(str(exc)) from None
 
 
-def _write(session: so.Session, document: Document, row: ClaimRow, user: User, now: datetime, add_note: str) -> bool:
-    """Make the row's claim (True), or find it made already (False); RowProblem when it cannot be made."""
-    _check_span(document, row)
+def _made_already(session: so.Session, document: Document, row: ClaimRow) -> bool:
+    """Whether the span holds the row's claim already (True); RowProblem when a claim there has other values."""
     on_span = session.scalars(sa.select(Claim).where(
         Claim.document_id == document.id, Claim.start == row.start, Claim.end == row.end).order_by(Claim.id)).all()
     if any(_same_claim(claim, row) for claim in on_span):
-        return False
+        return True
     if on_span:
         raise RowProblem(f"claim {on_span[0].id} already covers this span with other values ({_difference(on_span[0], row)})")
+    return False
+
+
+def _write(session: so.Session, document: Document, row: ClaimRow, user: User, now: datetime, add_note: str) -> bool:
+    """Make the row's claim (True), or find it made already (False); RowProblem when it cannot be made."""
+    _check_span(document, row)
+    if _made_already(session, document, row):
+        return False
     corrected = row.values != row.extracted
     decides = row.status != "pending" or corrected or (row.decision == "correct" and row.note)
     try:
@@ -340,6 +351,12 @@ def _write(session: so.Session, document: Document, row: ClaimRow, user: User, n
                 decision = STATUS_DECISION.get(row.status, "correct")
                 review.decide(session, claim, user, decision, version=claim.version, now=now, values=row.values,
                               note=row.note, check_lease=False)
+    except missed.SpanTaken as exc:
+        # Another import of the same file (or a reviewer) made the span's claim since the check
+        # above: the same claim is this row's, counted unchanged as on a second import.
+        if _made_already(session, document, row):
+            return False
+        raise RowProblem(str(exc)) from None
     except review.ReviewError as exc:
         raise RowProblem(str(exc)) from None
     return True

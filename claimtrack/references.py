@@ -258,11 +258,7 @@ def import_references(session: so.Session, text: str, name: str, user: User, now
     if report.errors:
         report.written = False
         return report
-    source = session.scalar(sa.select(ReferenceSource).where(ReferenceSource.name == name))
-    if source is None:
-        source = ReferenceSource(name=name, url=url, imported_by_id=user.id, imported_at=now)
-        session.add(source)
-        session.flush()
+    source = _source_named(session, name, url, user, now)
     existing = {(f.subject_key, f.measure_key, f.unit, f.period_start, f.period_end): f for f in source.figures}
     subjects = {f.subject_key for f in existing.values()} | {r.subject_key for r in rows.values()}
     for fact, row in rows.items():
@@ -302,6 +298,26 @@ def import_references(session: so.Session, text: str, name: str, user: User, now
         .where(ReferenceFigure.source_id == source.id).group_by(Claim.reference_standing)).all())
     report.matches, report.contradicts = counts.get("matches", 0), counts.get("contradicts", 0)
     return report
+
+
+def _source_named(session: so.Session, name: str, url: str, user: User, now: datetime) -> ReferenceSource:
+    """The source called `name`, made when there is none yet.
+
+    Two imports of a new source at once both find none; the unique name keeps the second from
+    making another (on PostgreSQL it waits for the first to commit), and it imports into the first's.
+    """
+    source = session.scalar(sa.select(ReferenceSource).where(ReferenceSource.name == name))
+    if source is not None:
+        return source
+    source = ReferenceSource(name=name, url=url, imported_by_id=user.id, imported_at=now)
+    try:
+        with session.begin_nested():
+            session.add(source)
+    except sa.exc.IntegrityError:
+        source = session.scalar(sa.select(ReferenceSource).where(ReferenceSource.name == name))
+        if source is None:
+            raise
+    return source
 
 
 # Matching claims.

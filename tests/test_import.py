@@ -12,7 +12,7 @@ from claimtrack.export import CsvExport, JsonlExport, export_filter
 from claimtrack.ingest import ingest, store
 from claimtrack.prepare import PreparedDocument
 from claimtrack.sources import read_document
-from models import AuditEvent, Claim, Review, utcnow
+from models import AuditEvent, Claim, Review, User, utcnow
 
 from .conftest import PASSWORD
 from .factories import ClaimFactory, DocumentFactory
@@ -102,6 +102,16 @@ def test_import_reports_every_bad_row_and_writes_nothing(db_session, lead, harbo
     assert db_session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 0
 
 
+def test_import_deeply_nested_json_is_a_bad_row_not_a_crash(db_session, lead, harbour, client, lead_token):
+    text = _lines(_row(harbour)) + "[" * 100_000 + "\n" + '{"a": ' * 50_000 + "\n"
+    report = _import(db_session, lead, text)
+    assert not report.written and _claims(db_session) == []
+    assert [(e.line, e.reason) for e in report.errors] == [(2, "not JSON: nested too deeply"),
+                                                          (3, "not JSON: nested too deeply")]
+    response = client.post("/api/v1/claims/import", data=text, content_type="application/jsonl", headers=lead_token)
+    assert response.status_code == 422 and response.json["rows"][0] == {"line": 2, "reason": "not JSON: nested too deeply"}
+
+
 def test_import_refuses_more_rows_than_it_takes(db_session, lead, harbour, monkeypatch):
     monkeypatch.setattr(importing, "MAX_ROWS", 1)
     report = _import(db_session, lead, _lines(_row(harbour), _row(harbour, "21.4 million", value=21.4e6)))
@@ -135,6 +145,52 @@ def test_import_same_file_twice_changes_nothing(db_session, lead, harbour):
     assert (again.created, again.unchanged, again.errors) == (0, 2, [])
     assert [(c.id, c.version, c.status) for c in _claims(db_session)] == before
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Review)) == reviews
+
+
+def test_import_same_file_twice_at_once_makes_each_claim_once(fresh_database, monkeypatch):
+    """Two leads send the same file at the same moment: each claim is made once, the second import finds it made."""
+    import threading
+
+    from claimtrack import missed
+
+    from .threads import run_in_threads
+
+    engine = make_engine(fresh_database)
+    factory = make_sessionmaker(engine)
+    with factory() as session:
+        accounts.create_user(session, "lena", PASSWORD, "lead")
+        document = DocumentFactory.build(text=TEXT, title="Tallinn harbour")
+        session.add(document)
+        session.commit()
+        text = _lines(_row(document, status="verified"))
+    # Both imports pause just before making the claim, so each would see the span free if nothing
+    # kept the second from looking until the first had committed.
+    both_checked = threading.Barrier(2, timeout=3)
+    add_claim = missed.add_claim
+
+    def paused(*args, **kwargs):
+        try:
+            both_checked.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return add_claim(*args, **kwargs)
+
+    monkeypatch.setattr(missed, "add_claim", paused)
+    reports = []
+
+    def send(_n):
+        with factory() as session:
+            lead = session.scalar(sa.select(User).where(User.username == "lena"))
+            reports.append(importing.import_claims(session, text, "jsonl", lead, NOW))
+            session.commit()
+
+    try:
+        run_in_threads(send, range(2), timeout=60)
+        with factory() as session:
+            assert session.scalar(sa.select(sa.func.count()).select_from(Claim)) == 1
+        assert sorted((r.created, r.unchanged, r.errors) for r in reports) == [(0, 1, []), (1, 0, [])]
+    finally:
+        engine.dispose()
 
 
 def test_import_refuses_other_values_on_a_claimed_span(db_session, lead, harbour):

@@ -159,6 +159,32 @@ def test_jobs_other_error_fails_job_keeps_bytes_and_can_run_again(factory, db_se
     assert jobs.run(factory, job_id) == "done"
 
 
+def test_jobs_two_tabs_running_a_failed_job_again_run_it_once(committed, backend, monkeypatch):
+    """Both tabs read the job as failed; the second to press "Run again" must not queue it a second time."""
+    if backend == "sqlite":
+        pytest.skip("SQLite's writing transactions begin IMMEDIATE: the second tab's request waits for the first")
+    def broken(source):
+        raise ValueError("extractor broke")
+
+    monkeypatch.setattr(tasks, "prepare_apart", broken)
+    job_id = _job(committed)
+    assert jobs.run(committed, job_id, backoff=()) == "failed"
+    monkeypatch.undo()
+    with committed() as first_tab, committed() as second_tab:
+        first, second = first_tab.get(Job, job_id), second_tab.get(Job, job_id)
+        assert first.state == second.state == "failed" and first.payload and second.payload
+        assert records.retry(first_tab, first)
+        first_tab.commit()
+        assert jobs.run(committed, job_id, backoff=()) == "done"
+        assert not records.retry(second_tab, second), "the job was run again already"
+        second_tab.commit()
+    job = _get(committed, job_id)
+    assert job.state == "done" and job.outcome.startswith("added with")
+    assert jobs.run(committed, job_id, backoff=()) is None
+    with committed() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Document)) == 1
+
+
 def test_jobs_running_job_is_taken_over_only_once_stale(factory, db_session):
     job_id = _job(factory)
     with factory() as session:
@@ -364,6 +390,30 @@ def test_jobs_conflicts_rebuild_enqueue_without_redis(runner):
 def test_jobs_worker_needs_redis(runner):
     result = runner.invoke(args=["worker", "--burst"])
     assert result.exit_code == 1 and "claimtrack worker needs CLAIMTRACK_REDIS_URL" in result.output
+
+
+def test_jobs_command_lists_jobs_while_a_worker_is_writing(committed, fresh_database, tmp_path):
+    """`claimtrack jobs` only reads: it answers at once while a worker holds a write open (a large document being stored)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    job_id = _job(committed)
+    engine = make_engine(fresh_database)
+    env = {**os.environ, "DATABASE_URL": fresh_database, "SECRET_KEY": "jobs-command-test",
+           "CLAIMTRACK_INSTANCE_PATH": str(tmp_path / "instance")}
+    env.pop("CLAIMTRACK_REDIS_URL", None)
+    try:
+        with engine.connect() as writer:
+            writer.execute(sa.update(Job).where(Job.id == job_id).values(state="checking", updated_at=utcnow()))
+            listed = subprocess.run([str(Path(sys.executable).parent / "claimtrack"), "jobs"], env=env,
+                                    capture_output=True, text=True, timeout=20)
+            writer.rollback()
+    finally:
+        engine.dispose()
+    assert listed.returncode == 0, listed.stderr
+    assert re.search(rf"^\s*{job_id}\s+ingest\s+queued\s+harbour.txt: queued.$", listed.stdout, re.M), listed.stdout
 
 
 # --- exports

@@ -157,6 +157,38 @@ def test_jobs_worker_requeues_jobs_queued_while_redis_was_away(queue_env, fresh_
     engine.dispose()
 
 
+def test_jobs_worker_takes_over_a_job_whose_worker_was_killed(queue_env, fresh_database):
+    """kill -9 of a worker mid-job: RQ still says "started"; once the row is stale the next worker runs it."""
+    from redis import Redis
+    from rq import Queue
+    from rq.job import JobStatus
+
+    from claimtrack.jobs import records, tasks
+    from models import utcnow
+
+    engine = make_engine(fresh_database)
+    with sa.orm.Session(engine) as session:
+        job = Job(kind="conflicts", file_name="all claims", params={}, state="checking", attempts=1,
+                  worker="gone:1", started_at=utcnow())
+        session.add(job)
+        session.commit()
+        job_id = job.id
+        # Its worker took it off the queue, began it and died; nothing touched its row for longer than STALE_AFTER.
+        session.execute(sa.update(Job).where(Job.id == job_id)
+                        .values(updated_at=utcnow() - records.STALE_AFTER - records.STALE_AFTER))
+        session.commit()
+    connection = Redis.from_url(queue_env["CLAIMTRACK_REDIS_URL"])
+    queue = Queue(queue_env["CLAIMTRACK_QUEUE"], connection=connection)
+    held = queue.enqueue(tasks.perform, job_id, job_id=f"claimtrack-job-{job_id}")
+    queue.remove(held)
+    held.set_status(JobStatus.STARTED)
+    connection.close()
+    finish(claimtrack(queue_env, "worker", "--burst"))
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(Job.state, Job.attempts).where(Job.id == job_id)).one() == ("done", 2)
+    engine.dispose()
+
+
 def test_jobs_conflict_rebuild_enqueued_returns_at_once(queue_env, fresh_database):
     out = claimtrack(queue_env, "conflicts", "--rebuild", "--enqueue")
     _stdout, err = out.communicate(timeout=120)

@@ -12,7 +12,8 @@ from claimtrack.conflicts import ConflictError, StaleGroupError
 from claimtrack.ingest import ingest
 from claimtrack.sources import find_documents, read_document
 from models import (
-    REVIEWABLE_FIELDS, AuditEvent, Claim, ConflictGroup, Document, ReferenceFigure, ReferenceSource, Resolution, utcnow,
+    REVIEWABLE_FIELDS, AuditEvent, Claim, ConflictGroup, Document, ReferenceFigure, ReferenceSource, Resolution, User,
+    utcnow,
 )
 
 from .conftest import csrf_token
@@ -172,6 +173,42 @@ def test_references_correction_matches_again(db_session):
 
 
 # Importing.
+
+def test_references_same_new_source_imported_twice_at_once_is_made_once(fresh_database):
+    """Two leads import the same file as a new source at the same moment: one source, its figures once, no error."""
+    import threading
+
+    from claimtrack import accounts
+    from claimtrack.database import make_engine, make_sessionmaker
+
+    from .conftest import PASSWORD
+    from .threads import run_in_threads
+
+    engine = make_engine(fresh_database)
+    factory = make_sessionmaker(engine)
+    with factory() as session:
+        accounts.create_user(session, "lena", PASSWORD, "lead")
+        session.commit()
+    text = HEADER + "Gansu,international sister cities,2023,66,,https://example.org/a,\n"
+    start = threading.Barrier(2, timeout=10)
+    reports = []
+
+    def send(_n):
+        with factory() as session:
+            start.wait()
+            lead = session.scalar(sa.select(User).where(User.username == "lena"))
+            reports.append(references.import_references(session, text, "Statistics office", lead, NOW))
+            session.commit()
+
+    try:
+        run_in_threads(send, range(2), timeout=60)
+        with factory() as session:
+            assert session.scalar(sa.select(sa.func.count()).select_from(ReferenceSource)) == 1
+            assert session.scalar(sa.select(sa.func.count()).select_from(ReferenceFigure)) == 1
+        assert sorted((r.created, r.unchanged, r.errors) for r in reports) == [(0, 1, []), (1, 0, [])]
+    finally:
+        engine.dispose()
+
 
 def test_references_bad_rows_are_each_reported_and_nothing_is_written(db_session):
     text = (HEADER

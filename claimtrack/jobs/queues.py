@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import FINAL_STATES, Job
+from models import ACTIVE_STATES, FINAL_STATES, Job
 
 from . import records, tasks
 
@@ -151,9 +151,15 @@ class RedisQueue(JobQueue):
             self.fallback.submit(job_id)
 
     def resubmit(self, job_id: int) -> None:
-        """Submit the job again unless RQ still holds it (queued, running or waiting to retry)."""
+        """Submit an orphaned job (`records.orphaned`) again unless RQ still holds it (queued or waiting to retry).
+
+        A job RQ calls started whose row is in a running state has lost its worker (`orphaned`
+        returns a running one only once it is stale): RQ keeps saying "started" after a kill -9
+        until its own job timeout passes, so that is no reason to leave the job where it is.
+        """
         held = self.queue.fetch_job(f"claimtrack-job-{job_id}")
-        if held is None or held.get_status(refresh=False) not in HELD:
+        status = held.get_status(refresh=False) if held is not None else None
+        if status not in HELD or (status == "started" and _state(self.factory, job_id) in ACTIVE_STATES):
             self.submit(job_id)
 
     def wait(self, job_id: int, timeout: float) -> bool:

@@ -164,13 +164,23 @@ def forget(session: so.Session, job: Job) -> None:
 
 
 def retry(session: so.Session, job: Job) -> bool:
-    """Queue a failed job again (the caller commits, then submits it); False if it did not fail."""
-    if job.state != "failed" or (job.kind == "ingest" and job.payload is None):
-        return False
-    job.state, job.outcome, job.finished_at = "queued", "", None
+    """Queue a failed job again (the caller commits, then submits it); False if it did not fail.
+
+    One conditional UPDATE, as `claim` is: of two leads (or tabs) pressing "Run again" on the
+    job they both saw failed, only the first queues it; the second finds it queued, running or
+    done, and changes nothing.
+    """
+    values = {"state": "queued", "outcome": "", "finished_at": None, "updated_at": utcnow()}
     if job.kind == "export":
-        job.payload = None
-    return True
+        values["payload"] = None
+    taken = session.execute(
+        sa.update(Job)
+        .where(Job.id == job.id, Job.state == "failed", sa.or_(Job.kind != "ingest", Job.payload.is_not(None)))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(job)
+    return bool(taken)
 
 
 def as_json(job: Job) -> dict:

@@ -13,7 +13,7 @@ from claimtrack.jobs.records import STATE_LABELS, as_json, orphaned
 from models import JOB_KINDS, JOB_STATES, Job
 
 from .. import db
-from ..db import get_session
+from ..db import get_session, read_only_session
 from . import job_queue
 
 
@@ -45,9 +45,11 @@ def worker_command(burst: bool, name: str | None):
     # Load the extractor's tables once here: each job runs in a fork of this process and starts warm.
     prepare(DocumentSource(text="Warm-up: 1 claim.", file_name="warm-up.txt", source="", media_type="text/plain"))
     # Jobs queued while Redis was down, or left running by a worker that died, go on the queue again.
-    for job_id in orphaned(get_session()):
-        queue.resubmit(job_id)
+    # The ids are read and that transaction ended first: resubmitting reads each job's row on a session of its own.
+    left = orphaned(get_session())
     get_session().commit()
+    for job_id in left:
+        queue.resubmit(job_id)
     # Jobs run in this process, one after another: its database pool and the extractor's tables
     # serve every job, where RQ's default forks a process per job that would open its own
     # connections. A worker that dies mid-job leaves its job to be taken over once stale.
@@ -70,8 +72,10 @@ def jobs_command(state: tuple[str, ...], kind: str | None, limit: int, fmt: str)
         query = query.where(Job.state.in_(state))
     if kind:
         query = query.where(Job.kind == kind)
-    for job in get_session().scalars(query):
-        if fmt == "jsonl":
-            click.echo(json.dumps(as_json(job), ensure_ascii=False))
-        else:
-            click.echo(f"{job.id:>7}  {job.kind:<9}  {STATE_LABELS[job.state]:<18}  {describe(job)}")
+    # Read beside writers: on SQLite a worker storing a large document holds the write lock for a while.
+    with read_only_session() as session:
+        for job in session.scalars(query):
+            if fmt == "jsonl":
+                click.echo(json.dumps(as_json(job), ensure_ascii=False))
+            else:
+                click.echo(f"{job.id:>7}  {job.kind:<9}  {STATE_LABELS[job.state]:<18}  {describe(job)}")
