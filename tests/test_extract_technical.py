@@ -92,6 +92,12 @@ CASES = [
     case("He drinks 3 per day.", {"quote": "3", "unit": ""}, id="per-day-stays-a-count-outside-technical-text"),
     case("The slab needs 565 mm² per metre of steel in the measured section.",
          {"quote": "565 mm² per metre", "unit": "mm2/m"}, id="per-metre"),
+    # names and notes that are no quantities
+    case("Each group (n = 6) received 4 mg/kg.", {"quote": "4 mg/kg"}, id="sample-size-is-no-claim"),
+    case("Grout of grade M25/30 reached 31 MPa.", {"quote": "31 MPa"}, id="grade-pair-is-a-name"),
+    case("Above 28 dB the modem moves to 16-QAM.", {"quote": "28 dB"}, id="number-acronym-scheme-is-a-name"),
+    case("The plant adds 500-MW units.", {"value": 500, "unit": "MW"}, id="capital-unit-after-hyphen-stays-a-unit"),
+    case("Analogue compound 12b was active at 80 nM.", {"quote": "80 nM"}, id="compound-label-is-no-count"),
 ]
 
 
