@@ -71,6 +71,8 @@ CASES = [
          id="product-by-space-without-exponent"),
     case("The beam was 5 m in length and 3 m at the base.", {"unit": "m"}, {"unit": "m"},
          id="a-word-after-a-symbol-is-no-product"),
+    case("The oscillator ran at 25 MHz ±4% in every sample measured.",
+         {"quote": "25 MHz ±4%", "value": 25, "uncertainty": 1.0, "unit": "MHz"}, id="percent-tolerance-is-relative"),
     case("Values of 3.2 (±0.4) mm were measured.", {"value": 3.2, "uncertainty": 0.4, "unit": "mm"},
          id="bracketed-tolerance"),
     case("A 0.1 M KOH solution was used.", {"value": 0.1, "unit": "M"}, id="molar-in-a-solution"),

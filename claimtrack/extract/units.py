@@ -428,7 +428,9 @@ def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> 
             probe = Quantity(pm.end(), pm.end(), 0.0, kind="dig")
             again, again_end = unit_at(text, pm.end(), s1, probe, ctx)
             q.uncertainty = parse_digits(pm.group("n") or pm.group("b"))
-            pos = again_end if again == q.unit else pm.end()
+            if again == "%" and q.unit != "%":  # "32 MHz ±2%": a tolerance relative to the value
+                q.uncertainty = abs(q.value) * q.uncertainty / 100
+            pos = again_end if again in (q.unit, "%") else pm.end()
     if not q.unit and not q.currency and q.kind == "dig" and ctx.technical:
         counted = COUNTED_PER_RE.match(text, pos, s1)  # "26 beats/min", "200,000 cells/mL": a count per unit
         code, end, _ = read_symbols(text, counted.end(), s1, SYMBOL_UNITS, TECHNICAL) if counted else ("", pos, 0)
