@@ -71,10 +71,35 @@ CASES = [
          id="product-by-space-without-exponent"),
     case("The beam was 5 m in length and 3 m at the base.", {"unit": "m"}, {"unit": "m"},
          id="a-word-after-a-symbol-is-no-product"),
+    case("The oscillator ran at 25 MHz ±4% in every sample measured.",
+         {"quote": "25 MHz ±4%", "value": 25, "uncertainty": 1.0, "unit": "MHz"}, id="percent-tolerance-is-relative"),
     case("Values of 3.2 (±0.4) mm were measured.", {"value": 3.2, "uncertainty": 0.4, "unit": "mm"},
          id="bracketed-tolerance"),
     case("A 0.1 M KOH solution was used.", {"value": 0.1, "unit": "M"}, id="molar-in-a-solution"),
     case("Resistivity was 2.3 × 10^−8 Ω m.", {"value": 2.3e-8, "unit": "Ω*m"}, id="ohm-metre"),
+    # units of battery, radio and network datasheets
+    case("The pack stores 3200 mAh and its module 50 Ah at 3.6 V.", {"value": 3200, "unit": "h*mA"},
+         {"value": 50, "unit": "Ah"}, {"unit": "V"}, id="ampere-hours"),
+    case("The beacon transmits at 14 dBm, and the uplink carries 2.5 Gbit/s.", {"value": 14, "unit": "dBm"},
+         {"value": 2.5, "unit": "Gbit/s"}, id="dbm-and-bit-rates"),
+    case("A 64 bit key was rotated after a 5 day course.", {"quote": "64", "unit": ""}, {"unit": "d"},
+         id="bit-and-day-alone-are-words"),
+    case("Feed was given at 12 g kg−1 day−1 by the keepers.", {"quote": "12 g kg−1 day−1", "unit": "g/kg/d"},
+         id="day-with-an-exponent-in-a-compound"),
+    # a count per unit, and a bare number per unit in technical text
+    case("The detector recorded 900 counts/s and the pump 70 strokes/min.", {"value": 900, "unit": "1/s"},
+         {"value": 70, "unit": "1/min"}, id="count-per-symbol"),
+    case("The decay constant measured was 0.05 per hour in the sample.", {"quote": "0.05 per hour", "unit": "1/h"},
+         id="rate-per-time-word-in-technical-text"),
+    case("He drinks 3 per day.", {"quote": "3", "unit": ""}, id="per-day-stays-a-count-outside-technical-text"),
+    case("The slab needs 565 mm² per metre of steel in the measured section.",
+         {"quote": "565 mm² per metre", "unit": "mm2/m"}, id="per-metre"),
+    # names and notes that are no quantities
+    case("Each group (n = 6) received 4 mg/kg.", {"quote": "4 mg/kg"}, id="sample-size-is-no-claim"),
+    case("Grout of grade M25/30 reached 31 MPa.", {"quote": "31 MPa"}, id="grade-pair-is-a-name"),
+    case("Above 28 dB the modem moves to 16-QAM.", {"quote": "28 dB"}, id="number-acronym-scheme-is-a-name"),
+    case("The plant adds 500-MW units.", {"value": 500, "unit": "MW"}, id="capital-unit-after-hyphen-stays-a-unit"),
+    case("Analogue compound 12b was active at 80 nM.", {"quote": "80 nM"}, id="compound-label-is-no-count"),
 ]
 
 

@@ -24,6 +24,7 @@ TIME_ZONE = "time-zone"  # "10 GMT"
 LIST_NUMBER = "list-number"  # "2. The second point"
 SCORE = "score"  # "beat Charlton 2-1"
 IDIOM = "idiom"  # "one of", "three-dimensional", "the two sides"
+SAMPLE_SIZE = "sample-size"  # "(n = 8)": how many were measured, a note on a figure, not a claim
 
 # Capitalised words after which a number is still a quantity ("In 2019", "About 40", "March 3").
 LABEL_BEFORE_OK = {
@@ -59,7 +60,11 @@ SUSPENDED_LIST_BEFORE_RE = re.compile(r"\w[-‐],?\s+(?:(?:and|or|to)\s+)?$")
 CODE_BEFORE_RE = re.compile(r"\+\s*$|#$|\bNo\.?\s*$|\bnumber\s*$")
 NEGATIVE_PREFIX_RE = re.compile(r"\b(?:minus|sub)[-–]$", re.I)
 SCORE_HALF_BEFORE_RE = re.compile(r"\d\s?[-–]$")
-ACRONYM_CODE_BEFORE_RE = re.compile(r"\b[A-Z]{2,}\s?\d+[-–:/]$")
+# "ISO 3888-2", and a grade of one letter and two numbers ("C30/37", "S8/10"): the second number is a name.
+ACRONYM_CODE_BEFORE_RE = re.compile(r"\b[A-Z]{2,}\s?\d+[-–:/]$|\b[A-Z]\d+/$")
+# A scheme or format named by a number and a capitalised acronym ("64-QAM", "8-PSK").
+ACRONYM_HYPHEN_AFTER_RE = re.compile(r"-[A-Z]{3,}(?![A-Za-z])")
+SAMPLE_SIZE_BEFORE_RE = re.compile(r"(?<![A-Za-z])[nN]\s?=\s?$")
 NAME_BRACKET_BEFORE_RE = re.compile(r"[A-Z][\w.]*\s?\($")
 ZONE_AFTER_RE = re.compile(r"\s?(?:GMT|UTC|EDT|EST|BST|CET|CEST|PST|PDT|ZIP|zip\s+code)\b")
 PLUS_DIGIT_AFTER_RE = re.compile(r"\s*\+\s*\d")
@@ -112,7 +117,7 @@ TIME_PREFIX_RE = re.compile(r"now|then|once", re.I)
 INSTANCE_NOUN_BEFORE_RE = re.compile(
     r"\b(?:sensors?|patients?|participants?|subjects?|clones?|strains?|samples?|specimens?|plots?|wells?|probes?|"
     r"stations?|donors?|mice|mouse|rats?|animals?|lots?|batch(?:es)?|isolates?|accessions?|catalog(?:ue)?\s+(?:no\.?|number)|"
-    r"cohorts?|arms?|replicates?|runs?|experiments?|electrodes?|nodes?|chips?|boreholes?|transects?|wards?|detectors?|"
+    r"cohorts?|arms?|replicates?|compounds?|runs?|experiments?|electrodes?|nodes?|chips?|boreholes?|transects?|wards?|detectors?|"
     r"(?<!a\s)(?<!per\s)(?:day|week|visit|passage|generation|step|cycle)s?|"
     r"patient\s+no\.?|cell\s+lines?)\s+(?:\d+\s*(?:,|and|or|&)\s*)*$", re.I)
 NOUN_AFTER_RE = re.compile(r"\s+(?:of|per|times|percent|per\s*cent)\b", re.I)
@@ -180,6 +185,10 @@ def digit_label_reason(text: str, tok: str, start: int, end: int, s0: int, befor
     if tok[0] in "-−–" and start > 0 and text[start - 1].isalpha():
         return IDENTIFIER  # "iPS-7": the hyphen joins a code, it is no minus sign
     if CODE_BEFORE_RE.search(before) and not NEGATIVE_PREFIX_RE.search(before):
+        return IDENTIFIER
+    if SAMPLE_SIZE_BEFORE_RE.search(before):
+        return SAMPLE_SIZE
+    if ACRONYM_HYPHEN_AFTER_RE.match(text, end):
         return IDENTIFIER
     if SCORE_HALF_BEFORE_RE.search(before):
         return SCORE  # the second half of a score or code whose first number was refused ("Charlton 2-1")

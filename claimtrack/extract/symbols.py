@@ -35,15 +35,17 @@ BASES = {
     "Torr": ("torr", ""), "torr": ("torr", ""), "mmHg": ("mmHg", ""), "psi": ("psi", ""), "°": ("deg", ""),
     "‰": ("‰", ""), "ppm": ("ppm", ""), "°C": ("degC", ""), "°F": ("degF", ""),
     "kn": ("kn", ""), "sr": ("sr", ""), "Np": ("Np", ""), "yr": ("a", ""), "dB": ("dB", ""), "ha": ("ha", ""),
-    "au": ("au", ""), "pc": ("pc", "kMG"), "ly": ("ly", ""),
+    "au": ("au", ""), "pc": ("pc", "kMG"), "ly": ("ly", ""), "dBm": ("dBm", ""), "bit": ("bit", "kMGT"),
+    "day": ("d", ""), "Ah": ("Ah", "k"),
 }
 # Written forms pint has no symbol for, read as the code pint knows ("wt%" is a percentage by weight).
 EXTRA_SYMBOLS = {"wt%": "%", "vol%": "%", "at%": "%", "mol%": "%", "wt.%": "%", "at.%": "%"}
 # Symbols that are also words, times of day or scale letters: units only in technical context.
 AMBIGUOUS = {"pm", "bar", "cd", "lm", "min", "Pa", "ps", "dl", "us", "Np", "sr", "kn", "um", "Da", "cal"}
 # Bases read bare only inside a compound ("2 S cm−1", "150 F g−1"): alone, "C" and "F" are degrees
-# Celsius and Fahrenheit in most text, "S" and "H" letters.
-COMPOUND_ONLY = {"C", "F", "S", "H"}
+# Celsius and Fahrenheit in most text, "S" and "H" letters, "bit" and "day" words ("a 64 bit key",
+# "a 5 day course"); "mg kg−1 day−1" and "Mbit/s" are units.
+COMPOUND_ONLY = {"C", "F", "S", "H", "bit", "day"}
 # Symbols the news text reads already (km, kg, mph ...): reading one is no sign of technical text.
 NEWS_SYMBOLS = {"km", "kg", "kW", "MW", "GW", "TW", "kWh", "MWh", "GWh", "TWh", "GHz", "min", "ha", "psi",
                 "pc", "ly", "au"}

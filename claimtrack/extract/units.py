@@ -132,6 +132,7 @@ PER_DENOMINATORS = {
     "gram": "g", "square foot": "ft**2", "square metre": "m**2", "square meter": "m**2",
     "tonne": "t", "ton": "t", "person": "person", "kilogram": "kg", "minute": "min",
     "ounce": "oz", "mmbtu": "MMBtu", "sq m": "m**2", "sq ft": "ft**2", "pound": "lb", "century": "century", "decade": "decade",
+    "metre": "m", "meter": "m", "litre": "l", "liter": "l",
 }
 
 
@@ -209,6 +210,8 @@ WORD_UNIT_RE = re.compile(rf"\s?(?:{_alternation(_word_keys)})(?!\w|-\w)", re.I)
 ABBREV_UNIT_RE = re.compile(rf"\s?(?:{_alternation(ABBREV_UNITS)})(?![\w])")
 GLUED_UNIT_RE = re.compile(rf"(?:{_alternation(GLUED_UNITS)})(?![\w])")
 PERCENT_SIGN_RE = re.compile(r"\s?(?:%|per\s?cent(?=-\w)|percent(?=-\w))", re.I)
+# A plural noun counted, then a slash and a unit symbol ("cells/mL", "beats/min", "counts/s").
+COUNTED_PER_RE = re.compile(r" [a-z]{3,}s/")
 AGE_RE = re.compile(r"[\s-](?P<u>year|month|week|day)s?[\s-]old\b", re.I)
 PER_RE = re.compile(
     rf"\s?(?:/|\s(?:per|a|an|each)[\s-])(?P<d>{_alternation(PER_DENOMINATORS)})s?\b(?!\s+(?:earlier|ago|before|later|on))"
@@ -425,13 +428,20 @@ def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> 
             probe = Quantity(pm.end(), pm.end(), 0.0, kind="dig")
             again, again_end = unit_at(text, pm.end(), s1, probe, ctx)
             q.uncertainty = parse_digits(pm.group("n") or pm.group("b"))
-            pos = again_end if again == q.unit else pm.end()
+            if again == "%" and q.unit != "%":  # "32 MHz ±2%": a tolerance relative to the value
+                q.uncertainty = abs(q.value) * q.uncertainty / 100
+            pos = again_end if again in (q.unit, "%") else pm.end()
+    if not q.unit and not q.currency and q.kind == "dig" and ctx.technical:
+        counted = COUNTED_PER_RE.match(text, pos, s1)  # "26 beats/min", "200,000 cells/mL": a count per unit
+        code, end, _ = read_symbols(text, counted.end(), s1, SYMBOL_UNITS, TECHNICAL) if counted else ("", pos, 0)
+        if code and "/" not in code:
+            q.unit, pos = f"1/{code}", end
     per = PER_RE.match(text, pos, s1)
-    if per and (q.unit or q.currency):
+    if per and (q.unit or q.currency or (ctx.technical and per.group("d") and "per" in per.group().lower())):
         denom = per.group("d") or "year"
         code = PER_UNITS.get(denom.lower(), PER_UNITS.get(denom.lower().rstrip("s"), ""))
         if code:
-            q.unit = f"{q.unit}/{code}"
+            q.unit = f"{q.unit or '1'}/{code}"  # a bare number per day in technical text is a rate, "0.5 per day"
             pos = per.end()
     q.end = pos
     m = PLUS_AFTER_RE.match(text, pos, s1)
