@@ -10,6 +10,7 @@ import pytest
 
 from claimtrack.conflicts import compare
 from claimtrack.extract import entities, lexicon, tablecache, units
+from claimtrack.extract.measures import VERBS
 from webapp import create_app
 
 SCRIPT = Path(sys.executable).parent / "claimtrack"
@@ -243,3 +244,22 @@ def test_table_connection_reopened_in_a_forked_child(tmp_path, monkeypatch):
     os.close(write)
     os.waitpid(child, 0)
     assert json.loads(os.read(read, 1000)) == [[[2]], True]
+
+
+def test_extract_command_reads_a_clause_verb_without_simplemma_once_cached(tmp_path):
+    document, cache_home = tmp_path / "forecast.txt", tmp_path / "cache"
+    # "reached" gives the second clause a verb of its own, so it does not continue the forecast.
+    document.write_text("Sales are expected to grow 5% in 2026, and exports reached 6% in 2024.\n", encoding="utf-8")
+    first, _ = _run_script(["extract", str(document)], cache_home)
+    second, second_imports = _run_script(["extract", str(document)], cache_home)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr[-2000:] + second.stderr[-2000:]
+    assert first.stdout == second.stdout
+    assert [json.loads(line)["kind"] for line in second.stdout.splitlines()] == ["projection", "fact"]
+    assert "simplemma" not in {name.split(".")[0] for name in second_imports}
+
+
+def test_lexicon_answers_as_simplemma_does_for_every_clause_verb():
+    import simplemma
+
+    for verb in VERBS:
+        assert lexicon.lemma(verb) == simplemma.lemmatize(verb, lang="en"), verb
