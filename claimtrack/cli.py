@@ -1,8 +1,9 @@
 """The `claimtrack` console script: commands that need no app run without loading Flask or a database.
 
 `extract` only reads files and prints claims, so it is run from here and starts in a fraction
-of a second. Every other command, and `--help`, is handed to the Flask CLI (`webapp.cli`),
-which also registers `extract`, so `flask --app webapp extract` and the command list agree.
+of a second; `export` reads the database at DATABASE_URL without building the app. Every other
+command, and `--help`, is handed to the Flask CLI (`webapp.cli`), which also registers `extract`
+and `export`, so `flask --app webapp extract` and the command list agree.
 """
 import json
 import re
@@ -70,15 +71,23 @@ def json_line(value) -> str:
     return json.dumps(value, ensure_ascii=False).translate(_LINE_BREAKS)
 
 
-# Commands that need neither the app nor its configuration.
-APPLESS_COMMANDS = {command.name: command for command in (extract_command,)}
+def _export_command() -> click.Command:
+    """The export command, imported on its use (it loads SQLAlchemy and the models)."""
+    from .export_command import export_command
+
+    return export_command
+
+
+# Commands that need neither the app nor its configuration, each imported only when it is run:
+# `extract` needs no database, and `export` only the models and DATABASE_URL.
+APPLESS_COMMANDS = {"extract": lambda: extract_command, "export": _export_command}
 
 
 def main() -> None:
     """Entry point of the `claimtrack` console script."""
     args = sys.argv[1:]
     if args and args[0] in APPLESS_COMMANDS:
-        APPLESS_COMMANDS[args[0]].main(args[1:], prog_name=f"claimtrack {args[0]}")
+        APPLESS_COMMANDS[args[0]]().main(args[1:], prog_name=f"claimtrack {args[0]}")
         return
     from webapp.cli import main as app_main
 

@@ -11,6 +11,7 @@ import pytest
 from claimtrack.conflicts import compare
 from claimtrack.extract import entities, lexicon, tablecache, units
 from claimtrack.extract.measures import VERBS
+from models import STATUSES
 from webapp import create_app
 
 SCRIPT = Path(sys.executable).parent / "claimtrack"
@@ -263,3 +264,21 @@ def test_lexicon_answers_as_simplemma_does_for_every_clause_verb():
 
     for verb in VERBS:
         assert lexicon.lemma(verb) == simplemma.lemmatize(verb, lang="en"), verb
+
+
+def test_export_command_runs_without_the_app_and_writes_what_the_app_cli_writes(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'claims.db'}", "CLAIMTRACK_INSTANCE_PATH": str(tmp_path)}
+    for args in (["db", "upgrade"], ["ingest", *map(str, sorted(Path("seeds").glob("00[01]_*.txt")))]):
+        done, _ = _run_script(args, tmp_path / "cache", **env)
+        assert done.returncode == 0, done.stderr[-2000:]
+    every_status = [arg for status in STATUSES for arg in ("--status", status)]
+    # Bytes, not text: the CSV's line ends are part of what must be the same.
+    console, through_app = (subprocess.run([*command, "export", *every_status], capture_output=True, timeout=120,
+                                           env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1", **env})
+                            for command in ([str(SCRIPT)], [str(SCRIPT.parent / "flask"), "--app", "webapp"]))
+    assert console.returncode == 0 and through_app.returncode == 0, console.stderr[-2000:] + through_app.stderr[-2000:]
+    assert console.stdout == through_app.stdout and console.stdout.count(b"\r\n") > 10
+    imported = {line.rsplit("|", 1)[1].strip().split(".")[0]
+                for line in console.stderr.decode().splitlines() if line.startswith("import time:")}
+    assert "sqlalchemy" in imported
+    assert not imported & {"flask", "werkzeug", "webapp", "alembic"}
