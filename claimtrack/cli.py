@@ -13,9 +13,6 @@ from pathlib import Path
 
 import click
 
-from .prepare import prepare
-from .sources import DocumentError, read_document
-
 # What a file name may not put on a terminal: controls (a newline would forge an output line),
 # line separators, bidirectional overrides and the lone surrogates of undecodable bytes.
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -46,6 +43,10 @@ def iso_date(_ctx, _param, value: str | None) -> date | None:
               help='Also print each number dropped as a non-claim: {"dropped": true, ..., "reason": RULE}.')
 def extract_command(files: tuple[Path, ...], published: date | None, fmt: str, explain: bool):
     """Print the claims found in FILES as JSON lines, without touching any database."""
+    # Here, not at the top: `export` shares this module's helpers and needs no extractor.
+    from .prepare import prepare
+    from .sources import DocumentError, read_document
+
     failed = False
     for path in files:
         try:
