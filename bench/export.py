@@ -169,7 +169,7 @@ def write_results(results: list[dict], command: str) -> None:
         f"`claimtrack export` beside the database's own CSV dump of the same rows, whole process against "
         f"whole process, in the same run. Machine: 2 cores (shared with other work), 24 GiB, Python "
         f"{platform.python_version()}, PostgreSQL 15, SQLite {sqlite3.sqlite_version}.",
-        "Data: `bench.generate`'s corpus at each size (a fresh database per size); the export writes "
+        "Data: `bench.generate`'s corpus at each size (a fresh database per size, or the copies given with --database); the export writes "
         "every status under the default conflict rule (settled), about 82% of the claims.",
         "",
         "| backend | claims | rows written | `claimtrack export` (s) | reference | reference (s) | "
