@@ -1,13 +1,15 @@
 """CSV export benchmark: the `claimtrack export` process beside the database's own CSV dump, as whole processes.
 
     .venv/bin/python -m bench.export [--backend postgresql|sqlite|both] [--claims 1000000] [--small 100000] [--repeat 3]
+    .venv/bin/python -m bench.export --database URL [--database URL ...] [--repeat 3]
 
 Fills a throwaway database per size with `bench.generate`'s corpus, then at --small and at
 --claims claims runs, --repeat times and alternately, the console script `claimtrack export -o
 /dev/null --status <every status>` (DATABASE_URL set) and `psql -c "\\copy (SELECT ...) TO STDOUT
 WITH CSV HEADER"` or `sqlite3 -csv -header` of the same columns and rows, each as a process of
 its own, timed from start to exit. The export's peak RSS is its own (wait4's rusage of that one
-process). Writes the `## CSV export` section of bench/RESULTS.md.
+process). With --database, times the databases given as they are (copies of a generated
+corpus) instead. Writes the `## CSV export` section of bench/RESULTS.md.
 """
 import argparse
 import os
@@ -118,26 +120,40 @@ def bench_backend(backend: str, sizes: list[int], repeat: int) -> list[dict]:
         try:
             stats = generate(url, claims=size)
             print(f"{backend}: {stats.summary()}", file=sys.stderr)
-            rows = _matching(url)
-            command = reference_command(url)
-            exports, references, rss, loads = [], [], [], [_load()]
-            for _ in range(repeat):
-                reference = run_process(command)
-                timed = run_export(url)
-                assert timed["rows"] == rows, (timed, rows)
-                references.append(reference["seconds"])
-                exports.append(timed["seconds"])
-                rss.append(timed["rss_mb"])
-            loads.append(_load())
-            result = {"backend": backend, "claims": size, "rows": rows, "exports": exports, "references": references,
-                      "export_s": statistics.median(exports), "reference_s": statistics.median(references),
-                      "rss_mb": max(rss), "load": loads}
-            print(result, file=sys.stderr)
-            results.append(result)
+            results.append(bench_database(url, repeat))
         finally:
             _drop(backend, url)
             shutil.rmtree(folder, ignore_errors=True)
     return results
+
+
+def bench_database(url: str, repeat: int) -> dict:
+    """Time the export and the reference on the corpus at `url`, alternately, `repeat` times."""
+    rows, claims = _matching(url), _claims(url)
+    command = reference_command(url)
+    exports, references, rss, loads = [], [], [], [_load()]
+    for _ in range(repeat):
+        reference = run_process(command)
+        timed = run_export(url)
+        assert timed["rows"] == rows, (timed, rows)
+        references.append(reference["seconds"])
+        exports.append(timed["seconds"])
+        rss.append(timed["rss_mb"])
+    loads.append(_load())
+    result = {"backend": sa.make_url(url).get_backend_name(), "claims": claims, "rows": rows, "exports": exports,
+              "references": references, "export_s": statistics.median(exports),
+              "reference_s": statistics.median(references), "rss_mb": max(rss), "load": loads}
+    print(result, file=sys.stderr)
+    return result
+
+
+def _claims(url: str) -> int:
+    """How many claims the database holds."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        count = connection.scalar(sa.select(sa.func.count()).select_from(Claim))
+    engine.dispose()
+    return count
 
 
 def _load() -> str:
@@ -153,7 +169,7 @@ def write_results(results: list[dict], command: str) -> None:
         f"`claimtrack export` beside the database's own CSV dump of the same rows, whole process against "
         f"whole process, in the same run. Machine: 2 cores (shared with other work), 24 GiB, Python "
         f"{platform.python_version()}, PostgreSQL 15, SQLite {sqlite3.sqlite_version}.",
-        "Data: `bench.generate`'s corpus at each size (a fresh database per size); the export writes "
+        "Data: `bench.generate`'s corpus at each size (a fresh database per size, or the copies given with --database); the export writes "
         "every status under the default conflict rule (settled), about 82% of the claims.",
         "",
         "| backend | claims | rows written | `claimtrack export` (s) | reference | reference (s) | "
@@ -198,12 +214,17 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each process per size")
+    parser.add_argument("--database", action="append", metavar="URL",
+                        help="time on this database as it is (a copy of a generated corpus) instead of generating; "
+                             "repeat for several")
     parser.add_argument("--no-write", action="store_true", help="print figures without updating RESULTS.md")
     args = parser.parse_args()
     backends = ("postgresql", "sqlite") if args.backend == "both" else (args.backend,)
     sizes = sorted({args.small, args.claims})
     results = []
-    for backend in backends:
+    if args.database:
+        results = [bench_database(url, args.repeat) for url in args.database]
+    for backend in () if args.database else backends:
         results += bench_backend(backend, sizes, args.repeat)
     if not args.no_write:
         write_results(results, ".venv/bin/python -m bench.export " + " ".join(sys.argv[1:]))

@@ -51,7 +51,8 @@ def commands(baseline: Path | None) -> dict[str, tuple[list[str], dict[str, str]
     python, extract = sys.executable, [str(_script()), "extract", str(SEED)]
     timed = {
         "python -c pass": ([python, "-c", "pass"], None, ROOT),
-        'python -c "import claimtrack.extract"': ([python, "-c", "import claimtrack.extract"], None, ROOT),
+        'python -c "from claimtrack.extract import iter_claims"': (
+            [python, "-c", "from claimtrack.extract import iter_claims"], None, ROOT),
         f"claimtrack extract seeds/{SEED.name}": (extract, None, ROOT),
         f"claimtrack extract seeds/{SEED.name}, first run (empty cache folder)": (extract, {"XDG_CACHE_HOME": ""}, ROOT),
         f"flask --app webapp extract seeds/{SEED.name}": (

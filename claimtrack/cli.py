@@ -1,8 +1,9 @@
 """The `claimtrack` console script: commands that need no app run without loading Flask or a database.
 
 `extract` only reads files and prints claims, so it is run from here and starts in a fraction
-of a second. Every other command, and `--help`, is handed to the Flask CLI (`webapp.cli`),
-which also registers `extract`, so `flask --app webapp extract` and the command list agree.
+of a second; `export` reads the database at DATABASE_URL without building the app. Every other
+command, and `--help`, is handed to the Flask CLI (`webapp.cli`), which also registers `extract`
+and `export`, so `flask --app webapp extract` and the command list agree.
 """
 import json
 import re
@@ -11,9 +12,6 @@ from datetime import date
 from pathlib import Path
 
 import click
-
-from .prepare import prepare
-from .sources import DocumentError, read_document
 
 # What a file name may not put on a terminal: controls (a newline would forge an output line),
 # line separators, bidirectional overrides and the lone surrogates of undecodable bytes.
@@ -45,6 +43,10 @@ def iso_date(_ctx, _param, value: str | None) -> date | None:
               help='Also print each number dropped as a non-claim: {"dropped": true, ..., "reason": RULE}.')
 def extract_command(files: tuple[Path, ...], published: date | None, fmt: str, explain: bool):
     """Print the claims found in FILES as JSON lines, without touching any database."""
+    # Here, not at the top: `export` shares this module's helpers and needs no extractor.
+    from .prepare import prepare
+    from .sources import DocumentError, read_document
+
     failed = False
     for path in files:
         try:
@@ -70,15 +72,23 @@ def json_line(value) -> str:
     return json.dumps(value, ensure_ascii=False).translate(_LINE_BREAKS)
 
 
-# Commands that need neither the app nor its configuration.
-APPLESS_COMMANDS = {command.name: command for command in (extract_command,)}
+def _export_command() -> click.Command:
+    """The export command, imported on its use (it loads SQLAlchemy and the models)."""
+    from .export_command import export_command
+
+    return export_command
+
+
+# Commands that need neither the app nor its configuration, each imported only when it is run:
+# `extract` needs no database, and `export` only the models and DATABASE_URL.
+APPLESS_COMMANDS = {"extract": lambda: extract_command, "export": _export_command}
 
 
 def main() -> None:
     """Entry point of the `claimtrack` console script."""
     args = sys.argv[1:]
     if args and args[0] in APPLESS_COMMANDS:
-        APPLESS_COMMANDS[args[0]].main(args[1:], prog_name=f"claimtrack {args[0]}")
+        APPLESS_COMMANDS[args[0]]().main(args[1:], prog_name=f"claimtrack {args[0]}")
         return
     from webapp.cli import main as app_main
 

@@ -56,6 +56,20 @@ def _configure_postgresql(engine: sa.Engine) -> None:
             connection.exec_driver_sql("SET TRANSACTION READ ONLY")
 
 
+# The project folder, whose `instance/` holds the SQLite database unless told otherwise.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_path() -> Path:
+    """The instance folder: from the environment, else `instance/` in the project folder."""
+    return Path(os.environ.get("CLAIMTRACK_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+
+
+def database_url(instance: Path | None = None) -> str:
+    """DATABASE_URL from the environment, else the SQLite file in the instance folder."""
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{(instance or instance_path()) / 'claimtrack.db'}"
+
+
 def make_engine(url: str, **kwargs) -> sa.Engine:
     """Create an engine for `url`, creating the folder of a SQLite file if needed."""
     parsed = sa.make_url(url)

@@ -10,6 +10,8 @@ import pytest
 
 from claimtrack.conflicts import compare
 from claimtrack.extract import entities, lexicon, tablecache, units
+from claimtrack.extract.measures import VERBS
+from models import STATUSES
 from webapp import create_app
 
 SCRIPT = Path(sys.executable).parent / "claimtrack"
@@ -243,3 +245,40 @@ def test_table_connection_reopened_in_a_forked_child(tmp_path, monkeypatch):
     os.close(write)
     os.waitpid(child, 0)
     assert json.loads(os.read(read, 1000)) == [[[2]], True]
+
+
+def test_extract_command_reads_a_clause_verb_without_simplemma_once_cached(tmp_path):
+    document, cache_home = tmp_path / "forecast.txt", tmp_path / "cache"
+    # "reached" gives the second clause a verb of its own, so it does not continue the forecast.
+    document.write_text("Sales are expected to grow 5% in 2026, and exports reached 6% in 2024.\n", encoding="utf-8")
+    first, _ = _run_script(["extract", str(document)], cache_home)
+    second, second_imports = _run_script(["extract", str(document)], cache_home)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr[-2000:] + second.stderr[-2000:]
+    assert first.stdout == second.stdout
+    assert [json.loads(line)["kind"] for line in second.stdout.splitlines()] == ["projection", "fact"]
+    assert "simplemma" not in {name.split(".")[0] for name in second_imports}
+
+
+def test_lexicon_answers_as_simplemma_does_for_every_clause_verb():
+    import simplemma
+
+    for verb in VERBS:
+        assert lexicon.lemma(verb) == simplemma.lemmatize(verb, lang="en"), verb
+
+
+def test_export_command_runs_without_the_app_and_writes_what_the_app_cli_writes(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'claims.db'}", "CLAIMTRACK_INSTANCE_PATH": str(tmp_path)}
+    for args in (["db", "upgrade"], ["ingest", *map(str, sorted(Path("seeds").glob("00[01]_*.txt")))]):
+        done, _ = _run_script(args, tmp_path / "cache", **env)
+        assert done.returncode == 0, done.stderr[-2000:]
+    every_status = [arg for status in STATUSES for arg in ("--status", status)]
+    # Bytes, not text: the CSV's line ends are part of what must be the same.
+    console, through_app = (subprocess.run([*command, "export", *every_status], capture_output=True, timeout=120,
+                                           env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1", **env})
+                            for command in ([str(SCRIPT)], [str(SCRIPT.parent / "flask"), "--app", "webapp"]))
+    assert console.returncode == 0 and through_app.returncode == 0, console.stderr[-2000:] + through_app.stderr[-2000:]
+    assert console.stdout == through_app.stdout and console.stdout.count(b"\r\n") > 10
+    imported = {line.rsplit("|", 1)[1].strip().split(".")[0]
+                for line in console.stderr.decode().splitlines() if line.startswith("import time:")}
+    assert "sqlalchemy" in imported
+    assert not imported & {"flask", "werkzeug", "webapp", "alembic"}

@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from claimtrack.database import database_url, instance_path  # noqa: F401 - create_app reads config.instance_path
 
 # Every setting the app reads from the environment, with its meaning (the README lists these;
 # a test fails if one is missing there).
@@ -43,11 +43,6 @@ SERVER_LIMITS = {
 }
 
 
-def instance_path() -> Path:
-    """The instance folder: from the environment, else `instance/` in the project folder."""
-    return Path(os.environ.get("CLAIMTRACK_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
-
-
 def _secret_key(folder: Path) -> str:
     """SECRET_KEY from the environment, else one generated once and kept (mode 0600) in `folder`."""
     if key := os.environ.get("SECRET_KEY"):
@@ -69,7 +64,7 @@ def from_environment(folder: Path, secret_key: str | None = None) -> dict:
     max_bytes = int(os.environ.get("CLAIMTRACK_MAX_DOCUMENT_BYTES", DEFAULT_MAX_BYTES))
     return {
         "SECRET_KEY": secret_key or _secret_key(folder),
-        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'claimtrack.db'}",
+        "DATABASE_URL": database_url(folder),
         "LEASE_TTL": timedelta(seconds=int(os.environ.get("CLAIMTRACK_LEASE_TTL", "900"))),
         "MAX_LEASES": max(1, int(os.environ.get("CLAIMTRACK_MAX_LEASES", str(DEFAULT_MAX_LEASES)))),
         "UNDO_WINDOW": timedelta(minutes=int(os.environ.get("CLAIMTRACK_UNDO_MINUTES", "5"))),
