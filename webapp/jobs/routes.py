@@ -89,8 +89,8 @@ def retry_job(job_id: int):
 def download(job_id: int):
     """An export job's CSV, unpacked as it is sent."""
     job = _visible(job_id)
-    if job.kind != "export" or job.state != "done":
-        abort(404, description=f"Job {job.id} has no export to download.")
+    if not downloadable(job):
+        abort(404, description=f"Job {job.id} has no export for you to download.")
     packed = get_session().scalar(sa.select(Job.payload).where(Job.id == job.id))
 
     def unpack():
@@ -101,6 +101,13 @@ def download(job_id: int):
 
     name = export_filename(job.finished_at.date())
     return Response(unpack(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.app_template_global()
+def downloadable(job: Job) -> bool:
+    """An export job's CSV is its submitter's alone: it was filtered for them (claims awaiting
+    their blind second review left out), and another lead may be blind to claims it holds."""
+    return job.kind == "export" and job.state == "done" and job.created_by_id == current_user.id
 
 
 def _visible(job_id: int) -> Job:
@@ -117,5 +124,5 @@ def recent_uploads(limit: int = 10) -> list[Job]:
 def job_json(job: Job) -> dict:
     """A job as the pages' script reads it: its record and where its document is."""
     url = url_for("documents.show", document_id=job.document_id) if job.document_id else None
-    download = url_for("jobs.download", job_id=job.id) if job.kind == "export" and job.state == "done" else None
+    download = url_for("jobs.download", job_id=job.id) if downloadable(job) else None
     return {**as_json(job), "document_url": url, "download_url": download}
