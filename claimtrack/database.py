@@ -1,6 +1,8 @@
 """Engines and sessions for SQLite and PostgreSQL, configured the same way everywhere, and bulk writes."""
+import contextlib
 import os
 from pathlib import Path
+from typing import Iterator
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -196,3 +198,57 @@ def _executemany_update(connection: sa.Connection, table: sa.Table, key: str, na
     ]
     connection.exec_driver_sql(
         f"UPDATE {quote(table.name)} SET {', '.join(assignments)} WHERE {quote(key)} = ?", parameters)
+
+
+@contextlib.contextmanager
+def indexes_set_aside(connection: sa.Connection, table: sa.Table, lock_timeout_ms: int) -> Iterator[bool]:
+    """Drop `table`'s indexes that back no constraint for the block and build them again after it,
+    in the caller's transaction; yields whether it did (never on SQLite, nor without the lock).
+
+    For a statement that rewrites most of a table: with no index to enter each new row version
+    in, PostgreSQL writes the heap alone, and building an index afresh from the table is a sort,
+    far cheaper than a million insertions into it. DROP INDEX takes the table's ACCESS EXCLUSIVE
+    lock, held to the end of the transaction: until the caller commits, no one else reads or
+    writes the table (as only the caller could write the rows it updates anyway). The lock is
+    asked for under `lock_timeout_ms`, so a long reader delays the caller (and, queued behind
+    it, everyone else) at most that long; without it nothing is changed. DDL is transactional:
+    if the block or a rebuild of an index fails, the caller's rollback restores the indexes.
+    """
+    if connection.dialect.name != "postgresql":
+        yield False
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    previous = connection.exec_driver_sql("SHOW lock_timeout").scalar()
+    connection.exec_driver_sql("SAVEPOINT indexes_set_aside")
+    try:
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
+        connection.exec_driver_sql(f"LOCK TABLE {quote(table.name)} IN ACCESS EXCLUSIVE MODE")
+    except sa.exc.OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        connection.exec_driver_sql("ROLLBACK TO SAVEPOINT indexes_set_aside")
+        connection.exec_driver_sql("RELEASE SAVEPOINT indexes_set_aside")
+        yield False
+        return
+    connection.execute(sa.text("SELECT set_config('lock_timeout', :value, true)"), {"value": previous})
+    connection.exec_driver_sql("RELEASE SAVEPOINT indexes_set_aside")
+    definitions = connection.execute(sa.text(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+        " WHERE i.indrelid = CAST(:table AS regclass)"
+        " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
+        " ORDER BY c.relname"
+    ), {"table": table.name}).all()
+    for name, _ in definitions:
+        connection.exec_driver_sql(f"DROP INDEX {quote(name)}")
+    yield True
+    memory = connection.exec_driver_sql("SHOW maintenance_work_mem").scalar()
+    connection.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+    for _, definition in definitions:
+        connection.exec_driver_sql(definition)
+    connection.execute(sa.text("SELECT set_config('maintenance_work_mem', :value, true)"), {"value": memory})
+
+
+# PostgreSQL's SQLSTATE for a lock not had within lock_timeout.
+LOCK_NOT_AVAILABLE = "55P03"
+# Sort memory for rebuilding an index (the server's default, 64MB, spills a million rows' sort to disk).
+INDEX_BUILD_MEMORY = "256MB"

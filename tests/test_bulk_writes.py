@@ -1,9 +1,10 @@
 """The bulk-write helpers change exactly the rows and columns they are given, on both databases."""
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
 
-from claimtrack.database import bulk_update
+from claimtrack.database import bulk_update, indexes_set_aside
 from models import Claim, ConflictGroup
 from tests.factories import ClaimFactory
 
@@ -53,3 +54,48 @@ def test_bulk_update_of_claims_keeps_other_columns_and_accepts_nulls(db_session)
     assert (after[claims[1].id].group_id, after[claims[1].id].conflict_open) == (None, False)
     assert {c.id: c.version for c in after.values()} == versions
     assert after[claims[2].id].value == claims[2].value
+
+
+def _claim_indexes(connection) -> list[str]:
+    return sorted(connection.execute(sa.text(
+        "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = CAST('claims' AS regclass)")).scalars())
+
+
+def test_indexes_set_aside_are_built_again_as_they_were(db_session, backend):
+    claim = ClaimFactory(conflict_open=False)
+    db_session.flush()
+    connection = db_session.connection()
+    if backend == "sqlite":
+        with indexes_set_aside(connection, Claim.__table__, 100) as aside:
+            assert not aside
+        return
+    before = _claim_indexes(connection)
+    assert any("ix_claims_queue " in d for d in before)
+    with indexes_set_aside(connection, Claim.__table__, 1000) as aside:
+        assert aside
+        # Only the indexes backing constraints stay (the primary key).
+        assert [d for d in _claim_indexes(connection)] == [d for d in before if "pk_claims" in d]
+        connection.execute(sa.update(Claim.__table__).values(conflict_open=True))
+    assert _claim_indexes(connection) == before
+    assert connection.execute(sa.text("SHOW lock_timeout")).scalar() == "0"
+    db_session.expire_all()
+    assert db_session.get(Claim, claim.id).conflict_open is True
+    # The rebuilt queue index answers the queue's query.
+    assert db_session.scalar(sa.select(Claim.id).where(Claim.conflict_open.is_(True), Claim.id == claim.id)) == claim.id
+
+
+def test_indexes_set_aside_without_the_lock_changes_nothing(db_session, backend, engine):
+    if backend == "sqlite":
+        pytest.skip("SQLite keeps its indexes")
+    ClaimFactory()
+    db_session.flush()
+    connection = db_session.connection()
+    before = _claim_indexes(connection)
+    with engine.connect() as reader:
+        reader.execute(sa.text("SELECT count(*) FROM claims")).scalar()
+        with indexes_set_aside(connection, Claim.__table__, 100) as aside:
+            assert not aside
+            assert _claim_indexes(connection) == before
+        reader.rollback()
+    assert _claim_indexes(connection) == before
+    assert connection.execute(sa.text("SHOW lock_timeout")).scalar() == "0"

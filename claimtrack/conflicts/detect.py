@@ -18,7 +18,7 @@ import sqlalchemy.orm as so
 from models import Claim, ConflictGroup, Document, MatchSuggestion, MeasureEquivalence, utcnow
 
 from .. import audit
-from ..database import bulk_insert, bulk_update, reserve_ids
+from ..database import bulk_insert, bulk_update, indexes_set_aside, reserve_ids
 from .compare import (
     POSSIBLY_SAME_SCORE, SAME_FACT_SCORE, GroupKey, Learned, Statement, claim_interval, claim_period, evaluate,
     group_key, match_score, next_status, variant_key,
@@ -26,6 +26,14 @@ from .compare import (
 
 # Above this many claims to re-place, write through a temporary table instead of row by row.
 BULK_UPDATE_ROWS = 5000
+# From this share of the claims re-placed on, PostgreSQL's placement UPDATE runs with the claims'
+# indexes set aside and built again after it (`indexes_set_aside`): a rebuild from scratch
+# rewrites every claim. It locks the claims table until the commit, so it is kept for runs that
+# rewrite much of it; below the share, entering the rows in the indexes costs less than
+# rebuilding them (figures in bench/RESULTS.md, "Conflict detection").
+SET_INDEXES_ASIDE_SHARE = 0.25
+# How long a rebuild waits for that lock before it writes with the indexes in place instead.
+SET_INDEXES_ASIDE_LOCK_TIMEOUT_MS = 5000
 
 # The claim columns the detector reads.
 CLAIM_COLUMNS = (
@@ -292,11 +300,16 @@ class _Run:
         try:
             bulk_insert(connection, placement, [{name: u[name] for name in ("c_id", "c_group", "c_open")}
                                                 for u in claim_updates])
-            self.session.execute(
-                sa.update(claims)
-                .values(group_id=placement.c.c_group, conflict_open=placement.c.c_open)
-                .where(claims.c.id == placement.c.c_id)
-            )
+            update = (sa.update(claims)
+                      .values(group_id=placement.c.c_group, conflict_open=placement.c.c_open)
+                      .where(claims.c.id == placement.c.c_id))
+            if connection.dialect.name == "postgresql" and len(claim_updates) >= SET_INDEXES_ASIDE_SHARE * (
+                connection.scalar(sa.select(sa.func.count()).select_from(claims))
+            ):
+                with indexes_set_aside(connection, claims, SET_INDEXES_ASIDE_LOCK_TIMEOUT_MS):
+                    connection.execute(update)
+            else:
+                connection.execute(update)
         finally:
             placement.drop(connection)
 
