@@ -138,7 +138,7 @@ def test_jobs_upload_on_redis_shows_progress_until_a_worker_runs_it(queue_env, m
 
     finish(claimtrack(queue_env, "worker", "--burst"))
     status = client.get(f"/jobs/status?ids={job_id}").get_json()["jobs"][0]
-    assert (status["state"], status["message"]) == ("done", "ferry.txt added with 1 claims.")
+    assert (status["state"], status["message"]) == ("done", "ferry.txt added with 1 claim.")
     assert client.get(status["document_url"]).status_code == 200
     from webapp.db import EXTENSION
 

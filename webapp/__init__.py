@@ -88,6 +88,10 @@ def register_errorhandlers(app: Flask) -> None:
             return problem(error if isinstance(error, HTTPException) else InternalServerError())
         code = getattr(error, "code", 500) or 500
         description = getattr(error, "description", "") if code != 500 else ""
+        if code == 413:
+            # Werkzeug's text names no size: say what the limit is.
+            limit = app.config["MAX_DOCUMENT_BYTES"] / 2**20
+            description = f"The request is larger than this server accepts: a document may be at most {limit:.1f} MiB."
         if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
             return {"error": getattr(error, "name", "Error"), "message": description}, code
         return render_template("errors/error.html", code=code, error=error, description=description), code

@@ -79,6 +79,7 @@ def from_environment(folder: Path, secret_key: str | None = None) -> dict:
         "SESSION_REFRESH_EACH_REQUEST": False,
         # A token per session, not per hour: a reviewer may keep a claim open a long time.
         "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_DOCUMENT_BYTES": max_bytes,
         "MAX_CONTENT_LENGTH": max_bytes + 64 * 1024,
         "PROXIES": int(os.environ.get("CLAIMTRACK_PROXIES", "0")),
         "REDIS_URL": os.environ.get("CLAIMTRACK_REDIS_URL") or None,

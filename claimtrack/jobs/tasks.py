@@ -134,7 +134,7 @@ def _ingest(session: so.Session, job: Job) -> None:
     if result.status == "duplicate":
         outcome = f"is already stored as document {result.document_id}; nothing changed"
     else:
-        outcome = f"added with {result.claims} claims"
+        outcome = f"added with {result.claims} claim{'' if result.claims == 1 else 's'}"
         if result.skipped:
             outcome += f", {result.skipped} sentences skipped (extraction failed)"
     records.finish(job, "done", outcome, result.document_id)

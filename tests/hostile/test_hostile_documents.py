@@ -110,10 +110,12 @@ def test_hostile_ingest_batch_stores_good_files_and_nothing_of_bad_ones(runner, 
 
 def test_hostile_request_over_max_content_length_is_413(logged_in, connection, app):
     app.config["MAX_CONTENT_LENGTH"] = 10_000
+    app.config["MAX_DOCUMENT_BYTES"] = 3 * 2**20
     with unchanged(connection):
         response = upload(logged_in, b"66 cities\n" * 5_000, "huge.txt")
     assert response.status_code == 413
-    assert "413" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "413" in page and "at most 3.0 MiB" in page
 
 
 def test_hostile_upload_without_file_refused(logged_in, connection):
