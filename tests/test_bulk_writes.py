@@ -99,3 +99,26 @@ def test_indexes_set_aside_without_the_lock_changes_nothing(db_session, backend,
         reader.rollback()
     assert _claim_indexes(connection) == before
     assert connection.execute(sa.text("SHOW lock_timeout")).scalar() == "0"
+
+
+@pytest.mark.parametrize("offline", [False, True], ids=["lead-rebuild", "offline-rebuild"])
+def test_rebuild_sets_the_indexes_aside_only_offline(db_session, backend, monkeypatch, offline):
+    from claimtrack.conflicts import detect
+
+    for value in (66.0, 69.0, 66.0):
+        ClaimFactory(value=value)
+    db_session.flush()
+    calls = []
+    real = detect.indexes_set_aside
+
+    def recorded(*args, **kwargs):
+        calls.append(args[1].name)
+        return real(*args, **kwargs)
+
+    # Every placement through the bulk path, as in a rebuild of a large corpus from scratch.
+    monkeypatch.setattr(detect, "BULK_UPDATE_ROWS", 0)
+    monkeypatch.setattr(detect, "indexes_set_aside", recorded)
+    report = detect.rebuild(db_session, offline=offline)
+    assert report.claims == 3 and report.in_conflict == 1
+    assert calls == (["claims"] if offline and backend == "postgresql" else [])
+    assert {c.group_id for c in db_session.scalars(sa.select(Claim))} != {None}

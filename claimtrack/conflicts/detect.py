@@ -26,10 +26,10 @@ from .compare import (
 
 # Above this many claims to re-place, write through a temporary table instead of row by row.
 BULK_UPDATE_ROWS = 5000
-# From this share of the claims re-placed on, PostgreSQL's placement UPDATE runs with the claims'
-# indexes set aside and built again after it (`indexes_set_aside`): a rebuild from scratch
-# rewrites every claim. It locks the claims table until the commit, so it is kept for runs that
-# rewrite much of it; below the share, entering the rows in the indexes costs less than
+# In an offline rebuild, from this share of the claims re-placed on, PostgreSQL's placement UPDATE
+# runs with the claims' indexes set aside and built again after it (`indexes_set_aside`): a rebuild
+# from scratch rewrites every claim. It locks the claims table until the commit (every page that
+# reads claims waits), so it is kept for an operator's maintenance run that rewrites much of it; below the share, entering the rows in the indexes costs less than
 # rebuilding them (figures in bench/RESULTS.md, "Conflict detection").
 SET_INDEXES_ASIDE_SHARE = 0.25
 # How long a rebuild waits for that lock before it writes with the indexes in place instead.
@@ -113,8 +113,10 @@ class _Block:
 class _Run:
     """One detection pass over a set of groups and every claim in or bound for them."""
 
-    def __init__(self, session: so.Session):
+    def __init__(self, session: so.Session, offline: bool = False):
         self.session = session
+        # An operator's maintenance run: a large write may lock the claims table (see SET_INDEXES_ASIDE_SHARE).
+        self.offline = offline
         self.groups: dict[int, _Group] = {}
         # None: judge every group (a rebuild); else the groups whose claims are all loaded.
         self.judged: set[int] | None = None
@@ -303,7 +305,7 @@ class _Run:
             update = (sa.update(claims)
                       .values(group_id=placement.c.c_group, conflict_open=placement.c.c_open)
                       .where(claims.c.id == placement.c.c_id))
-            if connection.dialect.name == "postgresql" and len(claim_updates) >= SET_INDEXES_ASIDE_SHARE * (
+            if self.offline and connection.dialect.name == "postgresql" and len(claim_updates) >= SET_INDEXES_ASIDE_SHARE * (
                 connection.scalar(sa.select(sa.func.count()).select_from(claims))
             ):
                 with indexes_set_aside(connection, claims, SET_INDEXES_ASIDE_LOCK_TIMEOUT_MS):
@@ -395,10 +397,15 @@ _SUGGESTION_COLUMNS = (MatchSuggestion.block, MatchSuggestion.measure_a, MatchSu
 
 
 @_without_cycle_collection
-def rebuild(session: so.Session) -> DetectionReport:
-    """Detect conflicts over every claim (reviewers' merges, splits and equivalences are kept); the caller commits."""
+def rebuild(session: so.Session, offline: bool = False) -> DetectionReport:
+    """Detect conflicts over every claim (reviewers' merges, splits and equivalences are kept); the caller commits.
+
+    `offline`: nobody is reviewing, so on PostgreSQL a rebuild that re-places much of the corpus may
+    lock the claims table and set its indexes aside while it writes (`claimtrack conflicts
+    --rebuild --offline`, an operator's choice; a lead's rebuild never does).
+    """
     session.flush()
-    run = _Run(session)
+    run = _Run(session, offline)
     # Core rows through the session's connection: the ORM's per-row result handling cost as
     # much as building the statements.
     connection = session.connection()

@@ -323,7 +323,7 @@ def test_fault_database_drops_during_upload_stores_it_once(live_app, backend, fr
     # The upload's job meets the dropped connection, rolls back, and stores the document on its next attempt.
     response = upload(client, text, "cities.txt")
     assert outage.fired == 1
-    assert "cities.txt added with 1 claims" in response.get_data(as_text=True)
+    assert "cities.txt added with 1 claim" in response.get_data(as_text=True)
     engine = make_engine(fresh_database, poolclass=sa.pool.NullPool)
     with engine.connect() as connection:
         assert connection.execute(sa.select(Job.state, Job.attempts, Job.payload)).all() == [("done", 1, None)]

@@ -253,7 +253,7 @@ def test_hostile_line_limit_counts_lines_ending_in_cr(logged_in, connection, end
 ])
 def test_hostile_upload_file_name_in_any_script(logged_in, connection, sent, stored):
     response = upload(logged_in, f"In 2023, Gansu had 66 sister cities ({stored}).".encode(), sent)
-    assert f"{stored} added with 1 claims." in html.unescape(response.get_data(as_text=True))
+    assert f"{stored} added with 1 claim." in html.unescape(response.get_data(as_text=True))
     document = connection.execute(sa.select(Document.file_name, Document.source, Document.media_type)).one()
     assert tuple(document) == (stored, f"upload:{stored}", "text/markdown" if stored.endswith(".md") else "text/plain")
     listing = html.unescape(logged_in.get("/documents").get_data(as_text=True))

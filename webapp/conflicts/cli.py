@@ -13,10 +13,15 @@ from ..db import get_session
 @click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
 @click.option("--rebuild", is_flag=True, help="Detect conflicts over every claim first (keeps reviewers' merges and splits).")
 @click.option("--enqueue", is_flag=True, help="With --rebuild: queue the rebuild for `claimtrack worker` and return at once.")
+@click.option("--offline", is_flag=True,
+              help="With --rebuild, when nobody is reviewing: on PostgreSQL a rebuild that re-places much of the "
+                   "corpus locks the claims table and rebuilds its indexes after writing (faster; pages wait).")
 @with_appcontext
-def conflicts_command(fmt: str, rebuild: bool, enqueue: bool):
+def conflicts_command(fmt: str, rebuild: bool, enqueue: bool, offline: bool):
     """Print each group in conflict (open, unresolved, resolved) as a JSON line."""
     session = get_session()
+    if offline and (not rebuild or enqueue):
+        raise click.UsageError("--offline is for a rebuild run here: give --rebuild, without --enqueue")
     if enqueue:
         if not rebuild:
             raise click.UsageError("--enqueue queues a rebuild: give --rebuild too")
@@ -34,7 +39,7 @@ def conflicts_command(fmt: str, rebuild: bool, enqueue: bool):
         session.refresh(job)
         click.echo(f"{job.state:<9} conflict rebuild: job {job.id}, {describe(job)}", err=True)
     elif rebuild:
-        report = conflicts.rebuild(session)
+        report = conflicts.rebuild(session, offline=offline)
         session.commit()
         click.echo(
             f"checked {report.claims} claims in {report.groups} groups: {report.in_conflict} open conflicts, "
