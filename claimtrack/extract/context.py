@@ -8,7 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import entities, lexicon
-from .measures import BRACKET_RE, VERBS, clause_words, measure_key, phrase_before, possessor, split_coordination, tokens
+from .measures import (
+    BRACKET_RE, PER_HEAD_RE, VERBS, bracketed_basis, clause_words, measure_key, phrase_before, possessor, split_coordination, tokens,
+)
 from .model import Quantity
 from .periods import Period
 from .units import PER_RE, PER_UNITS, described_unit, word_unit_code
@@ -111,9 +113,16 @@ def describe_unit(text: str, s0: int, q: Quantity, quants: list[Quantity]) -> No
     description = " ".join(last.group(1).split())
     if not describes_unit(description):
         return  # "(Central Intelligence Agency)", "(2001 estimate)": a source or a date, not how q is counted
-    q.unit = q.unit or described_unit(description)
+    q.unit = q.unit or described_unit(description) or _unit_per_head(description)
     q.measure_text = f"{q.measure_text} ({description})".strip()
     q.measure_variant = " ".join(VARIANT_PUNCT_RE.sub(" ", description.casefold()).split())[:200]
+    q.measure = bracketed_basis(q.measure, description)
+
+
+def _unit_per_head(description: str) -> str:
+    """The unit of a figure described per head of population ("metric tons per capita" -> "t"), or ""."""
+    m = PER_HEAD_RE.search(description)
+    return word_unit_code(description[:m.start()]) if m else ""
 
 
 def describes_unit(description: str) -> bool:

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from .periods import Period
 
 WORD_RE = re.compile(r"[A-Za-z][\w’'&.-]*[\w’']|[A-Za-z]|[,;:()\[\]]")
+# A name's words may follow an elided article: "Côte d'Ivoire's".
+NAME_WORD = r"(?:[dl][’'])?[A-Z][\w-]"
 
 # Verbs and auxiliaries that end a noun phrase when walking away from a number.
 VERBS = {
@@ -36,7 +38,7 @@ VERBS = {
     "said", "says", "announced", "reported", "showed", "shows", "estimated", "expected",
     "lift", "help", "build", "achieve", "compress", "increase", "reduce", "strive", "aim",
     "boasts", "boast", "valued", "worth", "got", "get", "gets", "set", "plans", "plan",
-    "predicted", "projected", "forecast", "forecasted",
+    "predicted", "projected", "forecast", "forecasted", "numbered", "numbers", "enrolls", "enrols", "lies", "sits",
 }
 # -ing words that are nouns, so they do not end a noun phrase.
 ING_NOUNS = {
@@ -85,7 +87,7 @@ FILLER = {
     "more", "than", "over", "some", "about", "nearly", "approximately", "around", "just",
     "only", "in", "the", "a", "an", "its", "their", "our", "this", "that", "these", "those",
     "various", "other", "such", "both", "level", "scale", "volume", "value", "rate", "entire", "whole",
-    "worldwide", "globally", "nationwide",
+    "worldwide", "globally", "nationwide", "annual", "yearly",
 }
 SYNONYMS = {
     "freight": "cargo", "railroad": "railway", "railroads": "railway", "rail": "railway",
@@ -96,9 +98,27 @@ SYNONYMS = {
     "flights": "route", "flight": "route", "lines": "route", "line": "route", "routes": "route",
     "gdp": "gdp", "economy": "gdp", "fdi": "foreign direct investment",
     "institutes": "institute", "centres": "center", "centre": "center", "centers": "center",
+    "generation": "production", "height": "elevation", "altitude": "elevation",
 }
+# Names of one measure written out or abbreviated, and words that state its default basis: life
+# expectancy is at birth and an area its total surface unless said otherwise ("land area" is not).
+PHRASE_SYNONYMS = (
+    (re.compile(r"\bgross\s+domestic\s+product\b"), "gdp"),
+    (re.compile(r"\bgross\s+national\s+income\b"), "gni"),
+    (re.compile(r"\bgross\s+national\s+product\b"), "gnp"),
+    (re.compile(r"\bcarbon\s+dioxide\b"), "co2"),
+    (re.compile(r"\bat\s+birth\b"), " "),
+    (re.compile(r"\bsurface\s+area\b"), "area"),
+    (re.compile(r"\bseating\s+capacity\b"), "capacity"),
+)
+# A measure of nothing but a stretch of time ("in the year to March", "in fiscal year 2022") is the
+# figure's period, which the claim carries apart.
+PERIOD_ONLY = {"year", "quarter", "month", "week", "day", "decade", "period", "fiscal", "financial", "calendar",
+               "first", "second", "third", "fourth", "final", "half"}
 PLACE_KIND_WORDS = "(?:%s)" % "|".join(entities.ANAPHOR_KINDS)
 BRACKET_RE = re.compile(r"\(([^()]*)\)")
+PER_HEAD_RE = re.compile(r"\bper\s+(?:capita|person|head|inhabitant|resident)\b", re.I)
+SHARE_OF_RE = re.compile(r"\s*(?:%|percent|per\s+cent)\s+of\b", re.I)
 # Words that report a figure rather than name what it measures ("the latest value for X", "X was last measured at").
 REPORTING_RE = re.compile(
     r"\b(?:(?:the\s+)?(?:latest|last|most\s+recent|current)\s+(?:value|figure|estimate|data)\s+(?:for|of|on)"
@@ -114,9 +134,11 @@ AIR_CUES = re.compile(r"\b(?:air|aviation|airport|airline|airlines|flights?|airc
 LAND_SEA_CUES = re.compile(r"\b(?:rail|railway|train|trains|land|sea|shipping|truck|road)\b", re.I)
 MODE_HEADS = {"cargo route", "passenger route", "cargo", "passenger and cargo route"}
 SUBJECT_VERB_RE = re.compile(
-    r"((?:[A-Z][\w’'-]*|the\s+[A-Z][\w’'-]*)(?:\s+(?:of\s+(?:the\s+)?|and\s+|for\s+)?[A-Z][\w’'()-]*)*)"
+    r"((?:[A-Z][\w’'-]*|the\s+[A-Z][\w’'-]*|(?:[Tt]he\s+)?(?:city|town|municipality)\s+of\s+(?:the\s+)?[A-Z][\w’'-]*)"
+    r"(?:\s+(?:of\s+(?:the\s+)?|and\s+|for\s+|(?:de|da|do|dos|del|du|la|le|van|von|der)\s+)?[A-Z][\w’'()-]*)*)"
     r"(?:\s*\([^)]{1,40}\))?\s+(?:has|have|had|is|are|was|were|saw|sees|will|now|also|still|then|"
-    r"already|continues|remains|hosts|operates|ranks|ranked|accounts|reached|[a-z]\w*ed)\b"
+    r"already|continues|remains|hosts|operates|ranks|ranked|accounts|reached|lies|sits|stands|stretches|spans|"
+    r"covers|employs|enrolls|enrols|measures|holds|boasts|counts|produces|generates|[a-z]\w*ed)\b"
 )
 
 
@@ -196,7 +218,7 @@ def split_coordination(phrase: str) -> list[str]:
 
 def possessor(phrase: str) -> tuple[str, str]:
     """Split "Gansu's GDP" into ("Gansu", "GDP"); no possessor gives ("", phrase)."""
-    m = re.search(r"((?:[A-Z][\w-]*\s+)*[A-Z][\w-]*|[Tt]he\s+\w+|[Oo]ur\s+\w+|[Ii]ts|[Tt]heir)[’']s?\s+", phrase)
+    m = re.search(r"((?:%s*\s+)*%s*|[Tt]he\s+\w+|[Oo]ur\s+\w+|[Ii]ts|[Tt]heir)[’']s?\s+" % (NAME_WORD, NAME_WORD), phrase)
     if m and ("’" in m.group() or "'" in m.group()):
         return m.group(1), (phrase[:m.start()] + phrase[m.end():]).strip()
     if m and m.group(1).lower() in ("its", "their"):
@@ -206,8 +228,9 @@ def possessor(phrase: str) -> tuple[str, str]:
 
 def embedded_name(phrase: str) -> tuple[str, str]:
     """Split "institutions in the University Alliance" into the proper name and the rest."""
-    m = re.search(r"\s+(?:in|at|of)\s+(?:the\s+)?((?:[A-Z][\w’'-]*)(?:\s+(?:of|and|the|for)\s+(?:the\s+)?[A-Z][\w’'-]*|\s+[A-Z][\w’'-]*)*)\s*$", phrase)
-    if m and len(m.group(1).split()) >= 2:
+    m = re.search(r"\s+(?:in|at|of)\s+(?:the\s+)?((?:%s\s+of\s+(?:the\s+)?)?(?:[A-Z][\w’'-]*)(?:\s+(?:of|and|the|for)\s+(?:the\s+)?[A-Z][\w’'-]*|\s+[A-Z][\w’'-]*)*)\s*$" % PLACE_KIND_WORDS, phrase)
+    # The kind word stays with the name ("the city of São Paulo"): it tells a city from its state.
+    if m and len(re.sub(r"^%s\s+of\s+(?:the\s+)?" % PLACE_KIND_WORDS, "", m.group(1)).split()) >= 2:
         return m.group(1), phrase[:m.start()]
     return "", phrase
 
@@ -217,6 +240,20 @@ def split_variant(phrase: str) -> tuple[str, str]:
     ("GNI, PPP", "current international $")."""
     variants = BRACKET_RE.findall(phrase)
     return " ".join(BRACKET_RE.sub(" ", phrase).split()), "; ".join(v.strip() for v in variants)
+
+
+def bracketed_basis(key: str, description: str) -> str:
+    """A measure key with what its bracketed unit description says about which figure it is: "CO2
+    emissions (metric tons per capita)" are per capita, "Urban population (% of total population)"
+    is a share, as when the text says so outside a bracket."""
+    if not key:
+        return key
+    words = key.split()
+    if PER_HEAD_RE.search(description) and "capita" not in words:
+        key = f"{key} per capita"
+    elif SHARE_OF_RE.match(description) and "share" not in words:
+        key = f"{key} share"
+    return key
 
 
 def without_subject(phrase: str, subject: str = "") -> str:
@@ -248,6 +285,8 @@ def measure_key(phrase: str, sentence: str, subject: str = "") -> str:
     text = REPORTING_RE.sub(" ", text)
     text = VERB_LEAD_RE.sub(" ", text)
     text = DATE_WORDS_RE.sub(" ", text)
+    for pattern, name in PHRASE_SYNONYMS:
+        text = pattern.sub(name, text)
     text = re.sub(r"\b(?:foreign\s+)?(?:trade\s+)?(?:imports?\s+and\s+exports?|exports?\s+and\s+imports?|import-export)\b", "foreign trade", text)
     text = re.sub(r"\b(?:the\s+)?(?:total\s+)?number\s+of\b|\ba\s+total\s+of\b", " ", text)
     text = re.sub(r"\b(?:%s)\s+of\b" % "|".join(CONTAINERS), " ", text)
@@ -266,6 +305,8 @@ def measure_key(phrase: str, sentence: str, subject: str = "") -> str:
         words.pop()
     while words and words[0] in NP_LINKS:
         words.pop(0)
+    if all(w in PERIOD_ONLY for w in words):
+        return ""
     key = " ".join(words)
     key = re.sub(r"\btrade trade\b", "trade", key)
     if any(key.endswith(h) for h in MODE_HEADS) and not re.search(r"\b(?:air|railway|sea|land|road)\b", key):
@@ -314,7 +355,7 @@ def is_title_name(name: str) -> bool:
 
 # ---------------------------------------------------------------- the measure and subject of a quantity
 
-POSSESSOR_RE = re.compile(r"((?:[A-Z][\w-]+\s+)*[A-Z][\w-]+)[’']s\b")
+POSSESSOR_RE = re.compile(r"((?:%s+\s+)*%s+)[’']s\b" % (NAME_WORD, NAME_WORD))
 COMPARE_AFTER_RE = re.compile(r"\s+(?:higher|lower|more|less|above|below|faster|slower)\s+(?:than\s+)?(?P<ref>(?:the\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})", re.I)
 COMPARE_RE = re.compile(
     r"\b(?:outpac\w*|outperform\w*|ahead\s+of|higher\s+than|lower\s+than|above|below|exceed\w*)\s+"
@@ -326,7 +367,21 @@ GENERIC_HEADS = {"growth", "growths", "increase", "rise", "decline", "drop", "sh
                  "rate", "level", "figure", "average", "annual", "total", "gain", "change", "it", "this"}
 # Lengths and areas are named apart from counts of the same noun ("highways" vs "highway length");
 # weights and durations are not, as nothing else is weighed or timed.
-DIMENSION_WORDS = {"km": "length", "m": "length", "mi": "length", "km2": "area", "m2": "area"}
+DIMENSION_WORDS = {"km": "length", "m": "length", "mi": "length", "ft": "length", "km2": "area", "m2": "area"}
+LENGTH_UNITS = {"m", "km", "ft", "mi"}
+ABOVE_SEA_LEVEL_RE = re.compile(r"\s+(?:\([^)]*\)\s+)?above\s+(?:mean\s+)?sea\s+level\b|\s+a\.?s\.?l\b", re.I)
+PER_HEAD_AFTER_RE = re.compile(r"\s+(?:per|a|each)\s+(?:capita|person|head|inhabitant|resident)\b", re.I)
+# Adjectives of a wage's or price's period, which belong to its unit ("€705 a month").
+RATE_ADJECTIVES = {"monthly": "month", "hourly": "h", "weekly": "week", "daily": "d"}
+# Measures whose figure counts something else: "a capacity of 90,000 seats" is a capacity.
+SIZE_MEASURES = {"capacity", "workforce", "enrolment", "enrollment", "attendance", "membership", "headcount"}
+# A name set off by a description before its verb: "Lombardy, the most populous region of Italy, has".
+APPOSITION_RE = re.compile(
+    r"\s*((?:[A-Z][\w’'-]*)(?:\s+(?:of\s+|and\s+|the\s+)*[A-Z][\w’'-]*)*),\s+(?:the|a|an|at|with|one)\b"
+    r"(?:[^,;]|,(?=\d)){1,80},\s+(?:has|have|had|is|are|was|were|[a-z]+s|[a-z]+ed)\b")
+# Measures that are lengths by name: "elevation" in metres is not an "elevation length".
+LENGTH_HEADS = {"length", "elevation", "depth", "width", "distance", "diameter", "thickness", "radius",
+                "perimeter", "circumference", "breadth", "span", "reach", "range"}
 OUT_OF_RE = re.compile(r"\s+out\s+of\s+")
 OF_IN_AFTER_RE = re.compile(r"\s+(?:of|in)\s+(?=[a-z])")
 OF_AFTER_RE = re.compile(r"\s+of\s+")
@@ -464,6 +519,7 @@ SIZE_WORDS = {"small", "smaller", "large", "larger", "big", "bigger", "huge", "v
               "whopping", "staggering", "respectable", "healthy", "meagre", "meager", "mere", "very",
               "fairly", "rather", "quite", "relatively", "comparatively"}
 POPULATION_RE = re.compile(r"\bpopulation\b", re.I)
+HOME_TO_RE = re.compile(r"\bhome\s+to\s+(?:[a-z]+\s+){0,3}$", re.I)
 VERB_OBJECT_RE = re.compile(r"\s+(?:to|at|it|them|an?|the)\b")
 # The noun for what a verb of output or trade makes of its object ("produced 5 t of copper" is copper
 # production). lemminflect and simplemma inflect but do not derive; WordNet's derivationally related
@@ -501,7 +557,10 @@ def phrase_before(words: list[str], through_commas: bool = False) -> tuple[str, 
             i, bracketed = k - 1, True
             continue
         finite = finite or (low in VERBS and not low.endswith("ing"))
-        if w in _SKIP or low in _SKIP or low in REPORTING_WORDS or is_verb(w) or low in DETERMINERS or low.endswith("ly"):
+        # A participle before its preposition is the verb ("was raised to", "is put at").
+        participle = w.islower() and low.endswith("ed") and i + 1 < len(words) and words[i + 1].lower() in ("to", "at", "by")
+        if (w in _SKIP or low in _SKIP or low in REPORTING_WORDS or is_verb(w) or low in DETERMINERS or low.endswith("ly")
+                or participle):
             i -= 1
             continue
         # A locative "in China" / "within Gansu Province", or the agent "by the United Nations",
@@ -534,6 +593,8 @@ def phrase_before(words: list[str], through_commas: bool = False) -> tuple[str, 
             continue
         if w in (",", ";", ":", "(", ")", "<Q>", "<P>") or low in VERBS or (out and is_verb(w)) or low in _STOP:
             break
+        if out and w.islower() and low.endswith("ed") and i > 0 and words[i - 1][:1].isupper():
+            break  # "California raised its minimum wage": a past tense after a name is the clause's verb
         out.append(w)
         i -= 1
     out.reverse()
@@ -592,8 +653,10 @@ def assign_measure(text: str, s0: int, s1: int, q: Quantity, quants: list[Quanti
         counted = measure_key(after, sentence)
         if not counted or (not q.unit and " " not in after and PER_AFTER_RE.match(text, after_end, s1)):
             after = ""  # "in mid-2000" is a date, "births per woman" the unit: neither is what is measured
-        elif counted.split()[-1] in PERSON_NOUNS and (POPULATION_RE.search(sentence) or counted in RESIDENT_NOUNS):
-            # "a population of 89,985 people", "9,056,010 inhabitants": people counted are a population.
+        elif counted.split()[-1] in PERSON_NOUNS and (POPULATION_RE.search(sentence) or counted in RESIDENT_NOUNS
+                                                       or HOME_TO_RE.search(text, max(s0, q.start - 40), q.start)):
+            # "a population of 89,985 people", "9,056,010 inhabitants", "home to 2 million people": people
+            # counted are a population.
             after = "population"
         if after and (noun := _verb_noun(text, s0, q.start)):
             # What an employer employs are its employees, whatever the noun counted ("people", "staff").
@@ -608,6 +671,8 @@ def assign_measure(text: str, s0: int, s1: int, q: Quantity, quants: list[Quanti
     owner, rest = possessor(before)
     if rest and not after and _of_object(words) is not None:
         rest = without_size_words(rest)
+    if after and rest and measure_key(rest, sentence).split()[-1:] in ([h] for h in SIZE_MEASURES):
+        after = ""  # "a capacity of 90,000 seats": the seats are what the capacity is counted in
     prev = [o for o in quants if o.end <= q.start]
     left = text[max(s0, q.start - 30):q.start]
     measure_text = after or rest
@@ -621,6 +686,8 @@ def assign_measure(text: str, s0: int, s1: int, q: Quantity, quants: list[Quanti
             subject, measure_text = name, rest2
     if not subject:
         subject = clause_subject(text, s0, q.start)
+    if not subject and (apposed := APPOSITION_RE.match(text, s0, q.start)):
+        subject = apposed.group(1)  # "Lombardy, the most populous region of Italy, has ..."
     guessed = False
     if not subject or is_anaphor(subject) or is_anaphor(POSSESSIVE_RE.sub("", subject)):
         subject = _document_subject(state, subject) or _first_phrase(text, s0, q.start)
@@ -636,10 +703,13 @@ def assign_measure(text: str, s0: int, s1: int, q: Quantity, quants: list[Quanti
     same = [o for o in prev if o.unit == q.unit and o.measure]
     if not key and same:
         key, measure_text = same[-1].measure, same[-1].measure_text
+    if q.unit in LENGTH_UNITS and ABOVE_SEA_LEVEL_RE.match(text, q.end, s1) and not LENGTH_HEADS.intersection(key.split()):
+        key = "elevation"  # "rises to 5,895 metres above sea level"
     if q.unit in DIMENSION_WORDS and not after:
         if not key:
             key = measure_key(_first_phrase(text, s0, q.start), sentence)
-        if DIMENSION_WORDS[q.unit] not in key.split():
+        if DIMENSION_WORDS[q.unit] not in key.split() and not (
+                DIMENSION_WORDS[q.unit] == "length" and LENGTH_HEADS.intersection(key.split())):
             key = f"{key} {DIMENSION_WORDS[q.unit]}".strip()
     for name in (named.lower(), entity.name.lower()):
         if name and key.startswith(name + " "):
@@ -667,6 +737,13 @@ def assign_measure(text: str, s0: int, s1: int, q: Quantity, quants: list[Quanti
         if any(o.change for o in prev) and "growth" not in key:
             key = f"{key} growth"
         key = f"{key} rank".strip()
+    if key and PER_HEAD_AFTER_RE.match(text, q.end, s1) and "capita" not in key.split():
+        key = f"{key} per capita"  # "CO2 emissions were 3.4 tonnes per capita"
+    if q.currency and "/" not in q.unit and (rate := RATE_ADJECTIVES.keys() & set(key.split())):
+        # "a monthly minimum wage of €705" is €705 a month.
+        word = rate.pop()
+        q.unit = f"{q.unit}/{RATE_ADJECTIVES[word]}"
+        key = " ".join(w for w in key.split() if w != word)
     q.measure_text = measure_text
     q.measure = key
     q.subject = entity.name
