@@ -15,18 +15,21 @@ from __future__ import annotations
 import re
 
 from . import entities
-from .measures import measure_key
+from .measures import BRACKET_RE, bracketed_basis, measure_key
 from .model import Quantity
 from .numbers import DIGITS, parse_digits
 from .quantity import overlaps
-from .units import currency_prefix, scale_and_unit
+from .units import currency_prefix, described_unit, scale_and_unit
 
 # A row's name: capitalised words, with the joining words of names ("Bosnia and Herzegovina").
 _CAP = r"(?:[dl][’'])?[A-Z][^\W\d_]*(?:[’'.-][^\W\d_]+)*\.?"
 NAME = rf"(?<![\w’'.-])(?:{_CAP})(?:\s+(?:(?:and|of|the|de|da|del|du|la|le|et|y)\s+){{0,2}}(?:{_CAP}))*"
 # A name followed by a number, perhaps after a colon or dash: "Mali 6.52", "North Korea: 1.85", "Chad – 13,670,084".
 NAME_VALUE_RE = re.compile(
-    rf"(?P<name>{NAME})(?:\s*[:–—]\s*|\s+)(?P<value>[-−]?{DIGITS})(?!\w|[.,]\d)")
+    rf"(?P<name>{NAME})(?:\s*[:–—|]\s*|\s+)(?P<value>[-−]?{DIGITS})(?!\w|[.,]\d)")
+# A row's year after its value, in a cell or a bracket ("Peru | 63.1 | 2022", "Peru: 63.1 (2022)"): the
+# row's period, read as such.
+YEAR_CELL_RE = re.compile(r"\s*(?:[|;]\s*(?:1[89]|20)\d\d(?!\w|[.,]\d)|\(\s*(?:1[89]|20)\d\d\s*\))")
 # Lower-case words after a row's value describe its unit ("6.52 births per woman").
 UNIT_WORDS_RE = re.compile(r"(?:\s+[a-z]+){1,4}(?=[\s,;|·•]|$)")
 # What may stand between two rows: separators and the next row's rank ("6.52 | 3 Chad").
@@ -42,7 +45,8 @@ FINITE_VERB_RE = re.compile(
     r"[a-z]{3,}(?<!e)ed)\b")
 # Header words that name a column, not the measure ("Rank Country Population").
 COLUMN_WORDS = {"rank", "ranking", "country", "countries", "nation", "state", "territory", "region", "province",
-                "city", "county", "district", "municipality", "name", "pos", "position", "no", "place", "economy"}
+                "city", "county", "district", "municipality", "name", "pos", "position", "no", "place", "economy",
+                "year", "date"}
 HEADER_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9’'-]*|(?<=per\s)\d[\d,]*\d|(?<=per\s)\d")
 # The only figure a header may hold, besides years: the base of a rate ("deaths per 1,000 births").
 RATE_BASE_RE = re.compile(r"\bper\s\d[\d,]*")
@@ -76,6 +80,8 @@ def table_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]],
         found.append((m, value, gap))
         words = UNIT_WORDS_RE.match(text, value.end, s1)
         pos = words.end() if words else value.end
+        if year := YEAR_CELL_RE.match(text, pos, s1):
+            pos = year.end()
     if not found:
         return [], _header_line(text, s0, s1)
     if not TRAILING_SEPARATORS_RE.fullmatch(text, pos, s1):
@@ -93,7 +99,11 @@ def table_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]],
         return [], ""
     if len(rows) == 1 and not (MEASURED_VALUE_RE.search(rows[0][0].group("value")) or rows[0][1].unit):
         return [], ""
-    measure = measure_key(header, header)
+    description = "; ".join(BRACKET_RE.findall(header))
+    measure = bracketed_basis(measure_key(header, header), description)
+    # Only a percent is taken from the header's unit description: a currency there comes with a scale
+    # ("US$ bn") that the row's bare figure does not show.
+    unit = "%" if described_unit(description) == "%" else ""
     out: list[Quantity] = []
     for m, value, rank in rows:
         if overlaps(masks, value.start, value.end):
@@ -103,6 +113,8 @@ def table_quantities(text: str, s0: int, s1: int, masks: list[tuple[int, int]],
                 continue
             entity = entities.resolve_subject(m.group("name"))
             q.subject, q.subject_key, q.measure_text, q.measure, q.table_row = entity.name, entity.key, header, key, True
+            if q is value and unit and not q.unit:
+                q.unit = unit
             out.append(q)
     return out, header
 
@@ -159,4 +171,8 @@ def _header_words(text: str, s0: int, end: int, rank: re.Match | None) -> str | 
     header = YEAR_RE.sub(" ", text[a:b])
     if FIGURE_RE.search(RATE_BASE_RE.sub(" ", header)):
         return None
-    return " ".join(w for w in HEADER_WORD_RE.findall(header) if w.lower() not in COLUMN_WORDS)
+    # A bracket describes the unit ("CO2 emissions (metric tons per capita)"): kept whole, as measure_key
+    # reads it apart from the measure's words.
+    brackets = [f"({' '.join(b.split())})" for b in BRACKET_RE.findall(header) if b.strip()]
+    words = [w for w in HEADER_WORD_RE.findall(BRACKET_RE.sub(" ", header)) if w.lower() not in COLUMN_WORDS]
+    return " ".join(words + brackets) if words else ""
