@@ -75,6 +75,19 @@ def test_compare_blocks_by_subject_key_unit_dimension_kind_and_change():
     assert written.level and not group_key("Freedonia", "inflation", "%", "fact", None).level
 
 
+def test_compare_a_rise_of_a_growth_rate_states_the_rate():
+    rate = group_key("Freedonia", "gdp growth", "%", "fact", None, "freedonia")
+    assert group_key("Freedonia", "gdp growth", "%", "fact", "up", "freedonia").block == rate.block
+    assert group_key("Freedonia", "gdp growth", "%", "fact", "down", "freedonia").block != rate.block
+    # A rise of exports by 5% is no export level of 5%.
+    assert group_key("Freedonia", "export", "%", "fact", "up").block != group_key("Freedonia", "export", "%", "fact", None).block
+
+
+def test_compare_an_age_of_n_years_is_in_years():
+    assert group_key("Freedonia", "median age", "year of age", "fact", None).block == \
+        group_key("Freedonia", "median age", "a", "fact", None).block
+
+
 def _claim(doc: int, value: float, quote: str, year: int | None = None, unit: str = "", qualifier: str = "=",
            measure: str = "population", change: str | None = None, month: int | None = None,
            variant: str = "") -> Statement:

@@ -288,6 +288,10 @@ def _in_one_conflict(db_session, a: str, b: str) -> bool:
                  "Chile's CO2 emissions were 85 million tonnes in 2021.", False, id="per-capita-is-not-the-total"),
     pytest.param("The city of Rio de Janeiro had 6.2 million inhabitants in 2022.",
                  "The state of Rio de Janeiro had 16.1 million inhabitants in 2022.", False, id="city-is-not-its-state"),
+    pytest.param("Chile's GDP grew by 2.4% in 2022.", "GDP growth (annual %) in Chile was 3.1 in 2022.", True,
+                 id="grew-by-and-growth-rate"),
+    pytest.param("The median age in Mali is 16 years.", "Mali has a median age of 19.5 years.", True,
+                 id="age-of-n-years-and-n-years"),
 ])
 def test_restated_facts_meet_and_other_facts_stay_apart(db_session, a, b, conflict):
     assert _in_one_conflict(db_session, a, b) is conflict

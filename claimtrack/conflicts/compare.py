@@ -72,6 +72,11 @@ DEFAULT_BASIS = frozenset(("current", "nominal"))
 CONSTANT_BASIS = frozenset(("constant", "real", "chained"))
 _CURRENCY_MARKS = re.compile(r"[$€£¥%]")
 
+# Measures that are a rate of growth: a rise of the measure by a percentage is its value.
+GROWTH_HEADS = frozenset(("growth",))
+# The extractor's unit of an age given as "the age of N years".
+AGE_IN_YEARS = "year of age"
+
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 _WORD = re.compile(r"[\w’'-]+")
 _CURRENCIES = frozenset(PREFIX_CODES) | frozenset(v for v in CURRENCY_WORDS.values() if "-" not in v)
@@ -90,6 +95,8 @@ def dimension_of(unit: str) -> Dimension:
     """The dimension of a canonical unit code: lengths share one, each currency is its own."""
     if unit == "":
         return Dimension("count", 1.0)
+    if unit == AGE_IN_YEARS:
+        unit = "a"  # "a median age of 19 years" is the age "the median age is 19 years" states
     if unit in ("%", "pp", "bp", "rank", "point", "times"):
         return Dimension(unit, 1.0)
     if unit in _CURRENCIES:
@@ -182,6 +189,9 @@ def group_key(
     if not subject or not measure:
         return None
     dimension = dimension_of(unit).name
+    if change == "up" and dimension == "%" and measure.split()[-1] in GROWTH_HEADS:
+        # "The economy grew 2.4%" states the growth rate that "GDP growth was 2.4%" states.
+        change = None
     parts = [subject, dimension]
     # A target or projection is a different fact from the outcome; a change from a level.
     if kind != "fact":
