@@ -126,6 +126,8 @@ CLAIMS = [
     pytest.param("The elevation of Quito is 9,350 feet.", "Quito", "elevation", id="elevation-is-a-length-already"),
     pytest.param("Estadio Azteca has a capacity of 83,264 seats.", "Estadio Azteca", "capacity",
                  id="capacity-counted-in-seats"),
+    pytest.param("The capacity of Estadio Azteca is 83,264.", "Estadio Azteca", "capacity",
+                 id="city-of-is-a-whole-word"),
     pytest.param("Greece's monthly minimum wage was €780 in 2023.", "Greece", "minimum wage",
                  id="monthly-goes-to-the-unit"),
     pytest.param("Tyrol, the westernmost state of Austria, has 760,000 inhabitants.", "Tyrol", "population",

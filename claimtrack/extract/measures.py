@@ -134,7 +134,7 @@ AIR_CUES = re.compile(r"\b(?:air|aviation|airport|airline|airlines|flights?|airc
 LAND_SEA_CUES = re.compile(r"\b(?:rail|railway|train|trains|land|sea|shipping|truck|road)\b", re.I)
 MODE_HEADS = {"cargo route", "passenger route", "cargo", "passenger and cargo route"}
 SUBJECT_VERB_RE = re.compile(
-    r"((?:[A-Z][\w’'-]*|the\s+[A-Z][\w’'-]*|(?:[Tt]he\s+)?(?:city|town|municipality)\s+of\s+(?:the\s+)?[A-Z][\w’'-]*)"
+    r"((?:[A-Z][\w’'-]*|the\s+[A-Z][\w’'-]*|(?:[Tt]he\s+)?\b(?:city|town|municipality)\s+of\s+(?:the\s+)?[A-Z][\w’'-]*)"
     r"(?:\s+(?:of\s+(?:the\s+)?|and\s+|for\s+|(?:de|da|do|dos|del|du|la|le|van|von|der)\s+)?[A-Z][\w’'()-]*)*)"
     r"(?:\s*\([^)]{1,40}\))?\s+(?:has|have|had|is|are|was|were|saw|sees|will|now|also|still|then|"
     r"already|continues|remains|hosts|operates|ranks|ranked|accounts|reached|lies|sits|stands|stretches|spans|"
