@@ -132,10 +132,16 @@ class _Builder:
         """countryinfo's other spellings and adjectives ("Dutch", "Peruvian") of the countries pycountry knows.
 
         An adjective several countries share ("French", "Chinese") is the most populous one's: in
-        running text it almost always means that country. Codes ("UK", "USA") and spellings that are
-        English words are left out: they are more often something else ("US$", "Holland" is kept).
+        running text it almost always means that country; one spelled "-ean" is also read "-ian"
+        ("Ecuadorean", "Ecuadorian"). ISO codes ("US", "USA") and spellings that are English words
+        are left out: they are more often something else ("US$"); other abbreviations ("UK", "UAE")
+        are kept.
         """
         import importlib.resources
+
+        import pycountry
+
+        codes = {c.alpha_2 for c in pycountry.countries} | {c.alpha_3 for c in pycountry.countries}
 
         adjectives: dict[str, tuple[int, Entity]] = {}
         for path in (importlib.resources.files("countryinfo") / "data").iterdir():
@@ -147,11 +153,15 @@ class _Builder:
                 continue
             for form in row.get("altSpellings") or ():
                 form = form.strip()
-                if len(form) > 3 and not form.isupper() and not (" " not in form and is_common_word(fold(form))):
+                if form.isupper() and len(form) > 1 and form not in codes:
+                    self._put(self.countries, form, entity)
+                elif len(form) > 3 and not form.isupper() and not (" " not in form and is_common_word(fold(form))):
                     self._put(self.countries, form, entity)
             adjective = (row.get("demonym") or "").strip()
-            key = fold(adjective)
-            if key and key not in self.countries:
+            spellings = {fold(adjective), fold(adjective[:-3] + "ian") if adjective.endswith("ean") else ""}
+            for key in spellings - {""}:
+                if key in self.countries:
+                    continue
                 population = int(row.get("population") or 0)
                 if key not in adjectives or population > adjectives[key][0]:
                     adjectives[key] = (population, entity)
