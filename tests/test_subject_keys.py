@@ -146,6 +146,8 @@ CLAIMS = [
                  id="numbered-is-a-verb"),
     pytest.param("The Zambezi stretches 2,574 kilometres to the Indian Ocean.", "Zambezi", "length",
                  id="present-tense-verb-after-the-subject"),
+    pytest.param("Chile has a much smaller population of 19 million.", "Chile", "population",
+                 id="graded-size-word"),
 ]
 
 

@@ -517,7 +517,7 @@ RESIDENT_NOUNS = {"inhabitant", "resident", "dweller"}
 SIZE_WORDS = {"small", "smaller", "large", "larger", "big", "bigger", "huge", "vast", "tiny", "modest",
               "sizable", "sizeable", "considerable", "substantial", "enormous", "massive", "impressive",
               "whopping", "staggering", "respectable", "healthy", "meagre", "meager", "mere", "very",
-              "fairly", "rather", "quite", "relatively", "comparatively"}
+              "fairly", "rather", "quite", "relatively", "comparatively", "much", "far", "even", "somewhat"}
 POPULATION_RE = re.compile(r"\bpopulation\b", re.I)
 HOME_TO_RE = re.compile(r"\bhome\s+to\s+(?:[a-z]+\s+){0,3}$", re.I)
 VERB_OBJECT_RE = re.compile(r"\s+(?:to|at|it|them|an?|the)\b")
