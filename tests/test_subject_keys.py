@@ -35,6 +35,7 @@ SUBJECTS = [
     pytest.param("Great Britain", "United Kingdom", "country:GB", id="other-spelling"),
     pytest.param("UAE", "United Arab Emirates", "country:AE", id="abbreviation"),
     pytest.param("Argentinian", "Argentina", "country:AR", id="adjective-spelled-ian"),
+    pytest.param("Filipinos", "Philippines", "country:PH", id="people-of-a-country"),
     pytest.param("Novartis AG", "Novartis", "name:novartis", id="legal-form-dropped"),
     pytest.param("Tata Motors Ltd.", "Tata Motors", "name:tata motors", id="abbreviated-legal-form-dropped"),
     pytest.param("the Limpopo River", "Limpopo", "region:ZA-LP", id="river-word-dropped"),

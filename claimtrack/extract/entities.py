@@ -133,7 +133,7 @@ class _Builder:
 
         An adjective several countries share ("French", "Chinese") is the most populous one's: in
         running text it almost always means that country; one spelled "-ean" is also read "-ian"
-        ("Ecuadorean", "Ecuadorian"). ISO codes ("US", "USA") and spellings that are English words
+        ("Ecuadorean", "Ecuadorian"), and its plural names the people ("Kenyans"). ISO codes ("US", "USA") and spellings that are English words
         are left out: they are more often something else ("US$"); other abbreviations ("UK", "UAE")
         are kept.
         """
@@ -159,6 +159,8 @@ class _Builder:
                     self._put(self.countries, form, entity)
             adjective = (row.get("demonym") or "").strip()
             spellings = {fold(adjective), fold(adjective[:-3] + "ian") if adjective.endswith("ean") else ""}
+            # Its people: "Kenyans", "Filipinos" (not "Chinese", "Swiss", "British").
+            spellings |= {f"{key}s" for key in spellings if key and not key.endswith(("s", "sh", "ch", "ese"))}
             for key in spellings - {""}:
                 if key in self.countries:
                     continue
