@@ -184,7 +184,7 @@ class _DocumentTexts:
 
 
 class CsvExport:
-    """The CSV of the claims matching `filters`, produced as text chunks (header, then one per page).
+    """The CSV of the claims matching `filters`, produced as chunks (header, then one per page): text, or UTF-8 from `encoded`.
 
     On PostgreSQL the database writes the CSV: one `COPY (SELECT ...) TO STDOUT` of `sql_cells`
     (every cell formatted in SQL: the safe-cell rule, numbers, dates, the sentence cut), passed
@@ -210,12 +210,17 @@ class CsvExport:
         self.failure: str | None = None
 
     def __iter__(self) -> Iterator[str]:
+        for chunk in self.encoded():
+            yield chunk.decode("utf-8")
+
+    def encoded(self) -> Iterator[bytes]:
+        """The same chunks as UTF-8 bytes: PostgreSQL's COPY output passed on as it arrives, never decoded."""
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         if self.bom:
             buffer.write("\ufeff")
         writer.writerow(COLUMNS)
-        yield _drain(buffer)
+        yield _drain(buffer).encode("utf-8")
         try:
             if self.reference:
                 pages = self._reference_pages(writer, buffer)
@@ -223,9 +228,9 @@ class CsvExport:
                 pages = _copy_pages(self.session, self.filters, self.page_size)
             else:
                 pages = _sqlite_pages(self.session, self.filters, self.page_size, writer, buffer)
-            for text, rows in pages:
+            for chunk, rows in pages:
                 self.rows += rows
-                yield text
+                yield chunk
         except Exception as exc:  # noqa: BLE001 - the reader must see that the file is incomplete
             self.failure = _failure_reason(exc)
             log.exception("CSV export failed after %d rows", self.rows)
@@ -233,13 +238,13 @@ class CsvExport:
             with contextlib.suppress(Exception):
                 self.session.rollback()
             writer.writerow([f"# export failed after {self.rows} rows: {self.failure}"])
-            yield _drain(buffer)
+            yield _drain(buffer).encode("utf-8")
 
-    def _reference_pages(self, writer, buffer: io.StringIO) -> Iterator[tuple[str, int]]:
-        """Each page's CSV text and row count, every cell formatted in Python by `_format_rows`."""
+    def _reference_pages(self, writer, buffer: io.StringIO) -> Iterator[tuple[bytes, int]]:
+        """Each page's CSV (UTF-8) and row count, every cell formatted in Python by `_format_rows`."""
         for page, documents in self._pages():
             writer.writerows(_format_rows(page, documents))
-            yield _drain(buffer), len(page)
+            yield _drain(buffer).encode("utf-8"), len(page)
 
     def _pages(self) -> Iterator[tuple[list, dict[int, str]]]:
         """The matching claim rows (SQLAlchemy's) in claim id order, `page_size` at a time, with their documents' texts."""
@@ -462,8 +467,8 @@ def _driver_statement(connection: sa.Connection, query: sa.Select) -> tuple[str,
     return compiled.string, params
 
 
-def _copy_pages(session: so.Session, filters: ClaimFilter, page_size: int) -> Iterator[tuple[str, int]]:
-    """The CSV rows PostgreSQL's COPY writes for `sql_cells`, `page_size` rows a chunk, with the count."""
+def _copy_pages(session: so.Session, filters: ClaimFilter, page_size: int) -> Iterator[tuple[bytes, int]]:
+    """The CSV rows PostgreSQL's COPY writes for `sql_cells` (UTF-8), `page_size` rows a chunk, with the count."""
     connection = session.connection()
     sql, params = _driver_statement(connection, sql_cells(filters))
     # The cell formats rely on these two settings (shortest round-trip floats, ISO dates); SET
@@ -477,10 +482,10 @@ def _copy_pages(session: so.Session, filters: ClaimFilter, page_size: int) -> It
         for row in copy:
             page.append(row[:-1])
             if len(page) == page_size:
-                yield (b"\r\n".join(page) + b"\r\n").decode("utf-8"), len(page)
+                yield b"\r\n".join(page) + b"\r\n", len(page)
                 page = []
     if page:
-        yield (b"\r\n".join(page) + b"\r\n").decode("utf-8"), len(page)
+        yield b"\r\n".join(page) + b"\r\n", len(page)
     session.rollback()
 
 
@@ -494,7 +499,7 @@ def _sqlite_timestamp(columns: tuple) -> tuple:
 
 
 def _sqlite_pages(session: so.Session, filters: ClaimFilter, page_size: int, writer,
-                  buffer: io.StringIO) -> Iterator[tuple[str, int]]:
+                  buffer: io.StringIO) -> Iterator[tuple[bytes, int]]:
     """`export_query` read from SQLite by keyset pages, each in its own transaction, as CSV text with the count."""
     # One statement for every page: building it costs more than SQLite takes to plan it.
     query = (export_query(filters, _sqlite_timestamp)
@@ -513,7 +518,7 @@ def _sqlite_pages(session: so.Session, filters: ClaimFilter, page_size: int, wri
         session.rollback()
         writer.writerows(_format_rows(page, documents, timestamps_as_text=True))
         last = page[-1][0]
-        yield _drain(buffer), len(page)
+        yield _drain(buffer).encode("utf-8"), len(page)
 
 
 CSVW_CONTEXT = "http://www.w3.org/ns/csvw"
