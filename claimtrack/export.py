@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import logging
-import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
@@ -20,7 +19,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql
 
-from models import REVIEWABLE_FIELDS, Claim, Document, Resolution, Review, SecondReview, User
+from models import (
+    CHANGES, KINDS, QUALIFIERS, RANKS, REVIEWABLE_FIELDS, STATUSES, Claim, Document, Resolution, Review,
+    SecondReview, User,
+)
 
 from .claim_filters import ClaimFilter
 
@@ -112,14 +114,17 @@ def export_query(filters: ClaimFilter, cells: Callable[[tuple], Iterable] | None
     # The verification in force (the latest verify) holds the evidence; the resolution in force
     # (the latest not undone) of the claim's group holds the resolution note.
     evidence = so.aliased(Review)
+    # max(id) rather than ORDER BY id DESC LIMIT 1: the same row without a sort for each claim (the
+    # indexes on claim_id and group_id do not hold id in order).
     latest_verify = (
-        sa.select(Review.id).where(Review.claim_id == Claim.id, Review.decision == "verify")
-        .order_by(Review.id.desc()).limit(1).correlate(Claim).scalar_subquery()
+        sa.select(sa.func.max(Review.id)).where(Review.claim_id == Claim.id, Review.decision == "verify")
+        .correlate(Claim).scalar_subquery()
     )
     resolver = so.aliased(User)
     latest_resolution = (
-        sa.select(Resolution.id).where(Resolution.group_id == Claim.group_id, Resolution.undone_at.is_(None))
-        .order_by(Resolution.id.desc()).limit(1).correlate(Claim).scalar_subquery()
+        sa.select(sa.func.max(Resolution.id))
+        .where(Resolution.group_id == Claim.group_id, Resolution.undone_at.is_(None))
+        .correlate(Claim).scalar_subquery()
     )
     second_reviewer = so.aliased(User)
     columns = (
@@ -185,7 +190,7 @@ class _DocumentTexts:
 
 
 class CsvExport:
-    """The CSV of the claims matching `filters`, produced as text chunks (header, then one per page).
+    """The CSV of the claims matching `filters`, produced as chunks (header, then one per page): text, or UTF-8 from `encoded`.
 
     On PostgreSQL the database writes the CSV: one `COPY (SELECT ...) TO STDOUT` of `sql_cells`
     (every cell formatted in SQL: the safe-cell rule, numbers, dates, the sentence cut), passed
@@ -211,12 +216,17 @@ class CsvExport:
         self.failure: str | None = None
 
     def __iter__(self) -> Iterator[str]:
+        for chunk in self.encoded():
+            yield chunk.decode("utf-8")
+
+    def encoded(self) -> Iterator[bytes]:
+        """The same chunks as UTF-8 bytes: PostgreSQL's COPY output passed on as it arrives, never decoded."""
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         if self.bom:
             buffer.write("\ufeff")
         writer.writerow(COLUMNS)
-        yield _drain(buffer)
+        yield _drain(buffer).encode("utf-8")
         try:
             if self.reference:
                 pages = self._reference_pages(writer, buffer)
@@ -224,9 +234,9 @@ class CsvExport:
                 pages = _copy_pages(self.session, self.filters, self.page_size)
             else:
                 pages = _sqlite_pages(self.session, self.filters, self.page_size, writer, buffer)
-            for text, rows in pages:
+            for chunk, rows in pages:
                 self.rows += rows
-                yield text
+                yield chunk
         except Exception as exc:  # noqa: BLE001 - the reader must see that the file is incomplete
             self.failure = _failure_reason(exc)
             log.exception("CSV export failed after %d rows", self.rows)
@@ -234,13 +244,13 @@ class CsvExport:
             with contextlib.suppress(Exception):
                 self.session.rollback()
             writer.writerow([f"# export failed after {self.rows} rows: {self.failure}"])
-            yield _drain(buffer)
+            yield _drain(buffer).encode("utf-8")
 
-    def _reference_pages(self, writer, buffer: io.StringIO) -> Iterator[tuple[str, int]]:
-        """Each page's CSV text and row count, every cell formatted in Python by `_format_rows`."""
+    def _reference_pages(self, writer, buffer: io.StringIO) -> Iterator[tuple[bytes, int]]:
+        """Each page's CSV (UTF-8) and row count, every cell formatted in Python by `_format_rows`."""
         for page, documents in self._pages():
             writer.writerows(_format_rows(page, documents))
-            yield _drain(buffer), len(page)
+            yield _drain(buffer).encode("utf-8"), len(page)
 
     def _pages(self) -> Iterator[tuple[list, dict[int, str]]]:
         """The matching claim rows (SQLAlchemy's) in claim id order, `page_size` at a time, with their documents' texts."""
@@ -267,9 +277,12 @@ class CsvExport:
             yield page, documents
 
 
+# The characters str.isspace (and so str.lstrip) takes for whitespace, written out: finding them
+# among all of Unicode at import costs half a second of every export's start.
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+              "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 # First characters that may start a formula: the triggers, and whitespace a formula may follow.
-_FORMULA_FIRST = frozenset(FORMULA_TRIGGERS) | frozenset(
-    c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+_FORMULA_FIRST = frozenset(FORMULA_TRIGGERS) | frozenset(WHITESPACE)
 
 
 def _format_rows(rows: list, documents: dict[int, str], timestamps_as_text: bool = False) -> list[tuple]:
@@ -349,8 +362,7 @@ def _drain(buffer: io.StringIO) -> str:
 # always makes a formula, the whitespace a formula may follow, and what it starts with after that.
 _TRIGGER_CODES = tuple(map(ord, FORMULA_TRIGGERS))
 _START_CODES = tuple(map(ord, FORMULA_STARTS))
-_WHITESPACE = "".join(sorted(c for c in _FORMULA_FIRST if c.isspace()))
-_SPACE_CODES = tuple(map(ord, _WHITESPACE))
+_SPACE_CODES = tuple(map(ord, WHITESPACE))
 # The doubles from here up are all whole numbers PostgreSQL prints in e-notation with too few
 # digits for their exact value (`str(int(value))`), so their bits are read instead.
 _EXACT_TEXT_BELOW = 2**53
@@ -369,7 +381,7 @@ def _safe_text(column):
         (sa.and_(first > sa.literal_column("64"), first < sa.literal_column("133")), column),
         (first.in_(_codes(_TRIGGER_CODES)), prefixed),
         (sa.and_(first.in_(_codes(_SPACE_CODES)),
-                 sa.func.ascii(sa.func.ltrim(column, sa.literal(_WHITESPACE, sa.Text))).in_(_codes(_START_CODES))),
+                 sa.func.ascii(sa.func.ltrim(column, sa.literal(WHITESPACE, sa.Text))).in_(_codes(_START_CODES))),
          prefixed),
         else_=_plain_text(column),
     )
@@ -435,11 +447,12 @@ def _formatted_cells(values) -> list:
     second_state = values.second_review_state
     cells = (
         values.claim_id, safe("subject"), safe("measure"), number("value"), number("value_max"), safe("unit"),
-        safe("qualifier"), safe("change"), day("period_start"), day("period_end"), safe("kind"), safe("status"),
-        safe("rank"), safe("rank_reason"), values.conflict_group_id, safe("document_title"),
+        _known_text(values.qualifier, QUALIFIERS), _known_text(values.change, CHANGES), day("period_start"),
+        day("period_end"), _known_text(values.kind, KINDS), _known_text(values.status, STATUSES),
+        _known_text(values.rank, RANKS), safe("rank_reason"), values.conflict_group_id, safe("document_title"),
         safe("document_source"), day("document_published"), safe("document_sha256"), values.span_start,
         values.span_end, safe("quote"), safe("sentence"), number("extracted_value"), safe("extracted_unit"),
-        safe("reviewed_by"), sa.func.to_char(values.reviewed_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+        safe("reviewed_by"), _iso_second(values.reviewed_at),
         safe("review_note"), _plain_text(values.origin), safe("evidence_url"), values.evidence_document_id,
         safe("evidence_quote"), day("evidence_checked_on"), _plain_text(values.evidence_method),
         safe("resolution_note"), safe("resolved_by"),
@@ -449,6 +462,25 @@ def _formatted_cells(values) -> list:
         number("uncertainty"),
     )
     return [cell.label(name) for cell, name in zip(cells, COLUMNS, strict=True)]
+
+
+def _known_text(column, values: tuple[str, ...]):
+    """`_safe_text` of a column whose CHECK constraint allows only `values` (or NULL), each value's cell worked out here.
+
+    When no allowed value starts like a formula the column is its own cell, with no test per row.
+    """
+    as_is = [value for value in values if inert_text(value) == value]
+    if len(as_is) == len(values):
+        return column
+    prefixed = [(column == sa.literal(value, sa.Text), sa.literal(inert_text(value), sa.Text))
+                for value in values if value not in as_is]
+    return sa.case((column.in_(as_is), column), *prefixed, else_=_safe_text(column))
+
+
+def _iso_second(column):
+    """A naive UTC timestamp as ISO 8601 to the second with a Z, as `_format_rows` writes it (2024-05-01T09:30:00Z)."""
+    # With DateStyle ISO the text is 'YYYY-MM-DD HH:MM:SS[.ffffff]': cutting it costs less than to_char.
+    return sa.func.replace(sa.func.substr(sa.cast(column, sa.Text), 1, 19), " ", "T").op("||")(sa.literal("Z", sa.Text))
 
 
 def _driver_statement(connection: sa.Connection, query: sa.Select) -> tuple[str, dict]:
@@ -461,8 +493,8 @@ def _driver_statement(connection: sa.Connection, query: sa.Select) -> tuple[str,
     return compiled.string, params
 
 
-def _copy_pages(session: so.Session, filters: ClaimFilter, page_size: int) -> Iterator[tuple[str, int]]:
-    """The CSV rows PostgreSQL's COPY writes for `sql_cells`, `page_size` rows a chunk, with the count."""
+def _copy_pages(session: so.Session, filters: ClaimFilter, page_size: int) -> Iterator[tuple[bytes, int]]:
+    """The CSV rows PostgreSQL's COPY writes for `sql_cells` (UTF-8), `page_size` rows a chunk, with the count."""
     connection = session.connection()
     sql, params = _driver_statement(connection, sql_cells(filters))
     # The cell formats rely on these two settings (shortest round-trip floats, ISO dates); SET
@@ -476,10 +508,10 @@ def _copy_pages(session: so.Session, filters: ClaimFilter, page_size: int) -> It
         for row in copy:
             page.append(row[:-1])
             if len(page) == page_size:
-                yield (b"\r\n".join(page) + b"\r\n").decode("utf-8"), len(page)
+                yield b"\r\n".join(page) + b"\r\n", len(page)
                 page = []
     if page:
-        yield (b"\r\n".join(page) + b"\r\n").decode("utf-8"), len(page)
+        yield b"\r\n".join(page) + b"\r\n", len(page)
     session.rollback()
 
 
@@ -493,7 +525,7 @@ def _sqlite_timestamp(columns: tuple) -> tuple:
 
 
 def _sqlite_pages(session: so.Session, filters: ClaimFilter, page_size: int, writer,
-                  buffer: io.StringIO) -> Iterator[tuple[str, int]]:
+                  buffer: io.StringIO) -> Iterator[tuple[bytes, int]]:
     """`export_query` read from SQLite by keyset pages, each in its own transaction, as CSV text with the count."""
     # One statement for every page: building it costs more than SQLite takes to plan it.
     query = (export_query(filters, _sqlite_timestamp)
@@ -512,7 +544,7 @@ def _sqlite_pages(session: so.Session, filters: ClaimFilter, page_size: int, wri
         session.rollback()
         writer.writerows(_format_rows(page, documents, timestamps_as_text=True))
         last = page[-1][0]
-        yield _drain(buffer), len(page)
+        yield _drain(buffer).encode("utf-8"), len(page)
 
 
 CSVW_CONTEXT = "http://www.w3.org/ns/csvw"

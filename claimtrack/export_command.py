@@ -78,11 +78,13 @@ def write_export(session: so.Session, output: str, bom: bool, format: str,  # no
         return
     if format == "jsonl":
         export = JsonlExport(session, export_filters)
+        chunks = (chunk.encode("utf-8") for chunk in export)
     else:
         export = CsvExport(session, export_filters, bom=bom)
+        chunks = export.encoded()
     with click.open_file(output, "wb") as out:
-        for chunk in export:
-            out.write(chunk.encode("utf-8"))
+        for chunk in chunks:
+            out.write(chunk)
     if export.failure:
         click.echo(f"export failed after {export.rows} rows: {export.failure}", err=True)
         sys.exit(1)

@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import re
+import sys
 from pathlib import Path
 from datetime import date, datetime, timezone
 
@@ -333,6 +334,11 @@ def test_export_cell_writer_round_trips_any_text(text):
         assert cell == "'" + text
     else:
         assert cell == text
+
+
+def test_export_whitespace_before_a_formula_is_what_lstrip_strips():
+    # The fast paths test a cell's first character against the whitespace inert_text's lstrip() skips.
+    assert export.WHITESPACE == "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
 
 
 # The web download.

@@ -159,8 +159,8 @@ def _export(session: so.Session, job: Job) -> None:
     out = io.BytesIO()
     export = CsvExport(session, filters, bom=bool(params.get("bom")))
     with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=6, mtime=0) as packed:
-        for chunk in export:
-            packed.write(chunk.encode("utf-8"))
+        for chunk in export.encoded():
+            packed.write(chunk)
     job = session.get(Job, job.id, populate_existing=True)
     if export.failure:
         records.finish(job, "failed", f"the export stopped after {export.rows:,} claims: {export.failure}")

@@ -97,8 +97,7 @@ def csv_download(args: MultiDict) -> Response:
         # The stream outlives the view, so it reads through a session of its own.
         session = read_only_session()
         try:
-            for chunk in CsvExport(session, filters, bom=bom):
-                yield chunk.encode("utf-8")
+            yield from CsvExport(session, filters, bom=bom).encoded()
         finally:
             session.close()
 
