@@ -20,7 +20,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from models import (
-    COMPARED_FIELDS, KINDS, REVIEWABLE_FIELDS, SECOND_DECISIONS, Claim, Document, Review, ReviewPolicy,
+    BLIND_STATUS, COMPARED_FIELDS, KINDS, REVIEWABLE_FIELDS, SECOND_DECISIONS, Claim, Document, Review, ReviewPolicy,
     SecondReview, User, blind_to,
 )
 
@@ -154,10 +154,6 @@ def is_blind(row: SecondReview | None, user: User) -> bool:
     history asks it, through `hidden_from` and `as_seen_by` for lists of claims.
     """
     return row is not None and row.state == "awaiting" and row.first_user_id != user.id
-
-
-# The status a claim awaiting a blind second review shows to those who must not see its first decision.
-BLIND_STATUS = "awaiting_second"
 
 
 def hidden_from(session: so.Session, viewer: User, claim_ids: Iterable[int]) -> set[int]:

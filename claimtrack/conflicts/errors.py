@@ -20,3 +20,11 @@ class NotInGroup(ConflictError):
 
     def __init__(self, claim_id: int, group_id: int):
         super().__init__(f"Claim {claim_id} is not in group {group_id}.")
+
+
+class AwaitsBlindReview(ConflictError):
+    """The group holds a claim awaiting the user's blind second review: resolving it would judge the first review unseen."""
+
+    def __init__(self, claim_id: int):
+        super().__init__(f"Claim {claim_id} awaits your blind second review: give it before resolving this group.")
+        self.claim_id = claim_id

@@ -126,8 +126,11 @@ class SuggestionView:
     sides: tuple[SuggestionSide, SuggestionSide]
 
 
-def pending_suggestions(session: so.Session, limit: int = 20, offset: int = 0) -> tuple[list[SuggestionView], bool]:
-    """Pending suggestions, best scores first, each with its two groups' claims; and whether more follow."""
+def pending_suggestions(
+    session: so.Session, limit: int = 20, offset: int = 0, viewer_id: int | None = None
+) -> tuple[list[SuggestionView], bool]:
+    """Pending suggestions, best scores first, each with its two groups' claims (as `viewer_id` may see them);
+    and whether more follow."""
     rows = session.scalars(
         sa.select(MatchSuggestion).where(MatchSuggestion.status == "pending")
         .order_by(MatchSuggestion.score.desc(), MatchSuggestion.id).limit(limit + 1).offset(offset)
@@ -142,7 +145,7 @@ def pending_suggestions(session: so.Session, limit: int = 20, offset: int = 0) -
             .order_by(ConflictGroup.id)
         ):
             groups.setdefault((group.block, group.measure_key), group)
-    claims = group_members(session, [g.id for g in groups.values()])
+    claims = group_members(session, [g.id for g in groups.values()], viewer_id)
 
     def side(block: str, measure: str) -> SuggestionSide:
         group = groups.get((block, measure))

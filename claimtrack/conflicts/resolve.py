@@ -7,11 +7,11 @@ from typing import Iterable, Mapping
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import MAX_ROW_ID, Claim, ConflictGroup, ReferenceFigure, Resolution, Review, utcnow
+from models import MAX_ROW_ID, Claim, ConflictGroup, ReferenceFigure, Resolution, Review, blind_to, utcnow
 
 from .. import audit, references
 from .detect import claim_key, detect_claims
-from .errors import ConflictError, NotInGroup, StaleGroupError
+from .errors import AwaitsBlindReview, ConflictError, NotInGroup, StaleGroupError
 from .learned import learn, redetect_measures
 
 
@@ -96,6 +96,16 @@ def _locked_claims(session: so.Session, group_id: int) -> list[Claim]:
     ))
 
 
+def _refuse_if_blind(session: so.Session, user, claims: list[Claim]) -> None:
+    """A user who must review one of the claims blind cannot resolve their group yet (AwaitsBlindReview)."""
+    if not claims:
+        return
+    blind = session.scalar(sa.select(sa.func.min(Claim.id)).where(Claim.id.in_([c.id for c in claims]),
+                                                                  blind_to(Claim.id, user.id)))
+    if blind is not None:
+        raise AwaitsBlindReview(blind)
+
+
 def _scope(rescope: Rescope) -> dict:
     """The claim fields a rescope sets, as they would be stored."""
     return {"period_start": rescope.period_start, "period_end": rescope.period_end,
@@ -158,6 +168,7 @@ def resolve_group(
     # Claims before the group, the order a decision on a member takes them in.
     claims = _locked_claims(session, group_id)
     group = _locked_group(session, group_id)
+    _refuse_if_blind(session, user, claims)
     by_id = {c.id: c for c in claims}
     named = {c.claim_id for c in rescopes} | set(seen or ())
     if decision == "prefer" and preferred_claim_id is not None:
@@ -274,6 +285,7 @@ def resolve_by_reference(session: so.Session, user, group_id: int, version: int,
         raise ConflictError("Only a lead resolves a conflict in favour of a reference.")
     claims = _locked_claims(session, group_id)
     group = _locked_group(session, group_id)
+    _refuse_if_blind(session, user, claims)
     if group.version != version:
         raise StaleGroupError(STALE_MESSAGE)
     active = [c for c in claims if c.status != "rejected" and c.rank != "deprecated"]
