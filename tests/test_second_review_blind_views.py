@@ -11,9 +11,9 @@ import io
 import pytest
 
 from claimtrack import accounts, conflicts, review, second_review, tokens
-from models import Claim, ConflictGroup, Review, utcnow
+from models import Claim, ConflictGroup, Lease, Review, utcnow
 
-from .conftest import PASSWORD, csrf_token
+from .conftest import PASSWORD, csrf_token, form_fields
 from .factories import ClaimFactory, DocumentFactory
 
 CORRECTED_UNIT = "tonnes"
@@ -228,3 +228,27 @@ def test_blind_reviewer_cannot_resolve_the_group_before_their_review(client, aut
     assert refused.status_code == 403 and "blind second review" in refused.get_json()["detail"]
     db_session.expire_all()
     assert db_session.get(ConflictGroup, group.id).status == "open"
+
+
+def test_review_form_sent_after_the_claim_went_blind_reveals_nothing(client, auth, db_session, reviewer, lead):
+    """otto opened the claim while it was pending; rita decided it first, and it awaits otto's blind review now."""
+    otto = accounts.create_user(db_session, "otto", PASSWORD, "reviewer")
+    second_review.set_policy(db_session, lead, now=utcnow(), share=100)
+    claim = ClaimFactory(document=DocumentFactory(text="The port moved 48 units of grain in 2024."),
+                         quote_text="48", value=48.0, subject="the port", measure="grain")
+    db_session.commit()
+    auth.login("otto")
+    fields = form_fields(client.get(f"/claims/{claim.id}").get_data(as_text=True), "review-form")
+    db_session.query(Lease).delete()
+    review.decide(db_session, claim, reviewer, "verify", version=claim.version, now=utcnow(),
+                  values={"unit": CORRECTED_UNIT}, note="rita's reason", check_lease=False)
+    db_session.commit()
+    assert second_review.is_blind(second_review.standing(db_session, claim.id), otto)
+    response = client.post(f"/claims/{claim.id}", data={**fields, "decision": "verify"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/claims/{claim.id}/second")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "now awaits your blind second review: what you sent was not recorded" in page
+    for shown in (response.get_data(as_text=True), page):
+        assert CORRECTED_UNIT not in shown and "rita" not in shown and "verified" not in shown
+    db_session.expire_all()
+    assert second_review.standing(db_session, claim.id).state == "awaiting"
