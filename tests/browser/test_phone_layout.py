@@ -65,6 +65,24 @@ def test_phone_layout_lead_pages_do_not_scroll_sideways(server, browser):
         context.close()
 
 
+def test_phone_layout_open_conflict_with_its_resolution_form_does_not_scroll_sideways(server, browser):
+    """The "all are right" table of periods and scopes sits in a fieldset, which by default grows to fit it."""
+    with server.session() as session:
+        group = session.scalar(sa.select(ConflictGroup.id).where(ConflictGroup.status == "open").order_by(ConflictGroup.id))
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        login(page, server, LEAD)
+        assert _overflowing(page, server, [f"/conflicts/{group}"]) == {}
+        page.locator("#resolve-form input[value=all_right]").tap()
+        page.locator("#resolve-form input[name$=-subject]").first.scroll_into_view_if_needed()
+        box = page.locator("#resolve-form input[name$=-subject]").first.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        context.close()
+
+
 def test_pages_request_nothing_that_fails(server, browser):
     """Every asset a page asks for (styles, scripts, the tab's icon) is served."""
     context = browser.new_context(viewport=PHONE)
