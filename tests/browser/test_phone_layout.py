@@ -1,7 +1,8 @@
 """At 390 px wide (a phone) no reviewer page scrolls sideways."""
 import sqlalchemy as sa
 
-from models import Claim, ConflictGroup, Document
+from claimtrack.jobs import new_conflicts_job
+from models import Claim, ConflictGroup, Document, User
 
 from .conftest import LEAD, REVIEWER, login
 
@@ -79,6 +80,28 @@ def test_phone_layout_open_conflict_with_its_resolution_form_does_not_scroll_sid
         box = page.locator("#resolve-form input[name$=-subject]").first.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        context.close()
+
+
+def test_phone_layout_jobs_table_stacks_instead_of_scrolling_inside_itself(server, browser):
+    """Each job is a block on a phone: its outcome and submission time are on screen, not past the table's edge."""
+    with server.session() as session:
+        lead = session.scalar(sa.select(User).where(User.username == LEAD))
+        new_conflicts_job(session, created_by_id=lead.id)
+        session.commit()
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        login(page, server, LEAD)
+        assert _overflowing(page, server, ["/jobs"]) == {}
+        table = page.locator("table#jobs")
+        assert table.evaluate("t => t.scrollWidth <= t.clientWidth")
+        for cell in ("td.job-outcome", "td.date"):
+            box = page.locator(f"table#jobs tbody tr {cell}").first.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], cell
+        assert "Submitted" in page.locator("table#jobs tbody tr td.date").first.evaluate(
+            "td => getComputedStyle(td, '::before').content")
     finally:
         context.close()
 
