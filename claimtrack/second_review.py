@@ -77,8 +77,16 @@ def set_policy(session: so.Session, lead: User, *, now: datetime, share: int, do
     policy = session.scalar(sa.select(ReviewPolicy).where(ReviewPolicy.scope == scope))
     before = _policy_dict(policy) if policy is not None else None
     if policy is None:
-        policy = ReviewPolicy(scope=scope, document_id=document_id, subject=subject, measure=measure, kind=kind)
-        session.add(policy)
+        policy = ReviewPolicy(scope=scope, document_id=document_id, subject=subject, measure=measure, kind=kind,
+                              share=share, updated_by_id=lead.id, updated_at=now)
+        try:
+            with session.begin_nested():
+                session.add(policy)
+        except sa.exc.IntegrityError:
+            # Another lead created this scope's policy first: this save replaces theirs, as a later one would.
+            policy = session.scalar(sa.select(ReviewPolicy).where(ReviewPolicy.scope == scope)
+                                    .execution_options(populate_existing=True))
+            before = _policy_dict(policy)
     policy.share, policy.conflicts_need_two = share, conflicts_need_two
     policy.reviewer_added_need_two = reviewer_added_need_two
     policy.updated_by_id, policy.updated_at = lead.id, now
