@@ -6,6 +6,7 @@ page, a status or reviewer filter, or the API. rita herself, and anyone once the
 sees them.
 """
 import csv
+from datetime import date
 import io
 
 import pytest
@@ -252,3 +253,21 @@ def test_review_form_sent_after_the_claim_went_blind_reveals_nothing(client, aut
         assert CORRECTED_UNIT not in shown and "rita" not in shown and "verified" not in shown
     db_session.expire_all()
     assert second_review.standing(db_session, claim.id).state == "awaiting"
+
+
+@pytest.mark.parametrize("query", ["subject=the+harbour", "subject=the+port", "kind=target", "kind=fact",
+                                   "period_from=2020-01-01"])
+def test_blind_field_filters_do_not_reveal_a_correction(client, auth, db_session, awaiting, query):
+    """Filters read the current values: a claim found or missed only through rita's correction would give it away."""
+    claim = ClaimFactory(document=awaiting["document"], quote_text="2024", value=2024.0, subject="the port",
+                         measure="grain")
+    db_session.flush()
+    review.decide(db_session, claim, awaiting["rita"], "verify", version=claim.version, now=utcnow(),
+                  values={"subject": "the harbour authority", "kind": "target", "period_start": date(2024, 1, 1),
+                          "period_end": date(2024, 12, 31)}, check_lease=False)
+    db_session.commit()
+    assert second_review.standing(db_session, claim.id).state == "awaiting"
+    assert f'href="/claims/{claim.id}"' not in _page(client, auth, "otto", f"/claims?{query}")
+    assert f'href="/claims/{claim.id}"' in _page(client, auth, "otto", "/claims?measure=grain")  # not corrected
+    found_by_rita = {"subject=the+harbour", "kind=target", "period_from=2020-01-01"}
+    assert (f'href="/claims/{claim.id}"' in _page(client, auth, "rita", f"/claims?{query}")) is (query in found_by_rita)
