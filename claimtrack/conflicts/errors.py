@@ -28,3 +28,11 @@ class AwaitsBlindReview(ConflictError):
     def __init__(self, claim_id: int):
         super().__init__(f"Claim {claim_id} awaits your blind second review: give it before resolving this group.")
         self.claim_id = claim_id
+
+
+class AlreadyResolved(ConflictError):
+    """The very resolution form this user sent was recorded already (a double click, or sent again)."""
+
+    def __init__(self, resolution_id: int):
+        super().__init__("That resolution was already recorded.")
+        self.resolution_id = resolution_id

@@ -11,7 +11,7 @@ from models import MAX_ROW_ID, Claim, ConflictGroup, ReferenceFigure, Resolution
 
 from .. import audit, references
 from .detect import claim_key, detect_claims
-from .errors import AwaitsBlindReview, ConflictError, NotInGroup, StaleGroupError
+from .errors import AlreadyResolved, AwaitsBlindReview, ConflictError, NotInGroup, StaleGroupError
 from .learned import learn, redetect_measures
 
 
@@ -183,6 +183,8 @@ def resolve_group(
         if seen is None or seen.get(claim_id, outside.version) == outside.version:
             raise NotInGroup(claim_id, group.id)
         departed.append(outside)
+    form = _form_record(version, decision, note, preferred_claim_id, reason, rescopes)
+    _refuse_if_recorded(session, user, group, form)
     _check_fresh(session, group, version, [*claims, *departed], seen, rescopes, user)
     if group.status not in ("open", "unresolved"):
         raise ConflictError(f"This group is {group.status}: there is nothing to resolve.")
@@ -234,7 +236,26 @@ def resolve_group(
             "subject or measure) that tell them apart, or choose the right value instead."
         )
     return _record(session, user, group, claims, before, group_before, decision, note,
-                   preferred_claim_id if decision == "prefer" else None)
+                   preferred_claim_id if decision == "prefer" else None, extra={"form": form})
+
+
+def _form_record(version: int, decision: str, note: str, preferred_claim_id: int | None, reason: str,
+                 rescopes: list[Rescope]) -> dict:
+    """What a resolution form said and the group version it was loaded at, as kept with the resolution."""
+    prefer = decision == "prefer"
+    return {"group_version": version, "decision": decision, "note": note.strip(),
+            "preferred_claim_id": preferred_claim_id if prefer else None, "reason": reason if prefer else "",
+            "rescopes": {str(r.claim_id): {k: v.isoformat() if isinstance(v, date) else v for k, v in _scope(r).items()}
+                         for r in rescopes}}
+
+
+def _refuse_if_recorded(session: so.Session, user, group: ConflictGroup, form: dict) -> None:
+    """AlreadyResolved when the group's standing resolution is this very form, sent by this user before."""
+    latest = session.scalar(sa.select(Resolution).where(Resolution.group_id == group.id)
+                            .order_by(Resolution.id.desc()).limit(1))
+    if (latest is not None and latest.undone_at is None and latest.user_id == user.id
+            and (latest.details or {}).get("form") == form):
+        raise AlreadyResolved(latest.id)
 
 
 def _record(session: so.Session, user, group: ConflictGroup, claims: list[Claim], before: dict, group_before: dict,

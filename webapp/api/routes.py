@@ -434,6 +434,8 @@ def resolve_conflict(body: dict, group_id: int):
     except conflicts.AwaitsBlindReview as exc:
         db.rollback()
         abort(403, description=str(exc))
+    except conflicts.AlreadyResolved:
+        db.rollback()  # The same resolution sent again: recorded once, answered as the group now is.
     except StaleGroupError as exc:
         db.rollback()
         abort(409, description=str(exc))

@@ -186,6 +186,10 @@ def resolve(group_id: int):
     except NotInGroup as exc:
         session.rollback()
         abort(404, description=str(exc))
+    except conflicts.AlreadyResolved as exc:
+        session.rollback()
+        flash(str(exc), "info")
+        return redirect(url_for("conflicts.show", group_id=group_id), 303)
     except StaleGroupError as exc:
         return _render_stale(group_id, form, exc)
     except StaleDataError:
