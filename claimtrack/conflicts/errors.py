@@ -36,3 +36,10 @@ class AlreadyResolved(ConflictError):
     def __init__(self, resolution_id: int):
         super().__init__("That resolution was already recorded.")
         self.resolution_id = resolution_id
+
+
+class AlreadyAnswered(ConflictError):
+    """The lead sent the answer they had already given to a suggestion (a double click, or sent again)."""
+
+    def __init__(self):
+        super().__init__("That answer was already recorded.")

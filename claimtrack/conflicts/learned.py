@@ -15,7 +15,7 @@ from models import Claim, ConflictGroup, MatchSuggestion, MeasureEquivalence, ut
 from .. import audit
 from .detect import DetectionReport, detect_claims
 from .members import MemberView, group_members
-from .errors import ConflictError
+from .errors import AlreadyAnswered, ConflictError
 
 # Where a lesson holds: the subject of the groups it was learned on, or every subject.
 SCOPES = {"subject": "for this subject only", "all": "for every subject"}
@@ -96,6 +96,8 @@ def answer_suggestion(
     if suggestion is None:
         raise ConflictError("No such suggestion.")
     if suggestion.status != "pending":
+        if suggestion.answered_by_id == user.id and suggestion.status == ("same" if same else "different"):
+            raise AlreadyAnswered()
         raise ConflictError("This suggestion was already answered (perhaps by another lead): nothing was saved.")
     lesson = learn(session, user, suggestion.subject_key, suggestion.measure_a, suggestion.measure_b, same,
                    "suggestion", scope, note)

@@ -73,6 +73,10 @@ def answer(suggestion_id: int):
         conflicts.answer_suggestion(session, current_user, suggestion_id, form.answer.data == "same",
                                     form.scope.data, form.note.data or "")
         session.commit()
+    except conflicts.AlreadyAnswered as exc:
+        session.rollback()
+        flash(str(exc), "info")
+        return redirect(target, 303)
     except (ConflictError, StaleDataError) as exc:
         session.rollback()
         flash(str(exc) if isinstance(exc, ConflictError) else STALE, "error")
