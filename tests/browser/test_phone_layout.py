@@ -1,8 +1,9 @@
 """At 390 px wide (a phone) no reviewer page scrolls sideways."""
 import sqlalchemy as sa
 
+from claimtrack import conflicts
 from claimtrack.jobs import new_conflicts_job
-from models import Claim, ConflictGroup, Document, User
+from models import Claim, ConflictGroup, Document, MatchSuggestion, User
 
 from .conftest import LEAD, REVIEWER, login
 
@@ -102,6 +103,28 @@ def test_phone_layout_jobs_table_stacks_instead_of_scrolling_inside_itself(serve
             assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], cell
         assert "Submitted" in page.locator("table#jobs tbody tr td.date").first.evaluate(
             "td => getComputedStyle(td, '::before').content")
+    finally:
+        context.close()
+
+
+def test_phone_layout_learned_lesson_can_be_undone_without_scrolling_sideways(server, browser):
+    with server.session() as session:
+        lead = session.scalar(sa.select(User).where(User.username == LEAD))
+        suggestion = session.scalar(sa.select(MatchSuggestion).where(MatchSuggestion.status == "pending")
+                                    .order_by(MatchSuggestion.id))
+        conflicts.answer_suggestion(session, lead, suggestion.id, True, "subject", "the same routes")
+        session.commit()
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        login(page, server, LEAD)
+        assert _overflowing(page, server, ["/conflicts/learned"]) == {}
+        undo = page.locator("table.lessons tbody tr").first.locator("button", has_text="Undo")
+        box = undo.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        with page.expect_navigation():
+            undo.tap()
+        assert "Lesson undone" in page.locator(".flashes").inner_text()
     finally:
         context.close()
 
