@@ -395,13 +395,6 @@ def impartial_leads(session: so.Session, parties: tuple[int | None, ...]) -> int
         User.role == "lead", User.active.is_(True), User.id.not_in([p for p in parties if p is not None]))) or 0
 
 
-class AlreadyAdjudicated(review.ReviewError):
-    """The lead sent the adjudication they had just recorded again (a double click, or back and send)."""
-
-    def __init__(self):
-        super().__init__("That adjudication was already recorded.", 200)
-
-
 def adjudicate(session: so.Session, claim: Claim, lead: User, decision: str, *, choices: dict[str, str],
                version: int, now: datetime, note: str = "") -> Review:
     """A lead settles two disagreeing reviews: the final decision, and for each disputed field whose value stands."""
@@ -418,7 +411,7 @@ def adjudicate(session: so.Session, claim: Claim, lead: User, decision: str, *, 
                                .order_by(Review.id.desc()).limit(1))
         if final is not None and final.user_id == lead.id and final.note == note \
                 and final.status_after == review.DECISION_STATUS[decision]:
-            raise AlreadyAdjudicated()
+            raise review.AlreadyAdjudicated()
         if final is not None:
             raise review.ReviewError(f"Claim {claim.id} does not await adjudication: {final.user.username} "
                                      f"adjudicated it at {final.created_at:%H:%M} UTC; nothing was saved.")

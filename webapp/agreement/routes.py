@@ -149,7 +149,7 @@ def adjudicate(claim_id: int):
         second_review.adjudicate(db, claim, current_user, form.decision.data, choices=choices,
                                  version=form.version.data, now=utcnow(), note=form.note.data or "")
         db.commit()
-    except second_review.AlreadyAdjudicated as exc:
+    except review.AlreadyAdjudicated as exc:
         db.rollback()
         flash(str(exc), "info")
         return redirect(url_for("agreement.disputes"), 303)
