@@ -186,6 +186,19 @@ class ClaimFilter:
                 out[f.name] = value.isoformat() if isinstance(value, date) else str(value)
         return out
 
+    def _fields_filtered_as_corrected(self) -> tuple[str, ...]:
+        """The reviewable fields this filter matches on their current (possibly corrected) values."""
+        names = []
+        if self.q or self.subject:
+            names.append("subject")
+        if self.q or self.measure:
+            names.append("measure")
+        if self.kind:
+            names.append("kind")
+        if self.period_from is not None or self.period_to is not None:
+            names += ["period_start", "period_end"]
+        return tuple(names)
+
     def conditions(self, *, scan_by_id: bool = False, session: so.Session | None = None,
                    with_search: bool = True) -> list[sa.ColumnElement[bool]]:
         """SQL conditions on Claim for this filter.
@@ -231,11 +244,13 @@ class ClaimFilter:
         if self.viewer is not None and reveals:
             blind = so.aliased(SecondReview)
             out.append(~blind_to(Claim.id, self.viewer, blind))
-        elif self.viewer is not None and self.q:
-            # The search index holds the current subject and measure: a word found only in a
-            # correction would tell the blind second reviewer that, and how, the claim was corrected.
+        elif self.viewer is not None and (filtered := self._fields_filtered_as_corrected()):
+            # These filters (and the search index) read the current values: a claim found, or
+            # missed, only through a correction would tell the blind second reviewer that, and how,
+            # the claim was corrected. Such claims are left out of these lists for them.
             blind = so.aliased(SecondReview)
-            corrected = sa.or_(Claim.subject != Claim.extracted_subject, Claim.measure != Claim.extracted_measure)
+            corrected = sa.or_(*(getattr(Claim, name).is_distinct_from(getattr(Claim, f"extracted_{name}"))
+                                 for name in filtered))
             out.append(~sa.and_(corrected, blind_to(Claim.id, self.viewer, blind)))
         if self.settled_only:
             # An alias: the export query joins second_reviews itself, which would swallow the subquery.

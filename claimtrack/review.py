@@ -53,6 +53,13 @@ class ReviewError(ValueError):
             self.status = status
 
 
+class AlreadyAdjudicated(ReviewError):
+    """The lead sent the adjudication they had just recorded again (a double click, or back and send)."""
+
+    def __init__(self):
+        super().__init__("That adjudication was already recorded.", 200)
+
+
 @dataclass(frozen=True)
 class Difference:
     """One field where the reviewer's form and the stored claim disagree."""

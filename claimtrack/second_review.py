@@ -20,7 +20,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from models import (
-    COMPARED_FIELDS, KINDS, REVIEWABLE_FIELDS, SECOND_DECISIONS, Claim, Document, Review, ReviewPolicy,
+    BLIND_STATUS, COMPARED_FIELDS, KINDS, REVIEWABLE_FIELDS, SECOND_DECISIONS, Claim, Document, Review, ReviewPolicy,
     SecondReview, User, blind_to,
 )
 
@@ -77,8 +77,16 @@ def set_policy(session: so.Session, lead: User, *, now: datetime, share: int, do
     policy = session.scalar(sa.select(ReviewPolicy).where(ReviewPolicy.scope == scope))
     before = _policy_dict(policy) if policy is not None else None
     if policy is None:
-        policy = ReviewPolicy(scope=scope, document_id=document_id, subject=subject, measure=measure, kind=kind)
-        session.add(policy)
+        policy = ReviewPolicy(scope=scope, document_id=document_id, subject=subject, measure=measure, kind=kind,
+                              share=share, updated_by_id=lead.id, updated_at=now)
+        try:
+            with session.begin_nested():
+                session.add(policy)
+        except sa.exc.IntegrityError:
+            # Another lead created this scope's policy first: this save replaces theirs, as a later one would.
+            policy = session.scalar(sa.select(ReviewPolicy).where(ReviewPolicy.scope == scope)
+                                    .execution_options(populate_existing=True))
+            before = _policy_dict(policy)
     policy.share, policy.conflicts_need_two = share, conflicts_need_two
     policy.reviewer_added_need_two = reviewer_added_need_two
     policy.updated_by_id, policy.updated_at = lead.id, now
@@ -154,10 +162,6 @@ def is_blind(row: SecondReview | None, user: User) -> bool:
     history asks it, through `hidden_from` and `as_seen_by` for lists of claims.
     """
     return row is not None and row.state == "awaiting" and row.first_user_id != user.id
-
-
-# The status a claim awaiting a blind second review shows to those who must not see its first decision.
-BLIND_STATUS = "awaiting_second"
 
 
 def hidden_from(session: so.Session, viewer: User, claim_ids: Iterable[int]) -> set[int]:
@@ -402,6 +406,15 @@ def adjudicate(session: so.Session, claim: Claim, lead: User, decision: str, *, 
     if not note:
         raise review.ReviewError("A note explaining the decision is required.", 400)
     row = standing(session, claim.id, lock=True)
+    if row is not None and row.state == "adjudicated":
+        final = session.scalar(sa.select(Review).where(Review.claim_id == claim.id, Review.decision == "adjudicate")
+                               .order_by(Review.id.desc()).limit(1))
+        if final is not None and final.user_id == lead.id and final.note == note \
+                and final.status_after == review.DECISION_STATUS[decision]:
+            raise review.AlreadyAdjudicated()
+        if final is not None:
+            raise review.ReviewError(f"Claim {claim.id} does not await adjudication: {final.user.username} "
+                                     f"adjudicated it at {final.created_at:%H:%M} UTC; nothing was saved.")
     if row is None or row.state != "adjudication":
         raise review.ReviewError(f"Claim {claim.id} does not await adjudication.")
     parties = (row.first_user_id, row.second_user_id)

@@ -227,14 +227,24 @@ def metadata_for(path: Path) -> Metadata | None:
     return None
 
 
+# Longest stored file name.
+MAX_NAME_CHARS = 255
+
+
 def upload_name(name: str) -> str:
     """The name of an uploaded file as its owner knows it, in any script: the last path part, controls dropped.
 
     It is only ever stored and shown (escaped), never used as a path, so unlike werkzeug's
     `secure_filename` it keeps every letter; the type comes from its suffix.
     """
-    name = unicodedata.normalize("NFC", _NAME_JUNK.sub("", name))
-    return re.split(r"[/\\]", name)[-1].strip()[:255]
+    name = re.split(r"[/\\]", unicodedata.normalize("NFC", _NAME_JUNK.sub("", name)))[-1].strip()
+    if len(name) <= MAX_NAME_CHARS:
+        return name
+    # Cut the stem, not the suffix: the suffix says what type the file is.
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem or len(suffix) > 16:
+        return name[:MAX_NAME_CHARS]
+    return stem[:MAX_NAME_CHARS - len(suffix) - 1] + "." + suffix
 
 
 def decode_document(data: bytes, file_name: str, source: str = "") -> DocumentSource:

@@ -21,8 +21,21 @@ QUEUE_ORDERS = {
 DEFAULTS: dict[str, Any] = {"queue_order": "worth", "evidence_required": False}
 
 
+# Each setting as a message names it.
+LABELS = {"queue_order": "the queue order", "evidence_required": "whether a verification must record its evidence"}
+
+
 class SettingError(ValueError):
     """A setting name or value that cannot be stored."""
+
+
+class StaleSetting(SettingError):
+    """A setting the lead changed was changed by someone else after their form was loaded."""
+
+    def __init__(self, name: str, by: str | None):
+        super().__init__(f"{by or 'Someone'} changed {LABELS[name]} since you opened this page, so nothing was "
+                         "saved. Your choice is kept below: save again to apply it.")
+        self.name = name
 
 
 def get(session: so.Session, name: str) -> Any:
@@ -56,15 +69,26 @@ def _validate(name: str, value: Any) -> Any:
     raise SettingError(f"unknown setting {name!r}")
 
 
-def change(session: so.Session, user: User, now: datetime, **values: Any) -> dict[str, Any]:
-    """A lead sets team settings; returns {name: [before, after]} for those that changed (audited)."""
+def change(session: so.Session, user: User, now: datetime, seen: dict[str, Any] | None = None,
+           **values: Any) -> dict[str, Any]:
+    """A lead sets team settings; returns {name: [before, after]} for those that changed (audited).
+
+    With `seen` (the values the lead's form was loaded with), a setting left as seen is not
+    written, so a form loaded before another lead's change never reverts it; a setting the lead
+    changed that someone else changed since raises StaleSetting (the caller rolls back).
+    """
     if not user.is_lead:
         raise PermissionError("Only a lead can change team settings.")
     checked = {name: _validate(name, value) for name, value in values.items()}
+    if seen is not None:
+        checked = {name: value for name, value in checked.items() if name not in seen or seen[name] != value}
     changed = {}
     for name, value in checked.items():
         row = session.get(TeamSetting, name, with_for_update=True)
         before = DEFAULTS[name] if row is None else row.value
+        if seen is not None and name in seen and before != seen[name]:
+            by = session.get(User, row.updated_by_id) if row is not None and row.updated_by_id else None
+            raise StaleSetting(name, by.username if by is not None else None)
         if before == value:
             continue
         if row is None:

@@ -13,7 +13,7 @@ from .queue import Lease, Skip
 from .references import REFERENCE_STANDINGS, ReferenceFigure, ReferenceSource
 from .reviews import EVIDENCE_METHODS, Review
 from .second_review import (
-    ANSWER_TYPES, COMPARED_FIELDS, SECOND_DECISIONS, SECOND_REVIEW_REASONS, SECOND_REVIEW_STATES, ReviewPolicy,
+    ANSWER_TYPES, BLIND_STATUS, COMPARED_FIELDS, SECOND_DECISIONS, SECOND_REVIEW_REASONS, SECOND_REVIEW_STATES, ReviewPolicy,
     SecondReview, answer_columns, blind_to,
 )
 from .tallies import DocumentDay, ReasonDay, ReviewerDay, TimingDay
@@ -27,7 +27,7 @@ __all__ = [
     "KINDS", "LEARNED_ORIGINS", "Lease", "MatchSuggestion", "MeasureEquivalence", "MAX_ROW_ID", "LoginAttempt", "ORIGINS", "QUALIFIERS", "RANKS", "RESOLUTION_DECISIONS", "REVIEWABLE_FIELDS",
     "InvariantError", "Job", "JOB_KINDS", "JOB_STATES", "ACTIVE_STATES", "FINAL_STATES", "ROLES", "ReasonDay", "Resolution", "Review", "ReviewerDay", "TimingDay", "STATUSES", "SUGGESTION_STATUSES", "Skip", "TeamSetting", "UTCDateTime", "User",
     "row_id", "utcnow",
-    "ANSWER_TYPES", "COMPARED_FIELDS", "ReviewPolicy", "answer_columns", "SECOND_DECISIONS", "SECOND_REVIEW_REASONS", "SECOND_REVIEW_STATES",
+    "ANSWER_TYPES", "BLIND_STATUS", "COMPARED_FIELDS", "ReviewPolicy", "answer_columns", "SECOND_DECISIONS", "SECOND_REVIEW_REASONS", "SECOND_REVIEW_STATES",
     "SecondReview", "blind_to",
     "REFERENCE_STANDINGS", "ReferenceFigure", "ReferenceSource",
 ]

@@ -153,6 +153,10 @@ class SecondReview(Base):
         return answers
 
 
+# The status a claim awaiting a blind second review shows to those who must not see its first decision.
+BLIND_STATUS = "awaiting_second"
+
+
 def blind_to(claim_id, viewer_id: int, row: type[SecondReview] | so.util.AliasedClass = SecondReview) -> sa.Exists:
     """SQL: the claim awaits a second review and `viewer_id` did not make its first: they must see it blind.
 

@@ -153,3 +153,22 @@ def test_agreement_command_text_and_json(runner, team, db_session):
     assert json.loads(result.output)["date_from"] == "2026-01-01"
     result = runner.invoke(args=["agreement", "--from", "2026-02-30"])
     assert result.exit_code != 0 and "YYYY-MM-DD" in result.output
+
+
+def test_agreement_pages_adjudication_sent_twice_is_recorded_once_and_says_so(client, auth, team, db_session):
+    _set_policy(client, auth)
+    claim_id = _first_review(client, auth, unit="t")
+    _second_review(client, auth, unit="kt")
+    auth.login("lena")
+    page = client.get(f"/adjudication/{claim_id}").get_data(as_text=True)
+    data = {"csrf_token": csrf_token(client, f"/adjudication/{claim_id}"),
+            "version": form_fields(page, "adjudication-form")["version"], "decision": "verify",
+            "note": "kilotonnes, per the table", "choice-unit": "second"}
+    assert client.post(f"/adjudication/{claim_id}", data=data).status_code == 303
+    again = client.post(f"/adjudication/{claim_id}", data=data)
+    assert again.status_code == 303
+    assert "That adjudication was already recorded." in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert db_session.query(Review).filter_by(claim_id=claim_id, decision="adjudicate").count() == 1
+    other = client.post(f"/adjudication/{claim_id}", data={**data, "decision": "reject"})
+    assert other.status_code == 409
+    assert f"Claim {claim_id} does not await adjudication: lena adjudicated it at" in other.get_data(as_text=True)

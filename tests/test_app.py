@@ -162,3 +162,13 @@ def test_numbers_shown_as_people_read_them():
     assert grouped_number(6.47) == "6.47"
     assert grouped_number(-0.5) == "-0.5"
     assert grouped_number(None) is None
+
+
+def test_method_not_allowed_names_the_allowed_methods(client, auth, reviewer, db_session):
+    """A 405 must say which methods the address takes (RFC 9110), on pages and in the API alike."""
+    auth.login("rita")
+    page = client.get("/logout")
+    assert page.status_code == 405 and "POST" in page.headers["Allow"].split(", ")
+    api = client.put("/api/v1/claims/1/decision")
+    assert api.status_code == 405 and "POST" in api.headers["Allow"].split(", ")
+    assert api.mimetype == "application/problem+json"

@@ -212,3 +212,21 @@ def test_learning_suggestion_and_lesson_pages(client, auth, lead, reviewer, db_s
     db_session.expire_all()
     assert db_session.get(MeasureEquivalence, lesson.id).undone_at is not None
     assert db_session.scalar(sa.select(sa.func.count()).select_from(ConflictGroup).where(ConflictGroup.status == "open")) == 0
+
+
+def test_learning_same_answer_sent_twice_says_it_was_recorded(client, auth, lead, db_session):
+    """A double click on "Answer": the lead's own answer stands, and the page does not say nothing was saved."""
+    _wind(db_session)
+    [suggestion] = _pending(db_session)
+    db_session.commit()
+    auth.login("lena")
+    data = {"csrf_token": csrf_token(client, "/conflicts/suggestions"), "answer": "same", "scope": "subject",
+            "next": "suggestions"}
+    first = client.post(f"/conflicts/suggestions/{suggestion.id}/answer", data=data)
+    assert "Answer recorded: the same fact." in client.get(first.headers["Location"]).get_data(as_text=True)
+    again = client.post(f"/conflicts/suggestions/{suggestion.id}/answer", data=data)
+    html = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "That answer was already recorded." in html and "nothing was saved" not in html
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(MeasureEquivalence)) == 1
+    other = client.post(f"/conflicts/suggestions/{suggestion.id}/answer", data={**data, "answer": "different"})
+    assert "already answered" in client.get(other.headers["Location"]).get_data(as_text=True)

@@ -5,7 +5,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from claimtrack import conflicts
-from models import Claim, ConflictGroup
+from models import Claim, ConflictGroup, Resolution
 
 from .conftest import csrf_token, form_fields
 from .factories import ClaimFactory, DocumentFactory
@@ -162,3 +162,21 @@ def test_conflicts_list_shows_a_few_values_per_group_and_links_the_rest(client, 
     assert row.count('<li class="rank-') == 6
     assert f'<a href="/conflicts/{group_id}">and 3 more claims</a>' in row
     assert all(f"d{n}.txt" in client.get(f"/conflicts/{group_id}").get_data(as_text=True) for n in range(40, 49))
+
+
+def test_conflicts_resolution_sent_twice_is_recorded_once_and_says_so(client, auth, reviewer, db_session):
+    """A double click, or the back button and send again: the very form already recorded is no stale form."""
+    a, b, group = _pair(db_session)
+    auth.login("rita")
+    data = form_fields(client.get(f"/conflicts/{group.id}").get_data(as_text=True), "resolve-form")
+    data.update(decision="prefer", preferred=b.id, reason="superseded", note="newer figure")
+    assert client.post(f"/conflicts/{group.id}/resolve", data=data).status_code == 303
+    again = client.post(f"/conflicts/{group.id}/resolve", data=data)
+    assert again.status_code == 303
+    html = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "That resolution was already recorded." in html and "nothing was saved" not in html
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Resolution)) == 1
+    # The same form with another note is a new resolution attempt on a group that moved on: refused as stale.
+    changed = client.post(f"/conflicts/{group.id}/resolve", data={**data, "note": "on second thoughts"})
+    assert changed.status_code == 409
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Resolution)) == 1

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from claimtrack import guidelines, review
+from claimtrack import guidelines, review, team
 from models import AuditEvent
 
 from .conftest import form_fields
@@ -93,3 +93,35 @@ def test_team_page_is_for_leads_and_sets_the_order_and_evidence(client, auth, le
     assert "then document order" in client.get("/queue").get_data(as_text=True)
     fields["queue_order"] = "random"
     assert client.post("/team", data=fields).status_code == 400
+
+
+def test_team_form_made_before_another_leads_change_keeps_that_change(client, auth, lead, db_session):
+    """Lena loads /team; another lead turns evidence on; lena's save of a new queue order leaves it on."""
+    other = UserFactory(role="lead")
+    auth.login("lena")
+    fields = form_fields(client.get("/team").get_data(as_text=True), "team-form")
+    team.change(db_session, other, NOW, evidence_required=True)
+    db_session.commit()
+    fields["queue_order"] = "document"
+    fields.pop("evidence_required", None)  # unticked, as lena saw it
+    assert client.post("/team", data=fields).status_code == 303
+    assert (team.queue_order(db_session), team.evidence_required(db_session)) == ("document", True)
+
+
+def test_team_form_changing_what_another_lead_changed_since_is_refused(client, auth, lead, db_session):
+    other = UserFactory(role="lead")
+    auth.login("lena")
+    fields = form_fields(client.get("/team").get_data(as_text=True), "team-form")
+    team.change(db_session, other, NOW, queue_order="confidence")
+    db_session.commit()
+    fields["queue_order"] = "document"
+    response = client.post("/team", data=fields)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert f"{other.username} changed the queue order since you opened this page" in html
+    assert "nothing was saved" in html
+    assert form_fields(html, "team-form")["queue_order"] == "document"
+    assert team.queue_order(db_session) == "confidence"
+    # Sent again knowing the other lead's choice, it is saved.
+    assert client.post("/team", data=form_fields(html, "team-form")).status_code == 303
+    assert team.queue_order(db_session) == "document"

@@ -498,3 +498,17 @@ def test_jobs_redis_unreachable_runs_the_job_here(factory, db_session):
     assert queue.wait(job_id, 5)
     assert _get(factory, job_id).state == "done"
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Document)) == 1
+
+
+def test_jobs_rebuild_asked_for_while_one_waits_in_the_queue_is_that_one(client, lead, auth, factory):
+    """A double click, or a second lead: a full rebuild not yet started already covers every claim."""
+    with factory() as session:
+        waiting = jobs.new_conflicts_job(session, created_by_id=lead.id).id
+        session.commit()
+    auth.login("lena")
+    response = client.post("/jobs/conflicts", data={"csrf_token": csrf_token(client, "/jobs")})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/jobs/{waiting}")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"A full conflict rebuild is already queued (job {waiting}); it checks every claim." in html
+    with factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(Job).where(Job.kind == "conflicts")) == 1

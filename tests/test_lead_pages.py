@@ -210,3 +210,21 @@ def test_reviewer_list_does_not_lease(client, reviewer, auth, many_claims, db_se
     auth.login("rita")
     client.get("/claims")
     assert queue.holder(db_session, many_claims[0].id, utcnow()) is None
+
+
+@pytest.mark.parametrize("action, active", [("deactivate", False), ("activate", True)])
+def test_lead_deactivate_or_activate_sent_twice_records_one_change(client, lead, reviewer, auth, db_session,
+                                                                   action, active):
+    """A double click, or two leads: the second finds the account already so and says it, recording nothing."""
+    from models import AuditEvent
+
+    if active:
+        reviewer.active = False
+        db_session.commit()
+    auth.login("lena")
+    token = csrf_token(client, "/users")
+    assert client.post(f"/users/{reviewer.id}/{action}", data={"csrf_token": token}).status_code == 303
+    again = client.post(f"/users/{reviewer.id}/{action}", data={"csrf_token": token}, follow_redirects=True)
+    assert f"rita was already {'active' if active else 'deactivated'}; nothing changed." in again.get_data(as_text=True)
+    events = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.verb == action)).all()
+    assert [(e.before, e.after) for e in events] == [({"active": not active}, {"active": active})]

@@ -6,14 +6,15 @@ page, a status or reviewer filter, or the API. rita herself, and anyone once the
 sees them.
 """
 import csv
+from datetime import date
 import io
 
 import pytest
 
-from claimtrack import accounts, review, second_review, tokens
-from models import Review, utcnow
+from claimtrack import accounts, conflicts, review, second_review, tokens
+from models import Claim, ConflictGroup, Lease, Review, utcnow
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, csrf_token, form_fields
 from .factories import ClaimFactory, DocumentFactory
 
 CORRECTED_UNIT = "tonnes"
@@ -150,3 +151,123 @@ def test_blind_search_does_not_find_a_corrected_subject(client, auth, db_session
     assert f'href="/claims/{claim.id}"' not in _page(client, auth, "otto", "/claims?q=grain")
     assert f'href="/claims/{awaiting["claim"].id}"' in _page(client, auth, "otto", "/claims?q=grain")
     assert f'href="/claims/{claim.id}"' in _page(client, auth, "rita", "/claims?q=authority")
+
+
+@pytest.fixture
+def awaiting_in_conflict(db_session, reviewer, lead):
+    """Two documents disagree (66 and 69); rita corrected the first to 67 and verified it, and it awaits otto's review."""
+    otto = accounts.create_user(db_session, "otto", PASSWORD, "reviewer")
+    second_review.set_policy(db_session, lead, now=utcnow(), share=100)
+    first = ClaimFactory(document=DocumentFactory(text="Gansu has 66 sister cities.", file_name="a.txt"),
+                         quote_text="66", value=66.0)
+    other = ClaimFactory(document=DocumentFactory(text="Gansu hosts 69 sister cities.", file_name="b.txt"),
+                         quote_text="69", value=69.0)
+    conflicts.detect_claims(db_session, [first.id, other.id])
+    db_session.flush()
+    review.decide(db_session, first, reviewer, "verify", version=first.version, now=utcnow(),
+                  values={"value": 67.0}, check_lease=False)
+    db_session.commit()
+    assert second_review.standing(db_session, first.id).state == "awaiting"
+    group = db_session.get(ConflictGroup, first.group_id)
+    assert group is not None and other.group_id == group.id
+    return {"claim": first, "other": other, "group": group, "otto": otto, "rita": reviewer}
+
+
+def _member_card(html: str, claim_id: int) -> str:
+    start = html.index(f'id="member-{claim_id}"')
+    return html[start:html.index("</section>", start)]
+
+
+def test_blind_conflict_pages_show_the_claim_as_extracted(client, auth, awaiting_in_conflict):
+    claim, group = awaiting_in_conflict["claim"], awaiting_in_conflict["group"]
+    card = _member_card(_page(client, auth, "otto", f"/conflicts/{group.id}"), claim.id)
+    assert "66" in card and "67" not in card and "verified" not in card
+    assert "awaiting second" in card
+    listed = _page(client, auth, "otto", "/conflicts")
+    assert "67 —" not in listed and "66 —" in listed
+    mine = _member_card(_page(client, auth, "rita", f"/conflicts/{group.id}"), claim.id)
+    assert "67" in mine and "verified" in mine
+
+
+def test_blind_conflict_api_shows_the_claim_as_extracted(client, db_session, awaiting_in_conflict):
+    claim, group, otto = awaiting_in_conflict["claim"], awaiting_in_conflict["group"], awaiting_in_conflict["otto"]
+    detail = _api(client, db_session, otto, f"/api/v1/conflicts/{group.id}")
+    member = next(m for m in detail["members"] if m["id"] == claim.id)
+    assert (member["status"], member["value"]) == (second_review.BLIND_STATUS, 66.0)
+    listed = _api(client, db_session, otto, "/api/v1/conflicts")
+    member = next(m for g in listed["groups"] for m in g["members"] if m["id"] == claim.id)
+    assert (member["status"], member["value"]) == (second_review.BLIND_STATUS, 66.0)
+    own = _api(client, db_session, awaiting_in_conflict["rita"], f"/api/v1/conflicts/{group.id}")
+    member = next(m for m in own["members"] if m["id"] == claim.id)
+    assert (member["status"], member["value"]) == ("verified", 67.0)
+
+
+def test_blind_reviewer_cannot_resolve_the_group_before_their_review(client, auth, db_session, awaiting_in_conflict):
+    """Resolving means judging the values they must not see yet, and its form holds them as extracted."""
+    claim, other, group = awaiting_in_conflict["claim"], awaiting_in_conflict["other"], awaiting_in_conflict["group"]
+    auth.login("otto")
+    html = client.get(f"/conflicts/{group.id}").get_data(as_text=True)
+    assert 'id="resolve-form"' not in html
+    notice = html[html.index('id="resolve-blind"'):]
+    assert f'href="/claims/{claim.id}/second"' in notice and "awaits your blind second review" in notice
+    response = client.post(f"/conflicts/{group.id}/resolve", data={
+        "csrf_token": csrf_token(client, f"/conflicts/{group.id}"), "version": group.version,
+        "decision": "prefer", "preferred": other.id, "reason": "superseded", "note": "newer",
+        **{f"claims-{i}-{name}": value for i, member in enumerate((claim, other)) for name, value in (
+            ("claim_id", member.id), ("version", member.version), ("subject", "Gansu"), ("measure", "sister cities"))}})
+    assert response.status_code == 303
+    shown = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Claim {claim.id} awaits your blind second review" in shown, shown[shown.find('class="flash'):][:300]
+    db_session.expire_all()
+    assert db_session.get(ConflictGroup, group.id).status == "open"
+    assert db_session.get(Claim, claim.id).value == 67.0
+    _token, secret = tokens.create(db_session, awaiting_in_conflict["otto"], "script", utcnow())
+    db_session.commit()
+    refused = client.post(f"/api/v1/conflicts/{group.id}/resolve", headers={"Authorization": f"Bearer {secret}"},
+                          json={"version": group.version, "decision": "prefer", "preferred_claim_id": other.id,
+                                "reason": "superseded", "note": "newer", "claims": []})
+    assert refused.status_code == 403 and "blind second review" in refused.get_json()["detail"]
+    db_session.expire_all()
+    assert db_session.get(ConflictGroup, group.id).status == "open"
+
+
+def test_review_form_sent_after_the_claim_went_blind_reveals_nothing(client, auth, db_session, reviewer, lead):
+    """otto opened the claim while it was pending; rita decided it first, and it awaits otto's blind review now."""
+    otto = accounts.create_user(db_session, "otto", PASSWORD, "reviewer")
+    second_review.set_policy(db_session, lead, now=utcnow(), share=100)
+    claim = ClaimFactory(document=DocumentFactory(text="The port moved 48 units of grain in 2024."),
+                         quote_text="48", value=48.0, subject="the port", measure="grain")
+    db_session.commit()
+    auth.login("otto")
+    fields = form_fields(client.get(f"/claims/{claim.id}").get_data(as_text=True), "review-form")
+    db_session.query(Lease).delete()
+    review.decide(db_session, claim, reviewer, "verify", version=claim.version, now=utcnow(),
+                  values={"unit": CORRECTED_UNIT}, note="rita's reason", check_lease=False)
+    db_session.commit()
+    assert second_review.is_blind(second_review.standing(db_session, claim.id), otto)
+    response = client.post(f"/claims/{claim.id}", data={**fields, "decision": "verify"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/claims/{claim.id}/second")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "now awaits your blind second review: what you sent was not recorded" in page
+    for shown in (response.get_data(as_text=True), page):
+        assert CORRECTED_UNIT not in shown and "rita" not in shown and "verified" not in shown
+    db_session.expire_all()
+    assert second_review.standing(db_session, claim.id).state == "awaiting"
+
+
+@pytest.mark.parametrize("query", ["subject=the+harbour", "subject=the+port", "kind=target", "kind=fact",
+                                   "period_from=2020-01-01"])
+def test_blind_field_filters_do_not_reveal_a_correction(client, auth, db_session, awaiting, query):
+    """Filters read the current values: a claim found or missed only through rita's correction would give it away."""
+    claim = ClaimFactory(document=awaiting["document"], quote_text="2024", value=2024.0, subject="the port",
+                         measure="grain")
+    db_session.flush()
+    review.decide(db_session, claim, awaiting["rita"], "verify", version=claim.version, now=utcnow(),
+                  values={"subject": "the harbour authority", "kind": "target", "period_start": date(2024, 1, 1),
+                          "period_end": date(2024, 12, 31)}, check_lease=False)
+    db_session.commit()
+    assert second_review.standing(db_session, claim.id).state == "awaiting"
+    assert f'href="/claims/{claim.id}"' not in _page(client, auth, "otto", f"/claims?{query}")
+    assert f'href="/claims/{claim.id}"' in _page(client, auth, "otto", "/claims?measure=grain")  # not corrected
+    found_by_rita = {"subject=the+harbour", "kind=target", "period_from=2020-01-01"}
+    assert (f'href="/claims/{claim.id}"' in _page(client, auth, "rita", f"/claims?{query}")) is (query in found_by_rita)

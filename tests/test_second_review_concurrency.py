@@ -3,11 +3,12 @@ import threading
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
 
 from claimtrack import accounts, queue, review, second_review
 from claimtrack.database import make_engine, make_sessionmaker
-from models import Claim, Document, Review, SecondReview
+from models import Claim, Document, Review, ReviewPolicy, SecondReview, User
 
 REVIEWERS = 6
 CLAIMS = 60
@@ -96,5 +97,63 @@ def test_parallel_second_reviewers_never_share_a_claim(fresh_database, backend):
             seconds = connection.scalar(sa.select(sa.func.count()).select_from(Review)
                                         .where(Review.decision == "second_verify"))
         assert states == {"agreed": CLAIMS} and seconds == CLAIMS
+    finally:
+        engine.dispose()
+
+
+def _wait_for_a_lock_wait(url: str) -> None:
+    """Return once some other connection of this database waits on a lock (bounded: fails after about 10 s)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            for _ in range(200):
+                waiting = connection.scalar(sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"))
+                if waiting:
+                    return
+                connection.rollback()
+                threading.Event().wait(0.05)
+    finally:
+        engine.dispose()
+    raise AssertionError("the second lead's save never waited on the first's")
+
+
+def test_two_leads_setting_a_new_scopes_policy_at_once_both_succeed(fresh_database, backend):
+    """Neither found the scope's policy; the second's insert waits on the first's, then replaces it, no 500."""
+    if backend == "sqlite":
+        pytest.skip("SQLite's writing transactions begin IMMEDIATE: the second lead's save waits for the first")
+    engine = make_engine(fresh_database)
+    factory = make_sessionmaker(engine)
+    try:
+        with factory() as session:
+            for name in ("lena", "lars"):
+                accounts.create_user(session, name, "password123", "lead")
+            session.commit()
+        outcome: list[object] = []
+
+        def second_lead():
+            with factory() as session:
+                lars = session.scalar(sa.select(User).where(User.username == "lars"))
+                try:
+                    second_review.set_policy(session, lars, now=NOW, share=30, subject="Gansu")
+                    session.commit()
+                    outcome.append("saved")
+                except Exception as exc:  # noqa: BLE001 - the outcome under test
+                    outcome.append(exc)
+
+        with factory() as first:
+            lena = first.scalar(sa.select(User).where(User.username == "lena"))
+            second_review.set_policy(first, lena, now=NOW, share=10, subject="Gansu")
+            thread = threading.Thread(target=second_lead, daemon=True)
+            thread.start()
+            _wait_for_a_lock_wait(fresh_database)
+            first.commit()
+            thread.join(30)
+        assert outcome == ["saved"]
+        with factory() as session:
+            lars = session.scalar(sa.select(User.id).where(User.username == "lars"))
+            policies = session.scalars(sa.select(ReviewPolicy)).all()
+            assert [(p.subject, p.share, p.updated_by_id) for p in policies] == [("Gansu", 30, lars)]
     finally:
         engine.dispose()

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from claimtrack.sources import DocumentError, decode_document, find_documents, read_document
+from claimtrack.sources import DocumentError, decode_document, find_documents, read_document, upload_name
 
 SEEDS = __import__("pathlib").Path(__file__).resolve().parent.parent / "seeds"
 
@@ -78,3 +78,11 @@ def test_dateline_gives_published_date_for_unknown_file(tmp_path):
 def test_find_documents_expands_folders_and_skips_metadata():
     found = find_documents([SEEDS])
     assert [f.path.name for f in found] == sorted(p.name for p in SEEDS.glob("*.txt"))
+
+
+def test_upload_name_over_255_characters_keeps_its_type():
+    """A long name is cut in its stem: cut at the end, "report….txt" became a file of no type and was refused."""
+    name = upload_name("r" * 300 + ".txt")
+    assert len(name) == 255 and name.endswith(".txt")
+    assert upload_name("x" * 300) == "x" * 255
+    assert upload_name("short.md") == "short.md"

@@ -2,11 +2,12 @@
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, make_response, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import (
-    BadRequest, HTTPException, InternalServerError, RequestHeaderFieldsTooLarge, RequestURITooLarge, ServiceUnavailable,
+    BadRequest, HTTPException, InternalServerError, MethodNotAllowed, RequestHeaderFieldsTooLarge, RequestURITooLarge,
+    ServiceUnavailable,
 )
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -84,6 +85,13 @@ def register_errorhandlers(app: Flask) -> None:
     from .api import is_api_request, problem
 
     def render_error(error):
+        response = make_response(_error_response(error))
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            # A 405 names the methods the address takes (RFC 9110); the bare page would drop werkzeug's header.
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    def _error_response(error):
         if is_api_request():
             return problem(error if isinstance(error, HTTPException) else InternalServerError())
         code = getattr(error, "code", 500) or 500

@@ -40,7 +40,7 @@ from .members import (
     group_members,
     iter_conflicts,
 )
-from .errors import ConflictError, NotInGroup, StaleGroupError
+from .errors import AlreadyAnswered, AlreadyResolved, AwaitsBlindReview, ConflictError, NotInGroup, StaleGroupError
 from .learned import SCOPES, answer_suggestion, lessons, pending_count, pending_suggestions, undo_lesson
 from .resolve import (
     DEPRECATION_REASONS,
@@ -54,7 +54,7 @@ from .resolve import (
 
 __all__ = [
     "CONFLICT_STATUSES", "DEPRECATION_REASONS", "ConflictError", "ConflictSummary", "DetectionReport",
-    "GroupDetail", "MemberView", "NotInGroup", "Rescope", "StaleGroupError", "conflict_page", "conflict_summary",
+    "AlreadyAnswered", "AlreadyResolved", "AwaitsBlindReview", "GroupDetail", "MemberView", "NotInGroup", "Rescope", "StaleGroupError", "conflict_page", "conflict_summary",
     "detect_claims", "detect_document", "dimension_of", "group_detail", "group_members",
     "iter_conflicts", "merge_groups", "rebuild", "resolve_by_reference", "resolve_group", "split_claim", "stated_step",
     "undo_resolution", "SCOPES", "answer_suggestion", "lessons", "pending_count", "pending_suggestions",

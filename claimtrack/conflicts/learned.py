@@ -15,7 +15,7 @@ from models import Claim, ConflictGroup, MatchSuggestion, MeasureEquivalence, ut
 from .. import audit
 from .detect import DetectionReport, detect_claims
 from .members import MemberView, group_members
-from .errors import ConflictError
+from .errors import AlreadyAnswered, ConflictError
 
 # Where a lesson holds: the subject of the groups it was learned on, or every subject.
 SCOPES = {"subject": "for this subject only", "all": "for every subject"}
@@ -96,6 +96,8 @@ def answer_suggestion(
     if suggestion is None:
         raise ConflictError("No such suggestion.")
     if suggestion.status != "pending":
+        if suggestion.answered_by_id == user.id and suggestion.status == ("same" if same else "different"):
+            raise AlreadyAnswered()
         raise ConflictError("This suggestion was already answered (perhaps by another lead): nothing was saved.")
     lesson = learn(session, user, suggestion.subject_key, suggestion.measure_a, suggestion.measure_b, same,
                    "suggestion", scope, note)
@@ -126,8 +128,11 @@ class SuggestionView:
     sides: tuple[SuggestionSide, SuggestionSide]
 
 
-def pending_suggestions(session: so.Session, limit: int = 20, offset: int = 0) -> tuple[list[SuggestionView], bool]:
-    """Pending suggestions, best scores first, each with its two groups' claims; and whether more follow."""
+def pending_suggestions(
+    session: so.Session, limit: int = 20, offset: int = 0, viewer_id: int | None = None
+) -> tuple[list[SuggestionView], bool]:
+    """Pending suggestions, best scores first, each with its two groups' claims (as `viewer_id` may see them);
+    and whether more follow."""
     rows = session.scalars(
         sa.select(MatchSuggestion).where(MatchSuggestion.status == "pending")
         .order_by(MatchSuggestion.score.desc(), MatchSuggestion.id).limit(limit + 1).offset(offset)
@@ -142,7 +147,7 @@ def pending_suggestions(session: so.Session, limit: int = 20, offset: int = 0) -
             .order_by(ConflictGroup.id)
         ):
             groups.setdefault((group.block, group.measure_key), group)
-    claims = group_members(session, [g.id for g in groups.values()])
+    claims = group_members(session, [g.id for g in groups.values()], viewer_id)
 
     def side(block: str, measure: str) -> SuggestionSide:
         group = groups.get((block, measure))

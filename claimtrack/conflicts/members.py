@@ -1,12 +1,12 @@
 """Reading conflict groups with their claims, for the pages and the command line."""
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import Claim, ConflictGroup, Document, Resolution
+from models import BLIND_STATUS, REVIEWABLE_FIELDS, Claim, ConflictGroup, Document, Resolution, blind_to
 
 from ..documents import SpanInContext, span_in_paragraph
 from .compare import CONFLICT_STATUSES
@@ -49,26 +49,42 @@ class MemberView:
         }
 
 
-def group_members(session: so.Session, group_ids: Iterable[int]) -> dict[int, list[MemberView]]:
-    """The claims of each group, by document date then position."""
+# The reviewable fields a member shows: as extracted to a viewer who must review the claim blind.
+_SHOWN_REVIEWABLE = tuple(f.name for f in fields(MemberView) if f.name in REVIEWABLE_FIELDS)
+
+
+def group_members(
+    session: so.Session, group_ids: Iterable[int], viewer_id: int | None = None
+) -> dict[int, list[MemberView]]:
+    """The claims of each group, by document date then position.
+
+    With `viewer_id`, a claim awaiting that user's blind second review shows its values as
+    extracted and the status `awaiting_second`, as every other view of it does.
+    """
     ids = list(group_ids)
     out: dict[int, list[MemberView]] = {group_id: [] for group_id in ids}
     if not ids:
         return out
+    blind = [blind_to(Claim.id, viewer_id).label("blind")] if viewer_id is not None else []
+    extracted = [getattr(Claim, f"extracted_{name}") for name in _SHOWN_REVIEWABLE] if blind else []
     rows = session.execute(
         sa.select(
             Claim.group_id, Claim.id, Claim.document_id, Document.file_name, Document.title,
             Document.published, Claim.start, Claim.end, Claim.quote, Claim.value, Claim.value_max,
             Claim.unit, Claim.qualifier, Claim.period_start, Claim.period_end, Claim.subject,
             Claim.measure, Claim.status, Claim.rank, Claim.rank_reason, Claim.group_pinned,
-            Claim.conflict_open, Claim.version,
+            Claim.conflict_open, Claim.version, *blind, *extracted,
         )
         .join(Document, Document.id == Claim.document_id)
         .where(Claim.group_id.in_(ids))
         .order_by(Claim.group_id, Document.published.nulls_first(), Document.id, Claim.start)
     )
-    for group_id, *fields in rows:
-        out[group_id].append(MemberView(*fields))
+    width = len(fields(MemberView))
+    for group_id, *columns in rows:
+        member = MemberView(*columns[:width])
+        if blind and columns[width]:
+            member = replace(member, status=BLIND_STATUS, **dict(zip(_SHOWN_REVIEWABLE, columns[width + 1:])))
+        out[group_id].append(member)
     return out
 
 
@@ -77,9 +93,10 @@ def _status_order():
 
 
 def conflict_page(
-    session: so.Session, statuses: tuple[str, ...] = CONFLICT_STATUSES, limit: int = 50, offset: int = 0
+    session: so.Session, statuses: tuple[str, ...] = CONFLICT_STATUSES, limit: int = 50, offset: int = 0,
+    viewer_id: int | None = None,
 ) -> tuple[list[tuple[ConflictGroup, list[MemberView]]], bool]:
-    """Groups with these statuses, open ones first, with their claims; and whether more follow."""
+    """Groups with these statuses, open ones first, with their claims as `viewer_id` may see them; and whether more follow."""
     groups = session.scalars(
         sa.select(ConflictGroup)
         .where(ConflictGroup.status.in_(statuses), ConflictGroup.merged_into_id.is_(None))
@@ -88,7 +105,7 @@ def conflict_page(
         .offset(offset)
     ).all()
     page = groups[:limit]
-    claims = group_members(session, [g.id for g in page])
+    claims = group_members(session, [g.id for g in page], viewer_id)
     return [(g, claims[g.id]) for g in page], len(groups) > limit
 
 
@@ -146,12 +163,12 @@ class GroupDetail:
     resolutions: list[Resolution]
 
 
-def group_detail(session: so.Session, group_id: int) -> GroupDetail | None:
-    """A group with its claims side by side, each span in its paragraph, and its resolutions."""
+def group_detail(session: so.Session, group_id: int, viewer_id: int | None = None) -> GroupDetail | None:
+    """A group with its claims side by side (as `viewer_id` may see them), each span in its paragraph, and its resolutions."""
     group = session.get(ConflictGroup, group_id)
     if group is None:
         return None
-    claims = group_members(session, [group.id])[group.id]
+    claims = group_members(session, [group.id], viewer_id)[group.id]
     texts = dict(session.execute(
         sa.select(Document.id, Document.text).where(Document.id.in_({m.document_id for m in claims}))
     ).all()) if claims else {}

@@ -7,11 +7,11 @@ from typing import Iterable, Mapping
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import MAX_ROW_ID, Claim, ConflictGroup, ReferenceFigure, Resolution, Review, utcnow
+from models import MAX_ROW_ID, Claim, ConflictGroup, ReferenceFigure, Resolution, Review, blind_to, utcnow
 
 from .. import audit, references
 from .detect import claim_key, detect_claims
-from .errors import ConflictError, NotInGroup, StaleGroupError
+from .errors import AlreadyResolved, AwaitsBlindReview, ConflictError, NotInGroup, StaleGroupError
 from .learned import learn, redetect_measures
 
 
@@ -96,6 +96,16 @@ def _locked_claims(session: so.Session, group_id: int) -> list[Claim]:
     ))
 
 
+def _refuse_if_blind(session: so.Session, user, claims: list[Claim]) -> None:
+    """A user who must review one of the claims blind cannot resolve their group yet (AwaitsBlindReview)."""
+    if not claims:
+        return
+    blind = session.scalar(sa.select(sa.func.min(Claim.id)).where(Claim.id.in_([c.id for c in claims]),
+                                                                  blind_to(Claim.id, user.id)))
+    if blind is not None:
+        raise AwaitsBlindReview(blind)
+
+
 def _scope(rescope: Rescope) -> dict:
     """The claim fields a rescope sets, as they would be stored."""
     return {"period_start": rescope.period_start, "period_end": rescope.period_end,
@@ -158,6 +168,7 @@ def resolve_group(
     # Claims before the group, the order a decision on a member takes them in.
     claims = _locked_claims(session, group_id)
     group = _locked_group(session, group_id)
+    _refuse_if_blind(session, user, claims)
     by_id = {c.id: c for c in claims}
     named = {c.claim_id for c in rescopes} | set(seen or ())
     if decision == "prefer" and preferred_claim_id is not None:
@@ -172,6 +183,8 @@ def resolve_group(
         if seen is None or seen.get(claim_id, outside.version) == outside.version:
             raise NotInGroup(claim_id, group.id)
         departed.append(outside)
+    form = _form_record(version, decision, note, preferred_claim_id, reason, rescopes)
+    _refuse_if_recorded(session, user, group, form)
     _check_fresh(session, group, version, [*claims, *departed], seen, rescopes, user)
     if group.status not in ("open", "unresolved"):
         raise ConflictError(f"This group is {group.status}: there is nothing to resolve.")
@@ -223,7 +236,26 @@ def resolve_group(
             "subject or measure) that tell them apart, or choose the right value instead."
         )
     return _record(session, user, group, claims, before, group_before, decision, note,
-                   preferred_claim_id if decision == "prefer" else None)
+                   preferred_claim_id if decision == "prefer" else None, extra={"form": form})
+
+
+def _form_record(version: int, decision: str, note: str, preferred_claim_id: int | None, reason: str,
+                 rescopes: list[Rescope]) -> dict:
+    """What a resolution form said and the group version it was loaded at, as kept with the resolution."""
+    prefer = decision == "prefer"
+    return {"group_version": version, "decision": decision, "note": note.strip(),
+            "preferred_claim_id": preferred_claim_id if prefer else None, "reason": reason if prefer else "",
+            "rescopes": {str(r.claim_id): {k: v.isoformat() if isinstance(v, date) else v for k, v in _scope(r).items()}
+                         for r in rescopes}}
+
+
+def _refuse_if_recorded(session: so.Session, user, group: ConflictGroup, form: dict) -> None:
+    """AlreadyResolved when the group's standing resolution is this very form, sent by this user before."""
+    latest = session.scalar(sa.select(Resolution).where(Resolution.group_id == group.id)
+                            .order_by(Resolution.id.desc()).limit(1))
+    if (latest is not None and latest.undone_at is None and latest.user_id == user.id
+            and (latest.details or {}).get("form") == form):
+        raise AlreadyResolved(latest.id)
 
 
 def _record(session: so.Session, user, group: ConflictGroup, claims: list[Claim], before: dict, group_before: dict,
@@ -274,6 +306,7 @@ def resolve_by_reference(session: so.Session, user, group_id: int, version: int,
         raise ConflictError("Only a lead resolves a conflict in favour of a reference.")
     claims = _locked_claims(session, group_id)
     group = _locked_group(session, group_id)
+    _refuse_if_blind(session, user, claims)
     if group.version != version:
         raise StaleGroupError(STALE_MESSAGE)
     active = [c for c in claims if c.status != "rejected" and c.rank != "deprecated"]

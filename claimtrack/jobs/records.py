@@ -47,6 +47,11 @@ def new_ingest_job(session: so.Session, data: bytes, file_name: str, *, source: 
     return job
 
 
+def queued_conflicts_job(session: so.Session) -> Job | None:
+    """The oldest full conflict rebuild still waiting to start, if any: it will check every claim as they are then."""
+    return session.scalar(sa.select(Job).where(Job.kind == "conflicts", Job.state == "queued").order_by(Job.id).limit(1))
+
+
 def new_conflicts_job(session: so.Session, created_by_id: int | None = None) -> Job:
     """A queued full conflict rebuild (the caller commits, then submits its id)."""
     job = Job(kind="conflicts", file_name="all claims", params={}, created_by_id=created_by_id)

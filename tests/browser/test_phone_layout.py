@@ -1,7 +1,9 @@
 """At 390 px wide (a phone) no reviewer page scrolls sideways."""
 import sqlalchemy as sa
 
-from models import Claim, ConflictGroup, Document
+from claimtrack import conflicts
+from claimtrack.jobs import new_conflicts_job
+from models import Claim, ConflictGroup, Document, MatchSuggestion, User
 
 from .conftest import LEAD, REVIEWER, login
 
@@ -61,6 +63,68 @@ def test_phone_layout_lead_pages_do_not_scroll_sideways(server, browser):
         assert _overflowing(page, server, [
             "/dashboard", "/users", "/conflicts/suggestions", "/conflicts/learned", "/team", "/guidelines/edit",
             "/review-policy", "/adjudication", "/dashboard/agreement"]) == {}
+    finally:
+        context.close()
+
+
+def test_phone_layout_open_conflict_with_its_resolution_form_does_not_scroll_sideways(server, browser):
+    """The "all are right" table of periods and scopes sits in a fieldset, which by default grows to fit it."""
+    with server.session() as session:
+        group = session.scalar(sa.select(ConflictGroup.id).where(ConflictGroup.status == "open").order_by(ConflictGroup.id))
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        login(page, server, LEAD)
+        assert _overflowing(page, server, [f"/conflicts/{group}"]) == {}
+        page.locator("#resolve-form input[value=all_right]").tap()
+        page.locator("#resolve-form input[name$=-subject]").first.scroll_into_view_if_needed()
+        box = page.locator("#resolve-form input[name$=-subject]").first.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        context.close()
+
+
+def test_phone_layout_jobs_table_stacks_instead_of_scrolling_inside_itself(server, browser):
+    """Each job is a block on a phone: its outcome and submission time are on screen, not past the table's edge."""
+    with server.session() as session:
+        lead = session.scalar(sa.select(User).where(User.username == LEAD))
+        new_conflicts_job(session, created_by_id=lead.id)
+        session.commit()
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        login(page, server, LEAD)
+        assert _overflowing(page, server, ["/jobs"]) == {}
+        table = page.locator("table#jobs")
+        assert table.evaluate("t => t.scrollWidth <= t.clientWidth")
+        for cell in ("td.job-outcome", "td.date"):
+            box = page.locator(f"table#jobs tbody tr {cell}").first.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], cell
+        assert "Submitted" in page.locator("table#jobs tbody tr td.date").first.evaluate(
+            "td => getComputedStyle(td, '::before').content")
+    finally:
+        context.close()
+
+
+def test_phone_layout_learned_lesson_can_be_undone_without_scrolling_sideways(server, browser):
+    with server.session() as session:
+        lead = session.scalar(sa.select(User).where(User.username == LEAD))
+        suggestion = session.scalar(sa.select(MatchSuggestion).where(MatchSuggestion.status == "pending")
+                                    .order_by(MatchSuggestion.id))
+        conflicts.answer_suggestion(session, lead, suggestion.id, True, "subject", "the same routes")
+        session.commit()
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        login(page, server, LEAD)
+        assert _overflowing(page, server, ["/conflicts/learned"]) == {}
+        undo = page.locator("table.lessons tbody tr").first.locator("button", has_text="Undo")
+        box = undo.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        with page.expect_navigation():
+            undo.tap()
+        assert "Lesson undone" in page.locator(".flashes").inner_text()
     finally:
         context.close()
 

@@ -116,7 +116,7 @@ def test_hostile_session_cookie_signed_with_wrong_key_is_anonymous(app, client, 
     "//evil.example/", "///evil.example", "/\\evil.example", "\\\\evil.example", "https:evil.example",
     "javascript:alert(1)", "http://localhost@evil.example", "%2F%2Fevil.example", " //evil.example",
     "/%5Cevil.example", "\t//evil.example", "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example",
-    "/ /evil.example",
+    "/ /evil.example", "/\r\nSet-Cookie: evil=1", "/claims\nLocation: //evil.example", "/claims\x7f",
 ])
 def test_hostile_login_next_never_leaves_the_site(client, reviewer, target):
     token = csrf_token(client)
@@ -128,6 +128,16 @@ def test_hostile_login_next_never_leaves_the_site(client, reviewer, target):
     assert not parts.scheme and not parts.netloc, location
     assert location.startswith("/") and not location.startswith(("//", "/\\")), location
     assert not any(c in location for c in "\\\t\n\r "), location
+
+
+@pytest.mark.parametrize("target", ["/\r\nSet-Cookie: evil=1", "/claims\nx", "/claims\x00"])
+def test_hostile_login_next_with_control_characters_when_logged_in(logged_in, target):
+    """A logged-in user following a crafted login link lands on a page of the site, never on an error."""
+    response = logged_in.get("/login", query_string={"next": target})
+    assert response.status_code in (302, 400)
+    assert "Set-Cookie: evil" not in str(response.headers) and "evil=1" not in response.headers.get("Set-Cookie", "")
+    if response.status_code == 302:
+        assert response.headers["Location"] == "/documents"
 
 
 @pytest.mark.parametrize("path", [

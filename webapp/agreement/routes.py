@@ -149,6 +149,10 @@ def adjudicate(claim_id: int):
         second_review.adjudicate(db, claim, current_user, form.decision.data, choices=choices,
                                  version=form.version.data, now=utcnow(), note=form.note.data or "")
         db.commit()
+    except review.AlreadyAdjudicated as exc:
+        db.rollback()
+        flash(str(exc), "info")
+        return redirect(url_for("agreement.disputes"), 303)
     except review.ReviewError as exc:
         db.rollback()
         return _render_adjudication(_claim_or_404(claim_id), form, exc.status, refusal=str(exc))

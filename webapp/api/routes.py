@@ -368,7 +368,7 @@ def decide(body: dict, claim_id: int):
 def list_conflicts(page: int, status: str | None = None):
     """Conflict groups with their members, open ones first, as the conflicts page lists them."""
     groups, more = conflicts.conflict_page(get_session(), (status,) if status else CONFLICT_STATUSES,
-                                           CONFLICT_PAGE_SIZE, (page - 1) * CONFLICT_PAGE_SIZE)
+                                           CONFLICT_PAGE_SIZE, (page - 1) * CONFLICT_PAGE_SIZE, current_user.id)
     return {"groups": [_group_row(group, members) for group, members in groups], "next_page": page + 1 if more else None}
 
 
@@ -385,7 +385,8 @@ def get_conflict(group_id: int):
 
 
 def _group_detail(group_id: int) -> dict:
-    detail = conflicts.group_detail(get_session(), group_id) or abort(404, description="No such conflict group.")
+    detail = conflicts.group_detail(get_session(), group_id, current_user.id) or abort(
+        404, description="No such conflict group.")
     return _group_row(detail.group, detail.members) | {"resolutions": detail.resolutions}
 
 
@@ -412,7 +413,7 @@ def resolve_conflict(body: dict, group_id: int):
     A group or member changed since `version` (or the member versions sent) is a 409 and nothing is written.
     """
     db = get_session()
-    detail = conflicts.group_detail(db, group_id) or abort(404, description="No such conflict group.")
+    detail = conflicts.group_detail(db, group_id, current_user.id) or abort(404, description="No such conflict group.")
     form = _resolve_form(detail, body)
     if not form.validate():
         abort_with_messages(400, messages={"json": form.errors}, message="Some fields are unusable: see errors.")
@@ -430,6 +431,11 @@ def resolve_conflict(body: dict, group_id: int):
     except NotInGroup as exc:
         db.rollback()
         abort(404, description=str(exc))
+    except conflicts.AwaitsBlindReview as exc:
+        db.rollback()
+        abort(403, description=str(exc))
+    except conflicts.AlreadyResolved:
+        db.rollback()  # The same resolution sent again: recorded once, answered as the group now is.
     except StaleGroupError as exc:
         db.rollback()
         abort(409, description=str(exc))

@@ -17,7 +17,8 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str:
     """Only same-site relative paths are followed after login."""
-    if not target:
+    # A control character cannot be in a Location header (CR and LF would end it) nor in a path of ours.
+    if not target or any(c < " " or c == "\x7f" for c in target):
         return url_for("documents.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:

@@ -97,6 +97,13 @@ def decide(claim_id: int):
     form = ReviewForm()
     decision = request.form.get("decision", "")
     queue_args = ClaimFilter.from_args(request.args).as_args()
+    if second_review.is_blind(second_review.standing(db, claim.id), current_user):
+        # Decided by someone else since this form was loaded: any answer here (a refusal, a stale
+        # table, the history) would show the first review its second reviewer must not see.
+        db.rollback()
+        flash(f"Claim {claim_id} was decided by another reviewer and now awaits your blind second review: "
+              "what you sent was not recorded. Give your review here.", "warning")
+        return redirect(url_for("agreement.second", claim_id=claim_id, **queue_args), 303)
     if decision not in review.DECISIONS:
         abort(400, description="Choose verify, reject, needs info, skip or save.")
     if not form.validate_on_submit():

@@ -10,7 +10,7 @@ from claimtrack.conflicts.resolve import STALE_MESSAGE
 
 from ..auth.access import lead_required
 from ..db import get_session
-from models import row_id
+from models import BLIND_STATUS, row_id
 
 from .forms import (
     AnswerForm, FilterForm, MergeForm, ReferenceResolveForm, ResolveForm, SplitForm, UndoForm, UndoLessonForm,
@@ -37,10 +37,10 @@ def index():
     page = min(max(form.page.data or 1, 1), MAX_PAGE)
     statuses = (status,) if status else CONFLICT_STATUSES
     session = get_session()
-    groups, more = conflicts.conflict_page(session, statuses, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    groups, more = conflicts.conflict_page(session, statuses, PAGE_SIZE, (page - 1) * PAGE_SIZE, current_user.id)
     suggestions, pending = ([], 0)
     if current_user.is_lead:
-        suggestions, _ = conflicts.pending_suggestions(session, SUGGESTIONS_ON_LIST)
+        suggestions, _ = conflicts.pending_suggestions(session, SUGGESTIONS_ON_LIST, viewer_id=current_user.id)
         pending = conflicts.pending_count(session)
     return render_template("conflicts/index.html", form=form, groups=groups, status=status, page=page, more=more,
                            suggestions=suggestions, pending=pending, answer_form=AnswerForm(),
@@ -52,7 +52,7 @@ def index():
 def suggestions():
     """Pairs of measures that may state the same fact, for a lead to answer."""
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    views, more = conflicts.pending_suggestions(get_session(), PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    views, more = conflicts.pending_suggestions(get_session(), PAGE_SIZE, (page - 1) * PAGE_SIZE, current_user.id)
     return render_template("conflicts/suggestions.html", suggestions=views, page=page, more=more,
                            answer_form=AnswerForm())
 
@@ -73,6 +73,10 @@ def answer(suggestion_id: int):
         conflicts.answer_suggestion(session, current_user, suggestion_id, form.answer.data == "same",
                                     form.scope.data, form.note.data or "")
         session.commit()
+    except conflicts.AlreadyAnswered as exc:
+        session.rollback()
+        flash(str(exc), "info")
+        return redirect(target, 303)
     except (ConflictError, StaleDataError) as exc:
         session.rollback()
         flash(str(exc) if isinstance(exc, ConflictError) else STALE, "error")
@@ -111,18 +115,20 @@ def undo_lesson(lesson_id: int):
 @bp.get("/conflicts/<int:group_id>")
 def show(group_id: int):
     """A group's claims side by side with their paragraphs, and the resolution form."""
-    detail = conflicts.group_detail(get_session(), group_id) or abort(404, description="No such conflict group.")
+    detail = conflicts.group_detail(get_session(), group_id, current_user.id) or abort(404, description="No such conflict group.")
     return render_template("conflicts/show.html", detail=detail, form=_resolve_form(detail),
                            undo_form=UndoForm(), merge_form=MergeForm(), split_form=SplitForm(),
                            **_reference_context(detail))
 
 
 def _reference_context(detail: conflicts.GroupDetail) -> dict:
-    """The reference figures the group's claims meet, and whether a value they contradict is still in force."""
+    """The reference figures the group's claims meet, whether a value they contradict is still in force, and the
+    claims awaiting the user's blind second review (the group is not theirs to resolve until they give it)."""
     found = references.group_references(get_session(), detail.group.id)
     active = {m.id for m in detail.members if m.rank != "deprecated" and m.status != "rejected"}
     return {"group_references": found,
-            "reference_resolvable": any(active.intersection(r.contradicting) for r in found)}
+            "reference_resolvable": any(active.intersection(r.contradicting) for r in found),
+            "blind_ids": [m.id for m in detail.members if m.status == BLIND_STATUS]}
 
 
 def _resolve_form(detail: conflicts.GroupDetail) -> ResolveForm:
@@ -157,7 +163,7 @@ def _render_stale(group_id: int, submitted: ResolveForm, stale: StaleGroupError)
     """409: the group as it is now, what moved since the form was loaded, and the reviewer's form kept."""
     session = get_session()
     session.rollback()
-    detail = conflicts.group_detail(session, group_id) or abort(404, description="No such conflict group.")
+    detail = conflicts.group_detail(session, group_id, current_user.id) or abort(404, description="No such conflict group.")
     return render_template("conflicts/show.html", detail=detail, form=_kept_form(detail, submitted), stale=stale,
                            undo_form=UndoForm(), merge_form=MergeForm(), split_form=SplitForm(),
                            **_reference_context(detail)), 409
@@ -184,6 +190,10 @@ def resolve(group_id: int):
     except NotInGroup as exc:
         session.rollback()
         abort(404, description=str(exc))
+    except conflicts.AlreadyResolved as exc:
+        session.rollback()
+        flash(str(exc), "info")
+        return redirect(url_for("conflicts.show", group_id=group_id), 303)
     except StaleGroupError as exc:
         return _render_stale(group_id, form, exc)
     except StaleDataError:

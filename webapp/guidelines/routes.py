@@ -68,9 +68,16 @@ def team_settings():
     form = TeamForm()
     if not form.is_submitted():
         form = TeamForm(formdata=None, queue_order=team.queue_order(db), evidence_required=team.evidence_required(db))
+        form.show_seen(form.queue_order.data, form.evidence_required.data)
     elif form.validate():
-        changed = team.change(db, current_user, utcnow(), queue_order=form.queue_order.data,
-                              evidence_required=bool(form.evidence_required.data))
+        try:
+            changed = team.change(db, current_user, utcnow(), seen=form.seen(), queue_order=form.queue_order.data,
+                                  evidence_required=bool(form.evidence_required.data))
+        except team.StaleSetting as exc:
+            db.rollback()
+            form.show_seen(team.queue_order(db), team.evidence_required(db))
+            form[exc.name].errors = [str(exc)]
+            return render_template("guidelines/team.html", form=form), 409
         db.commit()
         flash("Team settings saved." if changed else "Nothing was changed.", "success" if changed else "info")
         return redirect(url_for("guidelines.team_settings"), 303)

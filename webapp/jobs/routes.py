@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from claimtrack.claim_filters import parse_id
 from claimtrack.export import export_filename
-from claimtrack.jobs import describe, new_conflicts_job, visible_jobs
+from claimtrack.jobs import describe, new_conflicts_job, queued_conflicts_job, visible_jobs
 from claimtrack.jobs.records import as_json, retry
 from models import Job, utcnow
 
@@ -62,6 +62,13 @@ def rebuild_conflicts():
     """Queue a full conflict rebuild over every claim."""
     JobActionForm().validate_on_submit() or abort(400, description="The form's security token was missing or invalid.")
     session = get_session()
+    waiting = queued_conflicts_job(session)
+    if waiting is not None:
+        # A double click, or another lead: the rebuild not yet started checks every claim already.
+        session.rollback()
+        job_queue().submit(waiting.id)  # Harmless if it is on the queue: a job runs once whoever takes it.
+        flash(f"A full conflict rebuild is already queued (job {waiting.id}); it checks every claim.", "info")
+        return redirect(url_for("jobs.show", job_id=waiting.id), 303)
     job = new_conflicts_job(session, created_by_id=current_user.id)
     session.commit()
     job_queue().submit(job.id)

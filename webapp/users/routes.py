@@ -13,8 +13,17 @@ from .forms import ConfirmForm, NewUserForm, RoleForm
 bp = Blueprint("users", __name__, url_prefix="/users")
 
 
-def _user_or_404(user_id: int) -> User:
-    return get_session().get(User, user_id) or abort(404, description="No such user.")
+def _user_or_404(user_id: int, lock: bool = False) -> User:
+    """The user, freshly read and row-locked with `lock` (PostgreSQL) so two leads' changes take turns."""
+    return get_session().get(User, user_id, with_for_update=lock, populate_existing=lock) or abort(
+        404, description="No such user.")
+
+
+def _unchanged(user: User, state: str):
+    """A double click, or another lead first: the account is already so, and nothing is recorded."""
+    get_session().rollback()
+    flash(f"{user.username} was already {state}; nothing changed.", "info")
+    return redirect(url_for("users.index"), 303)
 
 
 def _render(form: NewUserForm, status: int = 200):
@@ -54,9 +63,11 @@ def create():
 def deactivate(user_id: int):
     """Deactivate an account: its sessions end and its leased claims go back to the queue."""
     db = get_session()
-    user = _user_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400, description="Invalid form.")
+    user = _user_or_404(user_id, lock=True)
+    if not user.active and user.id != current_user.id:
+        return _unchanged(user, "deactivated")
     try:
         released = accounts.deactivate(db, user, current_user)
     except accounts.AccountError as exc:
@@ -73,9 +84,11 @@ def deactivate(user_id: int):
 def activate(user_id: int):
     """Let a deactivated account log in again."""
     db = get_session()
-    user = _user_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400, description="Invalid form.")
+    user = _user_or_404(user_id, lock=True)
+    if user.active:
+        return _unchanged(user, "active")
     accounts.activate(db, user, current_user)
     db.commit()
     flash(f"Reactivated {user.username}.", "success")
