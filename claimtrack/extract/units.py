@@ -241,11 +241,12 @@ def word_unit_code(surface: str) -> str:
 # ---------------------------------------------------------------- reading scale and unit after a number
 
 WHITESPACE_RE = re.compile(r"\s+")
-SCI_RE = re.compile(r"\s?[×x]\s?10(?:\^|\*\*)?(?P<e>[-−⁻]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})(?![\d.])")
+# A full stop after the exponent ends the sentence ("a Q of 1.2 × 10⁶."); only a digit after it continues the number.
+SCI_RE = re.compile(r"\s?[×x]\s?10(?:\^|\*\*)?(?P<e>[-−⁻]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})(?!\d|\.\d)")
 # "1.5e6", "3E-4": an exponent glued to the digits.
-E_NOTATION_RE = re.compile(r"[eE](?P<e>[-+−]?\d{1,3})(?![\w.])")
+E_NOTATION_RE = re.compile(r"[eE](?P<e>[-+−]?\d{1,3})(?!\w|\.\d)")
 # A bare power of ten: "10^5", "10**-3", "10−5" (a true minus), "10⁻⁵", "10⁵".
-POWER_OF_TEN_RE = re.compile(r"(?:(?:\^|\*\*)(?P<a>[-−]?\d{1,3})|(?P<b>−\d{1,3})|(?P<c>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))(?![\d.])")
+POWER_OF_TEN_RE = re.compile(r"(?:(?:\^|\*\*)(?P<a>[-−]?\d{1,3})|(?P<b>−\d{1,3})|(?P<c>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))(?!\d|\.\d)")
 # A tolerance: "5 ± 0.2 K", "5 K ± 0.2 K", "3.1 +/- 0.4", and the concise form "5.431(2)".
 PLUS_MINUS_RE = re.compile(
     r"\s?(?:±|\+/-|\+/−|\+-)\s?(?P<n>\d+(?:\.\d+)?)|\s?\(\s?(?:±|\+/-|\+/−)\s?(?P<b>\d+(?:\.\d+)?)\s?\)")
