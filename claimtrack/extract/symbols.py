@@ -23,9 +23,9 @@ PREFIXES = {"T": "T", "G": "G", "M": "M", "k": "k", "h": "h", "d": "d", "c": "c"
 # Base symbol as written -> (pint symbol, the prefixes it takes in practice). Odd pairs ("hK") are left
 # out so a stray word cannot be read as one.
 BASES = {
-    "m": ("m", "kcdmµμunpf"), "g": ("g", "kmµμunpf"), "s": ("s", "kmµμunpf"), "l": ("l", "mµμudc"),
+    "m": ("m", "kcdmµμunpf"), "g": ("g", "kMmµμunpf"), "s": ("s", "kmµμunpf"), "l": ("l", "mµμudc"),
     "L": ("l", "mµμudc"), "A": ("A", "kmµμnp"), "K": ("K", "mµμn"), "mol": ("mol", "kmµμunpf"),
-    "M": ("M", "mµμunpf"), "Hz": ("Hz", "kMGT"), "N": ("N", "kMmµμn"), "Pa": ("Pa", "kMGhm"),
+    "M": ("M", "mµμunpf"), "Hz": ("Hz", "kMGTmµμ"), "N": ("N", "kMmµμn"), "Pa": ("Pa", "kMGhm"),
     "J": ("J", "kMGmµμn"), "W": ("W", "kMGTmµμnp"), "Wh": ("Wh", "kMGTm"), "V": ("V", "kMmµμn"),
     "F": ("F", "mµμunp"), "Ω": ("Ω", "kMmG"), "S": ("S", "mµμn"), "T": ("T", "mµμn"), "H": ("H", "mµμn"),
     "eV": ("eV", "kMGTm"), "Gy": ("Gy", "mcµμ"), "Sv": ("Sv", "mµμ"), "Bq": ("Bq", "kMGT"),
@@ -36,16 +36,19 @@ BASES = {
     "‰": ("‰", ""), "ppm": ("ppm", ""), "°C": ("degC", ""), "°F": ("degF", ""),
     "kn": ("kn", ""), "sr": ("sr", ""), "Np": ("Np", ""), "yr": ("a", ""), "dB": ("dB", ""), "ha": ("ha", ""),
     "au": ("au", ""), "pc": ("pc", "kMG"), "ly": ("ly", ""), "dBm": ("dBm", ""), "bit": ("bit", "kMGT"),
-    "day": ("d", ""), "Ah": ("Ah", "k"),
+    "day": ("d", ""), "Ah": ("Ah", "km"),
+    "erg": ("erg", ""), "a": ("a", "kMG"), "b": ("b", "fpnµμ"), "ppb": ("ppb", ""),
 }
 # Written forms pint has no symbol for, read as the code pint knows ("wt%" is a percentage by weight).
 EXTRA_SYMBOLS = {"wt%": "%", "vol%": "%", "at%": "%", "mol%": "%", "wt.%": "%", "at.%": "%"}
 # Symbols that are also words, times of day or scale letters: units only in technical context.
-AMBIGUOUS = {"pm", "bar", "cd", "lm", "min", "Pa", "ps", "dl", "us", "Np", "sr", "kn", "um", "Da", "cal"}
+AMBIGUOUS = {"pm", "bar", "cd", "lm", "min", "Pa", "ps", "dl", "us", "Np", "sr", "kn", "um", "Da", "cal",
+             "ka", "Ma", "Ga", "fb", "pb", "nb"}
 # Bases read bare only inside a compound ("2 S cm−1", "150 F g−1"): alone, "C" and "F" are degrees
 # Celsius and Fahrenheit in most text, "S" and "H" letters, "bit" and "day" words ("a 64 bit key",
-# "a 5 day course"); "mg kg−1 day−1" and "Mbit/s" are units.
-COMPOUND_ONLY = {"C", "F", "S", "H", "bit", "day"}
+# "a 5 day course"), "a" and "b" the article and a label letter ("compound 2b"), "Mg" magnesium;
+# "mg kg−1 day−1", "Mbit/s", "mm a−1" and "Mg ha−1" are units.
+COMPOUND_ONLY = {"C", "F", "S", "H", "bit", "day", "a", "b", "Mg"}
 # Symbols the news text reads already (km, kg, mph ...): reading one is no sign of technical text.
 NEWS_SYMBOLS = {"km", "kg", "kW", "MW", "GW", "TW", "kWh", "MWh", "GWh", "TWh", "GHz", "min", "ha", "psi",
                 "pc", "ly", "au"}
@@ -73,10 +76,16 @@ _SUPER = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _SEP0_RE = re.compile(r"[ \u00a0\u2009\u202f]?")
 # A symbol with its exponent: "m", "s−1", "m^-2", "μm2", "cm³", "K⁻¹". A hyphen or minus then a digit
 # is an exponent only when nothing but a boundary follows ("m-2 m" is no exponent, "W m-2." is).
+# A square root is an exponent too ("MPa·m^1/2", "m^0.5", "m½").
 TERM_RE = re.compile(
     r"(?P<sym>[A-Za-zµμΩÅ°‰]+(?:\.?%)?|‰|°[CF]?|Å)"
-    r"(?P<exp>(?:\^|\*\*)?[-−⁻]?[1-4](?![\d.,]\d)|[⁻]?[¹²³⁴])?(?![A-Za-z\d⊙☉⊕])"
+    r"(?P<exp>(?:\^|\*\*)\(?[-−]?(?:1/2|0\.5)\)?|[-−⁻]?½"
+    r"|(?:\^|\*\*)?[-−⁻]?[1-4](?![\d.,]\d)|[⁻]?[¹²³⁴])?(?![A-Za-z\d⊙☉⊕])"
 )
+HALF_RE = re.compile(r"1/2|0\.5|½")
+# Symbols written in two words, read as the one symbol of the table ("12 mm Hg").
+SPACED_SYMBOLS = {"mm Hg": "mmHg"}
+SPACED_SYMBOL_RE = re.compile("|".join(re.escape(k) for k in SPACED_SYMBOLS) + r"(?![A-Za-z\d])")
 # Symbols that multiply the one before with only a space between ("45 N m", "1.0 mPa s", "2 Ω m").
 SPACED_FACTORS = {"m", "s", "h"}
 # Joins between the symbols of a compound: a product dot or star, a slash, or a space before a
@@ -122,16 +131,19 @@ NEWS = UnitContext(technical=False, money=False)
 TECHNICAL = UnitContext(technical=True, money=False)
 
 
-def _exponent(text: str | None) -> int:
-    """The integer an exponent suffix writes ("−1", "^-2", "²", "⁻¹"), 1 when none."""
+def _exponent(text: str | None) -> float:
+    """The power an exponent suffix writes ("−1", "^-2", "²", "⁻¹", "^1/2"), 1 when none."""
     if not text:
         return 1
-    return int(text.lstrip("^*").translate(_SUPER).replace("−", "-"))
+    text = text.lstrip("^*(").rstrip(")").translate(_SUPER).replace("−", "-")
+    if HALF_RE.search(text):
+        return -0.5 if text.startswith("-") else 0.5
+    return int(text)
 
 
-def _code(num: list[tuple[str, int]], den: list[tuple[str, int]]) -> str:
+def _code(num: list[tuple[str, float]], den: list[tuple[str, float]]) -> str:
     """Compose a compound code the way the unit tables write it ("mW/m2", "W*h", "J/mol/K")."""
-    def part(code: str, power: int) -> str:
+    def part(code: str, power: float) -> str:
         return code if power == 1 else f"{code}{power}"
     head = "*".join(part(c, p) for c, p in num) or "1"
     return head + "".join("/" + part(c, p) for c, p in den)
@@ -144,11 +156,14 @@ def read_symbols(text: str, pos: int, s1: int, table: dict[str, str], ctx: UnitC
     technical-only symbol only when `ctx.symbols`.
     """
     start = _SEP0_RE.match(text, pos, s1).end()  # type: ignore[union-attr]
+    spaced = SPACED_SYMBOL_RE.match(text, start, s1)
+    if spaced:
+        return table[SPACED_SYMBOLS[spaced.group()]], spaced.end(), 1
     term = TERM_RE.match(text, start, s1)
     if not term or term.group("sym") not in table:
         return "", pos, 0
-    num: list[tuple[str, int]] = []
-    den: list[tuple[str, int]] = []
+    num: list[tuple[str, float]] = []
+    den: list[tuple[str, float]] = []
     terms = 0
     marked = False
     end = start

@@ -143,12 +143,19 @@ def _pint_code(ureg: pint.UnitRegistry, expr: str) -> str:
     return text.replace(" / ", "/").replace(" * ", "*").replace("°", "deg")
 
 
+# Units standard in the sciences that pint does not define ("80 ppb" of ozone).
+EXTRA_DEFINITIONS = ("parts_per_billion = 1e-9 = ppb",)
+
+
 @functools.cache
 def registry() -> pint.UnitRegistry:
     """The project's one pint registry, built on first use (importing pint and building it takes most of a second)."""
     import pint
 
-    return pint.UnitRegistry()
+    ureg = pint.UnitRegistry()
+    for definition in EXTRA_DEFINITIONS:
+        ureg.define(definition)
+    return ureg
 
 
 def pint_expression(code: str) -> str:
