@@ -105,6 +105,8 @@ CASES = [
          {"quote": "31 MPa·m^1/2", "unit": "MPa*m0.5"}, {"unit": "degC"}, id="square-root-exponent"),
     case("Mean arterial pressure fell by 8 mm Hg in the treated arm.", {"quote": "8 mm Hg", "unit": "mmHg"},
          id="millimetres-of-mercury-in-two-words"),
+    case("Reduction of the ester at −78 °C afforded 3b in 60% yield.", {"unit": "degC"}, {"unit": "%"},
+         id="number-and-letter-labels-a-compound"),
     # a count per unit, and a bare number per unit in technical text
     case("The detector recorded 900 counts/s and the pump 70 strokes/min.", {"value": 900, "unit": "1/s"},
          {"value": 70, "unit": "1/min"}, id="count-per-symbol"),

@@ -400,8 +400,8 @@ def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> 
             if not glued and not (ctx.money and not ctx.technical and not STRONG_METRE_CUE_RE.match(text, m.end(), s1)):
                 break
             capital = m.group("short") in ("M", "B")  # "4.3M sales": never metres or bytes
-            if m.group("short") in ("K", "m") and not q.currency and ctx.symbols:
-                break  # "300K", "5m": kelvin and metres in technical text
+            if m.group("short") in ("K", "m", "b") and not q.currency and ctx.symbols:
+                break  # "300K", "5m": kelvin and metres in technical text; "2b" labels a compound there
             if word == "m" and glued and not q.currency and not capital and not _m_is_million(text, m.end(), s1):
                 break
             if word in ("b", "k") and not q.currency and not capital and not SHORT_SCALE_END_RE.match(text[m.end():m.end() + 1]):
