@@ -105,6 +105,9 @@ CASES = [
          {"quote": "31 MPa·m^1/2", "unit": "MPa*m0.5"}, {"unit": "degC"}, id="square-root-exponent"),
     case("Mean arterial pressure fell by 8 mm Hg in the treated arm.", {"quote": "8 mm Hg", "unit": "mmHg"},
          id="millimetres-of-mercury-in-two-words"),
+    case("The crystal has d31 = 18 pm/V and a 40 pm V⁻¹ tensor element.", {"quote": "18 pm/V", "unit": "pm/V"},
+         {"quote": "40 pm V⁻¹", "unit": "pm/V"}, id="picometre-per-volt-is-no-clock-time"),
+    case("The talk starts at 5 pm and the lab closes at 11pm.", id="clock-times-stay-masked"),
     case("Reduction of the ester at −78 °C afforded 3b in 60% yield.", {"unit": "degC"}, {"unit": "%"},
          id="number-and-letter-labels-a-compound"),
     # a count per unit, and a bare number per unit in technical text
