@@ -124,6 +124,13 @@ CASES = [
     case("Above 28 dB the modem moves to 16-QAM.", {"quote": "28 dB"}, id="number-acronym-scheme-is-a-name"),
     case("The plant adds 500-MW units.", {"value": 500, "unit": "MW"}, id="capital-unit-after-hyphen-stays-a-unit"),
     case("Analogue compound 12b was active at 80 nM.", {"quote": "80 nM"}, id="compound-label-is-no-count"),
+    # a measure's symbol written right before its value is no name
+    case("The buffer (pH 8.1) held 20 mM HEPES.", {"quote": "8.1", "unit": ""}, {"unit": "mM"}, id="ph-value"),
+    case("An Mw 7.1 event struck at 10 km depth after the ML 5.2 foreshock.", {"quote": "7.1"}, {"unit": "km"},
+         {"quote": "5.2"}, id="earthquake-magnitudes"),
+    case("A 40× objective (NA 0.95) was used.", {"unit": "times"}, {"quote": "0.95", "unit": ""},
+         id="numerical-aperture"),
+    case("White solid, mp 88–90 °C.", {"value": 88, "value_max": 90, "unit": "degC"}, id="melting-point"),
 ]
 
 

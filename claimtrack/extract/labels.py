@@ -88,6 +88,11 @@ SCORE_CONTEXT_RE = re.compile(
 SCORE_AFTER_RE = re.compile(r"\s*(?:win|victory|lead|loss|defeat|draw|home|away|on\s+aggregate|down|up\b)", re.I)
 ERA_BEFORE_RE = re.compile(r"\b(?:A\.D\.|AD)\s*(?:\d{1,4}\s*(?:and|to|-|–|or)\s*)?$")
 ERA_AFTER_RE = re.compile(r"\s*(?:B\.C\.(?:E\.)?|BCE?\b|A\.D\.|AD\b|C\.E\.|CE\b)")
+# Symbols of a measure written right before its value ("pH 7.4", "Mw 6.4", "NA 1.4", "mp 132 °C"):
+# the number is the measure's value, not part of a name.
+MEASURE_SYMBOLS = ("pH", "pOH", "pKa", "pKb", "Mw", "ML", "Ms", "mb", "NA", "mp", "Mp", "m.p.", "bp", "b.p.",
+                   "Tc", "Tg", "Tm", "TN", "Kd", "Ki")
+MEASURE_SYMBOL_BEFORE_RE = re.compile(r"(?<![\w.])(?:%s)\s$" % "|".join(map(re.escape, MEASURE_SYMBOLS)))
 CAMEL_BEFORE_RE = re.compile(r"\b[a-z]{1,3}[A-Z][A-Za-z]+\s$")
 PRODUCT_AFTER_RE = re.compile(r"\s(?:Max|Pro|Plus|Mini|Ultra|Lite|Edition|Series|Neo|XL|Turbo)\b")
 
@@ -213,6 +218,8 @@ def digit_label_reason(text: str, tok: str, start: int, end: int, s0: int, befor
 
 def capital_label_reason(text: str, start: int, end: int, s0: int, before: str) -> str | None:
     """Why a bare number belongs to the capitalised name before it ("Fortune Global 500", "OMIM 123456"), or None."""
+    if MEASURE_SYMBOL_BEFORE_RE.search(before):
+        return None
     if CAMEL_BEFORE_RE.search(before) or PRODUCT_AFTER_RE.match(text, end):
         return MODEL_NUMBER  # "iPhone 11", "two new 737 Max jets"
     if MODEL_NUMBER_RE.fullmatch(text, start, end) and MODEL_NAME_AFTER_RE.match(text, end):
