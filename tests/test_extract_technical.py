@@ -130,6 +130,8 @@ CASES = [
          {"quote": "5.2"}, id="earthquake-magnitudes"),
     case("A 40× objective (NA 0.95) was used.", {"unit": "times"}, {"quote": "0.95", "unit": ""},
          id="numerical-aperture"),
+    case("Pores 2 to 5 nm wide formed, and Needles 40–80 μm long grew.", {"value": 2, "value_max": 5, "unit": "nm"},
+         {"value": 40, "value_max": 80, "unit": "µm"}, id="range-with-a-unit-after-a-capitalised-word"),
     case("White solid, mp 88–90 °C.", {"value": 88, "value_max": 90, "unit": "degC"}, id="melting-point"),
 ]
 

@@ -1,6 +1,7 @@
 """Quantity finding: number tokens assembled with sign, currency, scale, unit and range, labels left out."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from .context import CHANGE_LEFT_RE, COORD_GAP_RE
@@ -207,7 +208,7 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity], ctx:
             q.value, q.unit, q.end = q.value / float(ratio.group("n")), "ratio", ratio.end()
     if kind == "dig" and (q.unit in ("", "s") or q.spaced):
         reason = capital_label_reason(text, start, m.end(), s0, before)
-        if reason:
+        if reason and not _range_takes_unit(text, s1, q, ctx):
             return reason
     if kind == "dig" and not q.unit:
         reason = bare_number_reason(text, q.end, before)
@@ -225,6 +226,15 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity], ctx:
     if q.value_max is not None and q.kind == "dig" and not q.unit and is_score(text, q, s0):
         q.drop = True
     return q
+
+
+def _range_takes_unit(text: str, s1: int, q: Quantity, ctx: UnitContext) -> bool:
+    """True when q opens a range whose upper bound carries a unit ("Grains 10–50 μm"): a measurement, no name."""
+    if q.unit:
+        return False
+    probe = dataclasses.replace(q)
+    _range(text, s1, probe, ctx)
+    return probe.value_max is not None and bool(probe.unit)
 
 
 def _share_of_whole(text: str, m: re.Match, s1: int) -> Quantity | None:
