@@ -34,21 +34,25 @@ BASES = {
     "h": ("h", ""), "min": ("min", ""), "d": ("d", ""), "t": ("t", ""), "Å": ("Å", ""), "atm": ("atm", ""),
     "Torr": ("torr", ""), "torr": ("torr", ""), "mmHg": ("mmHg", ""), "psi": ("psi", ""), "°": ("deg", ""),
     "‰": ("‰", ""), "ppm": ("ppm", ""), "°C": ("degC", ""), "°F": ("degF", ""),
-    "kn": ("kn", ""), "sr": ("sr", ""), "Np": ("Np", ""), "yr": ("a", ""), "dB": ("dB", ""), "ha": ("ha", ""),
+    "kn": ("kn", ""), "sr": ("sr", ""), "Np": ("Np", ""), "yr": ("a", "kMG"), "dB": ("dB", ""), "ha": ("ha", ""),
     "au": ("au", ""), "pc": ("pc", "kMG"), "ly": ("ly", ""), "dBm": ("dBm", ""), "bit": ("bit", "kMGT"),
     "day": ("d", ""), "Ah": ("Ah", "km"),
-    "erg": ("erg", ""), "a": ("a", "kMG"), "b": ("b", "fpnµμ"), "ppb": ("ppb", ""),
+    "erg": ("erg", ""), "a": ("a", "kMG"), "b": ("b", "fpnµμ"), "ppb": ("ppb", ""), "AU": ("au", ""),
+    "deg": ("deg", ""), "mas": ("mas", ""), "arcsec": ("arcsec", ""), "arcmin": ("arcmin", ""),
+    "Jy": ("Jy", "mµμk"), "U": ("U", "mµμnk"), "Oe": ("Oe", "k"), "G": ("G", ""), "emu": ("emu", ""),
+    "Ci": ("Ci", "kmµμnp"), "ºC": ("degC", ""), "º": ("deg", ""),
+    "°N": ("deg", ""), "°S": ("deg", ""), "°E": ("deg", ""), "°W": ("deg", ""),
 }
 # Written forms pint has no symbol for, read as the code pint knows ("wt%" is a percentage by weight).
 EXTRA_SYMBOLS = {"wt%": "%", "vol%": "%", "at%": "%", "mol%": "%", "wt.%": "%", "at.%": "%"}
 # Symbols that are also words, times of day or scale letters: units only in technical context.
 AMBIGUOUS = {"pm", "bar", "cd", "lm", "min", "Pa", "ps", "dl", "us", "Np", "sr", "kn", "um", "Da", "cal",
-             "ka", "Ma", "Ga", "fb", "pb", "nb"}
+             "ka", "Ma", "Ga", "fb", "pb", "nb", "mas"}
 # Bases read bare only inside a compound ("2 S cm−1", "150 F g−1"): alone, "C" and "F" are degrees
 # Celsius and Fahrenheit in most text, "S" and "H" letters, "bit" and "day" words ("a 64 bit key",
-# "a 5 day course"), "a" and "b" the article and a label letter ("compound 2b"), "Mg" magnesium;
-# "mg kg−1 day−1", "Mbit/s", "mm a−1" and "Mg ha−1" are units.
-COMPOUND_ONLY = {"C", "F", "S", "H", "bit", "day", "a", "b", "Mg"}
+# "a 5 day course"), "a" and "b" the article and a label letter ("compound 2b"), "Mg" magnesium, "U"
+# and "G" letters ("5G"); "mg kg−1 day−1", "Mbit/s", "mm a−1", "Mg ha−1", "U/mL" and "G cm3" are units.
+COMPOUND_ONLY = {"C", "F", "S", "H", "bit", "day", "a", "b", "Mg", "U", "G"}
 # Symbols the news text reads already (km, kg, mph ...): reading one is no sign of technical text.
 NEWS_SYMBOLS = {"km", "kg", "kW", "MW", "GW", "TW", "kWh", "MWh", "GWh", "TWh", "GHz", "min", "ha", "psi",
                 "pc", "ly", "au"}
@@ -56,7 +60,7 @@ NEWS_SYMBOLS = {"km", "kg", "kW", "MW", "GW", "TW", "kWh", "MWh", "GWh", "TWh", 
 
 def technical_only(surface: str) -> bool:
     """True when the symbol is read as a unit only in technical context: one letter, or a word too."""
-    return len(surface) == 1 and surface not in ("°", "‰", "Å", "Ω") or surface in AMBIGUOUS
+    return len(surface) == 1 and surface not in ("°", "º", "‰", "Å", "Ω") or surface in AMBIGUOUS
 
 
 def build_symbol_table(ureg: pint.UnitRegistry, code_of: Callable[[pint.UnitRegistry, str], str]) -> dict[str, str]:
@@ -78,7 +82,7 @@ _SEP0_RE = re.compile(r"[ \u00a0\u2009\u202f]?")
 # is an exponent only when nothing but a boundary follows ("m-2 m" is no exponent, "W m-2." is).
 # A square root is an exponent too ("MPa·m^1/2", "m^0.5", "m½").
 TERM_RE = re.compile(
-    r"(?P<sym>[A-Za-zµμΩÅ°‰]+(?:\.?%)?|‰|°[CF]?|Å)"
+    r"(?P<sym>[A-Za-zµμΩÅ°º‰]+(?:\.?%)?|‰|°[CF]?|Å)"
     r"(?P<exp>(?:\^|\*\*)\(?[-−]?(?:1/2|0\.5)\)?|[-−⁻]?½"
     r"|(?:\^|\*\*)?[-−⁻]?[1-4](?![\d.,]\d)|[⁻]?[¹²³⁴])?(?![A-Za-z\d⊙☉⊕])"
 )
@@ -195,7 +199,7 @@ def read_symbols(text: str, pos: int, s1: int, table: dict[str, str], ctx: UnitC
 # ---------------------------------------------------------------- what kind of text a sentence is
 
 # A number followed by a symbol, for telling technical text (the symbol is looked up in the table).
-NUMBER_SYMBOL_RE = re.compile(r"\d[ \u00a0\u2009\u202f-]?([A-Za-zµμΩÅ‰°]+(?:[-−⁻^]?\d)?)(?![A-Za-z])")
+NUMBER_SYMBOL_RE = re.compile(r"\d[ \u00a0\u2009\u202f-]?([A-Za-zµμΩÅ‰°º]+(?:[-−⁻^]?\d)?)(?![A-Za-z])")
 TECHNICAL_MARK_RE = re.compile(
     r"±|\d\s?[×x]\s?10(?:\^|\*\*|[-−⁻⁰¹²³⁴⁵⁶⁷⁸⁹])|\d[eE][-+−]?\d|[A-Za-zµμ][−⁻]\d|\d\(\d\)"
     r"|\b(?:temperatures?|kelvin|cooled|heated|annealed|sintered|wavelengths?|spectr(?:um|a|oscopy)|voltages?|"

@@ -143,8 +143,9 @@ def _pint_code(ureg: pint.UnitRegistry, expr: str) -> str:
     return text.replace(" / ", "/").replace(" * ", "*").replace("°", "deg")
 
 
-# Units standard in the sciences that pint does not define ("80 ppb" of ozone).
-EXTRA_DEFINITIONS = ("parts_per_billion = 1e-9 = ppb",)
+# Units standard in the sciences that pint does not define ("80 ppb" of ozone, "3 mJy", "62 emu/g").
+EXTRA_DEFINITIONS = ("parts_per_billion = 1e-9 = ppb", "jansky = 1e-26 * watt / meter ** 2 / hertz = Jy",
+                     "emu = 1e-3 * ampere * meter ** 2")
 
 
 @functools.cache
