@@ -18,12 +18,12 @@ if TYPE_CHECKING:
 SYMBOL_TABLE_VERSION = 1
 
 # SI prefixes as written (both micro signs, and "u" for plain-text micro) -> pint's prefix symbol.
-PREFIXES = {"T": "T", "G": "G", "M": "M", "k": "k", "h": "h", "d": "d", "c": "c", "m": "m",
+PREFIXES = {"P": "P", "T": "T", "G": "G", "M": "M", "k": "k", "h": "h", "d": "d", "c": "c", "m": "m",
             "µ": "µ", "μ": "µ", "u": "µ", "n": "n", "p": "p", "f": "f"}
 # Base symbol as written -> (pint symbol, the prefixes it takes in practice). Odd pairs ("hK") are left
 # out so a stray word cannot be read as one.
 BASES = {
-    "m": ("m", "kcdmµμunpf"), "g": ("g", "kMmµμunpf"), "s": ("s", "kmµμunpf"), "l": ("l", "mµμudc"),
+    "m": ("m", "kcdmµμunpf"), "g": ("g", "kMGTPmµμunpf"), "s": ("s", "kmµμunpf"), "l": ("l", "mµμudc"),
     "L": ("l", "mµμudc"), "A": ("A", "kmµμnp"), "K": ("K", "mµμn"), "mol": ("mol", "kmµμunpf"),
     "M": ("M", "mµμunpf"), "Hz": ("Hz", "kMGTmµμ"), "N": ("N", "kMmµμn"), "Pa": ("Pa", "kMGhm"),
     "J": ("J", "kMGmµμn"), "W": ("W", "kMGTmµμnp"), "Wh": ("Wh", "kMGTm"), "V": ("V", "kMmµμn"),
@@ -31,7 +31,7 @@ BASES = {
     "eV": ("eV", "kMGTm"), "Gy": ("Gy", "mcµμ"), "Sv": ("Sv", "mµμ"), "Bq": ("Bq", "kMGT"),
     "Da": ("Da", "kM"), "bar": ("bar", "mk"), "cal": ("cal", "k"), "Wb": ("Wb", "m"), "lx": ("lx", "k"),
     "lm": ("lm", ""), "rad": ("rad", "mµμ"), "C": ("C", "mµμnp"),
-    "h": ("h", ""), "min": ("min", ""), "d": ("d", ""), "t": ("t", ""), "Å": ("Å", ""), "atm": ("atm", ""),
+    "h": ("h", ""), "min": ("min", ""), "d": ("d", ""), "t": ("t", "MG"), "Å": ("Å", ""), "atm": ("atm", ""),
     "Torr": ("torr", ""), "torr": ("torr", ""), "mmHg": ("mmHg", ""), "psi": ("psi", ""), "°": ("deg", ""),
     "‰": ("‰", ""), "ppm": ("ppm", ""), "°C": ("degC", ""), "°F": ("degF", ""),
     "kn": ("kn", ""), "sr": ("sr", ""), "Np": ("Np", ""), "yr": ("a", "kMG"), "dB": ("dB", ""), "ha": ("ha", ""),
@@ -47,7 +47,7 @@ BASES = {
 EXTRA_SYMBOLS = {"wt%": "%", "vol%": "%", "at%": "%", "mol%": "%", "wt.%": "%", "at.%": "%"}
 # Symbols that are also words, times of day or scale letters: units only in technical context.
 AMBIGUOUS = {"pm", "bar", "cd", "lm", "min", "Pa", "ps", "dl", "us", "Np", "sr", "kn", "um", "Da", "cal",
-             "ka", "Ma", "Ga", "fb", "pb", "nb", "mas"}
+             "ka", "Ma", "Ga", "fb", "pb", "nb", "mas", "Gg", "Tg", "Pg"}
 # Bases read bare only inside a compound ("2 S cm−1", "150 F g−1"): alone, "C" and "F" are degrees
 # Celsius and Fahrenheit in most text, "S" and "H" letters, "bit" and "day" words ("a 64 bit key",
 # "a 5 day course"), "a" and "b" the article and a label letter ("compound 2b"), "Mg" magnesium, "U"
@@ -87,6 +87,10 @@ TERM_RE = re.compile(
     r"|(?:\^|\*\*)?[-−⁻]?[1-4](?![\d.,]\d)|[⁻]?[¹²³⁴])?(?![A-Za-z\d⊙☉⊕])"
 )
 HALF_RE = re.compile(r"1/2|0\.5|½")
+# An element or compound named between a mass and its denominator ("450 g C m−2 yr−1", "120 kg N ha−1",
+# "2.1 Pg C yr−1"): what is weighed, not a symbol of the unit, so it is passed over.
+CARRIER_RE = re.compile(r"(?:C|N|P|S|CO2|CO₂|CH4|CH₄|N2O|N₂O|CO2e|CO₂e)[ \u00a0](?=[A-Za-zµμ]+(?:[-−⁻^]|\*\*)?[-−⁻]?[1-4¹²³⁴]\b)")
+MASS_CODES_RE = re.compile(r"[kMGTPmµnpf]?g|[kMG]?t|[kmµnp]?mol")
 # Symbols written in two words, read as the one symbol of the table ("12 mm Hg").
 SPACED_SYMBOLS = {"mm Hg": "mmHg"}
 SPACED_SYMBOL_RE = re.compile("|".join(re.escape(k) for k in SPACED_SYMBOLS) + r"(?![A-Za-z\d])")
@@ -184,7 +188,8 @@ def read_symbols(text: str, pos: int, s1: int, table: dict[str, str], ctx: UnitC
         join = JOIN_RE.match(text, end, s1)
         if not join:
             break
-        term = TERM_RE.match(text, join.end(), s1)
+        carrier = CARRIER_RE.match(text, join.end(), s1) if join.group("space") and terms == 1 and MASS_CODES_RE.fullmatch(code) else None
+        term = TERM_RE.match(text, carrier.end() if carrier else join.end(), s1)
         if not term or term.group("sym") not in table:
             break
         if join.group("space") and term.group("exp") is None and term.group("sym") not in SPACED_FACTORS:
