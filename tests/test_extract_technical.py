@@ -51,6 +51,8 @@ CASES = [
     case("Pulses were measured at 30 and 60 ms.", {"value": 30, "unit": "ms"}, {"value": 60, "unit": "ms"},
          id="two-quantities-one-unit"),
     case("A 10 × 10 m grid of sensors covered the site.", {"quote": "10 × 10 m", "value": 10, "unit": "m"}, id="dimension"),
+    case("Coupons of 20 mm × 8 mm × 2 mm were cut at 25 °C.", {"quote": "20 mm × 8 mm × 2 mm", "value": 20, "unit": "mm"},
+         {"unit": "degC"}, id="dimension-with-the-unit-on-every-side"),
     case("Antibody was used at a 1:50 dilution in buffer.", {"value": 0.02, "unit": "ratio"}, id="ratio"),
     case("The clock ran from 1:50 to 2:10 each night.", id="clock-time-is-no-ratio"),
     case("Thermal contraction between 300 K and 77 K was small.", {"quote": "300 K"}, {"quote": "77 K"},
@@ -128,6 +130,9 @@ CASES = [
     # a count per unit, and a bare number per unit in technical text
     case("The detector recorded 900 counts/s and the pump 70 strokes/min.", {"value": 900, "unit": "1/s"},
          {"value": 70, "unit": "1/min"}, id="count-per-symbol"),
+    case("Fibroblasts were seeded at 3 × 10^4 cells cm−2, sputum held 2 × 10^6 CFU/g and lysate 10^8 PFU mL−1.",
+         {"quote": "3 × 10^4 cells cm−2", "unit": "1/cm2"}, {"quote": "2 × 10^6 CFU/g", "unit": "1/g"},
+         {"quote": "10^8 PFU mL−1", "unit": "1/ml"}, id="count-per-symbol-with-exponent-and-forming-units"),
     case("The decay constant measured was 0.05 per hour in the sample.", {"quote": "0.05 per hour", "unit": "1/h"},
          id="rate-per-time-word-in-technical-text"),
     case("He drinks 3 per day.", {"quote": "3", "unit": ""}, id="per-day-stays-a-count-outside-technical-text"),

@@ -218,8 +218,9 @@ WORD_UNIT_RE = re.compile(rf"\s?(?:{_alternation(_word_keys)})(?!\w|-\w)", re.I)
 ABBREV_UNIT_RE = re.compile(rf"\s?(?:{_alternation(ABBREV_UNITS)})(?![\w])")
 GLUED_UNIT_RE = re.compile(rf"(?:{_alternation(GLUED_UNITS)})(?![\w])")
 PERCENT_SIGN_RE = re.compile(r"\s?(?:%|per\s?cent(?=-\w)|percent(?=-\w))", re.I)
-# A plural noun counted, then a slash and a unit symbol ("cells/mL", "beats/min", "counts/s").
-COUNTED_PER_RE = re.compile(r" [a-z]{3,}s/")
+# A plural noun counted (or colony- and plaque-forming units), then a slash and a unit symbol ("cells/mL",
+# "beats/min", "CFU/g") or a symbol with a negative exponent ("cells mL−1", "cells cm⁻²").
+COUNTED_PER_RE = re.compile(r" (?:[a-z]{3,}s|CFU|PFU|cfu|pfu)(?:(?P<slash>/)|(?=[ \u00a0]\S+?(?:[-−⁻]|\^-)))")
 AGE_RE = re.compile(r"[\s-](?P<u>year|month|week|day)s?[\s-]old\b", re.I)
 PER_RE = re.compile(
     rf"\s?(?:/|\s(?:per|a|an|each)[\s-])(?P<d>{_alternation(PER_DENOMINATORS)})s?\b(?!\s+(?:earlier|ago|before|later|on))"
@@ -383,6 +384,20 @@ def _dimension(text: str, pos: int, s1: int, q: Quantity, ctx: UnitContext) -> i
     return dim.end() if unit else pos
 
 
+def _sides(text: str, pos: int, s1: int, q: Quantity, ctx: UnitContext) -> int:
+    """Past the further sides of a dimension that writes its unit on every side ("10 mm × 5 mm × 1 mm"), or pos."""
+    for _ in range(2):
+        dim = DIMENSION_RE.match(text, pos, s1)
+        if not dim:
+            break
+        probe = Quantity(dim.start("n"), dim.end(), parse_digits(dim.group("n")), kind="dig")
+        unit, end = unit_at(text, dim.end(), s1, probe, ctx)
+        if unit != q.unit:
+            break
+        pos = end
+    return pos
+
+
 def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> None:
     """Extend q rightwards over notation, scale words and a unit; apply them to the value.
 
@@ -426,7 +441,7 @@ def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> 
     if unit and not (q.currency and unit not in ("", "%")):
         if not q.currency or unit in ("%",):
             q.unit = unit
-        pos = upos
+        pos = _sides(text, upos, s1, q, ctx)
     elif q.currency:
         m = US_AFTER_RE.match(text[pos:pos + 6])
         if m:
@@ -443,8 +458,10 @@ def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> 
     if not q.unit and not q.currency and q.kind == "dig" and ctx.technical:
         counted = COUNTED_PER_RE.match(text, pos, s1)  # "26 beats/min", "200,000 cells/mL": a count per unit
         code, end, _ = read_symbols(text, counted.end(), s1, SYMBOL_UNITS, TECHNICAL) if counted else ("", pos, 0)
-        if code and "/" not in code:
+        if code and counted.group("slash") and "/" not in code:
             q.unit, pos = f"1/{code}", end
+        elif code.startswith("1/") and not counted.group("slash"):
+            q.unit, pos = code, end
     per = PER_RE.match(text, pos, s1)
     if per and (q.unit or q.currency or (ctx.technical and per.group("d") and "per" in per.group().lower())):
         denom = per.group("d") or "year"
