@@ -27,7 +27,7 @@ BASES = {
     "L": ("l", "mµμudc"), "A": ("A", "kmµμnp"), "K": ("K", "mµμn"), "mol": ("mol", "kmµμunpf"),
     "M": ("M", "mµμunpf"), "Hz": ("Hz", "kMGTmµμ"), "N": ("N", "kMmµμn"), "Pa": ("Pa", "kMGhm"),
     "J": ("J", "kMGmµμn"), "W": ("W", "kMGTmµμnp"), "Wh": ("Wh", "kMGTm"), "V": ("V", "kMmµμn"),
-    "F": ("F", "mµμunp"), "Ω": ("Ω", "kMmG"), "S": ("S", "mµμn"), "T": ("T", "mµμn"), "H": ("H", "mµμn"),
+    "F": ("F", "mµμunp"), "Ω": ("Ω", "kMGmµμ"), "S": ("S", "mµμn"), "T": ("T", "mµμn"), "H": ("H", "mµμn"),
     "eV": ("eV", "kMGTm"), "Gy": ("Gy", "mcµμ"), "Sv": ("Sv", "mµμ"), "Bq": ("Bq", "kMGT"),
     "Da": ("Da", "kM"), "bar": ("bar", "mk"), "cal": ("cal", "k"), "Wb": ("Wb", "m"), "lx": ("lx", "k"),
     "lm": ("lm", ""), "rad": ("rad", "mµμ"), "C": ("C", "mµμnp"),
@@ -88,14 +88,15 @@ TERM_RE = re.compile(
 )
 HALF_RE = re.compile(r"1/2|0\.5|½")
 # An element or compound named between a mass and its denominator ("450 g C m−2 yr−1", "120 kg N ha−1",
-# "2.1 Pg C yr−1"): what is weighed, not a symbol of the unit, so it is passed over.
-CARRIER_RE = re.compile(r"(?:C|N|P|S|CO2|CO₂|CH4|CH₄|N2O|N₂O|CO2e|CO₂e)[ \u00a0](?=[A-Za-zµμ]+(?:[-−⁻^]|\*\*)?[-−⁻]?[1-4¹²³⁴]\b)")
+# "2.1 Pg C yr−1", "500 µmol photons m−2 s−1"): what is weighed or counted, not a symbol of the unit, so it
+# is passed over.
+CARRIER_RE = re.compile(r"(?:C|N|P|S|CO2|CO₂|CH4|CH₄|N2O|N₂O|CO2e|CO₂e|photons|quanta)[ \u00a0](?=[A-Za-zµμ]+(?:[-−⁻^]|\*\*)?[-−⁻]?[1-4¹²³⁴]\b)")
 MASS_CODES_RE = re.compile(r"[kMGTPmµnpf]?g|[kMG]?t|[kmµnp]?mol")
 # Symbols written in two words, read as the one symbol of the table ("12 mm Hg").
 SPACED_SYMBOLS = {"mm Hg": "mmHg"}
 SPACED_SYMBOL_RE = re.compile("|".join(re.escape(k) for k in SPACED_SYMBOLS) + r"(?![A-Za-z\d])")
-# Symbols that multiply the one before with only a space between ("45 N m", "1.0 mPa s", "2 Ω m").
-SPACED_FACTORS = {"m", "s", "h"}
+# Symbols that multiply the one before with only a space between ("45 N m", "1.0 mPa s", "2 Ω m", "20 µΩ cm").
+SPACED_FACTORS = {"m", "s", "h", "cm"}
 # Joins between the symbols of a compound: a product dot or star, a slash, or a space before a
 # symbol that carries an exponent ("W m−2", "J mol−1 K−1").
 JOIN_RE = re.compile(r"[ \u00a0\u2009\u202f]?(?P<op>/|[·⋅∙*])[ \u00a0\u2009\u202f]?|(?P<space>[ \u00a0\u2009\u202f])")
