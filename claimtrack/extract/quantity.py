@@ -340,6 +340,8 @@ def _range(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> None:
             return
         if not (float(q.value).is_integer() and float(tail_raw).is_integer() and q.value < tail_raw <= 2 * q.value + 1):
             return
+        if ctx.technical and tail.unit and tail_raw - q.value > 1:
+            return  # "at 400 or 800 ppm": two settings to choose from; "2 or 3 days" stays a vague range
     if by_change and not tail.unit:
         return
     scaled_tail = tail.raw is not None and tail.value != tail.raw and not tail.unit.startswith(("%", "pp"))
