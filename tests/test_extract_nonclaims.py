@@ -93,6 +93,12 @@ CASES = [
     nonclaim("Her now-4 year-old nephew read 30 books.", ["4 year-old", "30"], [], id="now-hyphen-age"),
     nonclaim("The then-52 minister resigned after 3 weeks.", ["52", "3 weeks"], [], id="then-hyphen-number"),
     nonclaim("Vaccine trial ARX-4 enrolled 90 people.", ["90"], [("4", labels.IDENTIFIER)], id="code-hyphen-number-stays-a-code"),
+    # statistics of a test, and an alloy's temper
+    nonclaim("Relapse fell to 18% (P < 0.001; t(41) = 3.9) and to 11% (p-value = 0.02, df = 2).",
+             ["18%", "3.9", "11%"],
+             [("0.001", labels.STATISTIC), ("41", labels.STATISTIC), ("0.02", labels.STATISTIC), ("2", labels.STATISTIC)],
+             id="p-values-and-degrees-of-freedom"),
+    nonclaim("Rods of 7075-T651 yielded at 505 MPa.", ["505 MPa"], [("7075", labels.IDENTIFIER)], id="alloy-temper"),
 ]
 
 

@@ -25,6 +25,7 @@ LIST_NUMBER = "list-number"  # "2. The second point"
 SCORE = "score"  # "beat Charlton 2-1"
 IDIOM = "idiom"  # "one of", "three-dimensional", "the two sides"
 SAMPLE_SIZE = "sample-size"  # "(n = 8)": how many were measured, a note on a figure, not a claim
+STATISTIC = "statistic"  # "P < 0.001", "t(23)", "df = 3": a test's p-value and degrees of freedom
 
 # Capitalised words after which a number is still a quantity ("In 2019", "About 40", "March 3").
 LABEL_BEFORE_OK = {
@@ -62,9 +63,14 @@ NEGATIVE_PREFIX_RE = re.compile(r"\b(?:minus|sub)[-–]$", re.I)
 SCORE_HALF_BEFORE_RE = re.compile(r"\d\s?[-–]$")
 # "ISO 3888-2", and a grade of one letter and two numbers ("C30/37", "S8/10"): the second number is a name.
 ACRONYM_CODE_BEFORE_RE = re.compile(r"\b[A-Z]{2,}\s?\d+[-–:/]$|\b[A-Z]\d+/$")
-# A scheme or format named by a number and a capitalised acronym ("64-QAM", "8-PSK").
-ACRONYM_HYPHEN_AFTER_RE = re.compile(r"-[A-Z]{3,}(?![A-Za-z])")
+# A scheme or format named by a number and a capitalised acronym ("64-QAM", "8-PSK"), or an alloy and
+# its temper ("6061-T6", "2024-T3").
+ACRONYM_HYPHEN_AFTER_RE = re.compile(r"-[A-Z]{3,}(?![A-Za-z])|-[A-Z]\d")
 SAMPLE_SIZE_BEFORE_RE = re.compile(r"(?<![A-Za-z])[nN]\s?=\s?$")
+# A p-value ("P < 0.001", "p-value = 0.03"), the degrees of freedom of a test ("t(23) = 2.1", "F(2, 45)",
+# "χ2(3)", "df = 3").
+STATISTIC_BEFORE_RE = re.compile(
+    r"(?<![A-Za-z])(?:[pP](?:[-\s]?values?)?\s?[<>=≤≥]\s?|(?:t|F|χ2|χ²)\s?\((?:\s?\d+(?:\.\d+)?\s?,)?\s?|df\s?=\s?)$")
 NAME_BRACKET_BEFORE_RE = re.compile(r"[A-Z][\w.]*\s?\($")
 ZONE_AFTER_RE = re.compile(r"\s?(?:GMT|UTC|EDT|EST|BST|CET|CEST|PST|PDT|ZIP|zip\s+code)\b")
 PLUS_DIGIT_AFTER_RE = re.compile(r"\s*\+\s*\d")
@@ -193,6 +199,8 @@ def digit_label_reason(text: str, tok: str, start: int, end: int, s0: int, befor
         return IDENTIFIER
     if SAMPLE_SIZE_BEFORE_RE.search(before):
         return SAMPLE_SIZE
+    if STATISTIC_BEFORE_RE.search(before):
+        return STATISTIC
     if ACRONYM_HYPHEN_AFTER_RE.match(text, end):
         return IDENTIFIER
     if SCORE_HALF_BEFORE_RE.search(before):
