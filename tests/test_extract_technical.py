@@ -29,6 +29,10 @@ CASES = [
     case("It used 5 W·h and 1 J mol−1 K−1.", {"unit": "W*h"}, {"unit": "J/mol/K"}, id="product-dot-and-two-inverses"),
     case("The film held 12 wt% Ni at 45° with 3‰ loss.", {"unit": "%"}, {"unit": "deg"}, {"unit": "‰"},
          id="weight-percent-angle-permille"),
+    case("The pellet held 15 vol.% pores and 2 mol.% dopant.", {"quote": "15 vol.%", "unit": "%"},
+         {"quote": "2 mol.%", "unit": "%"}, id="volume-and-mole-percent-with-a-dot"),
+    case("Binding rose three-fold at 37 °C.", {"quote": "three-fold", "value": 3, "unit": "times"}, {"unit": "degC"},
+         id="number-word-fold"),
     case("The signal grew ~6× at the edge.", {"value": 6, "unit": "times", "qualifier": "~"}, id="factor-sign"),
     # notation
     case("The gap was 5 ± 0.2 K.", {"quote": "5 ± 0.2 K", "value": 5, "uncertainty": 0.2, "unit": "K"},

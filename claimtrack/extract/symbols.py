@@ -44,7 +44,7 @@ BASES = {
     "°N": ("deg", ""), "°S": ("deg", ""), "°E": ("deg", ""), "°W": ("deg", ""),
 }
 # Written forms pint has no symbol for, read as the code pint knows ("wt%" is a percentage by weight).
-EXTRA_SYMBOLS = {"wt%": "%", "vol%": "%", "at%": "%", "mol%": "%", "wt.%": "%", "at.%": "%"}
+EXTRA_SYMBOLS = {"wt%": "%", "vol%": "%", "at%": "%", "mol%": "%", "wt.%": "%", "at.%": "%", "vol.%": "%", "mol.%": "%"}
 # Symbols that are also words, times of day or scale letters: units only in technical context.
 AMBIGUOUS = {"pm", "bar", "cd", "lm", "min", "Pa", "ps", "dl", "us", "Np", "sr", "kn", "um", "Da", "cal",
              "ka", "Ma", "Ga", "fb", "pb", "nb", "mas", "Gg", "Tg", "Pg"}

@@ -263,6 +263,8 @@ CONCISE_UNCERTAINTY_RE = re.compile(r"\((?P<n>\d{1,3})\)")
 DECIMALS_RE = re.compile(r"\.(\d+)$")
 # A dimension: "a 10 × 10 m grid", "2 × 2 μm2" (the unit written once, after the last side).
 DIMENSION_RE = re.compile(r"\s?[×x]\s?(?P<n>\d+(?:\.\d+)?)(?![\d.,])")
+# A number word hyphenated to "fold" ("a two-fold rise") is a factor like "2-fold".
+FOLD_AFTER_HYPHEN_RE = re.compile(r"-fold\b", re.I)
 # A factor: "~6×", "a 3× rise".
 TIMES_SIGN_RE = re.compile(r"\s?×(?!\s?[\d(])")
 # After a spaced "m", these make it metres even outside technical text ("at 2617 m above sea level").
@@ -503,7 +505,7 @@ def unit_at(text: str, pos: int, s1: int, q: Quantity, ctx: UnitContext = NEWS) 
     m = AGE_RE.match(text, pos, s1)
     if m:
         return f"{m.group('u').lower()} of age", m.end()
-    hy = 1 if text[pos:pos + 1] == "-" and q.kind == "dig" else 0
+    hy = 1 if text[pos:pos + 1] == "-" and (q.kind == "dig" or FOLD_AFTER_HYPHEN_RE.match(text, pos, s1)) else 0
     if hy:
         m = SUSPENDED_RE.match(text, pos, s1)
         if m:  # "a 7- or 8-inch screen": the first number takes the unit written after the second
