@@ -98,6 +98,8 @@ CASES = [
              ["18%", "3.9", "11%"],
              [("0.001", labels.STATISTIC), ("41", labels.STATISTIC), ("0.02", labels.STATISTIC), ("2", labels.STATISTIC)],
              id="p-values-and-degrees-of-freedom"),
+    nonclaim("The jet ran at a Reynolds number of 4000 and Mach number 0.3, unlike sample number 12.", ["4000", "0.3"],
+             [("12", labels.IDENTIFIER)], id="named-dimensionless-number-is-a-measure"),
     nonclaim("Rods of 7075-T651 yielded at 505 MPa.", ["505 MPa"], [("7075", labels.IDENTIFIER)], id="alloy-temper"),
 ]
 

@@ -59,6 +59,12 @@ TOP_BOTTOM_BEFORE_RE = re.compile(r"\bthe\s+(?:top|bottom)\s+$", re.I)
 # The last member of a list of suspended hyphens ("four-, five- and six-cylinder") is read like the others.
 SUSPENDED_LIST_BEFORE_RE = re.compile(r"\w[-‐],?\s+(?:(?:and|or|to)\s+)?$")
 CODE_BEFORE_RE = re.compile(r"\+\s*$|#$|\bNo\.?\s*$|\bnumber\s*$")
+# A named dimensionless number is a measure, and the number after it its value ("a Reynolds number
+# of 2300", "Mach number 0.8", "Avogadro's number 6.022 × 10²³").
+NAMED_NUMBER_BEFORE_RE = re.compile(
+    r"\b(?:Reynolds|Mach|Prandtl|Nusselt|P[eé]clet|Rossby|Froude|Richardson|Weber|Strouhal|Schmidt|Sherwood|Rayleigh|"
+    r"Grashof|Biot|Damk[oö]hler|Knudsen|Stokes|Womersley|Ekman|Avogadro['’]?s?|wave|atomic|mass|coordination|"
+    r"quantum|refractive|Abbe)\s+number\s*$", re.I)
 NEGATIVE_PREFIX_RE = re.compile(r"\b(?:minus|sub)[-–]$", re.I)
 SCORE_HALF_BEFORE_RE = re.compile(r"\d\s?[-–]$")
 # "ISO 3888-2", and a grade of one letter and two numbers ("C30/37", "S8/10"): the second number is a name.
@@ -195,7 +201,7 @@ def digit_label_reason(text: str, tok: str, start: int, end: int, s0: int, befor
         return FORMULA_SUBSCRIPT
     if tok[0] in "-−–" and start > 0 and text[start - 1].isalpha():
         return IDENTIFIER  # "iPS-7": the hyphen joins a code, it is no minus sign
-    if CODE_BEFORE_RE.search(before) and not NEGATIVE_PREFIX_RE.search(before):
+    if CODE_BEFORE_RE.search(before) and not NEGATIVE_PREFIX_RE.search(before) and not NAMED_NUMBER_BEFORE_RE.search(before):
         return IDENTIFIER
     if SAMPLE_SIZE_BEFORE_RE.search(before):
         return SAMPLE_SIZE
