@@ -79,7 +79,8 @@ STATISTIC_BEFORE_RE = re.compile(
     r"(?<![A-Za-z])(?:[pP](?:[-\s]?values?)?\s?[<>=≤≥]\s?|(?:t|F|χ2|χ²)\s?\((?:\s?\d+(?:\.\d+)?\s?,)?\s?|df\s?=\s?)$")
 NAME_BRACKET_BEFORE_RE = re.compile(r"[A-Z][\w.]*\s?\($")
 ZONE_AFTER_RE = re.compile(r"\s?(?:GMT|UTC|EDT|EST|BST|CET|CEST|PST|PDT|ZIP|zip\s+code)\b")
-PLUS_DIGIT_AFTER_RE = re.compile(r"\s*\+\s*\d")
+# "10 + 2" joins codes; "1.31 +0.05/−0.04" is an asymmetric tolerance, read with the number.
+PLUS_DIGIT_AFTER_RE = re.compile(r"\s*\+\s*\d(?![\d.]*\}?\s?(?:/|_\{?)?\s?[-−–]\d)")
 CAPITAL_LETTER_AFTER_RE = re.compile(r"[A-Z](?![a-z])")
 # Capitalised symbols glued to a number that are units or scales, not code letters ("5GB", "4.3M").
 CAPITAL_UNIT_AFTER_RE = re.compile(r"(?:GB|MB|TB|KB|GW|MW|kW|TW|GHz|MHz|Hz|HP|PS|M\b|B\b|K\b|L\b|W\b|V\b|TEU|Gt)")
@@ -221,7 +222,7 @@ def digit_label_reason(text: str, tok: str, start: int, end: int, s0: int, befor
         return NAME  # a shirt or footnote number: "Dak Prescott (4)"
     if ZONE_AFTER_RE.match(text[end:end + 9]):
         return TIME_ZONE
-    if PLUS_DIGIT_AFTER_RE.match(text[end:end + 4]):
+    if PLUS_DIGIT_AFTER_RE.match(text, end):
         return IDENTIFIER
     if CAPITAL_LETTER_AFTER_RE.match(text[end:end + 2]) and not CAPITAL_UNIT_AFTER_RE.match(text[end:end + 4]):
         return IDENTIFIER

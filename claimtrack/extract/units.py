@@ -257,8 +257,10 @@ E_NOTATION_RE = re.compile(r"[eE](?P<e>[-+−]?\d{1,3})(?!\w|\.\d)")
 # A bare power of ten: "10^5", "10**-3", "10−5" (a true minus), "10⁻⁵", "10⁵".
 POWER_OF_TEN_RE = re.compile(r"(?:(?:\^|\*\*)(?P<a>[-−]?\d{1,3})|(?P<b>−\d{1,3})|(?P<c>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))(?!\d|\.\d)")
 # A tolerance: "5 ± 0.2 K", "5 K ± 0.2 K", "3.1 +/- 0.4", and the concise form "5.431(2)".
+# An asymmetric one ("1.31 +0.05/−0.04", "1.31^{+0.05}_{−0.04}") is read as its wider side.
 PLUS_MINUS_RE = re.compile(
-    r"\s?(?:±|\+/-|\+/−|\+-)\s?(?P<n>\d+(?:\.\d+)?)|\s?\(\s?(?:±|\+/-|\+/−)\s?(?P<b>\d+(?:\.\d+)?)\s?\)")
+    r"\s?(?:±|\+/-|\+/−|\+-)\s?(?P<n>\d+(?:\.\d+)?)|\s?\(\s?(?:±|\+/-|\+/−)\s?(?P<b>\d+(?:\.\d+)?)\s?\)"
+    r"|\s?\^?\{?\+(?P<up>\d+(?:\.\d+)?)\}?\s?(?:/|_\{?)?\s?[-−–](?P<down>\d+(?:\.\d+)?)\}?(?![\d.])")
 CONCISE_UNCERTAINTY_RE = re.compile(r"\((?P<n>\d{1,3})\)")
 DECIMALS_RE = re.compile(r"\.(\d+)$")
 # A dimension: "a 10 × 10 m grid", "2 × 2 μm2" (the unit written once, after the last side).
@@ -348,6 +350,13 @@ def currency_prefix(text: str, s0: int, q: Quantity) -> None:
     q.start = abs_start
 
 
+def _tolerance(pm: re.Match) -> float:
+    """The tolerance a match of PLUS_MINUS_RE writes; the wider side of an asymmetric one."""
+    if pm.group("up"):
+        return max(parse_digits(pm.group("up")), parse_digits(pm.group("down")))
+    return parse_digits(pm.group("n") or pm.group("b"))
+
+
 def _notation(text: str, s1: int, q: Quantity, ctx: UnitContext) -> int:
     """Read what technical notation writes right after the digits: a concise uncertainty ("5.431(2)"),
     an exponent ("1.5e6", "2.3 × 10^5", "10−5"), a tolerance before the unit ("5 ± 0.2"); the new end."""
@@ -371,8 +380,18 @@ def _notation(text: str, s1: int, q: Quantity, ctx: UnitContext) -> int:
         pos = power.end()
     pm = PLUS_MINUS_RE.match(text, pos, s1)
     if pm:
-        q.uncertainty = parse_digits(pm.group("n") or pm.group("b"))
+        q.uncertainty = _tolerance(pm)
         pos = pm.end()
+        # A bracketed value and tolerance takes the unit after the bracket ("(5 ± 1) meV"), and a power of
+        # ten after a tolerance scales both ("5.2 ± 0.3 × 10^−9", "(2.1 ± 0.2) × 10⁻³").
+        opened = not (e or sci) and q.start > 0 and text[q.start - 1] == "(" and text[pos:pos + 1] == ")"
+        if opened:
+            q.start, pos = q.start - 1, pos + 1
+        after = SCI_RE.match(text, pos, s1) if not (e or sci) else None
+        if after:
+            exponent = _exponent_of(after.group("e"))
+            q.value, q.uncertainty = _times_ten(q.value, exponent), _times_ten(q.uncertainty, exponent)
+            pos = after.end()
     return pos
 
 
@@ -453,7 +472,7 @@ def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> 
         if pm:  # "5 K ± 0.2 K": the tolerance after the unit, the unit written again or not
             probe = Quantity(pm.end(), pm.end(), 0.0, kind="dig")
             again, again_end = unit_at(text, pm.end(), s1, probe, ctx)
-            q.uncertainty = parse_digits(pm.group("n") or pm.group("b"))
+            q.uncertainty = _tolerance(pm)
             if again == "%" and q.unit != "%":  # "32 MHz ±2%": a tolerance relative to the value
                 q.uncertainty = abs(q.value) * q.uncertainty / 100
             pos = again_end if again in (q.unit, "%") else pm.end()
