@@ -25,7 +25,7 @@ LIST_NUMBER = "list-number"  # "2. The second point"
 SCORE = "score"  # "beat Charlton 2-1"
 IDIOM = "idiom"  # "one of", "three-dimensional", "the two sides"
 SAMPLE_SIZE = "sample-size"  # "(n = 8)": how many were measured, a note on a figure, not a claim
-STATISTIC = "statistic"  # "P < 0.001", "t(23)", "df = 3": a test's p-value and degrees of freedom
+STATISTIC = "statistic"  # "t(23)", "F(2, 45)", "df = 3": the degrees of freedom of a test
 
 # Capitalised words after which a number is still a quantity ("In 2019", "About 40", "March 3").
 LABEL_BEFORE_OK = {
@@ -73,10 +73,10 @@ ACRONYM_CODE_BEFORE_RE = re.compile(r"\b[A-Z]{2,}\s?\d+[-–:/]$|\b[A-Z]\d+/$")
 # its temper ("6061-T6", "2024-T3").
 ACRONYM_HYPHEN_AFTER_RE = re.compile(r"-[A-Z]{3,}(?![A-Za-z])|-[A-Z]\d")
 SAMPLE_SIZE_BEFORE_RE = re.compile(r"(?<![A-Za-z])[nN]\s?=\s?$")
-# A p-value ("P < 0.001", "p-value = 0.03"), the degrees of freedom of a test ("t(23) = 2.1", "F(2, 45)",
-# "χ2(3)", "df = 3").
+# The degrees of freedom of a test ("t(23) = 2.1", "F(2, 45)", "χ2(3)", "df = 3"); its p-value is a reported
+# figure and stays.
 STATISTIC_BEFORE_RE = re.compile(
-    r"(?<![A-Za-z])(?:[pP](?:[-\s]?values?)?\s?[<>=≤≥]\s?|(?:t|F|χ2|χ²)\s?\((?:\s?\d+(?:\.\d+)?\s?,)?\s?|df\s?=\s?)$")
+    r"(?<![A-Za-z])(?:(?:t|F|χ2|χ²)\s?\((?:\s?\d+(?:\.\d+)?\s?,)?\s?|df\s?=\s?)$")
 NAME_BRACKET_BEFORE_RE = re.compile(r"[A-Z][\w.]*\s?\($")
 ZONE_AFTER_RE = re.compile(r"\s?(?:GMT|UTC|EDT|EST|BST|CET|CEST|PST|PDT|ZIP|zip\s+code)\b")
 # "10 + 2" joins codes; "1.31 +0.05/−0.04" is an asymmetric tolerance, read with the number.
