@@ -100,6 +100,10 @@ CASES = [
              id="degrees-of-freedom"),
     nonclaim("The jet ran at a Reynolds number of 4000 and Mach number 0.3, unlike sample number 12.", ["4000", "0.3"],
              [("12", labels.IDENTIFIER)], id="named-dimensionless-number-is-a-measure"),
+    nonclaim("Yield, Y = (m_out/m_in) × 100, was 64%, and cultures grew as N0 e^(0.2t).", ["64%"],
+             [("100", labels.FORMULA_CONSTANT), ("0.2", labels.IDENTIFIER)], id="constants-of-a-formula-with-brackets"),
+    nonclaim("A 2-tailed t test and a 1-way ANOVA compared 40 rats.", ["40"],
+             [("2", labels.IDIOM), ("1", labels.IDIOM)], id="tails-and-ways-of-a-test"),
     nonclaim("Rods of 7075-T651 yielded at 505 MPa.", ["505 MPa"], [("7075", labels.IDENTIFIER)], id="alloy-temper"),
 ]
 

@@ -72,6 +72,8 @@ ACRONYM_CODE_BEFORE_RE = re.compile(r"\b[A-Z]{2,}\s?\d+[-–:/]$|\b[A-Z]\d+/$")
 # A scheme or format named by a number and a capitalised acronym ("64-QAM", "8-PSK"), or an alloy and
 # its temper ("6061-T6", "2024-T3").
 ACRONYM_HYPHEN_AFTER_RE = re.compile(r"-[A-Z]{3,}(?![A-Za-z])|-[A-Z]\d")
+# The number of a test's tails or a design's factors ("a 2-tailed test", "1-way ANOVA"): a kind, no count.
+DESIGN_HYPHEN_AFTER_RE = re.compile(r"[-‐](?:tailed|sided|way)\b", re.I)
 SAMPLE_SIZE_BEFORE_RE = re.compile(r"(?<![A-Za-z])[nN]\s?=\s?$")
 # The degrees of freedom of a test ("t(23) = 2.1", "F(2, 45)", "χ2(3)", "df = 3"); its p-value is a reported
 # figure and stays.
@@ -120,7 +122,7 @@ CROSS_REFERENCE_BEFORE_RE = re.compile(
     r"appendix|appendices|panels?|pages?|pp?\.|supplementary\s+(?:figure|table|note|section)s?|footnotes?)"
     r"\s*\(?(?:\d+(?:\.\d+)*[a-z]?\)?\s*(?:,|;|–|-|and|or|to)\s*\(?)*$", re.I)
 # A letter (a unit symbol or a code) then a minus or a caret glued to the digits ("m−2", "s^-1", "Covid-19").
-EXPONENT_BEFORE_RE = re.compile(r"(?<![A-Za-zµμ])([A-Za-zµμ]+)(?:\^[-−⁻]?|[-−⁻–])$")
+EXPONENT_BEFORE_RE = re.compile(r"(?<![A-Za-zµμ])([A-Za-zµμ]+)(?:\^\(?[-−⁻]?|[-−⁻–])$")
 # Unit symbols that take exponents in technical notation (an SI prefix and a symbol, or a non-prefixed one).
 UNIT_SYMBOL_RE = re.compile(r"[YZEPTGMkhdcmµμunpf]?(?:m|s|g|l|L|W|J|N|K|Pa|Hz|V|A|mol|cd|Gy|Sv|Bq|eV|Wh|t)|min|ha|yr|h|d")
 # Digits after a bracketed chemical group ("Ca(NO3)2", "Al2(SO4)3") or a hydrate dot ("CuSO4·5H2O").
@@ -152,7 +154,8 @@ MODEL_NUMBER_RE = re.compile(r"[1-9]\d{2,3}")
 FORMULA_OPERATOR_BEFORE_RE = re.compile(
     r"\b(?:divided|multiplied|dividing|multiplying|divide|multiply)\s+(?:it\s+|them\s+|this\s+|that\s+)?by\s+$"
     r"|\b(?:to\s+the\s+power\s+of|raised\s+to)\s+$"
-    r"|(?<![\w.])[A-Za-z](?:\s?/\s?[A-Za-z])?\)?\s?[×*/]\s?$", re.I)  # "A/B × 100": an operand of symbols
+    r"|(?<![\w.])[A-Za-z](?:\s?/\s?[A-Za-z])?\)?\s?[×*/]\s?$"  # "A/B × 100": an operand of symbols
+    r"|\([A-Za-z][\w,]*\s?/\s?[A-Za-z][\w,]*\)\s?[×*/]\s?$", re.I)  # "(P_out/P_in) × 100"
 # What follows a formula's constant: the end of the clause or the next step, not a counted noun
 # ("divided by 4 regions" splits among a count).
 FORMULA_OPERAND_AFTER_RE = re.compile(
@@ -210,6 +213,8 @@ def digit_label_reason(text: str, tok: str, start: int, end: int, s0: int, befor
         return STATISTIC
     if ACRONYM_HYPHEN_AFTER_RE.match(text, end):
         return IDENTIFIER
+    if DESIGN_HYPHEN_AFTER_RE.match(text, end):
+        return IDIOM
     if SCORE_HALF_BEFORE_RE.search(before):
         return SCORE  # the second half of a score or code whose first number was refused ("Charlton 2-1")
     if LABEL_NOUN_RE.search(before) or ACRONYM_CODE_BEFORE_RE.search(before):
