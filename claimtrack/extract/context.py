@@ -144,6 +144,15 @@ def _comparable(value: float, u: Quantity) -> bool:
     return False
 
 
+def _list_member(value: float, u: Quantity) -> bool:
+    """True when value can take u's unit as a member of the same list: of a like size, or, for a physical
+    unit, within three orders of magnitude (a dose series "0.1, 1 and 10 μM"); amounts of money stay alike."""
+    if _comparable(value, u):
+        return True
+    return bool(u.unit) and not u.currency and u.unit not in ("%", "times", "rank") and any(
+        ref and value and 1e-3 <= abs(value) / abs(ref) <= 1e3 for ref in (u.value, u.value_max))
+
+
 def share_units(text: str, s0: int, s1: int, quants: list[Quantity]) -> None:
     """Give bare numbers the unit the sentence leaves implicit, and spread a per-phrase over a bracket.
 
@@ -166,7 +175,7 @@ def share_units(text: str, s0: int, s1: int, quants: list[Quantity]) -> None:
         if q.unit or q.kind != "dig" or q.drop or not _shareable(nxt) or q.value_max is not None:
             continue
         gap = text[q.end:nxt.start]
-        if (BACK_COORD_RE.fullmatch(gap) and _comparable(q.value, nxt)) or (OF_THE_RE.fullmatch(gap) and q.value <= nxt.value):
+        if (BACK_COORD_RE.fullmatch(gap) and _list_member(q.value, nxt)) or (OF_THE_RE.fullmatch(gap) and q.value <= nxt.value):
             q.unit, q.currency = nxt.unit, nxt.currency
     index_cue = None
     for i, q in enumerate(quants):
