@@ -98,6 +98,18 @@ PINT_WORDS = {
     "degrees fahrenheit|degree fahrenheit|fahrenheit": "degF", "celsius|centigrade": "degC",
     "degrees|degree": "deg", "decibels|decibel": "dB", "gigapascals": "GPa",
     "volts|volt": "V", "amps": "A", "calories": "cal", "kilocalories": "kcal",
+    # the same units of the sciences spelt out ("at 300 kelvin", "20 micrograms per millilitre")
+    "kelvin|kelvins": "K", "millimolar": "mM", "micromolar": "uM", "nanomolar": "nM", "picomolar": "pM",
+    "microgram|micrograms": "ug", "nanogram|nanograms": "ng", "picogram|picograms": "pg",
+    "microlitre|microlitres|microliter|microliters": "ul", "mole|moles": "mol", "millimole|millimoles": "mmol",
+    "micromole|micromoles": "umol", "millisecond|milliseconds": "ms", "microsecond|microseconds": "us",
+    "nanosecond|nanoseconds": "ns", "picosecond|picoseconds": "ps", "femtosecond|femtoseconds": "fs",
+    "electronvolt|electronvolts|electron volts|electron-volts": "eV", "joule|joules": "J",
+    "kilojoule|kilojoules": "kJ", "newton|newtons": "N", "kilonewton|kilonewtons": "kN", "tesla|teslas": "T",
+    "pascal": "Pa", "kilopascal": "kPa", "megapascal": "MPa", "gigapascal": "GPa", "millibar|millibars": "mbar",
+    "hectopascal|hectopascals": "hPa", "angstrom|angstroms|ångström|ångströms": "angstrom", "micron": "um",
+    "picometre|picometres|picometer|picometers": "pm", "ohm|ohms": "ohm", "sievert|sieverts": "Sv",
+    "millisievert|millisieverts": "mSv", "becquerel|becquerels": "Bq",
 }
 # Abbreviations are case-sensitive ("GB" vs "gb" is fine, but "M" and "m" differ).
 PINT_ABBREV = {
@@ -132,7 +144,8 @@ PER_DENOMINATORS = {
     "gram": "g", "square foot": "ft**2", "square metre": "m**2", "square meter": "m**2",
     "tonne": "t", "ton": "t", "person": "person", "kilogram": "kg", "minute": "min",
     "ounce": "oz", "mmbtu": "MMBtu", "sq m": "m**2", "sq ft": "ft**2", "pound": "lb", "century": "century", "decade": "decade",
-    "metre": "m", "meter": "m", "litre": "l", "liter": "l",
+    "metre": "m", "meter": "m", "litre": "l", "liter": "l", "millilitre": "ml", "milliliter": "ml",
+    "microlitre": "ul", "microliter": "ul", "second": "s", "cubic metre": "m**3", "cubic meter": "m**3",
 }
 
 
@@ -220,6 +233,8 @@ GLUED_UNIT_RE = re.compile(rf"(?:{_alternation(GLUED_UNITS)})(?![\w])")
 PERCENT_SIGN_RE = re.compile(r"\s?(?:%|per\s?cent(?=-\w)|percent(?=-\w))", re.I)
 # A plural noun counted (or colony- and plaque-forming units), then a slash and a unit symbol ("cells/mL",
 # "beats/min", "CFU/g") or a symbol with a negative exponent ("cells mL−1", "cells cm⁻²").
+# The same with the denominator in words ("72 beats per minute", "12 breaths per minute").
+COUNTED_PER_WORD_RE = re.compile(r" [a-z]{3,}s(?= per )")
 COUNTED_PER_RE = re.compile(r" (?:[a-z]{3,}s|CFU|PFU|cfu|pfu)(?:(?P<slash>/)|(?=[ \u00a0]\S+?(?:[-−⁻]|\^-)))")
 AGE_RE = re.compile(r"[\s-](?P<u>year|month|week|day)s?[\s-]old\b", re.I)
 PER_RE = re.compile(
@@ -483,6 +498,11 @@ def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> 
             q.unit, pos = f"1/{code}", end
         elif code.startswith("1/") and not counted.group("slash"):
             q.unit, pos = code, end
+        counted_per = COUNTED_PER_WORD_RE.match(text, pos, s1) if not q.unit else None
+        per = PER_RE.match(text, counted_per.end(), s1) if counted_per else None
+        denom = per and per.group("d")
+        if denom and PER_UNITS.get(denom.lower()) and "per" in per.group().lower():
+            q.unit, pos = f"1/{PER_UNITS[denom.lower()]}", per.end()  # "72 beats per minute"
     per = PER_RE.match(text, pos, s1)
     if per and (q.unit or q.currency or (ctx.technical and per.group("d") and "per" in per.group().lower())):
         denom = per.group("d") or "year"
