@@ -84,6 +84,8 @@ CASES = [
          {"unit": "degC"}, id="celsius-makes-the-sentence-technical"),
     case("The stars have masses between 0.5 and 2 M⊙.", {"value": 0.5, "value_max": 2, "unit": ""},
          id="symbol-glued-to-a-sign-is-no-molar"),
+    case("Stars of 10 M_sun were modelled in a 0.1 M HCl solution.", {"quote": "10", "unit": ""},
+         {"quote": "0.1 M", "unit": "M"}, id="symbol-followed-by-a-subscript-is-no-unit"),
     case("Growth was 5 pc last year.", {"unit": "%"}, id="pc-is-percent-before-parsec"),
     case("Data were collected in week 2 and week 6 after transplantation.", id="time-point-labels"),
     case("They worked 12 hours a day 5 days a week.", {"unit": "h/d"}, {"unit": "d/week"},

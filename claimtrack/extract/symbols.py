@@ -84,7 +84,7 @@ _SEP0_RE = re.compile(r"[ \u00a0\u2009\u202f]?")
 TERM_RE = re.compile(
     r"(?P<sym>[A-Za-zµμΩÅ°º‰]+(?:\.?%)?|‰|°[CF]?|Å)"
     r"(?P<exp>(?:\^|\*\*)\(?[-−]?(?:1/2|0\.5)\)?|[-−⁻]?½"
-    r"|(?:\^|\*\*)?[-−⁻]?[1-4](?![\d.,]\d)|[⁻]?[¹²³⁴])?(?![A-Za-z\d⊙☉⊕])"
+    r"|(?:\^|\*\*)?[-−⁻]?[1-4](?![\d.,]\d)|[⁻]?[¹²³⁴])?(?![A-Za-z\d_⊙☉⊕])"
 )
 HALF_RE = re.compile(r"1/2|0\.5|½")
 # An element or compound named between a mass and its denominator ("450 g C m−2 yr−1", "120 kg N ha−1",
