@@ -31,6 +31,7 @@ RANK_RIGHT_RE = re.compile(
 )
 TIME_ANCHOR_RE = re.compile(r"\s+(?:after|later|ago|before|earlier)\b", re.I)
 AGED_RE = re.compile(r"\b(?:aged|ages)\s+(?:between\s+)?(?:\d+\s*(?:to|-|–|and)\s*)?$", re.I)
+AGE_UNIT_AFTER_RE = re.compile(r"(?:\s*(?:to|-|–|and)\s*\d+(?:\.\d+)?)?[\s-]*(?:years?|yr|months?|weeks?|days?)\b", re.I)
 HALF_PERIOD_RE = re.compile(r"\b(?:first|second|this|last|next|latter|other|back|front|opening|closing)\s+$", re.I)
 AGE_OF_RE = re.compile(r"\bages?\s+of\s+$", re.I)
 RANGE_GAP_RE = re.compile(r"-to-|\s+to-(?=\d)|\s*(?:-|–|—|to|and|through|or|up\s+to)\s*|/(?=\$)")
@@ -152,8 +153,10 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity], ctx:
         return _rank(text, m, s0, s1, prior) or NO_RANKING
     if kind == "sfrac":
         return _slash_fraction(text, m, s1, ctx) or SLASH_NOT_FRACTION
-    if AGED_RE.search(before):
-        return AGE_BAND  # "men aged 18 to 34": an age band describing who is counted
+    if AGED_RE.search(before) and not (ctx.technical and AGE_UNIT_AFTER_RE.match(text, end, s1)):
+        # "men aged 18 to 34": an age band describing who is counted; a study's "adults aged 40–69 years"
+        # states its participants' ages, in the unit it names
+        return AGE_BAND
     if kind == "frac":
         if HYPHEN_AFTER_RE.match(text[end:end + 2]) or HYPHEN_END_RE.search(before):
             return FRACTION_IDIOM
