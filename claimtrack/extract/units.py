@@ -286,6 +286,8 @@ FOLD_AFTER_HYPHEN_RE = re.compile(r"-fold\b", re.I)
 TIMES_SIGN_RE = re.compile(r"\s?×(?!\s?[\d(])")
 # After a spaced "m", these make it metres even outside technical text ("at 2617 m above sea level").
 STRONG_METRE_CUE_RE = re.compile(r"\s+(?:high|tall|long|wide|deep|above|below|thick|across|away|up|down|depth)\b")
+# After a spaced "h" or "min", a period it is counted in makes it a duration in any text ("6 h per night").
+PER_PERIOD_CUE_RE = re.compile(r"\s+(?:(?:per|a|an|each)\s+(?:night|day|week|month|year|shift|session)\b|daily\b|nightly\b|weekly\b)")
 MAX_EXPONENT = sys.float_info.max_10_exp
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 WORD_TAIL_RE = re.compile(rf"\s+(?:and\s+)?(?P<n>{WORD_NUMBER})\b", re.I)
@@ -524,8 +526,9 @@ def _symbol_unit(text: str, pos: int, hy: int, s1: int, q: Quantity, ctx: UnitCo
     code, end, terms = read_symbols(text, pos + hy, s1, SYMBOL_UNITS, ctx)
     if not code:
         code, end, terms = read_symbols(text, pos + hy, s1, SYMBOL_UNITS, TECHNICAL)
-        if code != "m" or not STRONG_METRE_CUE_RE.match(text, end, s1) or ctx.money:
-            return "", pos  # but "at 2617 m above sea level" is metres in any text
+        strong = (STRONG_METRE_CUE_RE if code == "m" else PER_PERIOD_CUE_RE if code in ("h", "min") else None)
+        if not strong or not strong.match(text, end, s1) or ctx.money:
+            return "", pos  # but "at 2617 m above sea level" is metres, "6 h per night" hours, in any text
     if not code or (hy and terms > 1):
         return "", pos
     if code == "s" and end == pos + 1 and q.raw is not None and q.raw >= 1000:
