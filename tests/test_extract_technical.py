@@ -69,6 +69,8 @@ CASES = [
     case("The clock ran from 1:50 to 2:10 each night.", id="clock-time-is-no-ratio"),
     case("Brine froze at –21 °C, and the bath ran 5–10 min (at –3 °C).", {"quote": "–21 °C", "value": -21},
          {"value": 5, "value_max": 10, "unit": "min"}, {"quote": "–3 °C", "value": -3}, id="en-dash-as-a-minus-sign"),
+    case("Viscosity fell from 12 mPa s to 4 mPa s while grains grew from 5 to 30 µm.", {"quote": "12 mPa s"},
+         {"quote": "4 mPa s"}, {"quote": "5 to 30 µm", "value": 5, "value_max": 30}, id="before-and-after-levels-are-two"),
     case("Thermal contraction between 300 K and 77 K was small.", {"quote": "300 K"}, {"quote": "77 K"},
          id="between-descending-is-two-levels"),
     case("Carbonyl bands lie at 1710 and 1685 cm−1, and amide bands at 1540, 1620 and 1655 cm−1.",

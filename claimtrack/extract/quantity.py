@@ -36,6 +36,7 @@ HALF_PERIOD_RE = re.compile(r"\b(?:first|second|this|last|next|latter|other|back
 AGE_OF_RE = re.compile(r"\bages?\s+of\s+$", re.I)
 RANGE_GAP_RE = re.compile(r"-to-|\s+to-(?=\d)|\s*(?:-|–|—|to|and|through|or|up\s+to)\s*|/(?=\$)")
 FROM_BEFORE_RE = re.compile(r"\bfrom\s+\S*$", re.I)
+CHANGE_FROM_RE = re.compile(r"\bfrom\s+(?:about\s+|around\s+|approximately\s+|~\s?)?$", re.I)
 RANGE_OPENS_RE = re.compile(r"\s?[-–]\s?\d")
 BETWEEN_BEFORE_RE = re.compile(r"\bbetween\s+(?:\S+\s+){0,2}$", re.I)
 FROM_OR_BETWEEN_BEFORE_RE = re.compile(r"\b(?:from|between)\s+\S*$", re.I)
@@ -311,6 +312,11 @@ def _range(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> None:
         return  # "$7/$9" is a range of two amounts; other slashes are ratios or dates
     left = text[max(0, q.start - 40):q.start]
     by_change = word == "to" and (CHANGE_LEFT_RE.search(left) or BY_BEFORE_RE.search(left[-6:]))
+    if (word == "to" and q.unit and ctx.technical and CHANGE_FROM_RE.search(left)
+            and CHANGE_LEFT_RE.search(CHANGE_FROM_RE.sub("", left))):
+        # "rose from 8.4 °C to 9.6 °C": in technical text a level before and one after, each with its unit,
+        # are two quantities; "grew from 5 to 40 µm" names one range of sizes
+        return
     if by_change and q.unit:
         return  # "increased by 5% to 20%": a change and a level, not a range
     nxt = NUMBER_RE.match(text, gap.end(), s1)
