@@ -18,6 +18,8 @@ CASES = [
     case("The firm raised 3 m in new funding.", {"quote": "3 m", "value": 3e6, "unit": ""}, id="money-m-is-million"),
     case("The station sits at 2617 m above sea level.", {"value": 2617, "unit": "m"}, id="metre-with-height-cue"),
     case("He scored 3 h later.", {"quote": "3", "unit": ""}, id="letter-refused-in-plain-text"),
+    case("Placebo infusions ran over 4 h, and the cohort was followed for 90 d.", {"quote": "4 h", "unit": "h"},
+         {"quote": "90 d", "unit": "d"}, id="clinical-vocabulary-is-technical"),
     case("Those sleeping under 5 h per night walked less.", {"quote": "5 h", "unit": "h"},
          id="hours-counted-per-night-in-any-text"),
     case("A 30 ms pulse of 7 keV photons at 5 mbar.", {"unit": "ms"}, {"unit": "keV"}, {"unit": "mbar"},

@@ -213,7 +213,10 @@ TECHNICAL_MARK_RE = re.compile(
     r"detector|electrodes?|magnetic|lattice|thermal|viscosity|densit(?:y|ies)|velocit(?:y|ies)|acceleration|"
     r"frequenc(?:y|ies)|resistance|altitude|elevation|isotopes?|enzymes?|protein|molar|plasma|irradiated|"
     r"cryostat|pressures?|photons?|electrons?|neutrons?|nuclei|nucleus|beam|pulses?|thickness|diameter|"
-    r"conductivity|sensors?|samples?|measured|calibrated|rpm|solutions?|molarity|aqueous)\b",
+    r"conductivity|sensors?|samples?|measured|calibrated|rpm|solutions?|molarity|aqueous|"
+    r"cohorts?|randomi[sz]ed|placebo|participants|incidence|(?:sero)?prevalence|hazard\s+ratios?|odds\s+ratios?|"
+    r"confidence\s+intervals?|follow-up|dosing|doses|infusion|intravenous(?:ly)?|subcutaneous(?:ly)?|"
+    r"magneti[sz]ation|spectrometr\w*|chromatograph\w*|assays?|in\s+vitro|in\s+vivo)\b",
     re.I,
 )
 MONEY_RE = re.compile(
