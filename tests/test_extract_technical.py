@@ -69,6 +69,8 @@ CASES = [
          {"unit": "degC"}, id="dimension-with-the-unit-on-every-side"),
     case("Antibody was used at a 1:50 dilution in buffer.", {"value": 0.02, "unit": "ratio"}, id="ratio"),
     case("The clock ran from 1:50 to 2:10 each night.", id="clock-time-is-no-ratio"),
+    case("The aldol gave dr > 15:1, eluting with hexane/EtOAc 3:1 (v/v) over 4 mol % Pd.", {"value": 15, "unit": "ratio"},
+         {"value": 3, "unit": "ratio"}, {"quote": "4 mol %", "unit": "%"}, id="ratios-named-by-dr-and-v-v-and-spaced-mol-percent"),
     case("Brine froze at –21 °C, and the bath ran 5–10 min (at –3 °C).", {"quote": "–21 °C", "value": -21},
          {"value": 5, "value_max": 10, "unit": "min"}, {"quote": "–3 °C", "value": -3}, id="en-dash-as-a-minus-sign"),
     case("Viscosity fell from 12 mPa s to 4 mPa s while grains grew from 5 to 30 µm.", {"quote": "12 mPa s"},

@@ -74,7 +74,9 @@ CURRENCY_CODE_RE = re.compile(r"[A-Z]{3}")  # ISO 4217, as the unit tables write
 OUT_OF_RE = re.compile(
     rf"\s+(?P<word>out\s+of|in)\s+(?P<whole>\d{{1,4}}|{WORD_NUMBER})\b(?![.,]\d|\s*(?:%|percent|per\s*cent)"
     r"|\s+(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries)\b)", re.I)
-RATIO_CUE_RE = re.compile(r"\b(?:ratios?|dilut\w*|mix\w*|proportions?|scale|stoichiometr\w*|by\s+(?:mass|volume|weight))\b", re.I)
+RATIO_CUE_RE = re.compile(
+    r"\b(?:ratios?|dilut\w*|mix\w*|proportions?|scale|stoichiometr\w*|by\s+(?:mass|volume|weight)|dr|er|d\.r\.|e\.r\.)\b"
+    r"|\b(?:v/v|w/w|w/v)\b", re.I)
 
 
 def overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:

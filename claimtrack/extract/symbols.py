@@ -93,8 +93,9 @@ HALF_RE = re.compile(r"1/2|0\.5|½")
 CARRIER_RE = re.compile(r"(?:C|N|P|S|CO2|CO₂|CH4|CH₄|N2O|N₂O|CO2e|CO₂e|photons|quanta)[ \u00a0](?=[A-Za-zµμ]+(?:[-−⁻^]|\*\*)?[-−⁻]?[1-4¹²³⁴]\b)")
 MASS_CODES_RE = re.compile(r"[kMGTPmµnpf]?g|[kMG]?t|[kmµnp]?mol")
 # Symbols written in two words, read as the one symbol of the table ("12 mm Hg").
-SPACED_SYMBOLS = {"mm Hg": "mmHg"}
-SPACED_SYMBOL_RE = re.compile("|".join(re.escape(k) for k in SPACED_SYMBOLS) + r"(?![A-Za-z\d])")
+SPACED_SYMBOLS = {"mm Hg": "mmHg", "mol %": "mol%", "wt %": "wt%", "vol %": "vol%", "at %": "at%",
+                  "wt. %": "wt.%", "at. %": "at.%"}
+SPACED_SYMBOL_RE = re.compile("|".join(re.escape(k) for k in SPACED_SYMBOLS) + r"(?![A-Za-z\d%])")
 # Symbols that multiply the one before with only a space between ("45 N m", "1.0 mPa s", "2 Ω m", "20 µΩ cm").
 SPACED_FACTORS = {"m", "s", "h", "cm"}
 # Joins between the symbols of a compound: a product dot or star, a slash, or a space before a
