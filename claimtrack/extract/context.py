@@ -57,6 +57,11 @@ AVERAGE_RE = re.compile(r"\baverage\s+annual\b|\bannual\s+average\b|\bCAGR\b|\bo
 BOUND_GAP_RE = re.compile(r"[\s,]*(?:(?:year[- ]on[- ]year|yoy|y-o-y|respectively|as\s+of|in|for|during|at|by|on|of|over|since|through)\s+)*(?:the\s+)?", re.I)
 
 # What may follow a number that stands alone, its unit left implicit ("the lowest is 74.07.").
+# A measure that has no unit named right before a bare number ("a b-value of 0.9", "a Hill coefficient of
+# 1.2", "the ratio was 0.4"): the number takes no unit from an earlier amount.
+UNITLESS_MEASURE_BEFORE_RE = re.compile(
+    r"\b(?:[a-z]+-values?|ratios?|index|indices|coefficients?|factors?|exponents?|albedo|slopes?|"
+    r"(?:Reynolds|Mach|Prandtl|Nusselt|Rossby|Froude)\s+numbers?)\s*(?:of\s+|was\s+|were\s+|is\s+|=\s?|≈\s?|~\s?)$", re.I)
 BARE_AFTER_RE = re.compile(
     r"\s*(?:[,.;:)\]]|\(|$|(?:last|this|next|in|on|at|for|by|from|while|and|or|but|after|before|with|compared|"
     r"versus|vs|respectively|each|apiece)\b)", re.I)
@@ -202,7 +207,7 @@ def share_units(text: str, s0: int, s1: int, quants: list[Quantity]) -> None:
             if index_cue and (any(o.unit == "point" for o in quants) or not float(q.value).is_integer()):
                 q.unit = "point"
                 continue
-        if not BARE_AFTER_RE.match(text, q.end, s1):
+        if not BARE_AFTER_RE.match(text, q.end, s1) or UNITLESS_MEASURE_BEFORE_RE.search(text, max(s0, q.start - 40), q.start):
             continue
         for o in reversed(quants[:i]):
             if q.start - o.end > 90:
