@@ -65,6 +65,8 @@ CASES = [
     case("Pulses were measured at 30 and 60 ms.", {"value": 30, "unit": "ms"}, {"value": 60, "unit": "ms"},
          id="two-quantities-one-unit"),
     case("A 10 × 10 m grid of sensors covered the site.", {"quote": "10 × 10 m", "value": 10, "unit": "m"}, id="dimension"),
+    case("The layer was washed with 3 × 25 mL of brine and sonicated for 4 × 15 s.", {"quote": "3 × 25 mL", "value": 25, "unit": "ml"},
+         {"quote": "4 × 15 s", "value": 15, "unit": "s"}, id="repeated-portion-is-the-amount-repeated"),
     case("Coupons of 20 mm × 8 mm × 2 mm were cut at 25 °C.", {"quote": "20 mm × 8 mm × 2 mm", "value": 20, "unit": "mm"},
          {"unit": "degC"}, id="dimension-with-the-unit-on-every-side"),
     case("Antibody was used at a 1:50 dilution in buffer.", {"value": 0.02, "unit": "ratio"}, id="ratio"),

@@ -282,6 +282,8 @@ DECIMALS_RE = re.compile(r"\.(\d+)$")
 DIMENSION_RE = re.compile(r"\s?[×x]\s?(?P<n>\d+(?:\.\d+)?)(?![\d.,])")
 # A number word hyphenated to "fold" ("a two-fold rise") is a factor like "2-fold".
 FOLD_AFTER_HYPHEN_RE = re.compile(r"-fold\b", re.I)
+# Units of length and area, the units of a dimension's sides.
+LENGTH_CODE_RE = re.compile(r"[kcdmµnpf]?m[23]?|Å|inch|ft|yd|mi")
 # A factor: "~6×", "a 3× rise".
 TIMES_SIGN_RE = re.compile(r"\s?×(?!\s?[\d(])")
 # After a spaced "m", these make it metres even outside technical text ("at 2617 m above sea level").
@@ -413,13 +415,21 @@ def _notation(text: str, s1: int, q: Quantity, ctx: UnitContext) -> int:
 
 
 def _dimension(text: str, pos: int, s1: int, q: Quantity, ctx: UnitContext) -> int:
-    """Past the further sides of a dimension written with one unit ("10 × 10 m"), or pos."""
+    """Past the further sides of a dimension written with one unit ("10 × 10 m"), or pos.
+
+    Sides are lengths: a count times an amount of another kind ("extracted with 3 × 30 mL", "sonicated
+    for 3 × 10 s") repeats that amount, which is the value.
+    """
     dim = DIMENSION_RE.match(text, pos, s1)
     if not dim:
         return pos
     probe = Quantity(dim.end(), dim.end(), parse_digits(dim.group("n")), kind="dig")
     unit, _ = unit_at(text, dim.end(), s1, probe, ctx)
-    return dim.end() if unit else pos
+    if not unit:
+        return pos
+    if not LENGTH_CODE_RE.fullmatch(unit) and float(q.value).is_integer() and 1 < q.value <= 20:
+        q.value = q.raw = probe.value
+    return dim.end()
 
 
 def _sides(text: str, pos: int, s1: int, q: Quantity, ctx: UnitContext) -> int:
