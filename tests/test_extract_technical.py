@@ -37,6 +37,8 @@ CASES = [
          {"quote": "2 mol.%", "unit": "%"}, id="volume-and-mole-percent-with-a-dot"),
     case("Binding rose three-fold at 37 °C.", {"quote": "three-fold", "value": 3, "unit": "times"}, {"unit": "degC"},
          id="number-word-fold"),
+    case("Slides were scanned at 40x magnification in 10x buffer.", {"quote": "40x", "value": 40, "unit": "times"},
+         {"quote": "10x", "unit": "times"}, id="letter-x-glued-to-a-factor"),
     case("The signal grew ~6× at the edge.", {"value": 6, "unit": "times", "qualifier": "~"}, id="factor-sign"),
     # notation
     case("The gap was 5 ± 0.2 K.", {"quote": "5 ± 0.2 K", "value": 5, "uncertainty": 0.2, "unit": "K"},

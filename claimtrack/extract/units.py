@@ -284,8 +284,8 @@ DIMENSION_RE = re.compile(r"\s?[×x]\s?(?P<n>\d+(?:\.\d+)?)(?![\d.,])")
 FOLD_AFTER_HYPHEN_RE = re.compile(r"-fold\b", re.I)
 # Units of length and area, the units of a dimension's sides.
 LENGTH_CODE_RE = re.compile(r"[kcdmµnpf]?m[23]?|Å|inch|ft|yd|mi")
-# A factor: "~6×", "a 3× rise".
-TIMES_SIGN_RE = re.compile(r"\s?×(?!\s?[\d(])")
+# A factor: "~6×", "a 3× rise", and a letter x glued to the digits before a word ("a 100x objective").
+TIMES_SIGN_RE = re.compile(r"\s?×(?!\s?[\d(])|x(?=\s+[a-z])")
 # After a spaced "m", these make it metres even outside technical text ("at 2617 m above sea level").
 STRONG_METRE_CUE_RE = re.compile(r"\s+(?:high|tall|long|wide|deep|above|below|thick|across|away|up|down|depth)\b")
 # After a spaced "h" or "min", a period it is counted in makes it a duration in any text ("6 h per night").
