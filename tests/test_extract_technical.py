@@ -144,6 +144,8 @@ CASES = [
          id="annum-and-its-multiples"),
     case("The quasar emits 4 × 10⁴⁴ erg s⁻¹, and the detector logged 36 fb⁻¹ of collisions.",
          {"value": 4e44, "unit": "erg/s"}, {"value": 36, "unit": "1/fb"}, id="erg-and-inverse-femtobarn"),
+    case("The resonance sits at 91.2 GeV/c² and the pion beam runs at 8 GeV/c.", {"unit": "GeV/c2"}, {"unit": "GeV/c"},
+         id="momentum-and-mass-over-the-speed-of-light"),
     case("Ozone peaked at 62 ppb under a 10 mHz modulation.", {"unit": "ppb"}, {"unit": "mHz"},
          id="parts-per-billion-and-millihertz"),
     case("Grain yield was 7.1 Mg ha⁻¹ on plots dressed with 40 kg Mg.", {"quote": "7.1 Mg ha⁻¹", "unit": "Mg/ha"},

@@ -41,7 +41,7 @@ BASES = {
     "deg": ("deg", ""), "mas": ("mas", ""), "arcsec": ("arcsec", ""), "arcmin": ("arcmin", ""),
     "Jy": ("Jy", "mµμk"), "U": ("U", "mµμnk"), "Oe": ("Oe", "k"), "G": ("G", ""), "emu": ("emu", ""),
     "Ci": ("Ci", "kmµμnp"), "ºC": ("degC", ""), "º": ("deg", ""),
-    "°N": ("deg", ""), "°S": ("deg", ""), "°E": ("deg", ""), "°W": ("deg", ""),
+    "°N": ("deg", ""), "°S": ("deg", ""), "°E": ("deg", ""), "°W": ("deg", ""), "c": ("c", ""),
 }
 # Written forms pint has no symbol for, read as the code pint knows ("wt%" is a percentage by weight).
 EXTRA_SYMBOLS = {"wt%": "%", "vol%": "%", "at%": "%", "mol%": "%", "wt.%": "%", "at.%": "%", "vol.%": "%", "mol.%": "%"}
@@ -51,8 +51,9 @@ AMBIGUOUS = {"pm", "bar", "cd", "lm", "min", "Pa", "ps", "dl", "us", "Np", "sr",
 # Bases read bare only inside a compound ("2 S cm−1", "150 F g−1"): alone, "C" and "F" are degrees
 # Celsius and Fahrenheit in most text, "S" and "H" letters, "bit" and "day" words ("a 64 bit key",
 # "a 5 day course"), "a" and "b" the article and a label letter ("compound 2b"), "Mg" magnesium, "U"
-# and "G" letters ("5G"); "mg kg−1 day−1", "Mbit/s", "mm a−1", "Mg ha−1", "U/mL" and "G cm3" are units.
-COMPOUND_ONLY = {"C", "F", "S", "H", "bit", "day", "a", "b", "Mg", "U", "G"}
+# and "G" letters ("5G"), "c" the speed of light; "mg kg−1 day−1", "Mbit/s", "mm a−1", "Mg ha−1", "U/mL",
+# "G cm3" and "GeV/c²" are units.
+COMPOUND_ONLY = {"C", "F", "S", "H", "bit", "day", "a", "b", "Mg", "U", "G", "c"}
 # Symbols the news text reads already (km, kg, mph ...): reading one is no sign of technical text.
 NEWS_SYMBOLS = {"km", "kg", "kW", "MW", "GW", "TW", "kWh", "MWh", "GWh", "TWh", "GHz", "min", "ha", "psi",
                 "pc", "ly", "au"}
