@@ -104,6 +104,13 @@ CASES = [
              [("100", labels.FORMULA_CONSTANT), ("0.2", labels.IDENTIFIER)], id="constants-of-a-formula-with-brackets"),
     nonclaim("A 2-tailed t test and a 1-way ANOVA compared 40 rats.", ["40"],
              [("2", labels.IDIOM), ("1", labels.IDIOM)], id="tails-and-ways-of-a-test"),
+    nonclaim("Carriers of rs4988235 at chr2:135,851,076 (doi:10.1000/182) lost 30% of activity.", ["30%"],
+             [("4988235", labels.IDENTIFIER), ("135,851,076", labels.IDENTIFIER), ("10.1000", labels.IDENTIFIER),
+              ("182", labels.IDENTIFIER)],
+             id="snp-genome-position-and-doi"),
+    nonclaim("The 5-HT1A agonist, described in Cell 171, 1206–1220 (2017), cut firing by 40%.", ["40%"],
+             [("5", labels.IDENTIFIER), ("171", labels.NAME), ("1206", labels.CITATION), ("1220", labels.SCORE)],
+             id="receptor-name-and-journal-pages"),
     nonclaim("Rods of 7075-T651 yielded at 505 MPa.", ["505 MPa"], [("7075", labels.IDENTIFIER)], id="alloy-temper"),
 ]
 

@@ -59,6 +59,13 @@ TOP_BOTTOM_BEFORE_RE = re.compile(r"\bthe\s+(?:top|bottom)\s+$", re.I)
 # The last member of a list of suspended hyphens ("four-, five- and six-cylinder") is read like the others.
 SUSPENDED_LIST_BEFORE_RE = re.compile(r"\w[-‐],?\s+(?:(?:and|or|to)\s+)?$")
 CODE_BEFORE_RE = re.compile(r"\+\s*$|#$|\bNo\.?\s*$|\bnumber\s*$")
+# Accessions and locators: a SNP ("rs12345678"), a DOI, an arXiv or PubMed number, a genome position
+# ("chr7:117,559,590").
+ACCESSION_BEFORE_RE = re.compile(
+    r"(?<![A-Za-z])rs$|\b(?:arXiv|PMID|PMCID|ISBN|ISSN|chr[\dXYM]{1,2})\s?:\s?$|\b(?:doi\s?:|DOI\s?:|doi\.org/)\s?\S*$")
+# A journal's volume and pages before the year ("Nature 586, 378–382 (2020)"): a reference.
+JOURNAL_PAGES_BEFORE_RE = re.compile(r"[A-Z][\w.]*\s\d{1,4},\s?$")
+YEAR_IN_BRACKETS_AFTER_RE = re.compile(r"(?:[-–]\d+)?\s?\((?:19|20)\d\d\)")
 # A named dimensionless number is a measure, and the number after it its value ("a Reynolds number
 # of 2300", "Mach number 0.8", "Avogadro's number 6.022 × 10²³").
 NAMED_NUMBER_BEFORE_RE = re.compile(
@@ -71,7 +78,7 @@ SCORE_HALF_BEFORE_RE = re.compile(r"\d\s?[-–]$")
 ACRONYM_CODE_BEFORE_RE = re.compile(r"\b[A-Z]{2,}\s?\d+[-–:/]$|\b[A-Z]\d+/$")
 # A scheme or format named by a number and a capitalised acronym ("64-QAM", "8-PSK"), or an alloy and
 # its temper ("6061-T6", "2024-T3").
-ACRONYM_HYPHEN_AFTER_RE = re.compile(r"-[A-Z]{3,}(?![A-Za-z])|-[A-Z]\d")
+ACRONYM_HYPHEN_AFTER_RE = re.compile(r"-[A-Z]{3,}(?![A-Za-z])|-[A-Z]\d|-[A-Z]{2,}\d")
 # The number of a test's tails or a design's factors ("a 2-tailed test", "1-way ANOVA"): a kind, no count.
 DESIGN_HYPHEN_AFTER_RE = re.compile(r"[-‐](?:tailed|sided|way)\b", re.I)
 SAMPLE_SIZE_BEFORE_RE = re.compile(r"(?<![A-Za-z])[nN]\s?=\s?$")
@@ -207,6 +214,10 @@ def digit_label_reason(text: str, tok: str, start: int, end: int, s0: int, befor
         return IDENTIFIER  # "iPS-7": the hyphen joins a code, it is no minus sign
     if CODE_BEFORE_RE.search(before) and not NEGATIVE_PREFIX_RE.search(before) and not NAMED_NUMBER_BEFORE_RE.search(before):
         return IDENTIFIER
+    if ACCESSION_BEFORE_RE.search(before):
+        return IDENTIFIER
+    if JOURNAL_PAGES_BEFORE_RE.search(before) and YEAR_IN_BRACKETS_AFTER_RE.match(text, end):
+        return CITATION
     if SAMPLE_SIZE_BEFORE_RE.search(before):
         return SAMPLE_SIZE
     if STATISTIC_BEFORE_RE.search(before):
