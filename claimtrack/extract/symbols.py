@@ -25,7 +25,7 @@ PREFIXES = {"P": "P", "T": "T", "G": "G", "M": "M", "k": "k", "h": "h", "d": "d"
 BASES = {
     "m": ("m", "kcdmµμunpf"), "g": ("g", "kMGTPmµμunpf"), "s": ("s", "kmµμunpf"), "l": ("l", "mµμudc"),
     "L": ("l", "mµμudc"), "A": ("A", "kmµμnp"), "K": ("K", "mµμn"), "mol": ("mol", "kmµμunpf"),
-    "M": ("M", "mµμunpf"), "Hz": ("Hz", "kMGTmµμ"), "N": ("N", "kMmµμn"), "Pa": ("Pa", "kMGhm"),
+    "M": ("M", "mµμunpf"), "Hz": ("Hz", "kMGTmµμ"), "N": ("N", "kMmµμn"), "Pa": ("Pa", "kMGhmµμ"),
     "J": ("J", "kMGmµμn"), "W": ("W", "kMGTmµμnp"), "Wh": ("Wh", "kMGTm"), "V": ("V", "kMmµμn"),
     "F": ("F", "mµμunp"), "Ω": ("Ω", "kMGmµμ"), "S": ("S", "mµμn"), "T": ("T", "mµμn"), "H": ("H", "mµμn"),
     "eV": ("eV", "kMGTm"), "Gy": ("Gy", "mcµμ"), "Sv": ("Sv", "mµμ"), "Bq": ("Bq", "kMGT"),

@@ -510,6 +510,10 @@ def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> 
             q.unit, pos = f"1/{code}", end
         elif code.startswith("1/") and not counted.group("slash"):
             q.unit, pos = code, end
+        if not q.unit and text[pos:pos + 1] == "/":  # "150 × 10^9/L": a count per litre
+            code, end, _ = read_symbols(text, pos + 1, s1, SYMBOL_UNITS, TECHNICAL)
+            if code and "/" not in code:
+                q.unit, pos = f"1/{code}", end
         counted_per = COUNTED_PER_WORD_RE.match(text, pos, s1) if not q.unit else None
         per = PER_RE.match(text, counted_per.end(), s1) if counted_per else None
         denom = per and per.group("d")
