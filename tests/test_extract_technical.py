@@ -104,6 +104,8 @@ CASES = [
     case("Patients aged 18 to 65 were dosed at 5 mg/kg.", {"unit": "mg/kg"}, id="age-band-without-unit-stays-a-band"),
     case("The stress drop was 2–4 MPa and the b-value of 1.1.", {"unit": "MPa"}, {"quote": "1.1", "unit": ""},
          id="unitless-measure-takes-no-earlier-unit"),
+    case("Scans used a 7T magnet and a 1.5T scanner at 20 °C.", {"quote": "7T", "unit": "T"}, {"quote": "1.5T", "unit": "T"},
+         {"unit": "degC"}, id="tesla-glued-to-the-number"),
     case("Growth was 5 pc last year.", {"unit": "%"}, id="pc-is-percent-before-parsec"),
     case("Data were collected in week 2 and week 6 after transplantation.", id="time-point-labels"),
     case("They worked 12 hours a day 5 days a week.", {"unit": "h/d"}, {"unit": "d/week"},

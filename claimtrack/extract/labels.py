@@ -92,7 +92,7 @@ ZONE_AFTER_RE = re.compile(r"\s?(?:GMT|UTC|EDT|EST|BST|CET|CEST|PST|PDT|ZIP|zip\
 PLUS_DIGIT_AFTER_RE = re.compile(r"\s*\+\s*\d(?![\d.]*\}?\s?(?:/|_\{?)?\s?[-−–]\d)")
 CAPITAL_LETTER_AFTER_RE = re.compile(r"[A-Z](?![a-z])")
 # Capitalised symbols glued to a number that are units or scales, not code letters ("5GB", "4.3M").
-CAPITAL_UNIT_AFTER_RE = re.compile(r"(?:GB|MB|TB|KB|GW|MW|kW|TW|GHz|MHz|Hz|HP|PS|M\b|B\b|K\b|L\b|W\b|V\b|TEU|Gt)")
+CAPITAL_UNIT_AFTER_RE = re.compile(r"(?:GB|MB|TB|KB|GW|MW|kW|TW|GHz|MHz|Hz|HP|PS|M\b|B\b|K\b|L\b|W\b|V\b|T\b|TEU|Gt)")
 LIST_NUMBER_AFTER_RE = re.compile(r"\.\s")
 CAPITAL_NAME_BEFORE_RE = re.compile(r"([A-Z][\w&/.-]*)\s$")
 LABEL_NOUN_RE = re.compile(
