@@ -30,8 +30,10 @@ TECHNICAL_DOCUMENT_SENTENCES = 2
 YEAR_RE = re.compile(r"\d{4}")
 # Years read as a period, and the numbers of a list or range running on after them to a unit symbol
 # ("bands at 1650 and 1540 cm−1", "between 1850 and 2600 m"): such numbers are quantities.
-YEARS_RE = re.compile(r"\d{4}(?:\s*,\s*\d{4})*(?:\s*,?\s*and\s+\d{4})?")
-LIST_TAIL_RE = re.compile(r"(?:\s*(?:,\s*and|,|and|or|to|–|-)\s*\d+(?:[.,]\d+)?)*")
+YEARS_RE = re.compile(r"(?:(?:between|from)\s+)?\d{4}(?:\s*,\s*\d{4})*(?:\s*(?:,?\s*and|to|–|-)\s*\d{4})?", re.I)
+# The tail is of year-like numbers too, and a comma continues it only into a list closed by "and"/"or"
+# ("1450, 1600 and 1720 cm−1"; "In 2019, 5 m of snow" is a year and a clause).
+LIST_TAIL_RE = re.compile(r"(?:\s*(?:,\s*(?=(?:\d{4}\s*,\s*)*\d{4}\s*,?\s*(?:and|or)\b)|and|or|to|–|-)\s*\d{4}(?:\.\d+)?)*")
 
 
 # Told of a sentence the rules failed on: its start offset and the exception.
@@ -94,7 +96,9 @@ def _years_take_unit(text: str, start: int, end: int, s1: int, ctx: UnitContext)
     """True when what reads as years is a list or range of numbers whose unit symbol follows it."""
     if not YEARS_RE.fullmatch(text, start, end):
         return False
-    tail = LIST_TAIL_RE.match(text, end, s1)
+    # A single year may open the list ("at 1650 and 1540 cm−1"); a span of years is complete, and what
+    # follows a comma after it is the next clause ("From 1990 to 2020, 5 mm fell").
+    tail = LIST_TAIL_RE.match(text, end, s1) if YEAR_RE.fullmatch(text, start, end) else None
     return bool(read_symbols(text, tail.end() if tail else end, s1, SYMBOL_UNITS, ctx)[0])
 
 
