@@ -144,7 +144,7 @@ TIME_PREFIX_RE = re.compile(r"now|then|once", re.I)
 INSTANCE_NOUN_BEFORE_RE = re.compile(
     r"\b(?:sensors?|patients?|participants?|subjects?|clones?|strains?|samples?|specimens?|plots?|wells?|probes?|"
     r"stations?|donors?|mice|mouse|rats?|animals?|lots?|batch(?:es)?|isolates?|accessions?|catalog(?:ue)?\s+(?:no\.?|number)|"
-    r"cohorts?|arms?|replicates?|compounds?|runs?|experiments?|electrodes?|nodes?|chips?|boreholes?|transects?|wards?|detectors?|"
+    r"cohorts?|arms?|groups?|replicates?|compounds?|runs?|experiments?|electrodes?|nodes?|chips?|boreholes?|transects?|wards?|detectors?|"
     r"(?<!a\s)(?<!per\s)(?:day|week|visit|passage|generation|step|cycle)s?|"
     r"patient\s+no\.?|cell\s+lines?)\s+(?:\d+\s*(?:,|and|or|&)\s*)*$", re.I)
 NOUN_AFTER_RE = re.compile(r"\s+(?:of|per|times|percent|per\s*cent)\b", re.I)
