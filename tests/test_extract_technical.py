@@ -52,6 +52,8 @@ CASES = [
     case("Chamber pressure dropped to 10−7.", {"quote": "10−7", "value": 1e-7}, id="power-of-ten-before-a-full-stop"),
     case("The measured load was 816 000 t of sediment in the flood year.", {"value": 816000, "unit": "t"},
          id="space-grouped-thousands-before-a-unit"),
+    case("We sequenced 12 500 isolates and 3 000 controls at 37 °C.", {"quote": "12 500", "value": 12500},
+         {"quote": "3 000", "value": 3000}, {"unit": "degC"}, id="space-grouped-thousands-before-a-counted-word"),
     case("The arc temperature reached 8000–11,000 K.", {"value": 8000, "value_max": 11000, "unit": "K"},
          id="kelvin-in-temperature-context"),
     case("Spectra were taken at 40–50 K in vacuum.", {"value": 40, "value_max": 50, "unit": "K"},

@@ -61,9 +61,11 @@ NOUN_AFTER_BOUND_RE = re.compile(
     r"\s+(?!(?:for|in|on|by|at|and|or|as|from|with|a|an|the|last|this|next|over|after|before|during|since|until|"
     r"when|while|than|then|but)\b)[a-z]")
 SLASH_OF_RE = re.compile(r"\s+of\s+(?:an?\s+)?(?:(?:US|U\.S\.|UK|imperial)\s+)?", re.I)
-# Thousands grouped by a plain space ("816 000 t"): read as one number only when a unit follows.
+# Thousands grouped by a plain space ("816 000 t"): read as one number when a unit follows ...
 SHORT_DIGITS_RE = re.compile(r"\d{1,3}")
 SPACED_THOUSANDS_RE = re.compile(r"\x20(\d{3})(?![\d]|[.,]\d{3})")
+# ... or, in technical text (which groups thousands so), when a counted word follows ("12 500 participants").
+COUNTED_WORD_AFTER_RE = re.compile(r"\s(?!(?:and|or|nor|to|of|in|at|for|the|with|from|per|by|on|than|were|was|are|is)\b)[a-z]{3,}")
 # A ratio in technical text ("a 1:50 dilution", "mixed 3:1 by mass"), told by the words around it.
 RATIO_RE = re.compile(r":(?P<n>\d+(?:\.\d+)?)(?![\d:])")
 RATIO_SPAN_RE = re.compile(r"\d+:\d+")
@@ -201,7 +203,8 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity], ctx:
         if tok.startswith("+"):
             start += 1  # the sign is kept as a change, not in the quote
         group = SPACED_THOUSANDS_RE.match(text, end, s1) if SHORT_DIGITS_RE.fullmatch(tok) else None
-        if group and unit_at(text, group.end(), s1, Quantity(group.end(), group.end(), 0.0), ctx)[0]:
+        if group and (unit_at(text, group.end(), s1, Quantity(group.end(), group.end(), 0.0), ctx)[0]
+                      or (ctx.technical and COUNTED_WORD_AFTER_RE.match(text, group.end(), s1))):
             value, end = parse_digits(tok + group.group(1)), group.end()
     q = Quantity(start, end, value, kind=kind, confidence=0.9 if kind == "dig" else 0.7, raw=value)
     if tok.startswith("+"):
