@@ -129,7 +129,7 @@ CROSS_REFERENCE_BEFORE_RE = re.compile(
     r"appendix|appendices|panels?|pages?|pp?\.|supplementary\s+(?:figure|table|note|section)s?|footnotes?)"
     r"\s*\(?(?:\d+(?:\.\d+)*[a-z]?\)?\s*(?:,|;|–|-|and|or|to)\s*\(?)*$", re.I)
 # A letter (a unit symbol or a code) then a minus or a caret glued to the digits ("m−2", "s^-1", "Covid-19").
-EXPONENT_BEFORE_RE = re.compile(r"(?<![A-Za-zµμ])([A-Za-zµμ]+)(?:\^\(?[-−⁻]?|[-−⁻–])$")
+EXPONENT_BEFORE_RE = re.compile(r"(?<![A-Za-zµμ])([A-Za-zµμ]+)(?:\^[({]?[-−⁻]?|[-−⁻–])$")
 # Unit symbols that take exponents in technical notation (an SI prefix and a symbol, or a non-prefixed one).
 UNIT_SYMBOL_RE = re.compile(r"[YZEPTGMkhdcmµμunpf]?(?:m|s|g|l|L|W|J|N|K|Pa|Hz|V|A|mol|cd|Gy|Sv|Bq|eV|Wh|t)|min|ha|yr|h|d")
 # Digits after a bracketed chemical group ("Ca(NO3)2", "Al2(SO4)3") or a hydrate dot ("CuSO4·5H2O").

@@ -85,7 +85,7 @@ _SEP0_RE = re.compile(r"[ \u00a0\u2009\u202f]?")
 TERM_RE = re.compile(
     r"(?P<sym>[A-Za-zµμΩÅ°º‰]+(?:\.?%)?|‰|°[CF]?|Å)"
     r"(?P<exp>(?:\^|\*\*)\(?[-−]?(?:1/2|0\.5)\)?|[-−⁻]?½"
-    r"|(?:\^|\*\*)?[-−⁻]?[1-4](?![\d.,]\d)|[⁻]?[¹²³⁴])?(?![A-Za-z\d_⊙☉⊕])"
+    r"|\^[{(][-−]?[1-4][})]|(?:\^|\*\*)?[-−⁻]?[1-4](?![\d.,]\d)|[⁻]?[¹²³⁴])?(?![A-Za-z\d_⊙☉⊕])"
 )
 HALF_RE = re.compile(r"1/2|0\.5|½")
 # An element or compound named between a mass and its denominator ("450 g C m−2 yr−1", "120 kg N ha−1",
@@ -146,7 +146,7 @@ def _exponent(text: str | None) -> float:
     """The power an exponent suffix writes ("−1", "^-2", "²", "⁻¹", "^1/2"), 1 when none."""
     if not text:
         return 1
-    text = text.lstrip("^*(").rstrip(")").translate(_SUPER).replace("−", "-")
+    text = text.lstrip("^*({").rstrip(")}").translate(_SUPER).replace("−", "-")
     if HALF_RE.search(text):
         return -0.5 if text.startswith("-") else 0.5
     return int(text)

@@ -266,11 +266,12 @@ def word_unit_code(surface: str) -> str:
 
 WHITESPACE_RE = re.compile(r"\s+")
 # A full stop after the exponent ends the sentence ("a Q of 1.2 × 10⁶."); only a digit after it continues the number.
-SCI_RE = re.compile(r"\s?[×x]\s?10(?:\^|\*\*)?(?P<e>[-−⁻]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})(?!\d|\.\d)")
+# A braced exponent as TeX writes it is the same ("× 10^{-4}", "× 10^(-3)").
+SCI_RE = re.compile(r"\s?[×x]\s?10(?:\^[{(](?P<b>[-−]?\d{1,3})[})]|(?:\^|\*\*)?(?P<e>[-−⁻]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})(?!\d|\.\d))")
 # "1.5e6", "3E-4": an exponent glued to the digits.
 E_NOTATION_RE = re.compile(r"[eE](?P<e>[-+−]?\d{1,3})(?!\w|\.\d)")
 # A bare power of ten: "10^5", "10**-3", "10−5" (a true minus), "10⁻⁵", "10⁵".
-POWER_OF_TEN_RE = re.compile(r"(?:(?:\^|\*\*)(?P<a>[-−]?\d{1,3})|(?P<b>−\d{1,3})|(?P<c>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))(?!\d|\.\d)")
+POWER_OF_TEN_RE = re.compile(r"(?:\^[{(](?P<d>[-−]?\d{1,3})[})]|(?:\^|\*\*)(?P<a>[-−]?\d{1,3})|(?P<b>−\d{1,3})|(?P<c>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))(?!\d|\.\d)")
 # A tolerance: "5 ± 0.2 K", "5 K ± 0.2 K", "3.1 +/- 0.4", and the concise form "5.431(2)".
 # An asymmetric one ("1.31 +0.05/−0.04", "1.31^{+0.05}_{−0.04}") is read as its wider side.
 PLUS_MINUS_RE = re.compile(
@@ -392,10 +393,10 @@ def _notation(text: str, s1: int, q: Quantity, ctx: UnitContext) -> int:
         q.value = _times_ten(q.value, _exponent_of(e.group("e").lstrip("+")))
         pos = e.end()
     elif sci:
-        q.value = _times_ten(q.value, _exponent_of(sci.group("e")))
+        q.value = _times_ten(q.value, _exponent_of(sci.group("e") or sci.group("b")))
         pos = sci.end()
-    elif power and (power.group("a") or ctx.technical or power.group("c")):
-        q.value = _times_ten(1.0, _exponent_of(power.group("a") or power.group("b") or power.group("c")))
+    elif power and (power.group("a") or power.group("d") or ctx.technical or power.group("c")):
+        q.value = _times_ten(1.0, _exponent_of(power.group("a") or power.group("d") or power.group("b") or power.group("c")))
         pos = power.end()
     pm = PLUS_MINUS_RE.match(text, pos, s1)
     if pm:
@@ -408,7 +409,7 @@ def _notation(text: str, s1: int, q: Quantity, ctx: UnitContext) -> int:
             q.start, pos = q.start - 1, pos + 1
         after = SCI_RE.match(text, pos, s1) if not (e or sci) else None
         if after:
-            exponent = _exponent_of(after.group("e"))
+            exponent = _exponent_of(after.group("e") or after.group("b"))
             q.value, q.uncertainty = _times_ten(q.value, exponent), _times_ten(q.uncertainty, exponent)
             pos = after.end()
     return pos
