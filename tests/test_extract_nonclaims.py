@@ -111,6 +111,8 @@ CASES = [
     nonclaim("The 5-HT1A agonist, described in Cell 171, 1206–1220 (2017), cut firing by 40%.", ["40%"],
              [("5", labels.IDENTIFIER), ("171", labels.NAME), ("1206", labels.CITATION), ("1220", labels.SCORE)],
              id="receptor-name-and-journal-pages"),
+    nonclaim("Pores were ca. 4 μm wide (see Sect. 3.2 and Tab. 5) at 20 K.", ["4 μm", "20 K"],
+             [("3.2", labels.CROSS_REFERENCE), ("5", labels.CROSS_REFERENCE)], id="abbreviated-section-and-table"),
     nonclaim("Rats of group 3 also received 12 mg/kg.", ["12 mg/kg"], [("3", labels.IDENTIFIER)], id="group-label"),
     nonclaim("Rods of 7075-T651 yielded at 505 MPa.", ["505 MPa"], [("7075", labels.IDENTIFIER)], id="alloy-temper"),
 ]

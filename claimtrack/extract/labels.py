@@ -125,7 +125,7 @@ CITATION_CLOSE_RE = re.compile(r"[\d\s,;–-]*\]")
 REFS_BEFORE_RE = re.compile(r"\brefs?\.?\s*(?:\d+\s*(?:,|;|–|-|and)\s*)*$", re.I)
 # A figure, table, section, equation or page of the document itself ("Figs. 2 and 3", "equation (5)").
 CROSS_REFERENCE_BEFORE_RE = re.compile(
-    r"\b(?:fig(?:ure)?s?\.?|tables?|tab\.|sections?|sec\.|§|eqs?\.|eqns?\.?|equations?|formulae?|chapters?|ch\.|"
+    r"\b(?:fig(?:ure)?s?\.?|tables?|tab\.|sections?|sec\.|sect\.|§|eqs?\.|eqns?\.?|equations?|formulae?|chapters?|ch\.|"
     r"appendix|appendices|panels?|pages?|pp?\.|supplementary\s+(?:figure|table|note|section)s?|footnotes?)"
     r"\s*\(?(?:\d+(?:\.\d+)*[a-z]?\)?\s*(?:,|;|–|-|and|or|to)\s*\(?)*$", re.I)
 # A letter (a unit symbol or a code) then a minus or a caret glued to the digits ("m−2", "s^-1", "Covid-19").
