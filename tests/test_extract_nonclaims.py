@@ -93,6 +93,28 @@ CASES = [
     nonclaim("Her now-4 year-old nephew read 30 books.", ["4 year-old", "30"], [], id="now-hyphen-age"),
     nonclaim("The then-52 minister resigned after 3 weeks.", ["52", "3 weeks"], [], id="then-hyphen-number"),
     nonclaim("Vaccine trial ARX-4 enrolled 90 people.", ["90"], [("4", labels.IDENTIFIER)], id="code-hyphen-number-stays-a-code"),
+    # statistics of a test, and an alloy's temper
+    nonclaim("Relapse fell to 18% (P < 0.001; t(41) = 3.9) and to 11% (F(2, 57) = 4.1, df = 2).",
+             ["18%", "0.001", "3.9", "11%", "4.1"],
+             [("41", labels.STATISTIC), ("2", labels.STATISTIC), ("57", labels.STATISTIC), ("2", labels.STATISTIC)],
+             id="degrees-of-freedom"),
+    nonclaim("The jet ran at a Reynolds number of 4000 and Mach number 0.3, unlike sample number 12.", ["4000", "0.3"],
+             [("12", labels.IDENTIFIER)], id="named-dimensionless-number-is-a-measure"),
+    nonclaim("Yield, Y = (m_out/m_in) × 100, was 64%, and cultures grew as N0 e^(0.2t).", ["64%"],
+             [("100", labels.FORMULA_CONSTANT), ("0.2", labels.IDENTIFIER)], id="constants-of-a-formula-with-brackets"),
+    nonclaim("A 2-tailed t test and a 1-way ANOVA compared 40 rats.", ["40"],
+             [("2", labels.IDIOM), ("1", labels.IDIOM)], id="tails-and-ways-of-a-test"),
+    nonclaim("Carriers of rs4988235 at chr2:135,851,076 (doi:10.1000/182) lost 30% of activity.", ["30%"],
+             [("4988235", labels.IDENTIFIER), ("135,851,076", labels.IDENTIFIER), ("10.1000", labels.IDENTIFIER),
+              ("182", labels.IDENTIFIER)],
+             id="snp-genome-position-and-doi"),
+    nonclaim("The 5-HT1A agonist, described in Cell 171, 1206–1220 (2017), cut firing by 40%.", ["40%"],
+             [("5", labels.IDENTIFIER), ("171", labels.NAME), ("1206", labels.CITATION), ("1220", labels.SCORE)],
+             id="receptor-name-and-journal-pages"),
+    nonclaim("Pores were ca. 4 μm wide (see Sect. 3.2 and Tab. 5) at 20 K.", ["4 μm", "20 K"],
+             [("3.2", labels.CROSS_REFERENCE), ("5", labels.CROSS_REFERENCE)], id="abbreviated-section-and-table"),
+    nonclaim("Rats of group 3 also received 12 mg/kg.", ["12 mg/kg"], [("3", labels.IDENTIFIER)], id="group-label"),
+    nonclaim("Rods of 7075-T651 yielded at 505 MPa.", ["505 MPa"], [("7075", labels.IDENTIFIER)], id="alloy-temper"),
 ]
 
 

@@ -59,6 +59,11 @@ AVERAGE_RE = re.compile(r"\baverage\s+annual\b|\bannual\s+average\b|\bCAGR\b|\bo
 BOUND_GAP_RE = re.compile(r"[\s,]*(?:(?:year[- ]on[- ]year|yoy|y-o-y|respectively|as\s+of|in|for|during|at|by|on|of|over|since|through)\s+)*(?:the\s+)?", re.I)
 
 # What may follow a number that stands alone, its unit left implicit ("the lowest is 74.07.").
+# A measure that has no unit named right before a bare number ("a b-value of 0.9", "a Hill coefficient of
+# 1.2", "the ratio was 0.4"): the number takes no unit from an earlier amount.
+UNITLESS_MEASURE_BEFORE_RE = re.compile(
+    r"\b(?:[a-z]+-values?|ratios?|index|indices|coefficients?|factors?|exponents?|albedo|slopes?|"
+    r"(?:Reynolds|Mach|Prandtl|Nusselt|Rossby|Froude)\s+numbers?)\s*(?:of\s+|was\s+|were\s+|is\s+|=\s?|≈\s?|~\s?)$", re.I)
 BARE_AFTER_RE = re.compile(
     r"\s*(?:[,.;:)\]]|\(|$|(?:last|this|next|in|on|at|for|by|from|while|and|or|but|after|before|with|compared|"
     r"versus|vs|respectively|each|apiece)\b)", re.I)
@@ -153,6 +158,15 @@ def _comparable(value: float, u: Quantity) -> bool:
     return False
 
 
+def _list_member(value: float, u: Quantity) -> bool:
+    """True when value can take u's unit as a member of the same list: of a like size, or, for a physical
+    unit, within three orders of magnitude (a dose series "0.1, 1 and 10 μM"); amounts of money stay alike."""
+    if _comparable(value, u):
+        return True
+    return bool(u.unit) and not u.currency and u.unit not in ("%", "times", "rank") and any(
+        ref and value and 1e-3 <= abs(value) / abs(ref) <= 1e3 for ref in (u.value, u.value_max))
+
+
 def share_units(text: str, s0: int, s1: int, quants: list[Quantity]) -> None:
     """Give bare numbers the unit the sentence leaves implicit, and spread a per-phrase over a bracket.
 
@@ -175,7 +189,7 @@ def share_units(text: str, s0: int, s1: int, quants: list[Quantity]) -> None:
         if q.unit or q.kind != "dig" or q.drop or not _shareable(nxt) or q.value_max is not None:
             continue
         gap = text[q.end:nxt.start]
-        if (BACK_COORD_RE.fullmatch(gap) and _comparable(q.value, nxt)) or (OF_THE_RE.fullmatch(gap) and q.value <= nxt.value):
+        if (BACK_COORD_RE.fullmatch(gap) and _list_member(q.value, nxt)) or (OF_THE_RE.fullmatch(gap) and q.value <= nxt.value):
             q.unit, q.currency = nxt.unit, nxt.currency
     index_cue = None
     for i, q in enumerate(quants):
@@ -202,7 +216,7 @@ def share_units(text: str, s0: int, s1: int, quants: list[Quantity]) -> None:
             if index_cue and (any(o.unit == "point" for o in quants) or not float(q.value).is_integer()):
                 q.unit = "point"
                 continue
-        if not BARE_AFTER_RE.match(text, q.end, s1):
+        if not BARE_AFTER_RE.match(text, q.end, s1) or UNITLESS_MEASURE_BEFORE_RE.search(text, max(s0, q.start - 40), q.start):
             continue
         for o in reversed(quants[:i]):
             if q.start - o.end > 90:

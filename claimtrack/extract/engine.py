@@ -28,6 +28,12 @@ PRESCAN_CHARS = 20000
 # Sentences of the opening that must read as technical text for the whole document to count as such.
 TECHNICAL_DOCUMENT_SENTENCES = 2
 YEAR_RE = re.compile(r"\d{4}")
+# Years read as a period, and the numbers of a list or range running on after them to a unit symbol
+# ("bands at 1650 and 1540 cm−1", "between 1850 and 2600 m"): such numbers are quantities.
+YEARS_RE = re.compile(r"(?:(?:between|from)\s+)?\d{4}(?:\s*,\s*\d{4})*(?:\s*(?:,?\s*and|to|–|-)\s*\d{4})?", re.I)
+# The tail is of year-like numbers too, and a comma continues it only into a list closed by "and"/"or"
+# ("1450, 1600 and 1720 cm−1"; "In 2019, 5 m of snow" is a year and a clause).
+LIST_TAIL_RE = re.compile(r"(?:\s*(?:,\s*(?=(?:\d{4}\s*,\s*)*\d{4}\s*,?\s*(?:and|or)\b)|and|or|to|–|-)\s*\d{4}(?:\.\d+)?)*")
 
 
 # Told of a sentence the rules failed on: its start offset and the exception.
@@ -86,6 +92,16 @@ def _technical_document(text: str, state: DocState) -> bool:
     return state.technical
 
 
+def _years_take_unit(text: str, start: int, end: int, s1: int, ctx: UnitContext) -> bool:
+    """True when what reads as years is a list or range of numbers whose unit symbol follows it."""
+    if not YEARS_RE.fullmatch(text, start, end):
+        return False
+    # A single year may open the list ("at 1650 and 1540 cm−1"); a span of years is complete, and what
+    # follows a comma after it is the next clause ("From 1990 to 2020, 5 mm fell").
+    tail = LIST_TAIL_RE.match(text, end, s1) if YEAR_RE.fullmatch(text, start, end) else None
+    return bool(read_symbols(text, tail.end() if tail else end, s1, SYMBOL_UNITS, ctx)[0])
+
+
 def extract_claims(text: str, published: dt.date | None = None) -> list[ExtractedClaim]:
     """All claims of `text` as a list."""
     return list(iter_claims(text, published))
@@ -98,9 +114,8 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState,
     if sent.new_paragraph:
         state.carry = None
     ctx = UnitContext(sentence=text[s0:s1], table=SYMBOL_UNITS, document=lambda: _technical_document(text, state))
-    # "from 63 to 2000 µm": a number that takes a unit symbol is a quantity, not a year.
-    periods = [p for p in find_periods(text, s0, s1, state.published)
-               if not (YEAR_RE.fullmatch(text, p.start, p.end) and read_symbols(text, p.end, s1, SYMBOL_UNITS, ctx)[0])]
+    # "from 63 to 2000 µm", "at 1650 and 1540 cm−1": numbers that take a unit symbol are quantities, not years.
+    periods = [p for p in find_periods(text, s0, s1, state.published) if not _years_take_unit(text, p.start, p.end, s1, ctx)]
     masks = [(p.start, p.end) for p in periods]
     if s0 >= state.prescanned_to:
         tally_subjects(text, s0, s1, state)

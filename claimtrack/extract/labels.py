@@ -25,6 +25,7 @@ LIST_NUMBER = "list-number"  # "2. The second point"
 SCORE = "score"  # "beat Charlton 2-1"
 IDIOM = "idiom"  # "one of", "three-dimensional", "the two sides"
 SAMPLE_SIZE = "sample-size"  # "(n = 8)": how many were measured, a note on a figure, not a claim
+STATISTIC = "statistic"  # "t(23)", "F(2, 45)", "df = 3": the degrees of freedom of a test
 
 # Capitalised words after which a number is still a quantity ("In 2019", "About 40", "March 3").
 LABEL_BEFORE_OK = {
@@ -58,19 +59,40 @@ TOP_BOTTOM_BEFORE_RE = re.compile(r"\bthe\s+(?:top|bottom)\s+$", re.I)
 # The last member of a list of suspended hyphens ("four-, five- and six-cylinder") is read like the others.
 SUSPENDED_LIST_BEFORE_RE = re.compile(r"\w[-‐],?\s+(?:(?:and|or|to)\s+)?$")
 CODE_BEFORE_RE = re.compile(r"\+\s*$|#$|\bNo\.?\s*$|\bnumber\s*$")
+# Accessions and locators: a SNP ("rs12345678"), a DOI, an arXiv or PubMed number, a genome position
+# ("chr7:117,559,590").
+ACCESSION_BEFORE_RE = re.compile(
+    r"(?<![A-Za-z])rs$|\b(?:arXiv|PMID|PMCID|ISBN|ISSN|chr[\dXYM]{1,2})\s?:\s?$|\b(?:doi\s?:|DOI\s?:|doi\.org/)\s?\S*$")
+# A journal's volume and pages before the year ("Nature 586, 378–382 (2020)"): a reference.
+JOURNAL_PAGES_BEFORE_RE = re.compile(r"[A-Z][\w.]*\s\d{1,4},\s?$")
+YEAR_IN_BRACKETS_AFTER_RE = re.compile(r"(?:[-–]\d+)?\s?\((?:19|20)\d\d\)")
+# A named dimensionless number is a measure, and the number after it its value ("a Reynolds number
+# of 2300", "Mach number 0.8", "Avogadro's number 6.022 × 10²³").
+NAMED_NUMBER_BEFORE_RE = re.compile(
+    r"\b(?:Reynolds|Mach|Prandtl|Nusselt|P[eé]clet|Rossby|Froude|Richardson|Weber|Strouhal|Schmidt|Sherwood|Rayleigh|"
+    r"Grashof|Biot|Damk[oö]hler|Knudsen|Stokes|Womersley|Ekman|Avogadro['’]?s?|wave|atomic|mass|coordination|"
+    r"quantum|refractive|Abbe)\s+number\s*$", re.I)
 NEGATIVE_PREFIX_RE = re.compile(r"\b(?:minus|sub)[-–]$", re.I)
 SCORE_HALF_BEFORE_RE = re.compile(r"\d\s?[-–]$")
 # "ISO 3888-2", and a grade of one letter and two numbers ("C30/37", "S8/10"): the second number is a name.
 ACRONYM_CODE_BEFORE_RE = re.compile(r"\b[A-Z]{2,}\s?\d+[-–:/]$|\b[A-Z]\d+/$")
-# A scheme or format named by a number and a capitalised acronym ("64-QAM", "8-PSK").
-ACRONYM_HYPHEN_AFTER_RE = re.compile(r"-[A-Z]{3,}(?![A-Za-z])")
+# A scheme or format named by a number and a capitalised acronym ("64-QAM", "8-PSK"), or an alloy and
+# its temper ("6061-T6", "2024-T3").
+ACRONYM_HYPHEN_AFTER_RE = re.compile(r"-[A-Z]{3,}(?![A-Za-z])|-[A-Z]\d|-[A-Z]{2,}\d")
+# The number of a test's tails or a design's factors ("a 2-tailed test", "1-way ANOVA"): a kind, no count.
+DESIGN_HYPHEN_AFTER_RE = re.compile(r"[-‐](?:tailed|sided|way)\b", re.I)
 SAMPLE_SIZE_BEFORE_RE = re.compile(r"(?<![A-Za-z])[nN]\s?=\s?$")
+# The degrees of freedom of a test ("t(23) = 2.1", "F(2, 45)", "χ2(3)", "df = 3"); its p-value is a reported
+# figure and stays.
+STATISTIC_BEFORE_RE = re.compile(
+    r"(?<![A-Za-z])(?:(?:t|F|χ2|χ²)\s?\((?:\s?\d+(?:\.\d+)?\s?,)?\s?|df\s?=\s?)$")
 NAME_BRACKET_BEFORE_RE = re.compile(r"[A-Z][\w.]*\s?\($")
 ZONE_AFTER_RE = re.compile(r"\s?(?:GMT|UTC|EDT|EST|BST|CET|CEST|PST|PDT|ZIP|zip\s+code)\b")
-PLUS_DIGIT_AFTER_RE = re.compile(r"\s*\+\s*\d")
+# "10 + 2" joins codes; "1.31 +0.05/−0.04" is an asymmetric tolerance, read with the number.
+PLUS_DIGIT_AFTER_RE = re.compile(r"\s*\+\s*\d(?![\d.]*\}?\s?(?:/|_\{?)?\s?[-−–]\d)")
 CAPITAL_LETTER_AFTER_RE = re.compile(r"[A-Z](?![a-z])")
 # Capitalised symbols glued to a number that are units or scales, not code letters ("5GB", "4.3M").
-CAPITAL_UNIT_AFTER_RE = re.compile(r"(?:GB|MB|TB|KB|GW|MW|kW|TW|GHz|MHz|Hz|HP|PS|M\b|B\b|K\b|L\b|W\b|V\b|TEU|Gt)")
+CAPITAL_UNIT_AFTER_RE = re.compile(r"(?:GB|MB|TB|KB|GW|MW|kW|TW|GHz|MHz|Hz|HP|PS|M\b|B\b|K\b|L\b|W\b|V\b|T\b|TEU|Gt)")
 LIST_NUMBER_AFTER_RE = re.compile(r"\.\s")
 CAPITAL_NAME_BEFORE_RE = re.compile(r"([A-Z][\w&/.-]*)\s$")
 LABEL_NOUN_RE = re.compile(
@@ -88,6 +110,11 @@ SCORE_CONTEXT_RE = re.compile(
 SCORE_AFTER_RE = re.compile(r"\s*(?:win|victory|lead|loss|defeat|draw|home|away|on\s+aggregate|down|up\b)", re.I)
 ERA_BEFORE_RE = re.compile(r"\b(?:A\.D\.|AD)\s*(?:\d{1,4}\s*(?:and|to|-|–|or)\s*)?$")
 ERA_AFTER_RE = re.compile(r"\s*(?:B\.C\.(?:E\.)?|BCE?\b|A\.D\.|AD\b|C\.E\.|CE\b)")
+# Symbols of a measure written right before its value ("pH 7.4", "Mw 6.4", "NA 1.4", "mp 132 °C"):
+# the number is the measure's value, not part of a name.
+MEASURE_SYMBOLS = ("pH", "pOH", "pKa", "pKb", "Mw", "ML", "Ms", "mb", "NA", "mp", "Mp", "m.p.", "bp", "b.p.",
+                   "Tc", "Tg", "Tm", "TN", "Kd", "Ki")
+MEASURE_SYMBOL_BEFORE_RE = re.compile(r"(?<![\w.])(?:%s)\s$" % "|".join(map(re.escape, MEASURE_SYMBOLS)))
 CAMEL_BEFORE_RE = re.compile(r"\b[a-z]{1,3}[A-Z][A-Za-z]+\s$")
 PRODUCT_AFTER_RE = re.compile(r"\s(?:Max|Pro|Plus|Mini|Ultra|Lite|Edition|Series|Neo|XL|Turbo)\b")
 
@@ -98,11 +125,11 @@ CITATION_CLOSE_RE = re.compile(r"[\d\s,;–-]*\]")
 REFS_BEFORE_RE = re.compile(r"\brefs?\.?\s*(?:\d+\s*(?:,|;|–|-|and)\s*)*$", re.I)
 # A figure, table, section, equation or page of the document itself ("Figs. 2 and 3", "equation (5)").
 CROSS_REFERENCE_BEFORE_RE = re.compile(
-    r"\b(?:fig(?:ure)?s?\.?|tables?|tab\.|sections?|sec\.|§|eqs?\.|eqns?\.?|equations?|formulae?|chapters?|ch\.|"
+    r"\b(?:fig(?:ure)?s?\.?|tables?|tab\.|sections?|sec\.|sect\.|§|eqs?\.|eqns?\.?|equations?|formulae?|chapters?|ch\.|"
     r"appendix|appendices|panels?|pages?|pp?\.|supplementary\s+(?:figure|table|note|section)s?|footnotes?)"
     r"\s*\(?(?:\d+(?:\.\d+)*[a-z]?\)?\s*(?:,|;|–|-|and|or|to)\s*\(?)*$", re.I)
 # A letter (a unit symbol or a code) then a minus or a caret glued to the digits ("m−2", "s^-1", "Covid-19").
-EXPONENT_BEFORE_RE = re.compile(r"(?<![A-Za-zµμ])([A-Za-zµμ]+)(?:\^[-−⁻]?|[-−⁻–])$")
+EXPONENT_BEFORE_RE = re.compile(r"(?<![A-Za-zµμ])([A-Za-zµμ]+)(?:\^[({]?[-−⁻]?|[-−⁻–])$")
 # Unit symbols that take exponents in technical notation (an SI prefix and a symbol, or a non-prefixed one).
 UNIT_SYMBOL_RE = re.compile(r"[YZEPTGMkhdcmµμunpf]?(?:m|s|g|l|L|W|J|N|K|Pa|Hz|V|A|mol|cd|Gy|Sv|Bq|eV|Wh|t)|min|ha|yr|h|d")
 # Digits after a bracketed chemical group ("Ca(NO3)2", "Al2(SO4)3") or a hydrate dot ("CuSO4·5H2O").
@@ -117,7 +144,7 @@ TIME_PREFIX_RE = re.compile(r"now|then|once", re.I)
 INSTANCE_NOUN_BEFORE_RE = re.compile(
     r"\b(?:sensors?|patients?|participants?|subjects?|clones?|strains?|samples?|specimens?|plots?|wells?|probes?|"
     r"stations?|donors?|mice|mouse|rats?|animals?|lots?|batch(?:es)?|isolates?|accessions?|catalog(?:ue)?\s+(?:no\.?|number)|"
-    r"cohorts?|arms?|replicates?|compounds?|runs?|experiments?|electrodes?|nodes?|chips?|boreholes?|transects?|wards?|detectors?|"
+    r"cohorts?|arms?|groups?|replicates?|compounds?|runs?|experiments?|electrodes?|nodes?|chips?|boreholes?|transects?|wards?|detectors?|"
     r"(?<!a\s)(?<!per\s)(?:day|week|visit|passage|generation|step|cycle)s?|"
     r"patient\s+no\.?|cell\s+lines?)\s+(?:\d+\s*(?:,|and|or|&)\s*)*$", re.I)
 NOUN_AFTER_RE = re.compile(r"\s+(?:of|per|times|percent|per\s*cent)\b", re.I)
@@ -134,7 +161,8 @@ MODEL_NUMBER_RE = re.compile(r"[1-9]\d{2,3}")
 FORMULA_OPERATOR_BEFORE_RE = re.compile(
     r"\b(?:divided|multiplied|dividing|multiplying|divide|multiply)\s+(?:it\s+|them\s+|this\s+|that\s+)?by\s+$"
     r"|\b(?:to\s+the\s+power\s+of|raised\s+to)\s+$"
-    r"|(?<![\w.])[A-Za-z](?:\s?/\s?[A-Za-z])?\)?\s?[×*/]\s?$", re.I)  # "A/B × 100": an operand of symbols
+    r"|(?<![\w.])[A-Za-z](?:\s?/\s?[A-Za-z])?\)?\s?[×*/]\s?$"  # "A/B × 100": an operand of symbols
+    r"|\([A-Za-z][\w,]*\s?/\s?[A-Za-z][\w,]*\)\s?[×*/]\s?$", re.I)  # "(P_out/P_in) × 100"
 # What follows a formula's constant: the end of the clause or the next step, not a counted noun
 # ("divided by 4 regions" splits among a count).
 FORMULA_OPERAND_AFTER_RE = re.compile(
@@ -184,12 +212,20 @@ def digit_label_reason(text: str, tok: str, start: int, end: int, s0: int, befor
         return FORMULA_SUBSCRIPT
     if tok[0] in "-−–" and start > 0 and text[start - 1].isalpha():
         return IDENTIFIER  # "iPS-7": the hyphen joins a code, it is no minus sign
-    if CODE_BEFORE_RE.search(before) and not NEGATIVE_PREFIX_RE.search(before):
+    if CODE_BEFORE_RE.search(before) and not NEGATIVE_PREFIX_RE.search(before) and not NAMED_NUMBER_BEFORE_RE.search(before):
         return IDENTIFIER
+    if ACCESSION_BEFORE_RE.search(before):
+        return IDENTIFIER
+    if JOURNAL_PAGES_BEFORE_RE.search(before) and YEAR_IN_BRACKETS_AFTER_RE.match(text, end):
+        return CITATION
     if SAMPLE_SIZE_BEFORE_RE.search(before):
         return SAMPLE_SIZE
+    if STATISTIC_BEFORE_RE.search(before):
+        return STATISTIC
     if ACRONYM_HYPHEN_AFTER_RE.match(text, end):
         return IDENTIFIER
+    if DESIGN_HYPHEN_AFTER_RE.match(text, end):
+        return IDIOM
     if SCORE_HALF_BEFORE_RE.search(before):
         return SCORE  # the second half of a score or code whose first number was refused ("Charlton 2-1")
     if LABEL_NOUN_RE.search(before) or ACRONYM_CODE_BEFORE_RE.search(before):
@@ -202,7 +238,7 @@ def digit_label_reason(text: str, tok: str, start: int, end: int, s0: int, befor
         return NAME  # a shirt or footnote number: "Dak Prescott (4)"
     if ZONE_AFTER_RE.match(text[end:end + 9]):
         return TIME_ZONE
-    if PLUS_DIGIT_AFTER_RE.match(text[end:end + 4]):
+    if PLUS_DIGIT_AFTER_RE.match(text, end):
         return IDENTIFIER
     if CAPITAL_LETTER_AFTER_RE.match(text[end:end + 2]) and not CAPITAL_UNIT_AFTER_RE.match(text[end:end + 4]):
         return IDENTIFIER
@@ -213,6 +249,8 @@ def digit_label_reason(text: str, tok: str, start: int, end: int, s0: int, befor
 
 def capital_label_reason(text: str, start: int, end: int, s0: int, before: str) -> str | None:
     """Why a bare number belongs to the capitalised name before it ("Fortune Global 500", "OMIM 123456"), or None."""
+    if MEASURE_SYMBOL_BEFORE_RE.search(before):
+        return None
     if CAMEL_BEFORE_RE.search(before) or PRODUCT_AFTER_RE.match(text, end):
         return MODEL_NUMBER  # "iPhone 11", "two new 737 Max jets"
     if MODEL_NUMBER_RE.fullmatch(text, start, end) and MODEL_NAME_AFTER_RE.match(text, end):

@@ -75,11 +75,11 @@ _DECIMAL_COMMA_RE = re.compile(r",\d{1,2}$")
 # can open a number token); it does not change what matches.
 NUMBER_RE = re.compile(
     rf"""
-    (?=[\d.+\-−]|(?<!\w)[A-Za-z])
+    (?=[\d.+\-−–]|(?<!\w)[A-Za-z])
     (?:(?P<frac>\b(?:(?:one|a|two|three|four|five|six|seven|eight|nine)[-\s](?:{_denoms})|half)\b)
   | (?P<ord>(?<![\w.])\d{{1,4}}(?:st|nd|rd|th)\b|\b(?:{_ord_words})\b)
   | (?P<sfrac>(?<![\w./⁄,])\d{{1,2}}\s?[/⁄]\s?\d{{1,3}}(?![\w/⁄.,]|\.\d))
-  | (?P<dig>(?:(?<![\w.,])|(?<=,)(?=minus)|{_GLUED_PREFIX})(?:(?:minus[-\s]|[-−+])(?=\d))?{DIGITS}|(?<![\w.,\d])\.\d+)
+  | (?P<dig>(?:(?<![\w.,])|(?<=,)(?=minus)|{_GLUED_PREFIX})(?:(?:minus[-\s]|[-−–+])(?=\d))?{DIGITS}|(?<![\w.,\d])\.\d+)
   | (?P<vague>{MAGNITUDE})
   | (?P<word>\b(?:{WORD_NUMBER}|a(?=\s+(?:dozen|hundred|thousand|million|billion|trillion)\b))(?:\b|(?=fold\b))))
     """,
@@ -126,7 +126,7 @@ def parse_digits(text: str) -> float:
     low = text.lower()
     if low.startswith("minus"):
         return -parse_digits(low[6:])
-    body = _GROUPING_RE.sub("", text).replace("−", "-")
+    body = _GROUPING_RE.sub("", text).replace("−", "-").replace("–", "-")
     if _DECIMAL_COMMA_RE.search(body):
         return float(body.replace(".", "").replace(",", "."))
     body = body.replace(",", "")

@@ -57,7 +57,7 @@ PERIOD_RE = re.compile(
   | (?P<year>(?<![\w$€£¥.,])(?P<year_y>{_Y}))
   | (?P<rel>\b{_REL}|\b(?:over\s+)?the\s+(?:past|last)\s+(?P<rel_n>{_CNT}\s+)?(?P<rel_u>decade|years))
   | (?P<inmonth>\b(?:in|since|during)\s+(?P<im_m>January|February|March|April|May|June|July|August|September|October|November|December)\b(?:\s*,?\s+(?:of\s+)?(?P<im_y>{_YREF}))?)
-  | (?P<clock>\b\d{{1,2}}(?::\d\d)+(?:\.\d+)?(?:\s*[ap]\.?m\.?)?|\b\d{{1,2}}(?:\.\d\d)?\s*[ap]\.?m\.?(?!\w)|\b\d{{4}}-\d\d-\d\d(?:T[\d:.]+Z?)?))
+  | (?P<clock>\b\d{{1,2}}(?::\d\d)+(?:\.\d+)?(?:\s*[ap]\.?m\.?)?|\b(?:1[0-2]|0?\d)(?:\.\d\d)?\s*[ap]\.?m\.?(?![\w/⁻−^])|\b\d{{4}}-\d\d-\d\d(?:T[\d:.]+Z?)?))
     """,
     re.I | re.X,
 )

@@ -1,6 +1,7 @@
 """Quantity finding: number tokens assembled with sign, currency, scale, unit and range, labels left out."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from .context import CHANGE_LEFT_RE, COORD_GAP_RE
@@ -30,10 +31,12 @@ RANK_RIGHT_RE = re.compile(
 )
 TIME_ANCHOR_RE = re.compile(r"\s+(?:after|later|ago|before|earlier)\b", re.I)
 AGED_RE = re.compile(r"\b(?:aged|ages)\s+(?:between\s+)?(?:\d+\s*(?:to|-|–|and)\s*)?$", re.I)
+AGE_UNIT_AFTER_RE = re.compile(r"(?:\s*(?:to|-|–|and)\s*\d+(?:\.\d+)?)?[\s-]*(?:years?|yr|months?|weeks?|days?)\b", re.I)
 HALF_PERIOD_RE = re.compile(r"\b(?:first|second|this|last|next|latter|other|back|front|opening|closing)\s+$", re.I)
 AGE_OF_RE = re.compile(r"\bages?\s+of\s+$", re.I)
 RANGE_GAP_RE = re.compile(r"-to-|\s+to-(?=\d)|\s*(?:-|–|—|to|and|through|or|up\s+to)\s*|/(?=\$)")
 FROM_BEFORE_RE = re.compile(r"\bfrom\s+\S*$", re.I)
+CHANGE_FROM_RE = re.compile(r"\bfrom\s+(?:about\s+|around\s+|approximately\s+|~\s?)?$", re.I)
 RANGE_OPENS_RE = re.compile(r"\s?[-–]\s?\d")
 BETWEEN_BEFORE_RE = re.compile(r"\bbetween\s+(?:\S+\s+){0,2}$", re.I)
 FROM_OR_BETWEEN_BEFORE_RE = re.compile(r"\b(?:from|between)\s+\S*$", re.I)
@@ -58,9 +61,11 @@ NOUN_AFTER_BOUND_RE = re.compile(
     r"\s+(?!(?:for|in|on|by|at|and|or|as|from|with|a|an|the|last|this|next|over|after|before|during|since|until|"
     r"when|while|than|then|but)\b)[a-z]")
 SLASH_OF_RE = re.compile(r"\s+of\s+(?:an?\s+)?(?:(?:US|U\.S\.|UK|imperial)\s+)?", re.I)
-# Thousands grouped by a plain space ("816 000 t"): read as one number only when a unit follows.
+# Thousands grouped by a plain space ("816 000 t"): read as one number when a unit follows ...
 SHORT_DIGITS_RE = re.compile(r"\d{1,3}")
 SPACED_THOUSANDS_RE = re.compile(r"\x20(\d{3})(?![\d]|[.,]\d{3})")
+# ... or, in technical text (which groups thousands so), when a counted word follows ("12 500 participants").
+COUNTED_WORD_AFTER_RE = re.compile(r"\s(?!(?:and|or|nor|to|of|in|at|for|the|with|from|per|by|on|than|were|was|are|is)\b)[a-z]{3,}")
 # A ratio in technical text ("a 1:50 dilution", "mixed 3:1 by mass"), told by the words around it.
 RATIO_RE = re.compile(r":(?P<n>\d+(?:\.\d+)?)(?![\d:])")
 RATIO_SPAN_RE = re.compile(r"\d+:\d+")
@@ -71,7 +76,9 @@ CURRENCY_CODE_RE = re.compile(r"[A-Z]{3}")  # ISO 4217, as the unit tables write
 OUT_OF_RE = re.compile(
     rf"\s+(?P<word>out\s+of|in)\s+(?P<whole>\d{{1,4}}|{WORD_NUMBER})\b(?![.,]\d|\s*(?:%|percent|per\s*cent)"
     r"|\s+(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centuries)\b)", re.I)
-RATIO_CUE_RE = re.compile(r"\b(?:ratios?|dilut\w*|mix\w*|proportions?|scale|stoichiometr\w*|by\s+(?:mass|volume|weight))\b", re.I)
+RATIO_CUE_RE = re.compile(
+    r"\b(?:ratios?|dilut\w*|mix\w*|proportions?|scale|stoichiometr\w*|by\s+(?:mass|volume|weight)|dr|er|d\.r\.|e\.r\.)\b"
+    r"|\b(?:v/v|w/w|w/v)\b", re.I)
 
 
 def overlaps(spans: list[tuple[int, int]], s: int, e: int) -> bool:
@@ -151,8 +158,10 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity], ctx:
         return _rank(text, m, s0, s1, prior) or NO_RANKING
     if kind == "sfrac":
         return _slash_fraction(text, m, s1, ctx) or SLASH_NOT_FRACTION
-    if AGED_RE.search(before):
-        return AGE_BAND  # "men aged 18 to 34": an age band describing who is counted
+    if AGED_RE.search(before) and not (ctx.technical and AGE_UNIT_AFTER_RE.match(text, end, s1)):
+        # "men aged 18 to 34": an age band describing who is counted; a study's "adults aged 40–69 years"
+        # states its participants' ages, in the unit it names
+        return AGE_BAND
     if kind == "frac":
         if HYPHEN_AFTER_RE.match(text[end:end + 2]) or HYPHEN_END_RE.search(before):
             return FRACTION_IDIOM
@@ -194,7 +203,8 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity], ctx:
         if tok.startswith("+"):
             start += 1  # the sign is kept as a change, not in the quote
         group = SPACED_THOUSANDS_RE.match(text, end, s1) if SHORT_DIGITS_RE.fullmatch(tok) else None
-        if group and unit_at(text, group.end(), s1, Quantity(group.end(), group.end(), 0.0), ctx)[0]:
+        if group and (unit_at(text, group.end(), s1, Quantity(group.end(), group.end(), 0.0), ctx)[0]
+                      or (ctx.technical and COUNTED_WORD_AFTER_RE.match(text, group.end(), s1))):
             value, end = parse_digits(tok + group.group(1)), group.end()
     q = Quantity(start, end, value, kind=kind, confidence=0.9 if kind == "dig" else 0.7, raw=value)
     if tok.startswith("+"):
@@ -207,7 +217,7 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity], ctx:
             q.value, q.unit, q.end = q.value / float(ratio.group("n")), "ratio", ratio.end()
     if kind == "dig" and (q.unit in ("", "s") or q.spaced):
         reason = capital_label_reason(text, start, m.end(), s0, before)
-        if reason:
+        if reason and not _range_takes_unit(text, s1, q, ctx):
             return reason
     if kind == "dig" and not q.unit:
         reason = bare_number_reason(text, q.end, before)
@@ -225,6 +235,15 @@ def _build(text: str, m: re.Match, s0: int, s1: int, prior: list[Quantity], ctx:
     if q.value_max is not None and q.kind == "dig" and not q.unit and is_score(text, q, s0):
         q.drop = True
     return q
+
+
+def _range_takes_unit(text: str, s1: int, q: Quantity, ctx: UnitContext) -> bool:
+    """True when q opens a range whose upper bound carries a unit ("Grains 10–50 μm"): a measurement, no name."""
+    if q.unit:
+        return False
+    probe = dataclasses.replace(q)
+    _range(text, s1, probe, ctx)
+    return probe.value_max is not None and bool(probe.unit)
 
 
 def _share_of_whole(text: str, m: re.Match, s1: int) -> Quantity | None:
@@ -298,6 +317,11 @@ def _range(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> None:
         return  # "$7/$9" is a range of two amounts; other slashes are ratios or dates
     left = text[max(0, q.start - 40):q.start]
     by_change = word == "to" and (CHANGE_LEFT_RE.search(left) or BY_BEFORE_RE.search(left[-6:]))
+    if (word == "to" and q.unit and ctx.technical and CHANGE_FROM_RE.search(left)
+            and CHANGE_LEFT_RE.search(CHANGE_FROM_RE.sub("", left))):
+        # "rose from 8.4 °C to 9.6 °C": in technical text a level before and one after, each with its unit,
+        # are two quantities; "grew from 5 to 40 µm" names one range of sizes
+        return
     if by_change and q.unit:
         return  # "increased by 5% to 20%": a change and a level, not a range
     nxt = NUMBER_RE.match(text, gap.end(), s1)
@@ -330,6 +354,8 @@ def _range(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> None:
             return
         if not (float(q.value).is_integer() and float(tail_raw).is_integer() and q.value < tail_raw <= 2 * q.value + 1):
             return
+        if ctx.technical and tail.unit and tail_raw - q.value > 1:
+            return  # "at 400 or 800 ppm": two settings to choose from; "2 or 3 days" stays a vague range
     if by_change and not tail.unit:
         return
     scaled_tail = tail.raw is not None and tail.value != tail.raw and not tail.unit.startswith(("%", "pp"))

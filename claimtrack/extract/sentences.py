@@ -10,7 +10,7 @@ ABBREVIATIONS = {
     "vs", "etc", "e.g", "i.e", "approx", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
     "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "a.d", "b.c", "p.m", "a.m", "gov", "sen",
     "rep", "gen", "col", "lt", "mt", "ft", "est", "dept", "univ", "vol", "art", "para", "pp",
-    "figs", "ref", "refs", "eq", "eqs", "eqn", "eqns", "suppl",
+    "figs", "ref", "refs", "eq", "eqs", "eqn", "eqns", "suppl", "sect", "tab", "ca", "cf",
 }
 # A candidate boundary: terminal punctuation (plus closing quotes/brackets) then space,
 # or a line break.

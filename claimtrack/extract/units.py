@@ -98,6 +98,18 @@ PINT_WORDS = {
     "degrees fahrenheit|degree fahrenheit|fahrenheit": "degF", "celsius|centigrade": "degC",
     "degrees|degree": "deg", "decibels|decibel": "dB", "gigapascals": "GPa",
     "volts|volt": "V", "amps": "A", "calories": "cal", "kilocalories": "kcal",
+    # the same units of the sciences spelt out ("at 300 kelvin", "20 micrograms per millilitre")
+    "kelvin|kelvins": "K", "millimolar": "mM", "micromolar": "uM", "nanomolar": "nM", "picomolar": "pM",
+    "microgram|micrograms": "ug", "nanogram|nanograms": "ng", "picogram|picograms": "pg",
+    "microlitre|microlitres|microliter|microliters": "ul", "mole|moles": "mol", "millimole|millimoles": "mmol",
+    "micromole|micromoles": "umol", "millisecond|milliseconds": "ms", "microsecond|microseconds": "us",
+    "nanosecond|nanoseconds": "ns", "picosecond|picoseconds": "ps", "femtosecond|femtoseconds": "fs",
+    "electronvolt|electronvolts|electron volts|electron-volts": "eV", "joule|joules": "J",
+    "kilojoule|kilojoules": "kJ", "newton|newtons": "N", "kilonewton|kilonewtons": "kN", "tesla|teslas": "T",
+    "pascal": "Pa", "kilopascal": "kPa", "megapascal": "MPa", "gigapascal": "GPa", "millibar|millibars": "mbar",
+    "hectopascal|hectopascals": "hPa", "angstrom|angstroms|ångström|ångströms": "angstrom", "micron": "um",
+    "picometre|picometres|picometer|picometers": "pm", "ohm|ohms": "ohm", "sievert|sieverts": "Sv",
+    "millisievert|millisieverts": "mSv", "becquerel|becquerels": "Bq",
 }
 # Abbreviations are case-sensitive ("GB" vs "gb" is fine, but "M" and "m" differ).
 PINT_ABBREV = {
@@ -132,7 +144,8 @@ PER_DENOMINATORS = {
     "gram": "g", "square foot": "ft**2", "square metre": "m**2", "square meter": "m**2",
     "tonne": "t", "ton": "t", "person": "person", "kilogram": "kg", "minute": "min",
     "ounce": "oz", "mmbtu": "MMBtu", "sq m": "m**2", "sq ft": "ft**2", "pound": "lb", "century": "century", "decade": "decade",
-    "metre": "m", "meter": "m", "litre": "l", "liter": "l",
+    "metre": "m", "meter": "m", "litre": "l", "liter": "l", "millilitre": "ml", "milliliter": "ml",
+    "microlitre": "ul", "microliter": "ul", "second": "s", "cubic metre": "m**3", "cubic meter": "m**3",
 }
 
 
@@ -143,12 +156,20 @@ def _pint_code(ureg: pint.UnitRegistry, expr: str) -> str:
     return text.replace(" / ", "/").replace(" * ", "*").replace("°", "deg")
 
 
+# Units standard in the sciences that pint does not define ("80 ppb" of ozone, "3 mJy", "62 emu/g").
+EXTRA_DEFINITIONS = ("parts_per_billion = 1e-9 = ppb", "jansky = 1e-26 * watt / meter ** 2 / hertz = Jy",
+                     "emu = 1e-3 * ampere * meter ** 2")
+
+
 @functools.cache
 def registry() -> pint.UnitRegistry:
     """The project's one pint registry, built on first use (importing pint and building it takes most of a second)."""
     import pint
 
-    return pint.UnitRegistry()
+    ureg = pint.UnitRegistry()
+    for definition in EXTRA_DEFINITIONS:
+        ureg.define(definition)
+    return ureg
 
 
 def pint_expression(code: str) -> str:
@@ -210,8 +231,11 @@ WORD_UNIT_RE = re.compile(rf"\s?(?:{_alternation(_word_keys)})(?!\w|-\w)", re.I)
 ABBREV_UNIT_RE = re.compile(rf"\s?(?:{_alternation(ABBREV_UNITS)})(?![\w])")
 GLUED_UNIT_RE = re.compile(rf"(?:{_alternation(GLUED_UNITS)})(?![\w])")
 PERCENT_SIGN_RE = re.compile(r"\s?(?:%|per\s?cent(?=-\w)|percent(?=-\w))", re.I)
-# A plural noun counted, then a slash and a unit symbol ("cells/mL", "beats/min", "counts/s").
-COUNTED_PER_RE = re.compile(r" [a-z]{3,}s/")
+# A plural noun counted (or colony- and plaque-forming units), then a slash and a unit symbol ("cells/mL",
+# "beats/min", "CFU/g") or a symbol with a negative exponent ("cells mL−1", "cells cm⁻²").
+# The same with the denominator in words ("72 beats per minute", "12 breaths per minute").
+COUNTED_PER_WORD_RE = re.compile(r" [a-z]{3,}s(?= per )")
+COUNTED_PER_RE = re.compile(r" (?:[a-z]{3,}s|CFU|PFU|cfu|pfu)(?:(?P<slash>/)|(?=[ \u00a0]\S+?(?:[-−⁻]|\^-)))")
 AGE_RE = re.compile(r"[\s-](?P<u>year|month|week|day)s?[\s-]old\b", re.I)
 PER_RE = re.compile(
     rf"\s?(?:/|\s(?:per|a|an|each)[\s-])(?P<d>{_alternation(PER_DENOMINATORS)})s?\b(?!\s+(?:earlier|ago|before|later|on))"
@@ -241,22 +265,32 @@ def word_unit_code(surface: str) -> str:
 # ---------------------------------------------------------------- reading scale and unit after a number
 
 WHITESPACE_RE = re.compile(r"\s+")
-SCI_RE = re.compile(r"\s?[×x]\s?10(?:\^|\*\*)?(?P<e>[-−⁻]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})(?![\d.])")
+# A full stop after the exponent ends the sentence ("a Q of 1.2 × 10⁶."); only a digit after it continues the number.
+# A braced exponent as TeX writes it is the same ("× 10^{-4}", "× 10^(-3)").
+SCI_RE = re.compile(r"\s?[×x]\s?10(?:\^[{(](?P<b>[-−]?\d{1,3})[})]|(?:\^|\*\*)?(?P<e>[-−⁻]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})(?!\d|\.\d))")
 # "1.5e6", "3E-4": an exponent glued to the digits.
-E_NOTATION_RE = re.compile(r"[eE](?P<e>[-+−]?\d{1,3})(?![\w.])")
+E_NOTATION_RE = re.compile(r"[eE](?P<e>[-+−]?\d{1,3})(?!\w|\.\d)")
 # A bare power of ten: "10^5", "10**-3", "10−5" (a true minus), "10⁻⁵", "10⁵".
-POWER_OF_TEN_RE = re.compile(r"(?:(?:\^|\*\*)(?P<a>[-−]?\d{1,3})|(?P<b>−\d{1,3})|(?P<c>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))(?![\d.])")
+POWER_OF_TEN_RE = re.compile(r"(?:\^[{(](?P<d>[-−]?\d{1,3})[})]|(?:\^|\*\*)(?P<a>[-−]?\d{1,3})|(?P<b>−\d{1,3})|(?P<c>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))(?!\d|\.\d)")
 # A tolerance: "5 ± 0.2 K", "5 K ± 0.2 K", "3.1 +/- 0.4", and the concise form "5.431(2)".
+# An asymmetric one ("1.31 +0.05/−0.04", "1.31^{+0.05}_{−0.04}") is read as its wider side.
 PLUS_MINUS_RE = re.compile(
-    r"\s?(?:±|\+/-|\+/−|\+-)\s?(?P<n>\d+(?:\.\d+)?)|\s?\(\s?(?:±|\+/-|\+/−)\s?(?P<b>\d+(?:\.\d+)?)\s?\)")
+    r"\s?(?:±|\+/-|\+/−|\+-)\s?(?P<n>\d+(?:\.\d+)?)|\s?\(\s?(?:±|\+/-|\+/−)\s?(?P<b>\d+(?:\.\d+)?)\s?\)"
+    r"|\s?\^?\{?\+(?P<up>\d+(?:\.\d+)?)\}?\s?(?:/|_\{?)?\s?[-−–](?P<down>\d+(?:\.\d+)?)\}?(?![\d.])")
 CONCISE_UNCERTAINTY_RE = re.compile(r"\((?P<n>\d{1,3})\)")
 DECIMALS_RE = re.compile(r"\.(\d+)$")
 # A dimension: "a 10 × 10 m grid", "2 × 2 μm2" (the unit written once, after the last side).
 DIMENSION_RE = re.compile(r"\s?[×x]\s?(?P<n>\d+(?:\.\d+)?)(?![\d.,])")
-# A factor: "~6×", "a 3× rise".
-TIMES_SIGN_RE = re.compile(r"\s?×(?!\s?[\d(])")
+# A number word hyphenated to "fold" ("a two-fold rise") is a factor like "2-fold".
+FOLD_AFTER_HYPHEN_RE = re.compile(r"-fold\b", re.I)
+# Units of length and area, the units of a dimension's sides.
+LENGTH_CODE_RE = re.compile(r"[kcdmµnpf]?m[23]?|Å|inch|ft|yd|mi")
+# A factor: "~6×", "a 3× rise", and a letter x glued to the digits before a word ("a 100x objective").
+TIMES_SIGN_RE = re.compile(r"\s?×(?!\s?[\d(])|x(?=\s+[a-z])")
 # After a spaced "m", these make it metres even outside technical text ("at 2617 m above sea level").
 STRONG_METRE_CUE_RE = re.compile(r"\s+(?:high|tall|long|wide|deep|above|below|thick|across|away|up|down|depth)\b")
+# After a spaced "h" or "min", a period it is counted in makes it a duration in any text ("6 h per night").
+PER_PERIOD_CUE_RE = re.compile(r"\s+(?:(?:per|a|an|each)\s+(?:night|day|week|month|year|shift|session)\b|daily\b|nightly\b|weekly\b)")
 MAX_EXPONENT = sys.float_info.max_10_exp
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 WORD_TAIL_RE = re.compile(rf"\s+(?:and\s+)?(?P<n>{WORD_NUMBER})\b", re.I)
@@ -336,6 +370,13 @@ def currency_prefix(text: str, s0: int, q: Quantity) -> None:
     q.start = abs_start
 
 
+def _tolerance(pm: re.Match) -> float:
+    """The tolerance a match of PLUS_MINUS_RE writes; the wider side of an asymmetric one."""
+    if pm.group("up"):
+        return max(parse_digits(pm.group("up")), parse_digits(pm.group("down")))
+    return parse_digits(pm.group("n") or pm.group("b"))
+
+
 def _notation(text: str, s1: int, q: Quantity, ctx: UnitContext) -> int:
     """Read what technical notation writes right after the digits: a concise uncertainty ("5.431(2)"),
     an exponent ("1.5e6", "2.3 × 10^5", "10−5"), a tolerance before the unit ("5 ± 0.2"); the new end."""
@@ -352,26 +393,58 @@ def _notation(text: str, s1: int, q: Quantity, ctx: UnitContext) -> int:
         q.value = _times_ten(q.value, _exponent_of(e.group("e").lstrip("+")))
         pos = e.end()
     elif sci:
-        q.value = _times_ten(q.value, _exponent_of(sci.group("e")))
+        q.value = _times_ten(q.value, _exponent_of(sci.group("e") or sci.group("b")))
         pos = sci.end()
-    elif power and (power.group("a") or ctx.technical or power.group("c")):
-        q.value = _times_ten(1.0, _exponent_of(power.group("a") or power.group("b") or power.group("c")))
+    elif power and (power.group("a") or power.group("d") or ctx.technical or power.group("c")):
+        q.value = _times_ten(1.0, _exponent_of(power.group("a") or power.group("d") or power.group("b") or power.group("c")))
         pos = power.end()
     pm = PLUS_MINUS_RE.match(text, pos, s1)
     if pm:
-        q.uncertainty = parse_digits(pm.group("n") or pm.group("b"))
+        q.uncertainty = _tolerance(pm)
         pos = pm.end()
+        # A bracketed value and tolerance takes the unit after the bracket ("(5 ± 1) meV"), and a power of
+        # ten after a tolerance scales both ("5.2 ± 0.3 × 10^−9", "(2.1 ± 0.2) × 10⁻³").
+        opened = not (e or sci) and q.start > 0 and text[q.start - 1] == "(" and text[pos:pos + 1] == ")"
+        if opened:
+            q.start, pos = q.start - 1, pos + 1
+        after = SCI_RE.match(text, pos, s1) if not (e or sci) else None
+        if after:
+            exponent = _exponent_of(after.group("e") or after.group("b"))
+            q.value, q.uncertainty = _times_ten(q.value, exponent), _times_ten(q.uncertainty, exponent)
+            pos = after.end()
     return pos
 
 
 def _dimension(text: str, pos: int, s1: int, q: Quantity, ctx: UnitContext) -> int:
-    """Past the further sides of a dimension written with one unit ("10 × 10 m"), or pos."""
+    """Past the further sides of a dimension written with one unit ("10 × 10 m"), or pos.
+
+    Sides are lengths: a count times an amount of another kind ("extracted with 3 × 30 mL", "sonicated
+    for 3 × 10 s") repeats that amount, which is the value.
+    """
     dim = DIMENSION_RE.match(text, pos, s1)
     if not dim:
         return pos
     probe = Quantity(dim.end(), dim.end(), parse_digits(dim.group("n")), kind="dig")
     unit, _ = unit_at(text, dim.end(), s1, probe, ctx)
-    return dim.end() if unit else pos
+    if not unit:
+        return pos
+    if not LENGTH_CODE_RE.fullmatch(unit) and float(q.value).is_integer() and 1 < q.value <= 20:
+        q.value = q.raw = probe.value
+    return dim.end()
+
+
+def _sides(text: str, pos: int, s1: int, q: Quantity, ctx: UnitContext) -> int:
+    """Past the further sides of a dimension that writes its unit on every side ("10 mm × 5 mm × 1 mm"), or pos."""
+    for _ in range(2):
+        dim = DIMENSION_RE.match(text, pos, s1)
+        if not dim:
+            break
+        probe = Quantity(dim.start("n"), dim.end(), parse_digits(dim.group("n")), kind="dig")
+        unit, end = unit_at(text, dim.end(), s1, probe, ctx)
+        if unit != q.unit:
+            break
+        pos = end
+    return pos
 
 
 def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> None:
@@ -392,8 +465,8 @@ def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> 
             if not glued and not (ctx.money and not ctx.technical and not STRONG_METRE_CUE_RE.match(text, m.end(), s1)):
                 break
             capital = m.group("short") in ("M", "B")  # "4.3M sales": never metres or bytes
-            if m.group("short") in ("K", "m") and not q.currency and ctx.symbols:
-                break  # "300K", "5m": kelvin and metres in technical text
+            if m.group("short") in ("K", "m", "b") and not q.currency and ctx.symbols:
+                break  # "300K", "5m": kelvin and metres in technical text; "2b" labels a compound there
             if word == "m" and glued and not q.currency and not capital and not _m_is_million(text, m.end(), s1):
                 break
             if word in ("b", "k") and not q.currency and not capital and not SHORT_SCALE_END_RE.match(text[m.end():m.end() + 1]):
@@ -417,7 +490,7 @@ def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> 
     if unit and not (q.currency and unit not in ("", "%")):
         if not q.currency or unit in ("%",):
             q.unit = unit
-        pos = upos
+        pos = _sides(text, upos, s1, q, ctx)
     elif q.currency:
         m = US_AFTER_RE.match(text[pos:pos + 6])
         if m:
@@ -427,15 +500,26 @@ def scale_and_unit(text: str, s1: int, q: Quantity, ctx: UnitContext = NEWS) -> 
         if pm:  # "5 K ± 0.2 K": the tolerance after the unit, the unit written again or not
             probe = Quantity(pm.end(), pm.end(), 0.0, kind="dig")
             again, again_end = unit_at(text, pm.end(), s1, probe, ctx)
-            q.uncertainty = parse_digits(pm.group("n") or pm.group("b"))
+            q.uncertainty = _tolerance(pm)
             if again == "%" and q.unit != "%":  # "32 MHz ±2%": a tolerance relative to the value
                 q.uncertainty = abs(q.value) * q.uncertainty / 100
             pos = again_end if again in (q.unit, "%") else pm.end()
     if not q.unit and not q.currency and q.kind == "dig" and ctx.technical:
         counted = COUNTED_PER_RE.match(text, pos, s1)  # "26 beats/min", "200,000 cells/mL": a count per unit
         code, end, _ = read_symbols(text, counted.end(), s1, SYMBOL_UNITS, TECHNICAL) if counted else ("", pos, 0)
-        if code and "/" not in code:
+        if code and counted.group("slash") and "/" not in code:
             q.unit, pos = f"1/{code}", end
+        elif code.startswith("1/") and not counted.group("slash"):
+            q.unit, pos = code, end
+        if not q.unit and text[pos:pos + 1] == "/":  # "150 × 10^9/L": a count per litre
+            code, end, _ = read_symbols(text, pos + 1, s1, SYMBOL_UNITS, TECHNICAL)
+            if code and "/" not in code:
+                q.unit, pos = f"1/{code}", end
+        counted_per = COUNTED_PER_WORD_RE.match(text, pos, s1) if not q.unit else None
+        per = PER_RE.match(text, counted_per.end(), s1) if counted_per else None
+        denom = per and per.group("d")
+        if denom and PER_UNITS.get(denom.lower()) and "per" in per.group().lower():
+            q.unit, pos = f"1/{PER_UNITS[denom.lower()]}", per.end()  # "72 beats per minute"
     per = PER_RE.match(text, pos, s1)
     if per and (q.unit or q.currency or (ctx.technical and per.group("d") and "per" in per.group().lower())):
         denom = per.group("d") or "year"
@@ -457,8 +541,9 @@ def _symbol_unit(text: str, pos: int, hy: int, s1: int, q: Quantity, ctx: UnitCo
     code, end, terms = read_symbols(text, pos + hy, s1, SYMBOL_UNITS, ctx)
     if not code:
         code, end, terms = read_symbols(text, pos + hy, s1, SYMBOL_UNITS, TECHNICAL)
-        if code != "m" or not STRONG_METRE_CUE_RE.match(text, end, s1) or ctx.money:
-            return "", pos  # but "at 2617 m above sea level" is metres in any text
+        strong = (STRONG_METRE_CUE_RE if code == "m" else PER_PERIOD_CUE_RE if code in ("h", "min") else None)
+        if not strong or not strong.match(text, end, s1) or ctx.money:
+            return "", pos  # but "at 2617 m above sea level" is metres, "6 h per night" hours, in any text
     if not code or (hy and terms > 1):
         return "", pos
     if code == "s" and end == pos + 1 and q.raw is not None and q.raw >= 1000:
@@ -477,7 +562,7 @@ def unit_at(text: str, pos: int, s1: int, q: Quantity, ctx: UnitContext = NEWS) 
     m = AGE_RE.match(text, pos, s1)
     if m:
         return f"{m.group('u').lower()} of age", m.end()
-    hy = 1 if text[pos:pos + 1] == "-" and q.kind == "dig" else 0
+    hy = 1 if text[pos:pos + 1] == "-" and (q.kind == "dig" or FOLD_AFTER_HYPHEN_RE.match(text, pos, s1)) else 0
     if hy:
         m = SUSPENDED_RE.match(text, pos, s1)
         if m:  # "a 7- or 8-inch screen": the first number takes the unit written after the second
