@@ -13,6 +13,12 @@ from sqlalchemy.dialects import postgresql
 from . import dashboard  # noqa: F401
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# SQLite's page cache per connection, in KiB (SQLite's default is 2,000). At a million claims one new
+# document's store and detection change some 1,500 pages of the claims table and its indexes: with
+# the default cache SQLite spills them to the WAL in the middle of the transaction and reads them
+# back, about a third of the detection's CPU time there (bench/RESULTS.md, "Conflict detection").
+# The cache takes memory only as pages are used, up to this.
+SQLITE_CACHE_KIB = 32 * 1024
 # Execution option of a session that only reads: on SQLite it begins DEFERRED, so it neither
 # waits for nor blocks the one writer (WAL lets readers run beside it); on both databases its
 # transactions refuse writes, so a page marked so cannot write by mistake.
@@ -20,7 +26,7 @@ READS_ONLY = "claimtrack_reads_only"
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:
-    """Make SQLite enforce foreign keys, use WAL, and take the write lock at BEGIN.
+    """Make SQLite enforce foreign keys, use WAL, cache more pages, and take the write lock at BEGIN.
 
     pysqlite's own transaction handling defeats SAVEPOINT and emits BEGIN late; the
     documented fix hands BEGIN to SQLAlchemy. BEGIN IMMEDIATE makes concurrent writers
@@ -34,6 +40,7 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         if engine.url.database and engine.url.database != ":memory:":
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
