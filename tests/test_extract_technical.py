@@ -25,6 +25,10 @@ CASES = [
     case("A 30 ms pulse of 7 keV photons at 5 mbar.", {"unit": "ms"}, {"unit": "keV"}, {"unit": "mbar"},
          id="unambiguous-symbols-anywhere"),
     case("Each dose held 40 μg.", {"unit": "µg"}, id="greek-mu-is-micro"),
+    case("The grid carried 310 terawatt hours last year; the dam gives 4 gigawatt-hours a day "
+         "from 2 megawatts of turbines.", {"quote": "310 terawatt hours", "unit": "TWh"},
+         {"quote": "4 gigawatt-hours a day", "unit": "GWh/d"}, {"quote": "2 megawatts", "unit": "MW"},
+         id="prefixed-watts-and-watt-hours-spelt-out"),
     # compound units
     case("Wind speed reached 7.8 m s−1 with a flux of 1 mW m−2.", {"quote": "7.8 m s−1", "unit": "m/s"},
          {"quote": "1 mW m−2", "unit": "mW/m2"}, id="compound-with-exponents"),

@@ -88,8 +88,7 @@ PINT_WORDS = {
     "hour|hours": "h", "minute|minutes": "min", "second|seconds": "s",
     "calendar days|working days|day|days": "d", "week|weeks": "week", "month|months": "month",
     "year|years": "yr",
-    "watt|watts": "W", "kilowatt|kilowatts": "kW", "megawatt|megawatts": "MW",
-    "gigawatt|gigawatts": "GW", "kilowatt hours|kilowatt-hours": "kWh",
+    "watt|watts": "W",
     "brake horsepower|horsepower": "hp", "miles per hour": "mi/h",
     "kilometres per hour|kilometers per hour": "km/h", "metres per second|meters per second": "m/s",
     "knots": "kn", "hertz": "Hz", "kilohertz": "kHz", "megahertz": "MHz", "gigahertz": "GHz",
@@ -111,6 +110,14 @@ PINT_WORDS = {
     "picometre|picometres|picometer|picometers": "pm", "ohm|ohms": "ohm", "sievert|sieverts": "Sv",
     "millisievert|millisieverts": "mSv", "becquerel|becquerels": "Bq",
 }
+# Power and energy spelt out with each SI prefix ("megawatts", "terawatt hours", "gigawatt-hour").
+PINT_WORDS.update({
+    f"{word}watt|{word}watts": f"{symbol}W" for word, symbol in (("kilo", "k"), ("mega", "M"), ("giga", "G"), ("tera", "T"))
+})
+PINT_WORDS.update({
+    "|".join(f"{word}watt{joint}{hours}" for joint in (" ", "-") for hours in ("hour", "hours")): f"{symbol}Wh"
+    for word, symbol in (("", ""), ("kilo", "k"), ("mega", "M"), ("giga", "G"), ("tera", "T"))
+})
 # Abbreviations are case-sensitive ("GB" vs "gb" is fine, but "M" and "m" differ).
 PINT_ABBREV = {
     "km": "km", "km2": "km**2", "km²": "km**2", "cm": "cm", "mm": "mm", "nm": "nm",
