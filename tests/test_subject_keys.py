@@ -214,6 +214,24 @@ def test_different_facts_of_one_country_keep_apart():
     assert measures == ["gni per capita ppp", "gni ppp", "gdp per capita"]
 
 
+def test_a_sentence_naming_its_own_place_is_not_given_the_documents_subject():
+    # A page about several countries: the document's subject is the first country, but a sentence
+    # whose clause names no subject and mentions another place is about that place.
+    text = ("Portugal raised its monthly minimum wage to 820 euros in 2024.\n\n"
+            "Across the border, Spain set its own at 1,134 euros.\n\n"
+            "Morocco lifted the figure for farm work to 2,970 dirhams.\n\n"
+            "At 870 euros, it still trails the French level.")
+    subjects = [(c.quote, c.subject) for c in extract_claims(text)]
+    assert subjects == [("820 euros", "Portugal"), ("1,134 euros", "Spain"), ("2,970", "Morocco"),
+                        ("870 euros", "Portugal")]
+
+
+def test_a_sentence_naming_the_documents_subject_keeps_it():
+    text = ("Chile has 19.6 million inhabitants.\n\n"
+            "Chile, which borders Peru and Bolivia, exported 98 billion US dollars of goods in 2022.")
+    assert {c.subject for c in extract_claims(text)} == {"Chile"}
+
+
 def test_city_of_a_name_is_the_city_not_the_state():
     city, state = (extract_claims(f"The {kind} of Rio de Janeiro had {n} million inhabitants in 2022.")[0]
                    for kind, n in (("city", "6.2"), ("state", "16.1")))

@@ -400,10 +400,22 @@ def _document_subject(state: DocState, reference: str) -> str:
     return state.default_subject()
 
 
-def _sentence_entity(text: str, s0: int, s1: int, pos: int, subject: str, guessed: bool) -> entities.Entity:
+def _sentence_entity(text: str, s0: int, s1: int, pos: int, subject: str, guessed: bool,
+                     unwritten: bool = False) -> entities.Entity:
     """The entity a claim is about: its subject when that is a place or a name, else the place the
-    sentence names nearest before the figure ("The population of Zambia in 2003 was ...")."""
+    sentence names nearest before the figure ("The population of Zambia in 2003 was ...").
+
+    `unwritten`: the clause named no subject, not even a reference ("its", "the province"), so the
+    document's subject was guessed. When the sentence never names that subject but names places of
+    its own before the figure, the first of them is the better guess ("Nigeria set its minimum wage
+    at ..." in a page that began with another country).
+    """
     entity = entities.resolve_subject(subject)
+    if guessed and unwritten:
+        mentions = entities.place_mentions(text, s0, s1)
+        before = [m for m in mentions if m[1] <= pos]
+        if before and entity.key not in {place.key for _, _, place in mentions}:
+            return before[0][2]
     if entity.kind != entities.NAME:
         return entity
     inside = entities.place_mentions(entity.name)
@@ -688,11 +700,11 @@ def assign_measure(text: str, s0: int, s1: int, q: Quantity, quants: list[Quanti
         subject = clause_subject(text, s0, q.start)
     if not subject and (apposed := APPOSITION_RE.match(text, s0, q.start)):
         subject = apposed.group(1)  # "Lombardy, the most populous region of Italy, has ..."
-    guessed = False
+    guessed, unwritten = False, not subject
     if not subject or is_anaphor(subject) or is_anaphor(POSSESSIVE_RE.sub("", subject)):
         subject = _document_subject(state, subject) or _first_phrase(text, s0, q.start)
         guessed = True
-    entity = _sentence_entity(text, s0, s1, q.start, subject, guessed)
+    entity = _sentence_entity(text, s0, s1, q.start, subject, guessed, unwritten)
     named = subject if entities.resolve_subject(subject).key == entity.key else entity.name
     key = derived or measure_key(measure_text, sentence, named)
     if not key and not derived and entity.kind == entities.NAME:
