@@ -226,6 +226,13 @@ def test_a_sentence_naming_its_own_place_is_not_given_the_documents_subject():
                         ("870 euros", "Portugal")]
 
 
+def test_places_named_inside_a_sentence_do_not_take_the_documents_subject():
+    text = ("Yunnan has 15 civil airports.\n\n"
+            "The network became denser, with new passenger routes from Kunming to Hanoi and two cargo "
+            "routes from Urumqi to Tashkent, bringing the total number of international routes to 30.")
+    assert [(c.quote, c.subject) for c in extract_claims(text)][-1] == ("30", "Yunnan")
+
+
 def test_a_sentence_naming_the_documents_subject_keeps_it():
     text = ("Chile has 19.6 million inhabitants.\n\n"
             "Chile, which borders Peru and Bolivia, exported 98 billion US dollars of goods in 2022.")

@@ -406,16 +406,18 @@ def _sentence_entity(text: str, s0: int, s1: int, pos: int, subject: str, guesse
     sentence names nearest before the figure ("The population of Zambia in 2003 was ...").
 
     `unwritten`: the clause named no subject, not even a reference ("its", "the province"), so the
-    document's subject was guessed. When the sentence never names that subject but names places of
-    its own before the figure, the first of them is the better guess ("Nigeria set its minimum wage
-    at ..." in a page that began with another country).
+    document's subject was guessed. When the sentence never names that subject but opens with a
+    place of its own, after at most a short opening phrase, that place is the better guess
+    ("Nigeria set its minimum wage at ...", "Across the border, Spain set ..." in a page that began
+    with another country). A place named further in ("with the opening of the Lanzhou-Hanoi
+    route, ...") is no subject.
     """
     entity = entities.resolve_subject(subject)
     if guessed and unwritten:
         mentions = entities.place_mentions(text, s0, s1)
-        before = [m for m in mentions if m[1] <= pos]
-        if before and entity.key not in {place.key for _, _, place in mentions}:
-            return before[0][2]
+        if (mentions and mentions[0][1] <= pos and _opens_sentence(text[s0:mentions[0][0]])
+                and entity.key not in {place.key for _, _, place in mentions}):
+            return mentions[0][2]
     if entity.kind != entities.NAME:
         return entity
     inside = entities.place_mentions(entity.name)
@@ -431,6 +433,14 @@ def _sentence_entity(text: str, s0: int, s1: int, pos: int, subject: str, guesse
         before = [m for m in mentions if m[1] <= pos]
         return (before[-1] if before else mentions[0])[2]
     return entity
+
+
+def _opens_sentence(prefix: str) -> bool:
+    """True when a name after `prefix` opens its sentence: nothing, an article, or a short opening
+    phrase set off by a comma ("Across the border, ")."""
+    words = prefix.split()
+    return not words or (len(words) == 1 and words[0].lower() in DETERMINERS) or (
+        prefix.rstrip().endswith(",") and len(words) <= 4)
 
 
 def _of_object(words: list[str]) -> list[str] | None:
