@@ -413,17 +413,17 @@ def _sentence_entity(text: str, s0: int, s1: int, pos: int, subject: str, guesse
     route, ...") is no subject.
     """
     entity = entities.resolve_subject(subject)
-    if guessed and unwritten:
-        mentions = entities.place_mentions(text, s0, s1)
-        if (mentions and mentions[0][1] <= pos and _opens_sentence(text[s0:mentions[0][0]])
-                and entity.key not in {place.key for _, _, place in mentions}):
-            return mentions[0][2]
+    if not (guessed and unwritten) and entity.kind != entities.NAME:
+        return entity
+    mentions = entities.place_mentions(text, s0, s1)
+    if (guessed and unwritten and mentions and mentions[0][1] <= pos and _opens_sentence(text[s0:mentions[0][0]])
+            and entity.key not in {place.key for _, _, place in mentions}):
+        return mentions[0][2]
     if entity.kind != entities.NAME:
         return entity
     inside = entities.place_mentions(entity.name)
     if inside and any(w[0].islower() and w not in NP_LINKS | DETERMINERS for w in entity.name.split()):
         return inside[-1][2]  # "The population of Morocco" (including Western Sahara)
-    mentions = entities.place_mentions(text, s0, s1)
     folded = entities.fold(entity.name)
     for start, end, place in mentions:
         # A name cut short by the subject pattern ("Kitts and Nevis" of "St. Kitts and Nevis").
