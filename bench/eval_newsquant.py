@@ -5,8 +5,17 @@ Writes /tmp/claimtrack_newsquant_preds.jsonl and runs the shared scorer on it.
 
 The scorer lower-cases unit strings before handing them to pint, so case-sensitive symbols
 such as "GB" or "kW" would be lost; predictions therefore carry pint's long unit names
-("gigabyte", "kilowatt") derived from the extractor's canonical codes.  Nothing else is
-adapted: values, ranges, qualifiers and changes are the extractor's own.
+("gigabyte", "kilowatt") derived from the extractor's canonical codes.  Two notations of
+NewsQuant's differ from the extractor's records and are written NewsQuant's way (`--own-notation`
+scores the records as they are):
+
+* a movement from one level to another ("fell from $2,415 to $2,315") is one NewsQuant quantity
+  with both levels ("2415-2315"); the extractor records two claims, the later one's `moved_from`
+  naming the earlier, and the pair is written as that one quantity;
+* a fraction written in words ("a third of", "half the") is annotated as the fraction (0.333);
+  the extractor records it in percent (33.333 %), which is divided back by 100.
+
+Values, ranges, qualifiers and changes are otherwise the extractor's own.
 """
 from __future__ import annotations
 
@@ -62,6 +71,34 @@ def long_unit(code: str) -> str:
     return text.replace(" / ", " per ").replace(" * ", " ")
 
 
+FRACTION_QUOTE_RE = re.compile(r"%|percent|per\s*cent|pct|\d", re.I)
+
+
+def _row(i: int, c, value: float, value_max: float | None, unit: str) -> dict:
+    return {"sentence": i, "value": value, "value_max": value_max, "unit": long_unit(unit),
+            "qualifier": c.qualifier, "change": c.change, "text": c.quote}
+
+
+def newsquant_rows(i: int, claims: list) -> list[dict]:
+    """The predictions for sentence `i` in NewsQuant's notation (see the module docstring)."""
+    by_start = {c.start: c for c in claims}
+    moves = [(by_start[c.moved_from], c) for c in claims if c.moved_from in by_start]
+    in_move = {id(c) for pair in moves for c in pair}
+    rows = []
+    for c in claims:
+        if id(c) in in_move:
+            continue
+        if c.unit == "%" and c.value_max is None and not FRACTION_QUOTE_RE.search(c.quote):
+            rows.append(_row(i, c, round(c.value / 100, 9), None, ""))
+        else:
+            rows.append(_row(i, c, c.value, c.value_max, c.unit))
+    for earlier, later in moves:
+        row = _row(i, later, earlier.value, later.value, later.unit or earlier.unit)
+        row["text"] = f"{earlier.quote} .. {later.quote}"
+        rows.append(row)
+    return rows
+
+
 def main() -> None:
     """Write predictions for each NewsQuant sentence and print the scorer's report."""
     ap = argparse.ArgumentParser()
@@ -69,16 +106,16 @@ def main() -> None:
     ap.add_argument("--scorer", default=str(ROOT.parent / "shared" / "eval" / "newsquant_score.py"))
     ap.add_argument("--out", default="/tmp/claimtrack_newsquant_preds.jsonl")
     ap.add_argument("--show-misses", action="store_true")
+    ap.add_argument("--own-notation", action="store_true", help="write each claim as it is recorded")
     args = ap.parse_args()
     data = json.loads(Path(args.data).read_text())
     with open(args.out, "w") as fh:
         for i, sent in enumerate(data):
-            for c in extract_claims(sent["text"]):
-                fh.write(json.dumps({
-                    "sentence": i, "value": c.value, "value_max": c.value_max,
-                    "unit": long_unit(c.unit), "qualifier": c.qualifier, "change": c.change,
-                    "text": c.quote,
-                }) + "\n")
+            claims = extract_claims(sent["text"])
+            rows = ([_row(i, c, c.value, c.value_max, c.unit) for c in claims] if args.own_notation
+                    else newsquant_rows(i, claims))
+            for row in rows:
+                fh.write(json.dumps(row) + "\n")
     cmd = [sys.executable, args.scorer, args.data, args.out] + (["--show-misses"] if args.show_misses else [])
     subprocess.run(cmd, check=True)
 

@@ -79,7 +79,7 @@ def test_extract_prints_jsonl_without_database(runner, db_session):
     assert rows, "no claims extracted"
     keys = {"doc", "start", "end", "text", "value", "value_max", "unit", "qualifier", "change",
             "period_start", "period_end", "subject", "subject_key", "measure", "measure_variant", "kind",
-            "confidence", "uncertainty"}
+            "confidence", "uncertainty", "moved_from"}
     assert all(set(row) == keys for row in rows)
     assert {row["doc"] for row in rows} == {"001_4ba3201505e0714d.txt"}
     assert any(row["value"] == 69 for row in rows)

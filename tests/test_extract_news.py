@@ -15,6 +15,17 @@ def q(quote: str, value: float, value_max: float | None = None, unit: str = "", 
     return {"quote": quote, "value": value, "value_max": value_max, "unit": unit, **more}
 
 
+def at(text: str, quote: str) -> int:
+    """Where `quote` starts in `text`: the offset a later level's `moved_from` names."""
+    return text.index(quote)
+
+
+FALL = "Ticket sales fell from 12,400 tickets to 9,800 tickets in the spring."
+RESERVOIR = "The reservoir dropped from 84 percent in March to 61 percent in August."
+SALARY = "Her pay went from €41,000 a year before the merger to €38,500."
+JET = "Once loaded, the jet's range shrinks from about 7,400 km to 6,900 km."
+LEVELS = "The lake sank from 12 m to 9 m and then to 7 m."
+
 NEWS = [
     # currency codes glued to the digits, pound signs, currency after the amount
     case("The yacht was listed at USD10m last week.", q("USD10m", 1e7, unit="USD"), id="usd-glued"),
@@ -214,6 +225,25 @@ NEWS = [
     case("These caves were carved over millions of years.", id="magnitude-of-years-is-no-claim"),
     case("The pipeline runs for hundreds of kilometres under the sea.", id="magnitude-of-distance-is-no-claim"),
     case("Hundreds and thousands were scattered on the cake.", id="magnitude-needs-of"),
+    # a movement written from an earlier level to a later one: two levels, the later naming the earlier
+    case(FALL, q("12,400", 12400.0, moved_from=None), q("9,800", 9800.0, moved_from=at(FALL, "12,400")),
+         id="movement-counts-of-one-thing"),
+    case(RESERVOIR, q("84 percent", 84.0, unit="%", moved_from=None),
+         q("61 percent", 61.0, unit="%", moved_from=at(RESERVOIR, "84 percent")), id="movement-with-times-between"),
+    case(SALARY, {"value": 41000.0, "moved_from": None}, {"value": 38500.0, "moved_from": at(SALARY, "€41,000")},
+         id="movement-money-with-a-clause-of-time"),
+    case(JET, {"value": 7400.0, "unit": "km", "qualifier": "~"}, {"value": 6900.0, "moved_from": at(JET, "7,400 km")},
+         id="movement-hedged-earlier-level"),
+    case("Buses run from 6 depots to 14 terminals.", {"value": 6.0, "moved_from": None},
+         {"value": 14.0, "moved_from": None}, id="counts-of-two-things-are-no-movement"),
+    case("Fees run from $5 to $9 a session.", {"value": 5.0, "value_max": 9.0, "moved_from": None}, id="range-is-no-movement"),
+    case("Sales rose to $8 million from $6 million.", {"value": 8e6, "moved_from": None},
+         {"value": 6e6, "moved_from": None}, id="movement-written-later-level-first-is-not-linked"),
+    case("It fell from 3 million tonnes, and 2 million barrels went to 1 million.",
+         {"unit": "t", "moved_from": None}, {"unit": "bbl", "moved_from": None}, {"moved_from": None},
+         id="movement-needs-one-clause-and-one-unit"),
+    case(LEVELS, {"value": 12.0, "moved_from": None}, {"value": 9.0, "moved_from": at(LEVELS, "12 m")},
+         {"value": 7.0, "moved_from": None}, id="movement-stops-at-and"),
 ]
 
 

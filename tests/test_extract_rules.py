@@ -332,7 +332,7 @@ def test_version_and_json_keys():
     assert isinstance(c, ExtractedClaim)
     assert set(c.to_json("d.txt")) == {"doc", "start", "end", "text", "value", "value_max", "unit", "qualifier",
                                        "change", "period_start", "period_end", "subject", "subject_key", "measure",
-                                       "measure_variant", "kind", "confidence", "uncertainty"}
+                                       "measure_variant", "kind", "confidence", "uncertainty", "moved_from"}
     assert c.to_json("d.txt")["period_start"] == "2023-01-01"
     assert c.to_json("d.txt")["subject_key"] == "region:CN-GS"
 

@@ -85,6 +85,15 @@ UP_DOWN_AFTER_RE = re.compile(r"\s+(?:up|down)\b")
 OR_GAP_RE = re.compile(r"\s*,?\s*or\s+")
 AND_OR_GAP_RE = re.compile(r"\s*(?:,\s*)?(?:and|or)\s+")
 FIRST_PERSON_RE = re.compile(r"\b(?:we|our)\b", re.I)
+# A movement written from one level to another: "fell from $2,415 to $2,315", "from 20 mpg in 2008 to
+# 29 mpg in 2020". The words before the earlier level, and what may stand between it and the later one
+# (a time or a place, never a second clause).
+MOVEMENT_FROM_RE = re.compile(
+    r"\bfrom\s+(?:(?:about|around|roughly|nearly|almost|some|an\s+estimated|just\s+(?:over|under))\s+)?$", re.I)
+WORD_AFTER_RE = re.compile(r"\s+([A-Za-z]+)")
+MOVEMENT_GAP_RE = re.compile(
+    r"(?:(?!\b(?:and|but|while|whereas|or|from)\b)[^;:!?()\[\]]){0,40}?\bto\s+"
+    r"(?:(?:about|around|roughly|nearly|almost|some|an\s+estimated|just\s+(?:over|under))\s+)?", re.I)
 RESPECTIVELY_AFTER_RE = re.compile(r"[\s,]*(?:(?:year[- ]on[- ]year|yoy|nationwide|nationally|in\s+\w+)[\s,]*)?respectively", re.I)
 
 
@@ -273,6 +282,30 @@ def coordinate(text: str, quants: list[Quantity]) -> None:
             q.qualifier = prev.qualifier
         if q.change is None and prev.change is not None:
             q.change = prev.change
+
+
+def link_movements(text: str, quants: list[Quantity]) -> None:
+    """Mark a level reached from an earlier one written before it ("dropped from 208 pounds to 193"): the
+    later quantity's `moved_from` is the earlier one's start. Both stay claims of their own (each is a
+    level at its own time); a range ("from 5 to 7 per cent") is a span of values, never a movement's end."""
+    for prev, q in zip(quants, quants[1:]):
+        if prev.value_max is not None or q.value_max is not None or prev.unit == "rank":
+            continue
+        if prev.unit.split("/")[0] != q.unit.split("/")[0]:
+            continue
+        if not prev.unit and _counted_noun(text, prev.end) not in ("to", _counted_noun(text, q.end)) and not (
+                BARE_AFTER_RE.match(text, q.end)):
+            continue  # "from 12 cities to 40 destinations": two counts of different things
+        if not MOVEMENT_FROM_RE.search(text, max(0, prev.start - 40), prev.start):
+            continue
+        if MOVEMENT_GAP_RE.fullmatch(text, prev.end, q.start):
+            q.moved_from = prev.start
+
+
+def _counted_noun(text: str, end: int) -> str:
+    """The word right after a bare number, singular ("lots" -> "lot"), or "" when none follows."""
+    word = WORD_AFTER_RE.match(text, end)
+    return lexicon.lemma(word.group(1).lower()) if word else ""
 
 
 def _modality(clause: str, periods: list[Period], published: dt.date | None) -> str | None:

@@ -11,8 +11,8 @@ import re
 from typing import Callable, Iterator
 
 from .context import (
-    RESPECTIVELY_RE, DocState, assign_period, claim_kinds, coordinate, describe_unit, qualify, respectively, share_units,
-    update_carry,
+    RESPECTIVELY_RE, DocState, assign_period, claim_kinds, coordinate, describe_unit, link_movements, qualify, respectively,
+    share_units, update_carry,
 )
 from .measures import assign_measure, tally_subjects
 from .model import Dropped, ExtractedClaim
@@ -135,6 +135,7 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState,
     for q in quants:
         qualify(text, s0, s1, q)
     coordinate(text, quants)
+    link_movements(text, quants)
     sentence = text[s0:s1]
     kinds = claim_kinds(text, s0, s1, quants, periods, state.published)
     for q in quants:
@@ -153,7 +154,7 @@ def _sentence_claims(text: str, sent: Sentence, state: DocState,
             start=q.start, end=q.end, quote=text[q.start:q.end], value=q.value, value_max=q.value_max,
             unit=q.unit, qualifier=q.qualifier, change=q.change, period_start=q.period[0],
             period_end=q.period[1], subject=q.subject, measure=q.measure, measure_text=q.measure_text,
-            subject_key=q.subject_key, measure_variant=q.measure_variant, uncertainty=q.uncertainty,
+            subject_key=q.subject_key, measure_variant=q.measure_variant, uncertainty=q.uncertainty, moved_from=q.moved_from,
             kind=kind, confidence=round(max(0.05, min(0.99, q.confidence)), 2),
             sentence_start=s0, sentence_end=s1,
         ))

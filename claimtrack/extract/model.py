@@ -31,6 +31,7 @@ class Quantity:
     spaced: bool = False  # unit is a one-letter symbol written apart ("5 W"): checked like a bare number
     drop: bool = False  # recognised but not a claim (a sports score): consumed, not emitted
     table_row: bool = False  # read from a flattened table row, which gave its subject and measure
+    moved_from: int | None = None  # start of the earlier level this one moved from ("fell from $5 to $4")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,7 @@ class ExtractedClaim:
     subject_key: str = ""  # canonical key of the subject (see entities.subject_key)
     measure_variant: str = ""  # the measure's variant from its unit description ("current international $")
     uncertainty: float | None = None  # the stated tolerance ("± 0.2"), in the claim's unit
+    moved_from: int | None = None  # start offset of the claim stating the level this one moved from
 
     def to_json(self, doc: str) -> dict:
         """JSON-ready dict for the CLI and the scorers (dates as ISO strings)."""
@@ -94,4 +96,5 @@ class ExtractedClaim:
             "measure_variant": self.measure_variant,
             "kind": self.kind,
             "confidence": self.confidence,
+            "moved_from": self.moved_from,
         }
