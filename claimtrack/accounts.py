@@ -157,8 +157,26 @@ def clear_failed_logins(session: so.Session, username: str) -> None:
     session.execute(sa.delete(LoginAttempt).where(LoginAttempt.username == username.lower()[:64]))
 
 
+def _hold_as_lead(session: so.Session, actor: User, *users: User) -> None:
+    """Lock the rows of the acting lead and of the accounts it acts on, read them afresh, and refuse
+    when the actor is no longer an active lead.
+
+    A lead's request checked its role when it began; another lead may have demoted or deactivated it
+    since. Locked in id order, two leads acting on each other at once take turns (neither deadlocks),
+    and the second finds it can no longer act: the team always keeps a lead. (SQLite's transactions
+    already take turns; there the fresh read is what counts.)
+    """
+    ids = sorted({actor.id, *(u.id for u in users)})
+    rows = session.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.id).with_for_update()
+                           .execution_options(populate_existing=True)).all()
+    current = next((u for u in rows if u.id == actor.id), None)
+    if current is None or current.role != "lead" or not current.active:
+        raise AccountError("you are no longer an active lead")
+
+
 def add_user(session: so.Session, actor: User, username: str, password: str, role: str) -> User:
     """A lead creates an account; recorded in the audit trail (the caller commits)."""
+    _hold_as_lead(session, actor)
     user = create_user(session, username, password, role)
     audit.record(session, actor, "create", "user", user.id, after={"username": user.username, "role": user.role})
     return user
@@ -171,6 +189,7 @@ def deactivate(session: so.Session, user: User, actor: User) -> int:
     """
     if user.id == actor.id:
         raise AccountError("you cannot deactivate your own account")
+    _hold_as_lead(session, actor, user)
     user.active = False
     end_sessions(user)
     released = claim_queue.release_all(session, user)
@@ -180,6 +199,7 @@ def deactivate(session: so.Session, user: User, actor: User) -> int:
 
 def activate(session: so.Session, user: User, actor: User) -> None:
     """Let a deactivated account log in again; recorded in the audit trail."""
+    _hold_as_lead(session, actor, user)
     user.active = True
     audit.record(session, actor, "activate", "user", user.id, before={"active": False}, after={"active": True})
 
@@ -190,6 +210,7 @@ def set_role(session: so.Session, user: User, role: str, actor: User) -> None:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if user.id == actor.id and role != user.role:
         raise AccountError("you cannot change your own role")
+    _hold_as_lead(session, actor, user)
     if role != user.role:
         before = user.role
         user.role = role

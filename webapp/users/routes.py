@@ -14,9 +14,13 @@ bp = Blueprint("users", __name__, url_prefix="/users")
 
 
 def _user_or_404(user_id: int, lock: bool = False) -> User:
-    """The user, freshly read and row-locked with `lock` (PostgreSQL) so two leads' changes take turns."""
-    return get_session().get(User, user_id, with_for_update=lock, populate_existing=lock) or abort(
-        404, description="No such user.")
+    """The user, freshly read; with `lock` (PostgreSQL) its row and the acting lead's are locked in id
+    order, so two leads' changes take turns, also when each acts on the other."""
+    db = get_session()
+    if lock:
+        db.scalars(sa.select(User).where(User.id.in_(sorted({user_id, current_user.id}))).order_by(User.id)
+                   .with_for_update().execution_options(populate_existing=True)).all()
+    return db.get(User, user_id) or abort(404, description="No such user.")
 
 
 def _unchanged(user: User, state: str):
@@ -89,7 +93,12 @@ def activate(user_id: int):
     user = _user_or_404(user_id, lock=True)
     if user.active:
         return _unchanged(user, "active")
-    accounts.activate(db, user, current_user)
+    try:
+        accounts.activate(db, user, current_user)
+    except accounts.AccountError as exc:
+        db.rollback()
+        flash(str(exc).capitalize() + ".", "error")
+        return redirect(url_for("users.index"), 303)
     db.commit()
     flash(f"Reactivated {user.username}.", "success")
     return redirect(url_for("users.index"), 303)
