@@ -107,6 +107,9 @@ class ClaimFilter:
     # whatever the filter.
     viewer: int | None = None
     viewer_sees_no_blind: bool = False
+    # The page lists the claims in the order of their current values (`?sort=value`): for the viewer
+    # that order reads values as corrected, as a value filter would. Set by the page from its paging.
+    ordered_by_value: bool = False
 
     def __post_init__(self):
         problems = {}
@@ -197,6 +200,8 @@ class ClaimFilter:
             names.append("kind")
         if self.period_from is not None or self.period_to is not None:
             names += ["period_start", "period_end"]
+        if self.ordered_by_value:
+            names.append("value")
         return tuple(names)
 
     def conditions(self, *, scan_by_id: bool = False, session: so.Session | None = None,

@@ -271,3 +271,23 @@ def test_blind_field_filters_do_not_reveal_a_correction(client, auth, db_session
     assert f'href="/claims/{claim.id}"' in _page(client, auth, "otto", "/claims?measure=grain")  # not corrected
     found_by_rita = {"subject=the+harbour", "kind=target", "period_from=2020-01-01"}
     assert (f'href="/claims/{claim.id}"' in _page(client, auth, "rita", f"/claims?{query}")) is (query in found_by_rita)
+
+
+@pytest.mark.parametrize("sort", ["value", "-value"])
+def test_blind_value_sort_does_not_reveal_a_corrected_value(client, auth, db_session, awaiting, sort):
+    """The list shows otto the value as extracted; sorted by the corrected value, its place among the others
+    would tell him that, and roughly how, rita corrected it. Such a claim is left out of his value-sorted lists."""
+    document = DocumentFactory(text="The quay loaded 10 ships, 20 barges and 30 tugs.")
+    corrected = ClaimFactory(document=document, quote_text="10", value=10.0, extracted_value=10.0)
+    others = [ClaimFactory(document=document, quote_text=f"{v:.0f}", value=v, extracted_value=v) for v in (20.0, 30.0)]
+    db_session.flush()
+    review.decide(db_session, corrected, awaiting["rita"], "verify", version=corrected.version, now=utcnow(),
+                  values={"value": 99.0}, check_lease=False)
+    db_session.commit()
+    assert second_review.standing(db_session, corrected.id).state == "awaiting"
+    seen_by_otto = _page(client, auth, "otto", f"/claims?sort={sort}")
+    assert f'href="/claims/{corrected.id}"' not in seen_by_otto
+    assert all(f'href="/claims/{c.id}"' in seen_by_otto for c in others)
+    assert f'href="/claims/{awaiting["claim"].id}"' in seen_by_otto  # its value is as extracted
+    assert f'href="/claims/{corrected.id}"' in _page(client, auth, "otto", "/claims?sort=id")
+    assert f'href="/claims/{corrected.id}"' in _page(client, auth, "rita", f"/claims?sort={sort}")
