@@ -6,7 +6,7 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import STATUSES, Claim, Document
+from models import STATUSES, Claim, Document, blind_claim_ids
 
 from .markup import Run, pieces
 
@@ -83,8 +83,43 @@ def status_counts() -> list[sa.ColumnElement[int]]:
     return [sa.func.count(Claim.id).filter(Claim.status == status) for status in STATUSES]
 
 
-def document_page(session: so.Session, after: int | None = None, limit: int | None = None) -> DocumentPage:
-    """A page of documents (PAGE_SIZE by default), newest publication first (undated last), with claim counts."""
+def blind_statuses(session: so.Session, viewer_id: int, document_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per document of `document_ids`, how many claims of each status `viewer_id` must second-review blind.
+
+    Counted as decided, they would tell that viewer that a first decision was made, and which: the
+    counts a viewer sees hold them as pending (`counted_as_seen`).
+    """
+    out: dict[int, dict[str, int]] = {}
+    if document_ids:
+        for document_id, status, count in session.execute(
+            sa.select(Claim.document_id, Claim.status, sa.func.count())
+            .where(Claim.id.in_(blind_claim_ids(viewer_id)), Claim.document_id.in_(document_ids))
+            .group_by(Claim.document_id, Claim.status)
+        ):
+            out.setdefault(document_id, {})[status] = count
+    return out
+
+
+def blind_totals(session: so.Session, viewer_id: int) -> dict[str, int]:
+    """How many claims of each status `viewer_id` must second-review blind, over all documents."""
+    return dict(session.execute(sa.select(Claim.status, sa.func.count())
+                                .where(Claim.id.in_(blind_claim_ids(viewer_id))).group_by(Claim.status)).all())
+
+
+def counted_as_seen(counts: dict[str, int], blind: dict[str, int]) -> dict[str, int]:
+    """Counts by status with the viewer's blind claims moved back to pending."""
+    seen = dict(counts)
+    for status, count in blind.items():
+        if status != "pending":
+            seen[status] -= count
+            seen["pending"] += count
+    return seen
+
+
+def document_page(session: so.Session, after: int | None = None, limit: int | None = None,
+                  viewer_id: int | None = None) -> DocumentPage:
+    """A page of documents (PAGE_SIZE by default), newest publication first (undated last), with claim counts
+    (as `viewer_id`, when given, may see them: see `blind_statuses`)."""
     limit = limit or PAGE_SIZE
     ids = _page_ids(session, after, limit + 1)
     page_ids = ids[:limit]
@@ -98,6 +133,11 @@ def document_page(session: so.Session, after: int | None = None, limit: int | No
         .group_by(Document.id)
     )
     by_id = {row[0]: DocumentSummary(*row) for row in rows}
+    if viewer_id is not None:
+        for document_id, blind in blind_statuses(session, viewer_id, page_ids).items():
+            summary = by_id[document_id]
+            seen = counted_as_seen({s: getattr(summary, s) for s in STATUSES}, blind)
+            by_id[document_id] = replace(summary, **seen)
     return DocumentPage([by_id[i] for i in page_ids], page_ids[-1] if len(ids) > limit else None)
 
 

@@ -36,7 +36,7 @@ from models import STATUSES, Claim, Document, Lease, Review, SecondReview, Skip,
 
 from . import team
 from .claim_filters import ClaimFilter
-from .documents import status_counts
+from .documents import blind_statuses, blind_totals, counted_as_seen, status_counts
 
 DEFAULT_TTL = timedelta(minutes=15)
 DEFAULT_MAX_LEASES = 3
@@ -332,7 +332,8 @@ def progress(session: so.Session, user: User, now: datetime, documents: int = PR
     full per-document list is the documents page, a page at a time.
     """
     by_status = dict(session.execute(sa.select(Claim.status, sa.func.count()).group_by(Claim.status)).all())
-    overall = StatusCounts(*(by_status.get(s, 0) for s in STATUSES))
+    by_status = counted_as_seen({s: by_status.get(s, 0) for s in STATUSES}, blind_totals(session, user.id))
+    overall = StatusCounts(*(by_status[s] for s in STATUSES))
     newest = sa.select(Document.id).order_by(Document.id.desc()).limit(documents).scalar_subquery()
     rows = session.execute(
         sa.select(Document.id, Document.title, *status_counts())
@@ -341,8 +342,14 @@ def progress(session: so.Session, user: User, now: datetime, documents: int = PR
         .group_by(Document.id, Document.title)
         .order_by(Document.id.desc())
     ).all()
-    return Progress(overall, [DocumentProgress(row[0], row[1], StatusCounts(*row[2:])) for row in rows],
-                    decided_today(session, user, now))
+    blind = blind_statuses(session, user.id, [row[0] for row in rows])
+    documents_seen = []
+    for row in rows:
+        counts = dict(zip(STATUSES, row[2:]))
+        if row[0] in blind:
+            counts = counted_as_seen(counts, blind[row[0]])
+        documents_seen.append(DocumentProgress(row[0], row[1], StatusCounts(*(counts[s] for s in STATUSES))))
+    return Progress(overall, documents_seen, decided_today(session, user, now))
 
 
 def decided_today(session: so.Session, user: User, now: datetime) -> int:

@@ -14,7 +14,7 @@ from .references import REFERENCE_STANDINGS, ReferenceFigure, ReferenceSource
 from .reviews import EVIDENCE_METHODS, Review
 from .second_review import (
     ANSWER_TYPES, BLIND_STATUS, COMPARED_FIELDS, SECOND_DECISIONS, SECOND_REVIEW_REASONS, SECOND_REVIEW_STATES, ReviewPolicy,
-    SecondReview, answer_columns, blind_to,
+    SecondReview, answer_columns, blind_claim_ids, blind_to,
 )
 from .tallies import DocumentDay, ReasonDay, ReviewerDay, TimingDay
 from .team import Guidelines, TeamSetting
@@ -28,6 +28,6 @@ __all__ = [
     "InvariantError", "Job", "JOB_KINDS", "JOB_STATES", "ACTIVE_STATES", "FINAL_STATES", "ROLES", "ReasonDay", "Resolution", "Review", "ReviewerDay", "TimingDay", "STATUSES", "SUGGESTION_STATUSES", "Skip", "TeamSetting", "UTCDateTime", "User",
     "row_id", "utcnow",
     "ANSWER_TYPES", "BLIND_STATUS", "COMPARED_FIELDS", "ReviewPolicy", "answer_columns", "SECOND_DECISIONS", "SECOND_REVIEW_REASONS", "SECOND_REVIEW_STATES",
-    "SecondReview", "blind_to",
+    "SecondReview", "blind_claim_ids", "blind_to",
     "REFERENCE_STANDINGS", "ReferenceFigure", "ReferenceSource",
 ]

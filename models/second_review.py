@@ -164,3 +164,10 @@ def blind_to(claim_id, viewer_id: int, row: type[SecondReview] | so.util.Aliased
     `row` is an alias where the query joins second_reviews itself.
     """
     return sa.exists().where(row.claim_id == claim_id, row.state == "awaiting", row.first_user_id != viewer_id)
+
+
+def blind_claim_ids(viewer_id: int) -> sa.Select:
+    """SQL: the ids of the claims `viewer_id` must see blind (the set form of `blind_to`, read from the
+    few second reviews still awaited rather than claim by claim)."""
+    return sa.select(SecondReview.claim_id).where(SecondReview.state == "awaiting",
+                                                  SecondReview.first_user_id != viewer_id)

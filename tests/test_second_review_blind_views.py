@@ -8,6 +8,7 @@ sees them.
 import csv
 from datetime import date
 import io
+import re
 
 import pytest
 
@@ -291,3 +292,29 @@ def test_blind_value_sort_does_not_reveal_a_corrected_value(client, auth, db_ses
     assert f'href="/claims/{awaiting["claim"].id}"' in seen_by_otto  # its value is as extracted
     assert f'href="/claims/{corrected.id}"' in _page(client, auth, "otto", "/claims?sort=id")
     assert f'href="/claims/{corrected.id}"' in _page(client, auth, "rita", f"/claims?sort={sort}")
+
+
+def test_blind_counts_hold_the_claim_as_pending(client, auth, db_session, awaiting):
+    """The documents page, its API and the queue's progress count otto's blind claim as pending: a count
+    that moved to verified when rita decided would tell him her decision."""
+    document, otto, rita = awaiting["document"], awaiting["otto"], awaiting["rita"]
+
+    def api_counts(user) -> tuple[int, int]:
+        [row] = [d for d in _api(client, db_session, user, "/api/v1/documents")["documents"] if d["id"] == document.id]
+        return row["pending"], row["verified"]
+
+    def documents_row(username: str) -> list[str]:
+        """The row's counts: claims, pending, verified, rejected, needs info."""
+        html = _page(client, auth, username, "/documents")
+        start = html.index(f'href="/documents/{document.id}"')
+        return re.findall(r'<td class="num">(\d+)</td>', html[start:html.index("</tr>", start)])
+
+    def queue_cards(username: str) -> str:
+        html = _page(client, auth, username, "/queue")
+        return html[:html.index("</table>")]
+
+    assert api_counts(otto) == (1, 0) and api_counts(rita) == (0, 1)
+    assert documents_row("otto") == ["1", "1", "0", "0", "0"]
+    assert documents_row("rita") == ["1", "0", "1", "0", "0"]
+    assert "<strong>1</strong><span>pending</span>" in queue_cards("otto")
+    assert "<strong>0</strong><span>pending</span>" in queue_cards("rita")

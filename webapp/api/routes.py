@@ -85,7 +85,7 @@ def _not_blind(claim: Claim) -> None:
 @bp.response(200, schemas.DocumentPage)
 def list_documents(after: int | None = None):
     """Documents, newest publication first, a page at a time."""
-    page = document_page(get_session(), after or None)
+    page = document_page(get_session(), after or None, viewer_id=current_user.id)
     return {"documents": page.documents, "next_after": page.next_after}
 
 

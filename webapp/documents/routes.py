@@ -36,7 +36,7 @@ def index():
 
 def _render_index(form: UploadForm, status: int = 200):
     after = parse_id("after", request.args["after"], minimum=0) if request.args.get("after") else None
-    page = document_page(get_session(), after)
+    page = document_page(get_session(), after, viewer_id=current_user.id)
     return render_template(
         "documents/index.html", documents=page.documents, next_after=page.next_after,
         paged=after is not None, form=form, uploads=recent_uploads(),
