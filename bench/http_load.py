@@ -13,9 +13,10 @@ few thousand claims),
 paced by --think, and readers (paced the same) of the claims list with filters (first page and
 a deep keyset page), the documents list and the queue's progress page. Section `## HTTP under load`.
 
-Every failed request is logged, one JSON line each (the request, its form fields, the status, the
-answer's first bytes and the alerts on it), to `$TMPDIR/claimtrack_bench/locust-<class>-failures.jsonl`,
-and each run prints them counted by kind, with the errors the server logged meanwhile
+Every failed request, and every 409 refusal, is logged, one JSON line each (the request, its
+form fields, the status, the answer's first bytes and the alerts on it), to
+`$TMPDIR/claimtrack_bench/locust-<class>-failures.jsonl`, and each run prints them counted by
+kind, with the errors the server logged meanwhile
 (`server-errors.log` beside it).
 """
 import argparse
@@ -169,18 +170,19 @@ def locust(server: Server, user_class: str, users: int, seconds: int, loops: int
 
 
 def summarise_failures(user_class: str, path: Path) -> None:
-    """Print how many failures of each kind (request, status, first alert) the run logged to `path`."""
+    """Print how many failures and refusals of each kind (request, status, first alert) the run logged to `path`."""
     if not path.exists():
         return
     kinds: dict[str, int] = {}
     for line in path.read_text().splitlines():
         entry = json.loads(line)
         request = re.sub(r"/\d+", "/[id]", entry["request"].split(" (", 1)[0])
-        kind = f"{request} -> {entry.get('status', '?')}: {(entry.get('messages') or [entry.get('why', '')])[0][:160]}"
+        what = "refusal" if entry.get("why") == "refusal" else "failure"
+        kind = f"{what}: {request} -> {entry.get('status', '?')}: {(entry.get('messages') or [entry['why']])[0][:160]}"
         kinds[kind] = kinds.get(kind, 0) + 1
     for kind, count in sorted(kinds.items(), key=lambda item: -item[1]):
-        print(f"{user_class} failure: {count} x {kind}", file=sys.stderr)
-    print(f"{user_class}: every failure is in {path}", file=sys.stderr)
+        print(f"{user_class} {count} x {kind}", file=sys.stderr)
+    print(f"{user_class}: every failure and refusal is in {path}", file=sys.stderr)
 
 
 # The reviewers' own reference request, named as bench/locustfile.py names it.

@@ -2,7 +2,9 @@
 
 Reviewer: logs in through the real form (CSRF token read from the page), then loops: GET
 /queue/next (the lease, timed alone), GET the claim page it redirects to, POST a verify decision
-with every field and the CSRF token read from that page's review form. Lister: logs in, then
+with every field and the CSRF token read from that page's review form (a
+409 refusal, the claim changed or held by another since the page was read, is counted apart
+from the verifies, as "refused", not as a failure). Lister: logs in, then
 reads the claims list URLs given in BENCH_LIST_URLS (lines of label, tab, URL). Visitor: GET /login,
 the trivial reference page. Each user stops after BENCH_LOOPS iterations; BENCH_THINK seconds
 (on average) pass between a reviewer's actions, none by default. Each failure is appended to
@@ -105,6 +107,7 @@ def find_form(html: str, form_id: str = "", field: str = "") -> tuple[str, dict[
 
 
 TRIVIAL = "GET /jobs/status (trivial, authenticated)"
+REFUSED = "POST /claims/[id] verify refused (409)"
 
 
 class LoggedIn(HttpUser):
@@ -162,7 +165,13 @@ class Reviewer(LoggedIn):
         fields["decision"] = "verify"
         with self.client.post(action, data=fields, name="POST /claims/[id] verify", allow_redirects=False,
                               catch_response=True) as response:
-            if response.status_code not in (302, 303):
+            if response.status_code == 409:
+                # A correct refusal (the claim changed or is held by another reviewer since the page
+                # was read): nothing was lost, so it is counted on a row of its own, not as a failure.
+                response.request_meta["name"] = REFUSED
+                log_failure(self.username, f"POST {action} verify (claim page {location})", response, fields,
+                            why="refusal")
+            elif response.status_code not in (302, 303):
                 response.failure(f"verify answered {response.status_code}")
                 log_failure(self.username, f"POST {action} verify (claim page {location})", response, fields)
 
