@@ -2,7 +2,7 @@
 
 Reviewer: logs in through the real form (CSRF token read from the page), then loops: GET
 /queue/next (the lease, timed alone), GET the claim page it redirects to, POST a verify decision
-with every field and the CSRF token read from that page's review form (a
+with every field as a browser sends it and the CSRF token read from that page's review form (a
 409 refusal, the claim changed or held by another since the page was read, is counted apart
 from the verifies, as "refused", not as a failure). Lister: logs in, then
 reads the claims list URLs given in BENCH_LIST_URLS (lines of label, tab, URL). Visitor: GET /login,
@@ -63,6 +63,7 @@ class FormReader(HTMLParser):
         super().__init__()
         self.forms: list[tuple[dict[str, str], dict[str, str]]] = []
         self._select: str | None = None
+        self._options = 0
         self._textarea: str | None = None
 
     def handle_starttag(self, tag, attrs):
@@ -76,10 +77,12 @@ class FormReader(HTMLParser):
             fields[attrs.get("name", "")] = attrs.get("value", "")
         elif tag == "select":
             self._select = attrs.get("name", "")
-            fields.setdefault(self._select, "")
+            self._options = 0
         elif tag == "option" and self._select is not None:
-            if "selected" in attrs or not fields[self._select]:
+            # The selected option, else the first one (even when its value is empty, as "none" is).
+            if "selected" in attrs or not self._options:
                 fields[self._select] = attrs.get("value", "")
+            self._options += 1
         elif tag == "textarea":
             self._textarea = attrs.get("name", "")
             fields[self._textarea] = ""
