@@ -12,10 +12,18 @@ few thousand claims),
 (log in through the form, then GET /queue/next -> claim page -> POST verify) flat out and then
 paced by --think, and readers (paced the same) of the claims list with filters (first page and
 a deep keyset page), the documents list and the queue's progress page. Section `## HTTP under load`.
+
+Every failed request, and every 409 refusal, is logged, one JSON line each (the request, its
+form fields, the status, the answer's first bytes and the alerts on it), to
+`$TMPDIR/claimtrack_bench/locust-<class>-failures.jsonl`, and each run prints them counted by
+kind, with the errors the server logged meanwhile
+(`server-errors.log` beside it).
 """
 import argparse
 import csv
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -120,6 +128,22 @@ class Server:
         self.process.terminate()
         raise RuntimeError("server did not answer within 60 s")
 
+    def report_errors(self, user_class: str, since: int) -> None:
+        """Print the errors the server logged since offset `since` of its error log, counted by kind."""
+        self.log.flush()
+        with open(self.log.name) as handle:
+            handle.seek(since)
+            text = handle.read()
+        kinds: dict[str, int] = {}
+        for line in text.splitlines():
+            if "ERROR" in line:
+                kind = re.sub(r"/\d+", "/[id]", line.split("ERROR", 1)[1].strip())
+                kinds[kind] = kinds.get(kind, 0) + 1
+        kinds["Traceback"] = text.count("Traceback (most recent call last)")
+        for kind, count in kinds.items():
+            if count:
+                print(f"{user_class}: the server logged {count} x {kind} ({self.log.name})", file=sys.stderr)
+
     def __exit__(self, *exc):
         self.process.terminate()
         self.process.wait(timeout=30)
@@ -130,16 +154,35 @@ def locust(server: Server, user_class: str, users: int, seconds: int, loops: int
            env: dict[str, str]) -> list[dict[str, str]]:
     """Run one headless locust run of `user_class`; return its per-request rows of statistics."""
     prefix = report.SCRATCH / f"locust-{user_class}"
+    failures = Path(f"{prefix}-failures.jsonl")
+    failures.unlink(missing_ok=True)
     command = [str(BIN / "locust"), "-f", str(LOCUSTFILE), "--headless", "--only-summary",
                "-u", str(users), "-r", str(users), "--run-time", f"{seconds}s", "--stop-timeout", "10",
                "--host", server.base, "--csv", str(prefix), "--exit-code-on-error", "0", user_class]
-    subprocess.run(command, env={**os.environ, **env, "BENCH_LOOPS": str(loops)}, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 120)
+    subprocess.run(command, env={**os.environ, **env, "BENCH_LOOPS": str(loops), "BENCH_FAILURE_LOG": str(failures)},
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds + 120)
+    summarise_failures(user_class, failures)
     with open(f"{prefix}_exceptions.csv", newline="") as handle:
         for row in csv.DictReader(handle):
             print(f"{user_class}: {row['Count']} x {row['Message']}", file=sys.stderr)
     with open(f"{prefix}_stats.csv", newline="") as handle:
         return [row for row in csv.DictReader(handle) if row["Name"] != "Aggregated"]
+
+
+def summarise_failures(user_class: str, path: Path) -> None:
+    """Print how many failures and refusals of each kind (request, status, first alert) the run logged to `path`."""
+    if not path.exists():
+        return
+    kinds: dict[str, int] = {}
+    for line in path.read_text().splitlines():
+        entry = json.loads(line)
+        request = re.sub(r"/\d+", "/[id]", entry["request"].split(" (", 1)[0])
+        what = "refusal" if entry.get("why") == "refusal" else "failure"
+        kind = f"{what}: {request} -> {entry.get('status', '?')}: {(entry.get('messages') or [entry['why']])[0][:160]}"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    for kind, count in sorted(kinds.items(), key=lambda item: -item[1]):
+        print(f"{user_class} {count} x {kind}", file=sys.stderr)
+    print(f"{user_class}: every failure and refusal is in {path}", file=sys.stderr)
 
 
 # The reviewers' own reference request, named as bench/locustfile.py names it.
@@ -159,7 +202,9 @@ def measure(backend: str, claims: int, users: int, seconds: int, loops: int, wor
     with Server(url, workers, threads) as server:
         for user_class, pause in phases:
             started_load = report.load()
+            errors_before = os.path.getsize(server.log.name)
             stats = locust(server, user_class, users, seconds, loops, {**env, "BENCH_THINK": str(pause)})
+            server.report_errors(user_class, errors_before)
             trivial = next((float(stat["95%"]) for stat in stats if stat["Name"] == TRIVIAL), None)
             for stat in stats:
                 if stat["Name"] in ("login form", "POST /login"):

@@ -2,13 +2,21 @@
 
 Reviewer: logs in through the real form (CSRF token read from the page), then loops: GET
 /queue/next (the lease, timed alone), GET the claim page it redirects to, POST a verify decision
-with every field and the CSRF token read from that page's review form. Lister: logs in, then
+with every field as a browser sends it and the CSRF token read from that page's review form (a
+409 refusal, the claim changed or held by another since the page was read, is counted apart
+from the verifies, as "refused", not as a failure). Lister: logs in, then
 reads the claims list URLs given in BENCH_LIST_URLS (lines of label, tab, URL). Visitor: GET /login,
 the trivial reference page. Each user stops after BENCH_LOOPS iterations; BENCH_THINK seconds
-(on average) pass between a reviewer's actions, none by default.
+(on average) pass between a reviewer's actions, none by default. Each failure is appended to
+BENCH_FAILURE_LOG (when set) as one JSON line: the request, the fields sent, the answer's status,
+first bytes and alerts.
 """
 import itertools
+import json
 import os
+import re
+import threading
+import time
 from html.parser import HTMLParser
 
 from locust import HttpUser, between, constant, task
@@ -20,7 +28,32 @@ LOOPS = int(os.environ.get("BENCH_LOOPS", "300"))
 # Seconds a reviewer spends between requests (reading the claim); 0 hammers the server.
 THINK = float(os.environ.get("BENCH_THINK", "0"))
 LIST_URLS = [line.split("\t", 1) for line in os.environ.get("BENCH_LIST_URLS", "").splitlines() if line]
+# Every failed request is appended here, one JSON object a line (nothing is written when unset).
+FAILURE_LOG = os.environ.get("BENCH_FAILURE_LOG", "")
 _accounts = itertools.count()
+_log_lock = threading.Lock()
+_ALERT = re.compile(r'<[^>]+(?:role="alert"|class="flash[^"]*")[^>]*>(.*?)</(?:p|li|span|div)>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def messages(html: str) -> list[str]:
+    """The alerts and flashed messages on a page, as text (what a reviewer is told)."""
+    return [" ".join(_TAG.sub(" ", m).split()) for m in _ALERT.findall(html)]
+
+
+def log_failure(user: str, request: str, response=None, fields: dict | None = None, why: str = "") -> None:
+    """Append one failure to FAILURE_LOG: the request, the status, the answer's first bytes and its alerts."""
+    if not FAILURE_LOG:
+        return
+    entry = {"at": time.strftime("%H:%M:%S"), "user": user, "request": request, "why": why}
+    if fields is not None:
+        entry["fields"] = {k: v for k, v in fields.items() if k != "csrf_token"}
+    if response is not None:
+        text = response.text or ""
+        entry.update(status=response.status_code, location=response.headers.get("Location", ""),
+                     first_bytes=text[:300], messages=messages(text)[:5])
+    with _log_lock, open(FAILURE_LOG, "a") as handle:
+        handle.write(json.dumps(entry) + "\n")
 
 
 class FormReader(HTMLParser):
@@ -30,6 +63,7 @@ class FormReader(HTMLParser):
         super().__init__()
         self.forms: list[tuple[dict[str, str], dict[str, str]]] = []
         self._select: str | None = None
+        self._options = 0
         self._textarea: str | None = None
 
     def handle_starttag(self, tag, attrs):
@@ -43,10 +77,12 @@ class FormReader(HTMLParser):
             fields[attrs.get("name", "")] = attrs.get("value", "")
         elif tag == "select":
             self._select = attrs.get("name", "")
-            fields.setdefault(self._select, "")
+            self._options = 0
         elif tag == "option" and self._select is not None:
-            if "selected" in attrs or not fields[self._select]:
+            # The selected option, else the first one (even when its value is empty, as "none" is).
+            if "selected" in attrs or not self._options:
                 fields[self._select] = attrs.get("value", "")
+            self._options += 1
         elif tag == "textarea":
             self._textarea = attrs.get("name", "")
             fields[self._textarea] = ""
@@ -74,6 +110,7 @@ def find_form(html: str, form_id: str = "", field: str = "") -> tuple[str, dict[
 
 
 TRIVIAL = "GET /jobs/status (trivial, authenticated)"
+REFUSED = "POST /claims/[id] verify refused (409)"
 
 
 class LoggedIn(HttpUser):
@@ -84,7 +121,7 @@ class LoggedIn(HttpUser):
 
     def on_start(self):
         self.loops = 0
-        username = USERNAMES[next(_accounts) % len(USERNAMES)]
+        self.username = username = USERNAMES[next(_accounts) % len(USERNAMES)]
         page = self.client.get("/login", name="login form")
         _, fields = find_form(page.text, field="password")
         fields.update(username=username, password=PASSWORD)
@@ -92,6 +129,7 @@ class LoggedIn(HttpUser):
                               catch_response=True) as response:
             if response.status_code != 302:
                 response.failure(f"login as {username} answered {response.status_code}")
+                log_failure(username, "POST /login", response)
                 raise StopUser()
 
     def count_loop(self):
@@ -114,17 +152,31 @@ class Reviewer(LoggedIn):
                              catch_response=True) as response:
             if response.status_code != 302:
                 response.failure(f"no claim leased ({response.status_code})")
+                log_failure(self.username, "GET /queue/next", response)
                 return
             location = response.headers["Location"]
         page = self.client.get(location, name="GET /claims/[id]")
+        if page.status_code >= 400:
+            log_failure(self.username, f"GET {location}", page)
         if THINK:
             self.wait()
-        action, fields = find_form(page.text, form_id="review-form")
+        try:
+            action, fields = find_form(page.text, form_id="review-form")
+        except LookupError:
+            log_failure(self.username, f"GET {location} (no review form)", page)
+            raise
         fields["decision"] = "verify"
         with self.client.post(action, data=fields, name="POST /claims/[id] verify", allow_redirects=False,
                               catch_response=True) as response:
-            if response.status_code not in (302, 303):
+            if response.status_code == 409:
+                # A correct refusal (the claim changed or is held by another reviewer since the page
+                # was read): nothing was lost, so it is counted on a row of its own, not as a failure.
+                response.request_meta["name"] = REFUSED
+                log_failure(self.username, f"POST {action} verify (claim page {location})", response, fields,
+                            why="refusal")
+            elif response.status_code not in (302, 303):
                 response.failure(f"verify answered {response.status_code}")
+                log_failure(self.username, f"POST {action} verify (claim page {location})", response, fields)
 
 
 class Lister(LoggedIn):

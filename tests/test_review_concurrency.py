@@ -14,13 +14,15 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from claimtrack import accounts
+from claimtrack import accounts, conflicts
 from claimtrack.database import make_engine, make_sessionmaker
 from models import Claim, Document, Review
 from webapp import create_app
 from webapp.db import EXTENSION
 
+from . import factories
 from .conftest import PASSWORD, Auth, BufferedClient, form_fields
+from .factories import ClaimFactory, DocumentFactory
 from .threads import run_in_threads
 
 THREADS = 8
@@ -167,3 +169,76 @@ def test_review_concurrency_every_submission_recorded_once_or_refused(fresh_data
     statuses = [s.status for s in done]
     # The race really happened: some submissions were recorded, some were refused as stale.
     assert statuses.count(303) > CLAIMS and statuses.count(409) > 0
+
+
+def _conflict_group(url: str) -> list[int]:
+    """The two pending claims of one open conflict group (66 and 69 sister cities), and two reviewers."""
+    engine = make_engine(url)
+    with make_sessionmaker(engine)() as session:
+        factories.bind(session)
+        claims = [ClaimFactory(document=DocumentFactory(text=f"Gansu has {n} sister cities."), quote_text=str(n),
+                               value=float(n)) for n in (66, 69)]
+        conflicts.detect_claims(session, [c.id for c in claims])
+        accounts.create_user(session, "rita", PASSWORD, "reviewer")
+        accounts.create_user(session, "otto", PASSWORD, "reviewer")
+        session.commit()
+        assert all(c.conflict_open for c in claims)
+        ids = [c.id for c in claims]
+    engine.dispose()
+    return ids
+
+
+def test_two_reviewers_deciding_claims_of_one_conflict_group_at_once_are_both_recorded(
+        fresh_database, backend, tmp_path, monkeypatch):
+    """Each verifies a claim of the same open group, correcting its change to "up" (which takes it
+    out of the group), while the other does: each detection then writes the group and the other's
+    claim (left alone in it, no longer in conflict), which the other holds. On PostgreSQL both
+    transactions are made to hold their own claim before either detects, so one is chosen as a
+    deadlock victim: its decision must be recorded all the same, not answered "database
+    unavailable" and lost."""
+    claim_ids = _conflict_group(fresh_database)
+    app = create_app({"SECRET_KEY": "concurrency-secret", "DATABASE_URL": fresh_database,
+                      "INSTANCE_PATH": str(tmp_path)})
+    app.test_client_class = BufferedClient
+    forms = {}
+    clients = {}
+    for name, claim_id in (("rita", claim_ids[0]), ("otto", claim_ids[1])):
+        client = clients[name] = app.test_client()
+        assert Auth(client).login(name).status_code == 302
+        page = client.get(f"/claims/{claim_id}")
+        assert page.status_code == 200
+        forms[name] = {**form_fields(page.get_data(as_text=True), "review-form"), "decision": "verify",
+                       "change": "up"}
+
+    detect = conflicts.detect_claims
+    both_hold_their_claim = threading.Barrier(2, timeout=10)
+    waited = threading.local()
+
+    def detect_once_both_hold_their_claim(session, ids):
+        # SQLite's writers begin IMMEDIATE, one at a time: there the second simply waits its turn.
+        if backend == "postgresql" and not getattr(waited, "done", False):
+            waited.done = True
+            both_hold_their_claim.wait()
+        return detect(session, ids)
+
+    monkeypatch.setattr(conflicts, "detect_claims", detect_once_both_hold_their_claim)
+    answers = {}
+
+    def work(job):
+        name, claim_id = job
+        answers[name] = clients[name].post(f"/claims/{claim_id}", data=forms[name]).status_code
+
+    try:
+        run_in_threads(work, [("rita", claim_ids[0]), ("otto", claim_ids[1])], timeout=60)
+    finally:
+        app.extensions[EXTENSION].kw["bind"].dispose()
+
+    assert answers == {"rita": 303, "otto": 303}
+    engine = make_engine(fresh_database)
+    with make_sessionmaker(engine)() as session:
+        decided = session.execute(sa.select(Claim.id, Claim.status, Claim.change).where(
+            Claim.id.in_(claim_ids[:2])).order_by(Claim.id)).all()
+        assert [tuple(row) for row in decided] == [(claim_ids[0], "verified", "up"), (claim_ids[1], "verified", "up")]
+        reviews = session.execute(sa.select(Review.claim_id, Review.decision).order_by(Review.claim_id)).all()
+        assert [tuple(row) for row in reviews] == [(claim_ids[0], "verify"), (claim_ids[1], "verify")]
+    engine.dispose()

@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from claimtrack import accounts, queue
+from claimtrack import accounts, queue, review
 from models import AuditEvent, Claim, Lease, Review, utcnow
+from webapp.db import TRANSIENT_ATTEMPTS
 
 from .conftest import PASSWORD, csrf_token
 from .factories import ClaimFactory, DocumentFactory
@@ -87,6 +88,57 @@ def test_verify_records_review_audit_and_opens_next(client, reviewer, auth, clai
     assert db_session.get(Lease, claim.id) is None
     assert client.get("/queue/next?kind=fact").headers["Location"].startswith(f"/claims/{claims[1].id}")
 
+
+
+class _Aborted(Exception):
+    """What the driver raises when PostgreSQL aborts a transaction, by its SQLSTATE."""
+
+    def __init__(self, sqlstate: str | None):
+        super().__init__(f"SQLSTATE {sqlstate}")
+        self.sqlstate = sqlstate
+
+
+def _decide_aborted(monkeypatch, times: int, sqlstate: str | None = "40P01") -> list[int]:
+    """Make the first `times` decisions write everything and then have their transaction aborted."""
+    decide, calls = review.decide, []
+
+    def aborted_after_writing(session, *args, **kwargs):
+        outcome = decide(session, *args, **kwargs)
+        calls.append(1)
+        if len(calls) <= times:
+            raise sa.exc.OperationalError("UPDATE conflict_groups ...", {}, _Aborted(sqlstate))
+        return outcome
+
+    monkeypatch.setattr(review, "decide", aborted_after_writing)
+    return calls
+
+
+def test_verify_whose_transaction_is_a_deadlock_victim_is_made_again_and_recorded_once(
+        client, reviewer, auth, claims, db_session, monkeypatch):
+    auth.login("rita")
+    form = {**_form(client, claims[0].id), "decision": "verify"}
+    calls = _decide_aborted(monkeypatch, times=1)
+    response = client.post(f"/claims/{claims[0].id}", data=form)
+    assert response.status_code == 303 and len(calls) == 2
+    db_session.expire_all()
+    assert db_session.get(Claim, claims[0].id).status == "verified"
+    assert db_session.scalars(sa.select(Review.decision).where(Review.claim_id == claims[0].id)).all() == ["verify"]
+    assert client.get(f"/claims/{claims[0].id}").get_data(as_text=True).count(f"Claim {claims[0].id} verified.") == 1
+
+
+@pytest.mark.parametrize("times, sqlstate, attempts", [(99, "40001", TRANSIENT_ATTEMPTS), (1, None, 1)])
+def test_verify_aborted_on_every_attempt_or_by_another_error_says_nothing_was_saved(
+        client, reviewer, auth, claims, db_session, monkeypatch, times, sqlstate, attempts):
+    """A serialisation failure each time is given up after the last attempt; any other database error at once."""
+    auth.login("rita")
+    form = {**_form(client, claims[0].id), "decision": "verify"}
+    calls = _decide_aborted(monkeypatch, times=times, sqlstate=sqlstate)
+    response = client.post(f"/claims/{claims[0].id}", data=form)
+    assert response.status_code == 503 and len(calls) == attempts
+    assert "Nothing you submitted was saved" in response.get_data(as_text=True)
+    db_session.expire_all()
+    assert db_session.get(Claim, claims[0].id).status == "pending"
+    assert db_session.scalar(sa.select(sa.func.count(Review.id)).where(Review.claim_id == claims[0].id)) == 0
 
 def test_reject_needs_a_reason(client, reviewer, auth, claims, db_session):
     auth.login("rita")

@@ -1,4 +1,9 @@
 """One plain SQLAlchemy session per request, closed (and rolled back if uncommitted) on teardown."""
+import functools
+import random
+import time
+
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask, current_app, g, has_request_context, request
 
@@ -11,6 +16,44 @@ EXTENSION = "claimtrack.sessionmaker"
 # no one's queue or documents page. Their transactions refuse writes.
 READ_ONLY_ENDPOINTS = {"queue.dashboard", "documents.index", "documents.show", "claims.index", "export.index",
                        "jobs.index", "jobs.show", "jobs.status", "jobs.download"}
+
+# SQLSTATEs of a transaction PostgreSQL rolled back so that a concurrent one could go on: a
+# deadlock's victim (40P01) and a serialisation failure (40001). Run again, it sees the other
+# transaction committed and either succeeds or is refused for what that one changed.
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+TRANSIENT_ATTEMPTS = 4
+
+
+def is_transient(error: BaseException) -> bool:
+    """True if `error` is PostgreSQL aborting the transaction in favour of a concurrent one."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
+def retry_transient(view):
+    """Run a writing view again, from a fresh transaction, when the database aborted its transaction
+    as a deadlock's victim or a serialisation failure, up to TRANSIENT_ATTEMPTS times in all.
+
+    Two reviewers' decisions in one conflict group each hold their own claim and then write the
+    other's (the group's placement): PostgreSQL breaks that cycle by aborting one, whose decision
+    is then still to be made. Only for views whose every effect is in the request's transaction
+    (messages are flashed after the commit), so a run that was rolled back left nothing behind.
+    After the last attempt the error goes to the "database unavailable" answer (nothing saved).
+    """
+
+    @functools.wraps(view)
+    def retried(*args, **kwargs):
+        for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+            try:
+                return view(*args, **kwargs)
+            except sa.exc.DBAPIError as exc:
+                if attempt == TRANSIENT_ATTEMPTS or not is_transient(exc):
+                    raise
+                get_session().rollback()
+                # A short random pause, so two victims of one another do not meet again at once.
+                time.sleep(random.uniform(0, 0.02 * attempt))
+        raise AssertionError("unreachable")
+
+    return retried
 
 
 def init_app(app: Flask) -> None:

@@ -11,7 +11,7 @@ from models import Claim, utcnow
 from ..auth.access import lead_required
 from ..claims.forms import ReviewForm
 from ..claims.routes import CONTEXT_LIMIT
-from ..db import get_session
+from ..db import get_session, retry_transient
 from .forms import AdjudicationForm, DeleteForm, PolicyForm
 
 bp = Blueprint("agreement", __name__)
@@ -62,6 +62,7 @@ def second(claim_id: int):
 
 
 @bp.post("/claims/<int:claim_id>/second")
+@retry_transient
 def decide_second(claim_id: int):
     """Record the blind second review (or skip it) and go on to the next claim."""
     db, now = get_session(), utcnow()
@@ -136,6 +137,7 @@ def adjudication(claim_id: int):
 
 @bp.post("/adjudication/<int:claim_id>")
 @lead_required
+@retry_transient
 def adjudicate(claim_id: int):
     """Record the lead's final decision on a disputed claim."""
     db = get_session()

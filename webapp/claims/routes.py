@@ -13,7 +13,7 @@ from claimtrack.documents import span_in_paragraph
 from models import KINDS, STATUSES, Claim, Document, Review, row_id, utcnow
 
 from ..auth.access import lead_required
-from ..db import get_session
+from ..db import get_session, retry_transient
 from .forms import BulkForm, DismissForm, NoteForm, ReviewForm
 
 bp = Blueprint("claims", __name__)
@@ -90,6 +90,7 @@ def show(claim_id: int):
 
 
 @bp.post("/claims/<int:claim_id>")
+@retry_transient
 def decide(claim_id: int):
     """Record a decision or correction; refuse stale, invalid or leased-elsewhere submissions unchanged."""
     db = get_session()
@@ -189,6 +190,7 @@ def step(claim_id: int):
 
 
 @bp.post("/reviews/mine/undo")
+@retry_transient
 def undo_mine():
     """A reviewer undoes their own latest decision, within the undo window, and goes back to that claim."""
     db = get_session()
@@ -209,6 +211,7 @@ def undo_mine():
 
 @bp.post("/claims/<int:claim_id>/reopen")
 @lead_required
+@retry_transient
 def reopen(claim_id: int):
     """A lead puts a decided claim back in the queue."""
     db = get_session()
@@ -230,6 +233,7 @@ def reopen(claim_id: int):
 
 @bp.post("/reviews/<int:review_id>/undo")
 @lead_required
+@retry_transient
 def undo(review_id: int):
     """A lead undoes a decision; the undo is itself a review in the history."""
     db = get_session()
@@ -286,6 +290,7 @@ def index():
 
 @bp.post("/claims/bulk")
 @lead_required
+@retry_transient
 def bulk():
     """Verify or reject the selected claims with one note, as one batch.
 
@@ -315,6 +320,7 @@ def bulk():
 
 @bp.post("/claims/dismiss")
 @lead_required
+@retry_transient
 def dismiss():
     """Reject every pending claim the filter matches, with one reason, as one batch that can be undone."""
     db = get_session()
@@ -355,6 +361,7 @@ def batch(batch_id: str):
 
 @bp.post("/batches/<batch_id>/undo")
 @lead_required
+@retry_transient
 def undo_batch(batch_id: str):
     """A lead undoes a whole batch."""
     db = get_session()
