@@ -18,7 +18,7 @@ import sqlalchemy.orm as so
 from models import Claim, ConflictGroup, Document, MatchSuggestion, MeasureEquivalence, utcnow
 
 from .. import audit
-from ..database import bulk_insert, bulk_update, indexes_set_aside, reserve_ids
+from ..database import bulk_insert, bulk_update, indexes_set_aside, reserve_ids, take_turns
 from .compare import (
     POSSIBLY_SAME_SCORE, SAME_FACT_SCORE, GroupKey, Learned, Statement, claim_interval, claim_period, evaluate,
     group_key, match_score, next_status, variant_key,
@@ -26,6 +26,8 @@ from .compare import (
 
 # Above this many claims to re-place, write through a temporary table instead of row by row.
 BULK_UPDATE_ROWS = 5000
+# The advisory locks a detection holds on its blocks (`database.take_turns`), a namespace of their own.
+DETECTION_LOCK_NAMESPACE = 0x436C6B  # "Clk"
 # In an offline rebuild, from this share of the claims re-placed on, PostgreSQL's placement UPDATE
 # runs with the claims' indexes set aside and built again after it (`indexes_set_aside`): a rebuild
 # from scratch rewrites every claim. It locks the claims table until the commit (every page that
@@ -434,6 +436,9 @@ def detect_claims(session: so.Session, claim_ids: Iterable[int]) -> DetectionRep
     while todo:
         run.statements.update((s.id, s) for s in todo)
         new_blocks = {s.key.block for s in todo if s.key} - blocks
+        # Two detections of one block take turns, and the second reads the groups the first made:
+        # else two documents about one fact stored at once each made a group of their own for it.
+        take_turns(session.connection(), DETECTION_LOCK_NAMESPACE, new_blocks)
         blocks |= new_blocks
         new_subjects = {s.key.subject for s in todo if s.key} - subjects
         if new_subjects or not subjects:
