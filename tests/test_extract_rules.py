@@ -270,6 +270,26 @@ RULES = [
     case("Top aircraft Boeing 737", id="single-integer-row-is-a-model-number"),
     case("Population of Ruritania : 47 , 900,000 , Urban 61.2 percent", {"quote": "47"}, {"quote": "900,000"},
          {"quote": "61.2 percent"}, id="figures-before-rows-are-not-a-header"),
+    # the opening noun phrase as subject, when no name is the clause's subject
+    case("In 2011 the brewery bottled 84,000 crates of lager.", {"quote": "84,000", "subject": "brewery"},
+         id="opening-year-without-comma-is-no-subject"),
+    case("By the end of 2019 the hospital trust treated 3,100 patients.",
+         {"quote": "3,100", "subject": "hospital trust"}, id="opening-time-phrase-ending-in-a-year"),
+    case("Last season the theatre staged 41 plays.", {"quote": "41", "subject": "theatre"},
+         id="opening-time-words-come-off"),
+    case("The orchard harvested 950 crates and hired 32 pickers.",
+         {"quote": "950", "subject": "orchard"}, {"quote": "32", "subject": "orchard"},
+         id="past-tense-verb-outside-the-hand-list-ends-the-phrase"),
+    case("The skilled welders earned 31 dollars an hour.", {"subject": "skilled welders"},
+         id="ed-word-after-a-determiner-is-an-adjective"),
+    case("The renovated 1998 ferry terminal handled 2.4 million passengers.",
+         {"quote": "2.4 million", "subject": "renovated 1998 ferry terminal"},
+         id="year-inside-a-name-stays", known_miss="a year inside a noun phrase is left out of the subject"),
+    case("Fares range from $12 to $30, which makes the average 18 dollars.",
+         {"quote": "$12 to $30"}, {"quote": "18 dollars", "subject": "Fares range from"},
+         id="a-figure-ends-the-opening-phrase"),
+    case("Between 1850 and 1900 glacier fronts retreated 1.2 km.", {"quote": "1.2 km", "subject": "glacier fronts"},
+         id="opening-span-of-years-is-no-subject"),
 ]
 
 

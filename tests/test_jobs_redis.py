@@ -5,6 +5,7 @@ own; each test has a queue of its own. Under CI a Redis that cannot be reached f
 tests; elsewhere they are skipped.
 """
 import io
+import json
 import os
 import re
 import subprocess
@@ -86,7 +87,7 @@ def corpus(tmp_path) -> Path:
             (folder / seed.name).write_bytes(seed.read_bytes())
     for i in range(12):
         (folder / f"mill-{i:02}.txt").write_text(
-            f"Mill report {i}\n\nIn {2001 + i} the cooperative pressed {1200 + 37 * i:,} tonnes of olives "
+            f"Olive mill report\n\nIn {2001 + i} the cooperative pressed {1200 + 37 * i:,} tonnes of olives "
             f"and employed {40 + i} people, up {i + 1}% on the year before.\n", encoding="utf-8")
     return folder
 
@@ -121,6 +122,11 @@ def test_jobs_two_workers_ingesting_one_folder_at_once_store_each_document_once(
     listing = finish(claimtrack(queue_env, "jobs", "--limit", "100"))
     assert len(listing.splitlines()) == 2 * len(files)
     assert all(" done " in line for line in listing.splitlines())
+    # The two workers' checks of documents about one fact took turns: the seeds' two conflicts meet,
+    # as they do when one process ingests the folder.
+    found = [json.loads(line) for line in finish(claimtrack(queue_env, "conflicts", "--format", "jsonl")).splitlines()]
+    assert sorted((g["measure"], sorted(c["value"] for c in g["claims"])) for g in found) == [
+        ("international air cargo route", [16.0, 21.0]), ("international sister city", [66.0, 69.0])]
 
 
 def test_jobs_upload_on_redis_shows_progress_until_a_worker_runs_it(queue_env, monkeypatch):

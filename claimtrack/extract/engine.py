@@ -23,7 +23,7 @@ from .units import SYMBOL_UNITS
 from .sentences import Sentence, iter_sentences
 from .tables import table_quantities
 
-EXTRACTOR_VERSION = "rules-1.9"
+EXTRACTOR_VERSION = "rules-1.10"
 PRESCAN_CHARS = 20000
 # Sentences of the opening that must read as technical text for the whole document to count as such.
 TECHNICAL_DOCUMENT_SENTENCES = 2

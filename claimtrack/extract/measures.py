@@ -635,17 +635,55 @@ def _bracket_open(words: list[str], close: int) -> int:
     return -1
 
 
+# Words of an opening time phrase written without a comma ("Last year the bakery sold ...").
+OPENING_TIME_WORDS = {"last", "this", "next", "past", "previous", "early", "late", "year", "month", "quarter",
+                      "week", "decade", "season", "spring", "summer", "autumn", "fall", "winter", "today",
+                      "yesterday"}
+# What an opening phrase of time is made of before its year ("In", "By the end of", "In early").
+TIME_PHRASE_WORDS = PREPOSITIONS | DETERMINERS | OPENING_TIME_WORDS | {
+    "end", "beginning", "start", "middle", "mid", "first", "second", "third", "fourth", "half", "fiscal",
+    "financial", "calendar", "january", "february", "march", "april", "may", "june", "july", "august",
+    "september", "october", "november", "december"}
+YEAR_TOKEN_RE = re.compile(r"1[5-9]\d\d|20\d\d")
+PHRASE_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|" + WORD_RE.pattern)
+
+
 def _first_phrase(text: str, s0: int, pos: int) -> str:
     """The sentence's opening noun phrase (its grammatical subject, usually), after any opening
-    adverbial ("By the beginning of 1992, the population of Portugal ...")."""
+    adverbial ("By the beginning of 1992, the population of Portugal ...", "In 2004 the cooperative
+    pressed ...", "Last year the bakery sold ...").
+
+    A past-tense verb that follows the phrase's noun ends it ("the cooperative pressed"): the hand
+    list of verbs cannot hold every verb, so an -ed word the lemmatiser takes back to another known
+    word counts as one there; after a determiner it is an adjective ("the skilled workers").
+    """
     words: list[str] = []
-    for w in tokens(text[s0:pos]):
-        if w == "," and words and words[0].lower() in PREPOSITIONS | {"according"}:
-            words = []
+    for w in PHRASE_TOKEN_RE.findall(text, s0, pos):
+        low = w.lower()
+        if w[0].isdigit():
+            if not YEAR_TOKEN_RE.fullmatch(w):
+                if words and words[0].lower() not in PREPOSITIONS and words[-1].lower() not in DETERMINERS:
+                    break  # "Prices range from $370,000": a figure ends the phrase; "The 11 members" does not
+            elif words and words[0].lower() in PREPOSITIONS and all(x.lower() in TIME_PHRASE_WORDS for x in words):
+                words = []  # "In 2004 the cooperative", "By the end of 2019 the town": the opening was a time
+            continue  # a year inside a name stays out of it ("the battery-powered 2024 GMC Hummer")
+        if not words and low in ("and", "to", "or"):
+            continue  # "Between 1600 and 1900 world temperatures": the rest of the opening time
+        if w == "," and (not words or words[0].lower() in PREPOSITIONS | {"according"}):
+            words = []  # the comma closing an opening adverbial ("By the beginning of 1992, ...")
             continue
-        if w in (",", ";", ":", "(") or w.lower() in VERBS:
+        if w in (",", ";", ":", "(") or low in VERBS:
+            break
+        if (words and low.endswith("ed") and words[-1].lower() not in DETERMINERS
+                and (base := lexicon.lemma(low)) != low and lexicon.is_known(base)):
             break
         words.append(w)
+    # "Last year the bakery", "This spring the club": an opening time phrase of two time words comes off.
+    lead = 0
+    while lead < len(words) and words[lead].lower() in OPENING_TIME_WORDS:
+        lead += 1
+    if 2 <= lead < len(words):
+        words = words[lead:]
     return " ".join(words)
 
 
