@@ -2,8 +2,7 @@
 import contextlib
 import os
 from pathlib import Path
-import zlib
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -113,19 +112,13 @@ def make_sessionmaker(engine: sa.Engine) -> so.sessionmaker[so.Session]:
     return so.sessionmaker(engine, expire_on_commit=False)
 
 
-def take_turns(connection: sa.Connection, namespace: int, names: Iterable[str]) -> None:
-    """Hold, until the transaction ends, PostgreSQL's advisory lock on each of `names` within `namespace`.
-
-    Work on one name then takes turns across transactions: the second waits for the first to end, and
-    its next statements see what the first committed. Names are locked in sorted order of their keys, so
-    two transactions taking the same names at once never wait on each other in a cycle. SQLite takes no
-    lock here: its transactions already take turns (they begin by taking the database's write lock).
-    """
-    if connection.dialect.name != "postgresql":
-        return
-    for key in sorted({zlib.crc32(name.encode("utf-8")) - 2**31 for name in names}):
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
-                           {"namespace": namespace, "key": key})
+def take_turn(connection: sa.Connection, key: int) -> None:
+    """Hold PostgreSQL's advisory lock `key` until the transaction ends: work under one key takes turns
+    across transactions, the second waiting for the first to end and then reading what it committed.
+    SQLite takes no lock here: its transactions already take turns (they begin by taking the
+    database's write lock)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def reserve_ids(connection: sa.Connection, table: sa.Table, count: int) -> list[int]:

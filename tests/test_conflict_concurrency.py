@@ -5,15 +5,17 @@ two checks take turns, on PostgreSQL each found no group for the fact, made one 
 conflict (66 against 69 sister cities) was never shown to anyone.
 """
 import threading
+import time
 
 import sqlalchemy as sa
 
-from claimtrack import conflicts, ingest
+from claimtrack import accounts, conflicts, ingest, review
 from claimtrack.database import make_engine, make_sessionmaker
 from claimtrack.prepare import prepare
 from claimtrack.sources import decode_document
-from models import Claim, ConflictGroup
+from models import Claim, ConflictGroup, User, utcnow
 
+from .conftest import PASSWORD
 from .threads import run_in_threads
 
 TEXTS = {
@@ -57,3 +59,39 @@ def test_two_documents_stored_at_once_meet_in_one_group(fresh_database, monkeypa
     engine.dispose()
     assert len(groups) == 1 and groups[0].status == "open", (groups, placed)
     assert {(value, open_) for value, _group, open_ in placed} == {(66.0, True), (69.0, True)}
+
+
+def test_a_decision_and_a_new_document_about_its_fact_at_once_both_go_through(fresh_database):
+    """A reviewer corrects a claim (holding its row) while a document stating the same fact is stored and
+    checked, which re-places that claim: the check's turn must not make the two wait on each other."""
+    first, second = (prepare(decode_document(text.encode(), name)) for name, text in TEXTS.items())
+    engine = make_engine(fresh_database)
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        reviewer_id = accounts.create_user(session, "rita", PASSWORD, "reviewer").id
+        ingest.store(session, first)
+        session.commit()
+        claim_id = session.scalar(sa.select(Claim.id).where(Claim.value == 66.0))
+    holding = threading.Event()
+    outcomes: dict[str, str] = {}
+
+    def decide(_):
+        with sessions() as session:
+            claim = review.load_for_update(session, claim_id)
+            holding.set()
+            time.sleep(0.5)  # the store below begins its check meanwhile
+            review.decide(session, claim, session.get(User, reviewer_id), "correct", version=claim.version,
+                          now=utcnow(), values={"value": 67.0}, check_lease=False)
+            session.commit()
+            outcomes["decision"] = "done"
+
+    def store(_):
+        assert holding.wait(timeout=30)
+        with sessions() as session:
+            assert ingest.store(session, second).status == "added"
+            session.commit()
+            outcomes["store"] = "done"
+
+    run_in_threads(lambda work: work(None), [decide, store], timeout=60)
+    engine.dispose()
+    assert outcomes == {"decision": "done", "store": "done"}

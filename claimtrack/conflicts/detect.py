@@ -18,7 +18,7 @@ import sqlalchemy.orm as so
 from models import Claim, ConflictGroup, Document, MatchSuggestion, MeasureEquivalence, utcnow
 
 from .. import audit
-from ..database import bulk_insert, bulk_update, indexes_set_aside, reserve_ids, take_turns
+from ..database import bulk_insert, bulk_update, indexes_set_aside, reserve_ids, take_turn
 from .compare import (
     POSSIBLY_SAME_SCORE, SAME_FACT_SCORE, GroupKey, Learned, Statement, claim_interval, claim_period, evaluate,
     group_key, match_score, next_status, variant_key,
@@ -26,8 +26,12 @@ from .compare import (
 
 # Above this many claims to re-place, write through a temporary table instead of row by row.
 BULK_UPDATE_ROWS = 5000
-# The advisory locks a detection holds on its blocks (`database.take_turns`), a namespace of their own.
-DETECTION_LOCK_NAMESPACE = 0x436C6B  # "Clk"
+# The advisory lock (`database.take_turn`) under which a new document's check and a rebuild take turns:
+# two documents about one fact stored at once (two workers, two uploads) would otherwise each find no
+# group for it, make one of their own, and their conflict would go unseen. One key, not one a block:
+# a document's claims can touch thousands of blocks, and PostgreSQL's lock table is shared and small.
+# A reviewer's decision takes no turn (it holds its claim's row, which a waiting check may need).
+STORE_CHECK_LOCK = 0x436C61696D436B  # "ClaimCk"
 # In an offline rebuild, from this share of the claims re-placed on, PostgreSQL's placement UPDATE
 # runs with the claims' indexes set aside and built again after it (`indexes_set_aside`): a rebuild
 # from scratch rewrites every claim. It locks the claims table until the commit (every page that
@@ -402,11 +406,14 @@ _SUGGESTION_COLUMNS = (MatchSuggestion.block, MatchSuggestion.measure_a, MatchSu
 def rebuild(session: so.Session, offline: bool = False) -> DetectionReport:
     """Detect conflicts over every claim (reviewers' merges, splits and equivalences are kept); the caller commits.
 
+    A rebuild takes its turn with new documents' checks (`STORE_CHECK_LOCK`): stores wait for it.
+
     `offline`: nobody is reviewing, so on PostgreSQL a rebuild that re-places much of the corpus may
     lock the claims table and set its indexes aside while it writes (`claimtrack conflicts
     --rebuild --offline`, an operator's choice; a lead's rebuild never does).
     """
     session.flush()
+    take_turn(session.connection(), STORE_CHECK_LOCK)
     run = _Run(session, offline)
     # Core rows through the session's connection: the ORM's per-row result handling cost as
     # much as building the statements.
@@ -436,9 +443,6 @@ def detect_claims(session: so.Session, claim_ids: Iterable[int]) -> DetectionRep
     while todo:
         run.statements.update((s.id, s) for s in todo)
         new_blocks = {s.key.block for s in todo if s.key} - blocks
-        # Two detections of one block take turns, and the second reads the groups the first made:
-        # else two documents about one fact stored at once each made a group of their own for it.
-        take_turns(session.connection(), DETECTION_LOCK_NAMESPACE, new_blocks)
         blocks |= new_blocks
         new_subjects = {s.key.subject for s in todo if s.key} - subjects
         if new_subjects or not subjects:
@@ -499,7 +503,9 @@ def _load_claims(session: so.Session, where) -> list[Statement]:
 
 
 def detect_document(session: so.Session, document: Document) -> DetectionReport:
-    """Detect conflicts in the groups a newly stored document touches (an `AFTER_STORE` hook)."""
+    """Detect conflicts in the groups a newly stored document touches (an `AFTER_STORE` hook), in turn
+    with other new documents' checks and rebuilds (`STORE_CHECK_LOCK`)."""
+    take_turn(session.connection(), STORE_CHECK_LOCK)
     ids = session.scalars(sa.select(Claim.id).where(Claim.document_id == document.id)).all()
     return detect_claims(session, ids)
 
