@@ -10,7 +10,7 @@ The claims list pages by keyset (`?after=<id>` / `?before=<id>` in the order of 
 anchor claim's sort values are looked up by id, so page 10,000 costs what page 1 costs.
 """
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
 from typing import ClassVar
@@ -21,7 +21,7 @@ import sqlalchemy.orm as so
 
 from sqlalchemy.ext.compiler import compiles
 
-from models import KINDS, MAX_ROW_ID, STATUSES, Claim, ConflictGroup, Document, SecondReview, User, blind_to, row_id
+from models import KINDS, MAX_ROW_ID, STATUSES, Claim, ConflictGroup, Document, SecondReview, User, blind_claim_ids, blind_to, row_id
 
 from . import search
 
@@ -107,9 +107,6 @@ class ClaimFilter:
     # whatever the filter.
     viewer: int | None = None
     viewer_sees_no_blind: bool = False
-    # The page lists the claims in the order of their current values (`?sort=value`): for the viewer
-    # that order reads values as corrected, as a value filter would. Set by the page from its paging.
-    ordered_by_value: bool = False
 
     def __post_init__(self):
         problems = {}
@@ -200,8 +197,6 @@ class ClaimFilter:
             names.append("kind")
         if self.period_from is not None or self.period_to is not None:
             names += ["period_start", "period_end"]
-        if self.ordered_by_value:
-            names.append("value")
         return tuple(names)
 
     def conditions(self, *, scan_by_id: bool = False, session: so.Session | None = None,
@@ -414,19 +409,38 @@ class ClaimPage:
     more_than_total: bool
 
 
-def _ordered(paging: Paging, backwards: bool) -> tuple[list, sa.ColumnElement[bool] | None]:
-    """ORDER BY terms for the page and the keyset condition that places it after (or before) its anchor."""
-    columns = SORTS[paging.sort.lstrip("-")]
+def _ordered(paging: Paging, backwards: bool,
+             seen_value: Callable[[type[Claim] | so.util.AliasedClass], sa.ColumnElement] | None = None,
+             ) -> tuple[list, sa.ColumnElement[bool] | None]:
+    """ORDER BY terms for the page and the keyset condition that places it after (or before) its anchor.
+
+    `seen_value(row)` is the value the viewer sees of a claim row, where it may differ from `value`."""
+    by_seen_value = seen_value is not None and paging.sort.lstrip("-") == "value"
+    columns = (seen_value(Claim), Claim.id) if by_seen_value else SORTS[paging.sort.lstrip("-")]
     descending = paging.sort.startswith("-") != backwards
     order = [column.desc() if descending else column for column in columns]
     anchor_id = paging.before if backwards else paging.after
     if anchor_id is None:
         return order, None
     anchor = so.aliased(Claim)
-    anchor_values = [sa.select(getattr(anchor, column.key)).where(anchor.id == anchor_id).scalar_subquery()
-                     for column in columns]
+    anchor_columns = (seen_value(anchor), anchor.id) if by_seen_value else [
+        getattr(anchor, column.key) for column in columns]
+    anchor_values = [sa.select(column).where(anchor.id == anchor_id).scalar_subquery() for column in anchor_columns]
     row, at = sa.tuple_(*columns), sa.tuple_(*anchor_values)
     return order, (row < at if descending else row > at)
+
+
+def _viewer_values(session: so.Session, viewer: int | None):
+    """`seen_value` for `_ordered`: a claim whose value was corrected and which `viewer` must second-review
+    blind is placed by its value as extracted, the one they see; None when the viewer has no such claim."""
+    if viewer is None:
+        return None
+    hidden = list(session.scalars(
+        sa.select(Claim.id).where(Claim.id.in_(blind_claim_ids(viewer)),
+                                  Claim.value.is_distinct_from(Claim.extracted_value))))
+    if not hidden:
+        return None
+    return lambda row: sa.case((row.id.in_(hidden), row.extracted_value), else_=row.value)
 
 
 def count_matching(session: so.Session, claim_filter: ClaimFilter, limit: int | None = None) -> tuple[int, bool]:
@@ -459,7 +473,8 @@ def claim_page(session: so.Session, claim_filter: ClaimFilter, paging: Paging = 
     """The page of matching claims (PAGE_SIZE) in the paging's order, after `paging.after` or before `paging.before`."""
     size = size or PAGE_SIZE
     backwards = paging.before is not None
-    order, place = _ordered(paging, backwards)
+    order, place = _ordered(paging, backwards, _viewer_values(session, claim_filter.viewer)
+                            if paging.sort.lstrip("-") == "value" else None)
     stmt = (
         sa.select(Claim)
         .options(so.joinedload(Claim.document).load_only(Document.id, Document.title),

@@ -265,8 +265,7 @@ def _render_index(bulk_form: BulkForm, selected: frozenset[int] = frozenset(), s
     """The claims list for the request's filters and paging, with the bulk form as given."""
     db = get_session()
     claim_filter, paging = ClaimFilter.from_args(request.args), Paging.from_args(request.args)
-    page = claim_page(db, replace(claim_filter, viewer=current_user.id,
-                                  ordered_by_value=paging.sort.lstrip("-") == "value"), paging)
+    page = claim_page(db, replace(claim_filter, viewer=current_user.id), paging)
     page = replace(page, claims=second_review.as_seen_by(db, current_user, page.claims))
     document = db.get(Document, claim_filter.document) if claim_filter.document is not None else None
 
