@@ -36,7 +36,7 @@ from models import STATUSES, Claim, Document, Lease, Review, SecondReview, Skip,
 
 from . import team
 from .claim_filters import ClaimFilter
-from .documents import blind_statuses, blind_totals, counted_as_seen, status_counts
+from .documents import status_counts, status_totals
 
 DEFAULT_TTL = timedelta(minutes=15)
 DEFAULT_MAX_LEASES = 3
@@ -331,24 +331,17 @@ def progress(session: so.Session, user: User, now: datetime, documents: int = PR
     Counting per document across the whole table took over a second at a million claims; the
     full per-document list is the documents page, a page at a time.
     """
-    by_status = dict(session.execute(sa.select(Claim.status, sa.func.count()).group_by(Claim.status)).all())
-    by_status = counted_as_seen({s: by_status.get(s, 0) for s in STATUSES}, blind_totals(session, user.id))
+    by_status = status_totals(session, user.id)
     overall = StatusCounts(*(by_status[s] for s in STATUSES))
     newest = sa.select(Document.id).order_by(Document.id.desc()).limit(documents).scalar_subquery()
     rows = session.execute(
-        sa.select(Document.id, Document.title, *status_counts())
+        sa.select(Document.id, Document.title, *status_counts(user.id))
         .outerjoin(Claim, Claim.document_id == Document.id)
         .where(Document.id.in_(newest))
         .group_by(Document.id, Document.title)
         .order_by(Document.id.desc())
     ).all()
-    blind = blind_statuses(session, user.id, [row[0] for row in rows])
-    documents_seen = []
-    for row in rows:
-        counts = dict(zip(STATUSES, row[2:]))
-        if row[0] in blind:
-            counts = counted_as_seen(counts, blind[row[0]])
-        documents_seen.append(DocumentProgress(row[0], row[1], StatusCounts(*(counts[s] for s in STATUSES))))
+    documents_seen = [DocumentProgress(row[0], row[1], StatusCounts(*row[2:])) for row in rows]
     return Progress(overall, documents_seen, decided_today(session, user, now))
 
 
