@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from models import Claim, Document, MeasureEquivalence, ReferenceFigure, ReferenceSource, User
+from models import Claim, Document, MeasureEquivalence, ReferenceFigure, ReferenceSource, User, blind_claim_ids
 
 from . import audit
 from .conflicts.compare import (
@@ -507,9 +507,17 @@ def group_references(session: so.Session, group_id: int) -> list[GroupReference]
     return [GroupReference(f, f.source, tuple(m), tuple(c)) for f, m, c in by_figure.values()]
 
 
-def contradicted_pending(session: so.Session, cap: int = 1000) -> int:
-    """How many pending claims a reference contradicts (the queue's first band), counted up to `cap`."""
-    capped = (sa.select(Claim.id).where(Claim.status == "pending", Claim.reference_standing == "contradicts",
+def contradicted_pending(session: so.Session, cap: int = 1000, viewer_id: int | None = None) -> int:
+    """How many pending claims a reference contradicts (the queue's first band), counted up to `cap`.
+
+    For `viewer_id`, a claim awaiting their blind second review counts as still pending, as the queue's
+    other counts hold it (`documents.status_counts`): the figure falling when a first decision lands
+    would tell them of it.
+    """
+    pending = Claim.status == "pending"
+    if viewer_id is not None:
+        pending = sa.or_(pending, Claim.id.in_(blind_claim_ids(viewer_id)))
+    capped = (sa.select(Claim.id).where(pending, Claim.reference_standing == "contradicts",
                                         Claim.rank != "deprecated").limit(cap).subquery())
     return session.scalar(sa.select(sa.func.count()).select_from(capped))
 

@@ -326,3 +326,12 @@ def test_blind_counts_hold_the_claim_as_pending(client, auth, db_session, awaiti
     assert documents_row("rita") == ["1", "0", "1", "0", "0"]
     assert "<strong>1</strong><span>pending</span>" in queue_cards("otto")
     assert "<strong>0</strong><span>pending</span>" in queue_cards("rita")
+
+
+def test_blind_claim_contradicting_a_reference_still_counts_as_pending_on_the_queue(client, auth, db_session, awaiting):
+    claim = awaiting["claim"]
+    claim.reference_standing = "contradicts"
+    db_session.commit()
+    banner = "1 pending claim contradicts a reference"
+    assert banner in _page(client, auth, "otto", "/queue")
+    assert banner not in _page(client, auth, "rita", "/queue")

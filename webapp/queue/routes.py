@@ -20,7 +20,7 @@ def dashboard():
         progress=queue.progress(db, current_user, utcnow()),
         queue_filter=ClaimFilter.from_args(request.args),
         kinds=KINDS, order=team.QUEUE_ORDERS[team.queue_order(db)],
-        contradicted=references.contradicted_pending(db),
+        contradicted=references.contradicted_pending(db, viewer_id=current_user.id),
     )
 
 
