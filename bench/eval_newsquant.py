@@ -79,6 +79,13 @@ def _row(i: int, c, value: float, value_max: float | None, unit: str) -> dict:
             "qualifier": c.qualifier, "change": c.change, "text": c.quote}
 
 
+def _notation(c) -> tuple[float, str]:
+    """A claim's value and unit in NewsQuant's notation: a fraction in words as the fraction itself."""
+    if c.unit == "%" and c.value_max is None and not FRACTION_QUOTE_RE.search(c.quote):
+        return round(c.value / 100, 9), ""
+    return c.value, c.unit
+
+
 def newsquant_rows(i: int, claims: list) -> list[dict]:
     """The predictions for sentence `i` in NewsQuant's notation (see the module docstring)."""
     by_start = {c.start: c for c in claims}
@@ -88,12 +95,11 @@ def newsquant_rows(i: int, claims: list) -> list[dict]:
     for c in claims:
         if id(c) in in_move:
             continue
-        if c.unit == "%" and c.value_max is None and not FRACTION_QUOTE_RE.search(c.quote):
-            rows.append(_row(i, c, round(c.value / 100, 9), None, ""))
-        else:
-            rows.append(_row(i, c, c.value, c.value_max, c.unit))
+        value, unit = _notation(c)
+        rows.append(_row(i, c, value, c.value_max if unit == c.unit else None, unit))
     for earlier, later in moves:
-        row = _row(i, later, earlier.value, later.value, later.unit or earlier.unit)
+        (before, unit), (after, _) = _notation(earlier), _notation(later)
+        row = _row(i, later, before, after, unit or later.unit)
         row["text"] = f"{earlier.quote} .. {later.quote}"
         rows.append(row)
     return rows

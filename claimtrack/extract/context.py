@@ -91,6 +91,18 @@ FIRST_PERSON_RE = re.compile(r"\b(?:we|our)\b", re.I)
 MOVEMENT_FROM_RE = re.compile(
     r"\bfrom\s+(?:(?:about|around|roughly|nearly|almost|some|an\s+estimated|just\s+(?:over|under))\s+)?$", re.I)
 WORD_AFTER_RE = re.compile(r"\s+([A-Za-z]+)")
+# A word of change in the clause before a movement's "from" ("fell", "went", "creeping upward"): without
+# one, "from 6 depots to 14 terminals" or "from 2 airports to 40 airports" tells where, not how a level moved.
+MOVEMENT_VERB_RE = re.compile(
+    r"\b(?:ris(?:e|es|en|ing)|rose|f[ae]ll(?:s|en|ing)?|drop(?:s|ped|ping)?|declin(?:e|ed|es|ing)"
+    r"|gr(?:ew|ow|ows|own|owing)|climb(?:s|ed|ing)?|jump(?:s|ed|ing)?|sl(?:id|ide|ides|iding)|plung(?:e|ed|es|ing)"
+    r"|plummet(?:s|ed|ing)?|slow(?:s|ed|ing)?|narrow(?:s|ed|ing)?|widen(?:s|ed|ing)?|eas(?:e|ed|es|ing)"
+    r"|increas(?:e|ed|es|ing)|decreas(?:e|ed|es|ing)|shr(?:ink|inks|ank|unk|inking)|went|go(?:es|ing)?|gone"
+    r"|mov(?:e|ed|es|ing)|cut(?:s|ting)?|rais(?:e|ed|es|ing)|lower(?:s|ed|ing)?|improv(?:e|ed|es|ing)"
+    r"|soar(?:s|ed|ing)?|tumbl(?:e|ed|es|ing)|s[au]nk|sink(?:s|ing)?|dip(?:s|ped|ping)?|creep(?:s|ing)?|crept"
+    r"|edg(?:e|ed|es|ing)|upwards?|downwards?|up|down|chang(?:e|ed|es|ing)|shift(?:s|ed|ing)?|sw(?:ung|ing|ings|inging)"
+    r"|reduc(?:e|ed|es|ing)|boost(?:s|ed|ing)?|expand(?:s|ed|ing)?|contract(?:s|ed|ing)?)\b", re.I)
+MOVEMENT_CLAUSE_CHARS = 80
 MOVEMENT_GAP_RE = re.compile(
     r"(?:(?!\b(?:and|but|while|whereas|or|from)\b)[^;:!?()\[\]]){0,40}?\bto\s+"
     r"(?:(?:about|around|roughly|nearly|almost|some|an\s+estimated|just\s+(?:over|under))\s+)?", re.I)
@@ -291,12 +303,15 @@ def link_movements(text: str, quants: list[Quantity]) -> None:
     for prev, q in zip(quants, quants[1:]):
         if prev.value_max is not None or q.value_max is not None or prev.unit == "rank":
             continue
-        if prev.unit.split("/")[0] != q.unit.split("/")[0]:
-            continue
+        if prev.unit != q.unit and not (prev.currency and q.currency and prev.unit.split("/")[0] == q.unit.split("/")[0]):
+            continue  # "from 50 km/h to 60 km" is no movement; "from $75 per barrel to $45.88" is
         if not prev.unit and _counted_noun(text, prev.end) not in ("to", _counted_noun(text, q.end)) and not (
                 BARE_AFTER_RE.match(text, q.end)):
             continue  # "from 12 cities to 40 destinations": two counts of different things
         if not MOVEMENT_FROM_RE.search(text, max(0, prev.start - 40), prev.start):
+            continue
+        clause = CLAUSE_BREAK_RE.split(text[max(0, prev.start - MOVEMENT_CLAUSE_CHARS):prev.start])[-1]
+        if not MOVEMENT_VERB_RE.search(clause):
             continue
         if MOVEMENT_GAP_RE.fullmatch(text, prev.end, q.start):
             q.moved_from = prev.start

@@ -644,8 +644,8 @@ TIME_PHRASE_WORDS = PREPOSITIONS | DETERMINERS | OPENING_TIME_WORDS | {
     "end", "beginning", "start", "middle", "mid", "first", "second", "third", "fourth", "half", "fiscal",
     "financial", "calendar", "january", "february", "march", "april", "may", "june", "july", "august",
     "september", "october", "november", "december"}
-YEAR_TOKEN_RE = re.compile(r"1[5-9]\d\d|20\d\d")
-PHRASE_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|" + WORD_RE.pattern)
+YEAR_TOKEN_RE = re.compile(r"(?:1[5-9]\d\d|20\d\d)s?")
+PHRASE_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*[a-z]*|" + WORD_RE.pattern)
 
 
 def _first_phrase(text: str, s0: int, pos: int) -> str:
@@ -658,21 +658,25 @@ def _first_phrase(text: str, s0: int, pos: int) -> str:
     word counts as one there; after a determiner it is an adjective ("the skilled workers").
     """
     words: list[str] = []
+    after_time = False  # the words so far follow an opening time ("In 2020 alone, ...")
     for w in PHRASE_TOKEN_RE.findall(text, s0, pos):
         low = w.lower()
         if w[0].isdigit():
             if not YEAR_TOKEN_RE.fullmatch(w):
-                if words and words[0].lower() not in PREPOSITIONS and words[-1].lower() not in DETERMINERS:
-                    break  # "Prices range from $370,000": a figure ends the phrase; "The 11 members" does not
+                if words and words[-1].lower() in PREPOSITIONS and words[0].lower() not in PREPOSITIONS:
+                    break  # "Prices range from $370,000": a figure ends the phrase; "The top 10 banks" does not
             elif words and words[0].lower() in PREPOSITIONS and all(x.lower() in TIME_PHRASE_WORDS for x in words):
-                words = []  # "In 2004 the cooperative", "By the end of 2019 the town": the opening was a time
+                words, after_time = [], True  # "In 2004 the cooperative", "By the end of 2019 the town"
             continue  # a year inside a name stays out of it ("the battery-powered 2024 GMC Hummer")
         if not words and low in ("and", "to", "or"):
             continue  # "Between 1600 and 1900 world temperatures": the rest of the opening time
-        if w == "," and (not words or words[0].lower() in PREPOSITIONS | {"according"}):
-            words = []  # the comma closing an opening adverbial ("By the beginning of 1992, ...")
-            continue
-        if w in (",", ";", ":", "(") or low in VERBS:
+        if w == ",":
+            if (not words or after_time or words[0].lower() in PREPOSITIONS | {"according"}
+                    or all(x.lower() in OPENING_TIME_WORDS for x in words)):
+                words, after_time = [], False  # the comma closing an opening adverbial ("Last year, the ...")
+                continue
+            break
+        if w in (";", ":", "(") or low in VERBS:
             break
         if (words and low.endswith("ed") and words[-1].lower() not in DETERMINERS
                 and (base := lexicon.lemma(low)) != low and lexicon.is_known(base)):
