@@ -122,3 +122,44 @@ def test_rebuild_sets_the_indexes_aside_only_offline(db_session, backend, monkey
     assert report.claims == 3 and report.in_conflict == 1
     assert calls == (["claims"] if offline and backend == "postgresql" else [])
     assert {c.group_id for c in db_session.scalars(sa.select(Claim))} != {None}
+
+
+def _claim_constraints(connection) -> list[tuple]:
+    return sorted(connection.execute(sa.text(
+        "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint"
+        " WHERE conrelid = CAST('claims' AS regclass)")).all())
+
+
+def test_foreign_keys_set_aside_are_added_back_and_checked(db_session, backend):
+    if backend == "sqlite":
+        pytest.skip("SQLite keeps its indexes and keys")
+    group, = _groups(db_session, 1)
+    claim = ClaimFactory()
+    db_session.flush()
+    connection = db_session.connection()
+    before = _claim_constraints(connection)
+    assert ("fk_claims_group_id_conflict_groups", "FOREIGN KEY (group_id) REFERENCES conflict_groups(id)",
+            True) in before
+    with indexes_set_aside(connection, Claim.__table__, 1000, ("group_id",)) as aside:
+        assert aside
+        names = [name for name, _, _ in _claim_constraints(connection)]
+        assert "fk_claims_group_id_conflict_groups" not in names
+        # The other foreign keys stay.
+        assert "fk_claims_document_id_documents" in names
+        connection.execute(sa.update(Claim.__table__).where(Claim.id == claim.id).values(group_id=group.id))
+    assert _claim_constraints(connection) == before
+
+
+def test_foreign_key_added_back_refuses_a_row_written_without_it(db_session, backend, connection):
+    if backend == "sqlite":
+        pytest.skip("SQLite keeps its indexes and keys")
+    claim = ClaimFactory()
+    db_session.flush()
+    before, indexes = _claim_constraints(connection), _claim_indexes(connection)
+    savepoint = connection.begin_nested()
+    with pytest.raises(sa.exc.IntegrityError, match="fk_claims_group_id_conflict_groups"):
+        with indexes_set_aside(connection, Claim.__table__, 1000, ("group_id",)):
+            connection.execute(sa.update(Claim.__table__).where(Claim.id == claim.id).values(group_id=-1))
+    savepoint.rollback()
+    assert _claim_constraints(connection) == before
+    assert _claim_indexes(connection) == indexes
