@@ -124,27 +124,33 @@ def reserve_ids(connection: sa.Connection, table: sa.Table, count: int) -> list[
     return list(range(first, first + count))
 
 
-def bulk_insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
-    """Insert rows (dicts with the same keys): COPY on PostgreSQL, one executemany on SQLite.
+def bulk_insert(connection: sa.Connection, table: sa.Table, rows: list, columns: list[str] | None = None) -> None:
+    """Insert rows: COPY on PostgreSQL, one executemany on SQLite.
 
-    Column defaults are not applied: each row gives every column that needs a value.
+    Rows are dicts with the same keys, converted as the column types bind them; or, with
+    `columns`, tuples of those columns' values as the driver takes them (ints, floats, strings,
+    bools, None), passed on as they are. Column defaults are not applied: each row gives every
+    column that needs a value.
     """
     # SQLAlchemy's executemany builds each row's parameters anew (as long as SQLite takes to store
     # them), and its multi-row INSERTs spend more time building and parsing SQL than PostgreSQL
     # spends storing the rows: the rows go to the driver as tuples, converted as the column
     # types would bind them.
-    names = list(rows[0])
-    processors = [(name, table.c[name].type.bind_processor(connection.dialect)) for name in names]
-    converted = (tuple(row[name] if process is None else process(row[name]) for name, process in processors)
-                 for row in rows)
+    if columns is None:
+        names = list(rows[0])
+        processors = [(name, table.c[name].type.bind_processor(connection.dialect)) for name in names]
+        converted = (tuple(row[name] if process is None else process(row[name]) for name, process in processors)
+                     for row in rows)
+    else:
+        names, converted = list(columns), iter(rows)
     quote = connection.dialect.identifier_preparer.quote
-    columns = ", ".join(quote(name) for name in names)
+    listed = ", ".join(quote(name) for name in names)
     if connection.dialect.name != "postgresql":
         connection.exec_driver_sql(
-            f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({', '.join('?' * len(names))})", list(converted))
+            f"INSERT INTO {quote(table.name)} ({listed}) VALUES ({', '.join('?' * len(names))})", list(converted))
         return
     cursor = connection.connection.driver_connection.cursor()
-    with cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
+    with cursor, cursor.copy(f"COPY {table.name} ({listed}) FROM STDIN") as copy:
         for row in converted:
             copy.write_row(row)
 
