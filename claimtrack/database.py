@@ -287,7 +287,8 @@ def _foreign_keys(connection: sa.Connection, table: sa.Table, columns: Iterable[
     if not columns:
         return []
     return [tuple(row) for row in connection.execute(sa.text(
-        "SELECT k.conname, pg_get_constraintdef(k.oid), k.confrelid::regclass::text FROM pg_constraint k"
+        "SELECT k.conname, pg_get_constraintdef(k.oid), r.relname"
+        " FROM pg_constraint k JOIN pg_class r ON r.oid = k.confrelid"
         " WHERE k.conrelid = CAST(:table AS regclass) AND k.contype = 'f'"
         " AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)"
         " AND a.attname = ANY (:columns))"
