@@ -1,7 +1,7 @@
 """A/B of conflict detection: two checkouts of the code timed on one corpus, alternated under one load.
 
 usage: python -m bench.conflicts_ab --old TREE [--claims 1000000] [--backend sqlite|postgresql]
-           [--rounds 2] [--repeats 5] [--dir DIR] [--prefix perf_ab] [--reuse] [--keep] [--json FILE]
+           [--rounds 2] [--repeats 5] [--online] [--dir DIR] [--prefix perf_ab] [--reuse] [--keep] [--json FILE]
 
 TREE is another checkout of the project with its own `.venv` (e.g. `git worktree add ../oldkeys
 5a0e656 && make -C ../oldkeys install-test`); "new" is this checkout (or `--new`, a copy of it
@@ -22,6 +22,9 @@ the machine's load falls on both alike. Each worker, with its version's code, ti
   and `detect_document` alone on the stored, not yet detected document: the first real
   detection of those claims, never a second pass. Each of the three is repeated `--repeats`
   times, rolled back each time; the first and the median are reported.
+
+With `--online` the rebuild is timed as a lead's (from /jobs, or a plain `claimtrack conflicts
+--rebuild`): with the indexes in place, never offline.
 
 The rebuild and the detection alone are timed twice: wall-clock and the worker's CPU time
 (`time.process_time`), which the machine's load barely moves (the database's own work, in the
@@ -123,7 +126,7 @@ def _analyze(engine) -> None:
         connection.exec_driver_sql("ANALYZE")
 
 
-def worker(url: str, repeats: int) -> dict:
+def worker(url: str, repeats: int, online: bool = False) -> dict:
     """Time one version on one fresh copy of the corpus; return the figures."""
     from claimtrack import conflicts, ingest
     from claimtrack.database import make_engine, make_sessionmaker
@@ -131,7 +134,7 @@ def worker(url: str, repeats: int) -> dict:
 
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
-    out = {"load_before": _load()}
+    out = {"load_before": _load(), "online": online}
     with sessions() as session:
         ready = _new_document(session.connection())
         session.rollback()
@@ -149,9 +152,10 @@ def worker(url: str, repeats: int) -> dict:
         session.rollback()
 
         def rebuild():
-            # A version whose rebuild can run offline (nobody reviewing) is timed that way: both
-            # versions then rebuild as fast as an operator can make them.
-            offline = "offline" in inspect.signature(conflicts.rebuild).parameters
+            # A version whose rebuild can run offline (nobody reviewing) is timed that way, unless
+            # told to time a lead's rebuild: both versions then rebuild as fast as an operator can
+            # make them.
+            offline = not online and "offline" in inspect.signature(conflicts.rebuild).parameters
             report = conflicts.rebuild(session, **({"offline": True} if offline else {}))
             session.commit()
             return report
@@ -295,10 +299,11 @@ def _env(tree: Path) -> dict:
     return {**os.environ, "PYTHONPATH": str(tree)}
 
 
-def run_worker(python: Path, tree: Path, url: str, repeats: int) -> dict:
+def run_worker(python: Path, tree: Path, url: str, repeats: int, online: bool = False) -> dict:
     """Run the worker with one version's interpreter and code; return its figures."""
     result = subprocess.run(
-        [str(python), str(Path(__file__).resolve()), "--worker", url, "--repeats", str(repeats)],
+        [str(python), str(Path(__file__).resolve()), "--worker", url, "--repeats", str(repeats),
+         *(["--online"] if online else [])],
         cwd=tree, env=_env(tree), capture_output=True, text=True,
     )
     if result.returncode:
@@ -346,9 +351,10 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the base copies")
     parser.add_argument("--prefix", default=PG_PREFIX, help="PostgreSQL database names start with this")
     parser.add_argument("--json", type=Path, help="append each worker's figures to this file")
+    parser.add_argument("--online", action="store_true", help="time a lead's rebuild (indexes in place)")
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.repeats)))
+        print(json.dumps(worker(args.worker, args.repeats, args.online)))
         return
     if args.old is None:
         parser.error("--old TREE is required")
@@ -368,7 +374,7 @@ def main() -> None:
             for version in ("old", "new") if round_ % 2 else ("new", "old"):
                 backend.copy(f"base_{version}", version)
                 try:
-                    figures = run_worker(*versions[version], backend.url(version), args.repeats)
+                    figures = run_worker(*versions[version], backend.url(version), args.repeats, args.online)
                 finally:
                     backend.drop(version)
                 row = {"backend": backend.name, "round": round_, "version": version, **figures}

@@ -69,7 +69,6 @@ class Claim(Base):
                  sqlite_where=sa.text("origin = 'reviewer'"), postgresql_where=sa.text("origin = 'reviewer'")),
         # The claims list pages by id within a status (keyset pagination).
         sa.Index("ix_claims_status_id", "status", "id"),
-        sa.Index("ix_claims_subject_measure", "subject", "measure"),
         # Conflict detection compares claims about one entity: block by its canonical key.
         sa.Index("ix_claims_subject_key_measure", "subject_key", "measure"),
         sa.Index("ix_claims_reviewed", "reviewed_by_id", "reviewed_at"),

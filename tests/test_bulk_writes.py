@@ -1,10 +1,11 @@
 """The bulk-write helpers change exactly the rows and columns they are given, on both databases."""
+import contextlib
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
-from claimtrack.database import bulk_update, indexes_set_aside
+from claimtrack.database import bulk_insert, bulk_update, indexes_set_aside
 from models import Claim, ConflictGroup
 from tests.factories import ClaimFactory
 
@@ -122,3 +123,114 @@ def test_rebuild_sets_the_indexes_aside_only_offline(db_session, backend, monkey
     assert report.claims == 3 and report.in_conflict == 1
     assert calls == (["claims"] if offline and backend == "postgresql" else [])
     assert {c.group_id for c in db_session.scalars(sa.select(Claim))} != {None}
+
+
+def _claim_constraints(connection) -> list[tuple]:
+    return sorted(connection.execute(sa.text(
+        "SELECT conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint"
+        " WHERE conrelid = CAST('claims' AS regclass)")).all())
+
+
+def test_foreign_keys_set_aside_are_added_back_and_checked(db_session, backend):
+    if backend == "sqlite":
+        pytest.skip("SQLite keeps its indexes and keys")
+    group, = _groups(db_session, 1)
+    claim = ClaimFactory()
+    db_session.flush()
+    connection = db_session.connection()
+    before = _claim_constraints(connection)
+    assert ("fk_claims_group_id_conflict_groups", "FOREIGN KEY (group_id) REFERENCES conflict_groups(id)",
+            True) in before
+    with indexes_set_aside(connection, Claim.__table__, 1000, ("group_id",)) as aside:
+        assert aside
+        names = [name for name, _, _ in _claim_constraints(connection)]
+        assert "fk_claims_group_id_conflict_groups" not in names
+        # The other foreign keys stay.
+        assert "fk_claims_document_id_documents" in names
+        connection.execute(sa.update(Claim.__table__).where(Claim.id == claim.id).values(group_id=group.id))
+    assert _claim_constraints(connection) == before
+
+
+def test_foreign_key_added_back_refuses_a_row_written_without_it(db_session, backend, connection):
+    if backend == "sqlite":
+        pytest.skip("SQLite keeps its indexes and keys")
+    claim = ClaimFactory()
+    db_session.flush()
+    before, indexes = _claim_constraints(connection), _claim_indexes(connection)
+    savepoint = connection.begin_nested()
+    with pytest.raises(sa.exc.IntegrityError, match="fk_claims_group_id_conflict_groups"):
+        with indexes_set_aside(connection, Claim.__table__, 1000, ("group_id",)):
+            connection.execute(sa.update(Claim.__table__).where(Claim.id == claim.id).values(group_id=-1))
+    savepoint.rollback()
+    assert _claim_constraints(connection) == before
+    assert _claim_indexes(connection) == indexes
+
+
+def test_offline_rebuild_leaves_the_claims_keys_and_indexes_as_they_were(db_session, backend, monkeypatch):
+    from claimtrack.conflicts import detect
+
+    if backend == "sqlite":
+        pytest.skip("SQLite keeps its indexes and keys")
+    for value in (66.0, 69.0, 66.0):
+        ClaimFactory(value=value)
+    db_session.flush()
+    connection = db_session.connection()
+    constraints, indexes = _claim_constraints(connection), _claim_indexes(connection)
+    work_memory = connection.execute(sa.text("SHOW work_mem")).scalar()
+    set_aside = []
+    real = detect.indexes_set_aside
+
+    def recorded(*args, **kwargs):
+        set_aside.append(args[3:])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(detect, "BULK_UPDATE_ROWS", 0)
+    monkeypatch.setattr(detect, "indexes_set_aside", recorded)
+    report = detect.rebuild(db_session, offline=True)
+    assert report.in_conflict == 1 and set_aside == [(("group_id",),)]
+    assert _claim_constraints(connection) == constraints
+    assert _claim_indexes(connection) == indexes
+    assert connection.execute(sa.text("SHOW work_mem")).scalar() == work_memory
+    assert {c.group_id for c in db_session.scalars(sa.select(Claim))} != {None}
+
+
+def test_failed_offline_rebuild_rolls_back_to_the_claims_keys_and_indexes(db_session, backend, monkeypatch,
+                                                                         connection):
+    from claimtrack.conflicts import detect
+
+    if backend == "sqlite":
+        pytest.skip("SQLite keeps its indexes and keys")
+    for value in (66.0, 69.0):
+        ClaimFactory(value=value)
+    db_session.commit()
+    constraints, indexes = _claim_constraints(connection), _claim_indexes(connection)
+    real = detect.indexes_set_aside
+
+    @contextlib.contextmanager
+    def failing(*args, **kwargs):
+        with real(*args, **kwargs) as aside:
+            assert aside
+            assert _claim_constraints(connection) != constraints
+            yield aside
+            raise RuntimeError("the placement write failed")
+
+    monkeypatch.setattr(detect, "BULK_UPDATE_ROWS", 0)
+    monkeypatch.setattr(detect, "indexes_set_aside", failing)
+    with pytest.raises(RuntimeError, match="placement write failed"):
+        detect.rebuild(db_session, offline=True)
+    db_session.rollback()
+    assert _claim_constraints(connection) == constraints
+    assert _claim_indexes(connection) == indexes
+    assert {c.group_id for c in db_session.scalars(sa.select(Claim))} == {None}
+
+
+def test_bulk_insert_of_tuples_passes_them_as_they_are(db_session):
+    table = sa.Table("bulk_tuples", sa.MetaData(), sa.Column("t_id", sa.Integer, primary_key=True),
+                     sa.Column("t_group", sa.Integer), sa.Column("t_flag", sa.Boolean), prefixes=["TEMPORARY"])
+    connection = db_session.connection()
+    table.create(connection)
+    try:
+        bulk_insert(connection, table, [(1, 7, True), (2, None, False)], ["t_id", "t_group", "t_flag"])
+        assert connection.execute(sa.select(table).order_by(table.c.t_id)).all() == [(1, 7, True), (2, None, False)]
+    finally:
+        table.drop(connection)
