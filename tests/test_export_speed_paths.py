@@ -243,3 +243,22 @@ def test_export_speed_path_nulls_formulas_and_unicode_as_python_cells(db_session
     assert fast == reference
     assert "'+Gansu" in fast and "'\u3000=东京" in fast and ",'=Zürich, „Bericht“," not in fast
     assert '"\'=Zürich, „Bericht“"' in fast and ",'@src," in fast and ",'-down," in fast
+
+
+def test_export_speed_path_cells_starting_with_a_digit_or_none_as_python_cells(db_session, reviewer):
+    document = DocumentFactory(text="2024: 66 pairs, 1=1 and 9 lives.", title="2024, a report", source="10.1000/x=1")
+    claims = [ClaimFactory(document=document, quote_text="66", status=status, subject=subject, measure="1=1",
+                           unit="9", rank_reason="0-1" if n else "", change=None)
+              for n, (status, subject) in enumerate([("verified", "9 lives"), ("pending", "0"), ("rejected", "-0")])]
+    db_session.add(Review(claim=claims[0], user=reviewer, decision="verify", note="3 sources, one \"=x\"",
+                          created_at=datetime(2024, 5, 2, 9, 30, tzinfo=UTC)))
+    claims[0].reviewed_by, claims[0].reviewed_at = reviewer, datetime(2024, 5, 2, 9, 30, tzinfo=UTC)
+    db_session.commit()
+    fast, reference = _both(db_session, status=STATUSES, document=document.id)
+    assert fast == reference
+    rows = list(csv.reader(io.StringIO(fast, newline="")))[1:]
+    assert [row[COLUMNS.index("subject")] for row in rows] == ["9 lives", "0", "'-0"]
+    assert {row[COLUMNS.index("measure")] for row in rows} == {"1=1"}
+    assert rows[0][COLUMNS.index("review_note")] == '3 sources, one "=x"'
+    assert rows[1][COLUMNS.index("review_note")] == rows[1][COLUMNS.index("reviewed_by")] == ""
+    assert rows[0][COLUMNS.index("document_title")] == "2024, a report"
