@@ -503,11 +503,8 @@ def _safe_text(column):
     first = sa.func.ascii(column)
     prefixed = sa.literal(INERT_PREFIX, sa.Text).op("||")(column)
     return sa.case(
-        # Most cells are none, or start with a letter (65 to 132) or a digit (48 to 57): no trigger, no
-        # whitespace. One short test settles each before the lists of codes are looked through.
-        (column.is_(None), sa.null()),
+        # Most cells start with a letter (65 to 132: no trigger, no whitespace); one test settles them.
         (sa.and_(first > sa.literal_column("64"), first < sa.literal_column("133")), column),
-        (sa.and_(first > sa.literal_column("47"), first < sa.literal_column("58")), column),
         (first.in_(_codes(_TRIGGER_CODES)), prefixed),
         (sa.and_(first.in_(_codes(_SPACE_CODES)),
                  sa.func.ascii(sa.func.ltrim(column, sa.literal(WHITESPACE, sa.Text))).in_(_codes(_START_CODES))),
