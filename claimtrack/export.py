@@ -198,7 +198,7 @@ class CsvExport:
     blocks no writer (MVCC). On SQLite, where every transaction takes the write lock, each page
     is read through the driver's own cursor (plain tuples, no SQLAlchemy rows) in its own short
     transaction by keyset pagination on claim id (the session is rolled back after every page,
-    so give it a session of its own) and formatted by `_format_rows`. With `reference`, every
+    so give it a session of its own) and written as CSV text by `_csv_text`. With `reference`, every
     cell is formatted in Python from SQLAlchemy's rows on both databases: the specification the
     SQL formatting is tested against, byte for byte. After iterating, `rows` is the number of
     claims written and `failure` the reason the export stopped early, if it did; that reason is
@@ -285,11 +285,12 @@ WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u
 _FORMULA_FIRST = frozenset(FORMULA_TRIGGERS) | frozenset(WHITESPACE)
 
 
-def _format_rows(rows: list, documents: dict[int, str], timestamps_as_text: bool = False) -> list[tuple]:
-    """Rows of `export_query` as CSV cells, in COLUMNS order (reviewed_at already its cell with `timestamps_as_text`)."""
-    # The hot loop of a million-row export: the first-character test and number formatting are
-    # written out inline, since a function call per cell costs as much as the rest of the row;
-    # only cells that may start a formula go through inert_text.
+def _format_rows(rows: list, documents: dict[int, str]) -> list[tuple]:
+    """Rows of `export_query` as CSV cells, in COLUMNS order."""
+    # The cells csv.writer writes for the reference export, and so what `_csv_text` must write.
+    # The first-character test and number formatting are written out inline, since a function
+    # call per cell costs as much as the rest of the row; only cells that may start a formula
+    # go through inert_text.
     first = _FORMULA_FIRST
     inert = inert_text
     out = []
@@ -329,7 +330,7 @@ def _format_rows(rows: list, documents: dict[int, str], timestamps_as_text: bool
             inert(extracted_unit) if extracted_unit[:1] in first else extracted_unit,
             inert(reviewed_by) if reviewed_by and reviewed_by[0] in first else reviewed_by,
             # Stored as naive UTC: ISO 8601 to the second, e.g. 2024-05-01T09:30:00Z.
-            reviewed_at if timestamps_as_text else reviewed_at and reviewed_at.isoformat("T", "seconds") + "Z",
+            reviewed_at and reviewed_at.isoformat("T", "seconds") + "Z",
             inert(note) if note and note[0] in first else note,
             origin,
             inert(evidence_url) if evidence_url and evidence_url[0] in first else evidence_url,
@@ -342,6 +343,131 @@ def _format_rows(rows: list, documents: dict[int, str], timestamps_as_text: bool
             None if uncertainty is None else plain_decimal(uncertainty),
         ))
     return out
+
+
+def _csv_cell(text: str) -> str:
+    """One text cell as csv.writer writes it (QUOTE_MINIMAL, doubled quotes, "\\r\\n" lines)."""
+    if '"' in text:
+        return '"' + text.replace('"', '""') + '"'
+    if "," in text or "\n" in text or "\r" in text:
+        return '"' + text + '"'
+    return text
+
+
+def _csv_text(rows: list, documents: dict[int, str], writer, buffer: io.StringIO) -> str:
+    """Rows of `export_query` (reviewed_at already its cell) as the CSV text csv.writer writes for `_format_rows`.
+
+    Each line is put together in one f-string: csv.writer tests every character of a row
+    against the delimiter, the quote and the line end, which cost more than all the rest of
+    the export's Python. The title, the quote and the sentence, which often hold a comma, go
+    through `_csv_cell`; every other cell is written as it is when none of them holds a comma,
+    a quote or a line end (the commas counted on the line without those three), else the row
+    is csv.writer's.
+    """
+    first = _FORMULA_FIRST
+    inert = inert_text
+    number = plain_decimal
+    cell = _csv_cell
+    lines = []
+    append = lines.append
+    for (claim_id, subject, measure, value, value_max, unit, qualifier, change, period_start,
+         period_end, kind, status, rank, rank_reason, group_id, title, source, published, sha256,
+         start, end, quote, extracted_value, extracted_unit, reviewed_by, reviewed_at, note,
+         origin, evidence_url, evidence_document_id, evidence_quote, evidence_checked_on, evidence_method,
+         resolution_note, resolved_by, second_state, second_by, uncertainty, document_id, sentence_start,
+         sentence_end) in rows:
+        sentence = documents[document_id][sentence_start:sentence_end]
+        value_text = number(value)
+        # The same cells as `_format_rows`, with "" for none (csv.writer writes None as "").
+        if subject[:1] in first:
+            subject = inert(subject)
+        if measure[:1] in first:
+            measure = inert(measure)
+        if unit[:1] in first:
+            unit = inert(unit)
+        if qualifier[:1] in first:
+            qualifier = inert(qualifier)
+        if change is None:
+            change = ""
+        elif change[:1] in first:
+            change = inert(change)
+        if kind[:1] in first:
+            kind = inert(kind)
+        if status[:1] in first:
+            status = inert(status)
+        if rank[:1] in first:
+            rank = inert(rank)
+        if rank_reason[:1] in first:
+            rank_reason = inert(rank_reason)
+        if title[:1] in first:
+            title = inert(title)
+        if source[:1] in first:
+            source = inert(source)
+        if sha256[:1] in first:
+            sha256 = inert(sha256)
+        if quote[:1] in first:
+            quote = inert(quote)
+        if sentence[:1] in first:
+            sentence = inert(sentence)
+        if extracted_unit[:1] in first:
+            extracted_unit = inert(extracted_unit)
+        if reviewed_by is None:
+            reviewed_by = ""
+        elif reviewed_by[:1] in first:
+            reviewed_by = inert(reviewed_by)
+        if note is None:
+            note = ""
+        elif note[:1] in first:
+            note = inert(note)
+        if evidence_url is None:
+            evidence_url = ""
+        elif evidence_url[:1] in first:
+            evidence_url = inert(evidence_url)
+        if evidence_quote is None:
+            evidence_quote = ""
+        elif evidence_quote[:1] in first:
+            evidence_quote = inert(evidence_quote)
+        if resolution_note is None:
+            resolution_note = ""
+        elif resolution_note[:1] in first:
+            resolution_note = inert(resolution_note)
+        if resolved_by is None:
+            resolved_by = ""
+        elif resolved_by[:1] in first:
+            resolved_by = inert(resolved_by)
+        if second_state is None:
+            required, second_by, agreement = 1, "", "single"
+        else:
+            required, second_by = 2, inert(second_by)
+            agreement = second_state if second_state in ("agreed", "adjudicated") else ""
+        value_max_text = "" if value_max is None else number(value_max)
+        extracted_text = value_text if extracted_value == value else number(extracted_value)
+        uncertainty_text = "" if uncertainty is None else number(uncertainty)
+        head = (f"{claim_id},{subject},{measure},{value_text},{value_max_text},{unit},{qualifier},{change},"
+                f"{'' if period_start is None else period_start},{'' if period_end is None else period_end},"
+                f"{kind},{status},{rank},{rank_reason},{'' if group_id is None else group_id}")
+        middle = f"{source},{'' if published is None else published},{sha256},{start},{end}"
+        tail = (f"{extracted_text},{extracted_unit},{reviewed_by},{'' if reviewed_at is None else reviewed_at},"
+                f"{note},{'' if origin is None else origin},{evidence_url},"
+                f"{'' if evidence_document_id is None else evidence_document_id},{evidence_quote},"
+                f"{'' if evidence_checked_on is None else evidence_checked_on},"
+                f"{'' if evidence_method is None else evidence_method},{resolution_note},{resolved_by},"
+                f"{required},{second_by},{agreement},{uncertainty_text}")
+        # 15, 5 and 17 cells: 34 commas when none is inside a cell.
+        rest = head + middle + tail
+        if rest.count(",") == 34 and '"' not in rest and "\n" not in rest and "\r" not in rest:
+            append(f"{head},{cell(title)},{middle},{cell(quote)},{cell(sentence)},{tail}")
+            continue
+        writer.writerow((
+            claim_id, subject, measure, value_text, value_max_text, unit, qualifier, change, period_start,
+            period_end, kind, status, rank, rank_reason, group_id, title, source, published, sha256, start, end,
+            quote, sentence, extracted_text, extracted_unit, reviewed_by, reviewed_at, note, origin, evidence_url,
+            evidence_document_id, evidence_quote, evidence_checked_on, evidence_method, resolution_note,
+            resolved_by, required, second_by, agreement, uncertainty_text,
+        ))
+        append(_drain(buffer)[:-2])
+    append("")
+    return "\r\n".join(lines)
 
 
 def _second_review_cells(state: str | None, second_by: str | None) -> tuple:
@@ -542,9 +668,8 @@ def _sqlite_pages(session: so.Session, filters: ClaimFilter, page_size: int, wri
             return
         documents = texts.load({row[-3] for row in page})
         session.rollback()
-        writer.writerows(_format_rows(page, documents, timestamps_as_text=True))
         last = page[-1][0]
-        yield _drain(buffer).encode("utf-8"), len(page)
+        yield _csv_text(page, documents, writer, buffer).encode("utf-8"), len(page)
 
 
 CSVW_CONTEXT = "http://www.w3.org/ns/csvw"

@@ -1,5 +1,7 @@
 """The CSV the database formats (COPY on PostgreSQL, the driver's rows on SQLite) is byte for byte
 the CSV every cell formatted in Python (`CsvExport(..., reference=True)`), for any filter."""
+import csv
+import io
 import itertools
 import random
 from datetime import date, datetime, timezone
@@ -9,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from claimtrack import export, review, second_review
-from claimtrack.export import CsvExport, export_filter
+from claimtrack.export import COLUMNS, CsvExport, export_filter
 from models import STATUSES, ConflictGroup, Review
 
 from .factories import ClaimFactory, DocumentFactory, UserFactory
@@ -186,3 +188,77 @@ def test_export_speed_path_numbers_are_plain_decimals(db_session):
     cells = [line.split(",")[3] for line in fast.split("\r\n")[1:-1]]
     assert cells == [export.plain_decimal(value) for value in NUMBERS]
     assert [float(cell) for cell in cells] == NUMBERS
+
+
+@pytest.mark.parametrize("text", ["plain", "", "a,b", 'say "hi"', '"', "two\nlines", "cr\rhere", "cr\r\nlf",
+                                  "東京都, km²", "\x00nul", " lead", "tail ", "'quoted", "=1+1", "\u2028sep"])
+def test_export_one_csv_cell_is_what_csv_writer_writes(text):
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(["x", text, "y"])
+    assert f"x,{export._csv_cell(text)},y\r\n" == buffer.getvalue()
+
+
+# Each text cell of a row that may hold what csv quotes, in turn: the title, quote and sentence
+# quoted cell by cell, any other cell sending its whole row to csv.writer.
+QUOTED_CELLS = ["subject", "measure", "unit", "rank_reason", "source", "title", "quote", "sentence", "reviewer",
+                "note"]
+
+
+@pytest.mark.parametrize("where", QUOTED_CELLS)
+@pytest.mark.parametrize("text", ["a,b", 'say "hi"', "two\nlines", "cr\r\nlf", "=1,+2", "\u00a0@x, \"y\""])
+def test_export_speed_path_quotes_each_cell_as_python_cells(db_session, reviewer, where, text):
+    body = f"Before. {text if where in ('sentence', 'quote') else 'Plain'} has 66 sister cities.\nAfter."
+    document = DocumentFactory(text=body, title=text if where == "title" else "Title",
+                               source=text if where == "source" else None)
+    sentence = (body.index(". ") + 2, body.index("\nAfter"))
+    user = UserFactory(username=text) if where == "reviewer" else reviewer
+    claim = ClaimFactory(
+        document=document, status="verified", quote_text=text if where == "quote" else "66",
+        sentence_start=sentence[0], sentence_end=sentence[1],
+        subject=text if where == "subject" else "Gansu", measure=text if where == "measure" else "cities",
+        unit=text if where == "unit" else "pairs", rank_reason=text if where == "rank_reason" else "",
+        reviewed_by=user, reviewed_at=datetime(2024, 5, 2, 9, 30, tzinfo=UTC),
+    )
+    db_session.add(Review(claim=claim, user=user, decision="verify", note=text if where == "note" else None,
+                          created_at=datetime(2024, 5, 2, 9, 30, tzinfo=UTC)))
+    db_session.commit()
+    fast, reference = _both(db_session, document=document.id)
+    assert fast == reference
+    row = next(csv.reader(io.StringIO(fast.split("\r\n", 1)[1], newline="")))
+    column = {"title": "document_title", "source": "document_source", "reviewer": "reviewed_by",
+              "note": "review_note"}.get(where, where)
+    expected = body[sentence[0]:sentence[1]] if where == "sentence" else text
+    assert row[COLUMNS.index(column)] == export.inert_text(expected)
+
+
+def test_export_speed_path_nulls_formulas_and_unicode_as_python_cells(db_session):
+    document = DocumentFactory(text="-7 km² à Zürich, 66 “quoted” ones.", title="=Zürich, „Bericht“",
+                               source="@src", published=None)
+    for n, (subject, unit) in enumerate([("+Gansu", "km²"), ("\u3000=东京", "-"), ("Ünïcödé", "\t")]):
+        ClaimFactory(document=document, quote_text="66", status="verified", subject=subject, unit=unit,
+                     value_max=None, uncertainty=None if n else 0.25, period_start=None, period_end=None,
+                     change=None, rank_reason="-down" if n == 1 else "", sentence_end=len(document.text) - n)
+    db_session.commit()
+    fast, reference = _both(db_session, document=document.id)
+    assert fast == reference
+    assert "'+Gansu" in fast and "'\u3000=东京" in fast and ",'=Zürich, „Bericht“," not in fast
+    assert '"\'=Zürich, „Bericht“"' in fast and ",'@src," in fast and ",'-down," in fast
+
+
+def test_export_speed_path_cells_starting_with_a_digit_or_none_as_python_cells(db_session, reviewer):
+    document = DocumentFactory(text="2024: 66 pairs, 1=1 and 9 lives.", title="2024, a report", source="10.1000/x=1")
+    claims = [ClaimFactory(document=document, quote_text="66", status=status, subject=subject, measure="1=1",
+                           unit="9", rank_reason="0-1" if n else "", change=None)
+              for n, (status, subject) in enumerate([("verified", "9 lives"), ("pending", "0"), ("rejected", "-0")])]
+    db_session.add(Review(claim=claims[0], user=reviewer, decision="verify", note="3 sources, one \"=x\"",
+                          created_at=datetime(2024, 5, 2, 9, 30, tzinfo=UTC)))
+    claims[0].reviewed_by, claims[0].reviewed_at = reviewer, datetime(2024, 5, 2, 9, 30, tzinfo=UTC)
+    db_session.commit()
+    fast, reference = _both(db_session, status=STATUSES, document=document.id)
+    assert fast == reference
+    rows = list(csv.reader(io.StringIO(fast, newline="")))[1:]
+    assert [row[COLUMNS.index("subject")] for row in rows] == ["9 lives", "0", "'-0"]
+    assert {row[COLUMNS.index("measure")] for row in rows} == {"1=1"}
+    assert rows[0][COLUMNS.index("review_note")] == '3 sources, one "=x"'
+    assert rows[1][COLUMNS.index("review_note")] == rows[1][COLUMNS.index("reviewed_by")] == ""
+    assert rows[0][COLUMNS.index("document_title")] == "2024, a report"
