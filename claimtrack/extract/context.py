@@ -26,9 +26,12 @@ QUALIFIER_RE = re.compile(
 )
 QUALIFIER_AFTER_RE = re.compile(r"\s*(?:(?P<ge>or\s+more|or\s+above|\+)|(?P<le>or\s+less|or\s+fewer|or\s+below))\b", re.I)
 _FILL = r"(?:by|of|at|some|about|nearly|almost|around|roughly|approximately|more\s+than|over|just|a|an|further|average|annual|annually|rate|year[- ]on[- ]year|yoy|y-o-y|another|additional|sharp|sharply|remarkable|significant|steady|total|nearly|respectively)"
+# The words of a rise and of a fall ("rose", "edged down"): a change right before a figure here, and the
+# sign that a level moved in `link_movements`.
+UP_WORDS = r"increase[sd]?|increasing|rose|rise[sn]?|rising|grew|grow(?:s|n|ing)?|growths?|up|gain(?:s|ed|ing)?|jump(?:s|ed|ing)?|surge[sd]?|surging|climb(?:s|ed|ing)?|soar(?:s|ed|ing)?|advance[sd]?|advancing|added|adding|boost(?:s|ed|ing)?|expand(?:s|ed|ing)|raised?|raising|widened|hike[sd]?|hiking|rall(?:y|ied|ies|ying)|edged\s+up|ticked\s+up|higher|outpacing|outpaced"
+DOWN_WORDS = r"decrease[sd]?|decreasing|fell|fall(?:s|en|ing)?|drop(?:s|ped)?|dropping|decline[sd]?|declining|down|lost|loses|losing|slid|sliding|slip(?:s|ped|ping)?|plunge[sd]?|plunging|plummet(?:s|ed|ing)?|tumble[sd]?|tumbling|shed|shedding|sank|sinking|slump(?:s|ed|ing)?|dip(?:s|ped|ping)?|eased|easing|edged\s+down|shr[aiu]nk|shrinking|contract(?:s|ed|ing)|cut(?:ting)?|reduced?|reducing|lower|narrowed|minus"
 CHANGE_LEFT_RE = re.compile(
-    r"\b(?:(?P<up>increase[sd]?|increasing|rose|rise[sn]?|rising|grew|grow(?:s|n|ing)?|growths?|up|gain(?:s|ed|ing)?|jump(?:s|ed|ing)?|surge[sd]?|surging|climb(?:s|ed|ing)?|soar(?:s|ed|ing)?|advance[sd]?|advancing|added|adding|boost(?:s|ed|ing)?|expand(?:s|ed|ing)|raised?|raising|widened|hike[sd]?|hiking|rall(?:y|ied|ies|ying)|edged\s+up|ticked\s+up|higher|outpacing|outpaced)"
-    r"|(?P<down>decrease[sd]?|decreasing|fell|fall(?:s|en|ing)?|drop(?:s|ped)?|dropping|decline[sd]?|declining|down|lost|loses|losing|slid|sliding|slip(?:s|ped|ping)?|plunge[sd]?|plunging|plummet(?:s|ed|ing)?|tumble[sd]?|tumbling|shed|shedding|sank|sinking|slump(?:s|ed|ing)?|dip(?:s|ped|ping)?|eased|easing|edged\s+down|shr[aiu]nk|shrinking|contract(?:s|ed|ing)|cut(?:ting)?|reduced?|reducing|lower|narrowed|minus))"
+    rf"\b(?:(?P<up>{UP_WORDS})|(?P<down>{DOWN_WORDS}))"
     rf"(?:(?:\s+{_FILL})*|(?:\s+(?!by\b)[a-z]+){{1,3}}\s+by)\s*$",
     re.I,
 )
@@ -94,14 +97,12 @@ WORD_AFTER_RE = re.compile(r"\s+([A-Za-z]+)")
 # A word of change in the clause before a movement's "from" ("fell", "went", "creeping upward"): without
 # one, "from 6 depots to 14 terminals" or "from 2 airports to 40 airports" tells where, not how a level moved.
 MOVEMENT_VERB_RE = re.compile(
-    r"\b(?:ris(?:e|es|en|ing)|rose|f[ae]ll(?:s|en|ing)?|drop(?:s|ped|ping)?|declin(?:e|ed|es|ing)"
-    r"|gr(?:ew|ow|ows|own|owing)|climb(?:s|ed|ing)?|jump(?:s|ed|ing)?|sl(?:id|ide|ides|iding)|plung(?:e|ed|es|ing)"
-    r"|plummet(?:s|ed|ing)?|slow(?:s|ed|ing)?|narrow(?:s|ed|ing)?|widen(?:s|ed|ing)?|eas(?:e|ed|es|ing)"
-    r"|increas(?:e|ed|es|ing)|decreas(?:e|ed|es|ing)|shr(?:ink|inks|ank|unk|inking)|went|go(?:es|ing)?|gone"
-    r"|mov(?:e|ed|es|ing)|cut(?:s|ting)?|rais(?:e|ed|es|ing)|lower(?:s|ed|ing)?|improv(?:e|ed|es|ing)"
-    r"|soar(?:s|ed|ing)?|tumbl(?:e|ed|es|ing)|s[au]nk|sink(?:s|ing)?|dip(?:s|ped|ping)?|creep(?:s|ing)?|crept"
-    r"|edg(?:e|ed|es|ing)|upwards?|downwards?|up|down|chang(?:e|ed|es|ing)|shift(?:s|ed|ing)?|sw(?:ung|ing|ings|inging)"
-    r"|reduc(?:e|ed|es|ing)|boost(?:s|ed|ing)?|expand(?:s|ed|ing)?|contract(?:s|ed|ing)?)\b", re.I)
+    rf"\b(?:{UP_WORDS}|{DOWN_WORDS}|ris(?:e|es|en|ing)|f[ae]ll(?:s|en|ing)?|sl(?:id|ide|ides|iding)"
+    r"|slow(?:s|ed|ing)?|narrow(?:s|ed|ing)?|widen(?:s|ed|ing)?|eas(?:e|ed|es|ing)|shr(?:ink|inks|ank|unk|inking)"
+    r"|went|go(?:es|ing)?|gone|mov(?:e|ed|es|ing)|cut(?:s|ting)?|rais(?:e|ed|es|ing)|lower(?:s|ed|ing)?"
+    r"|improv(?:e|ed|es|ing)|s[au]nk|sink(?:s|ing)?|creep(?:s|ing)?|crept|edg(?:e|ed|es|ing)|upwards?|downwards?"
+    r"|chang(?:e|ed|es|ing)|shift(?:s|ed|ing)?|sw(?:ung|ing|ings|inging)|reduc(?:e|ed|es|ing)"
+    r"|expand(?:s|ed|ing)?|contract(?:s|ed|ing)?)\b", re.I)
 MOVEMENT_CLAUSE_CHARS = 80
 MOVEMENT_GAP_RE = re.compile(
     r"(?:(?!\b(?:and|but|while|whereas|or|from)\b)[^;:!?()\[\]]){0,40}?\bto\s+"
