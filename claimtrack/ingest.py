@@ -7,6 +7,7 @@ transaction.
 import pickle
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -24,6 +25,11 @@ CONTEXT_CHARS = 32
 # Documents longer than this are extracted in a child process by `prepare_apart`; shorter ones
 # take less time to extract than a process takes to start.
 APART_CHARS = 256 * 1024
+# A backlog is stored this many documents, of at most this many bytes together, to a transaction
+# (`store_many`: one conflict check per batch). The byte bound keeps a batch's extraction short, so
+# no document waits long behind the others of its batch.
+BATCH_DOCUMENTS = 20
+BATCH_BYTES = 512 * 1024
 
 
 @dataclass(frozen=True)
@@ -95,16 +101,74 @@ def find_duplicate(session: so.Session, source: DocumentSource) -> Document | No
 
 
 def store(session: so.Session, prepared: PreparedDocument) -> IngestResult:
-    """Add one document and its claims to the session (the caller commits), unless already stored.
+    """Add one document and its claims to the session (the caller commits), unless already stored."""
+    return store_many(session, [prepared])[0]
 
-    The same text stored at the same moment by someone else is a duplicate too: the insert waits
-    for their transaction, then meets the unique SHA-256 and is undone to a savepoint.
+
+def store_many(session: so.Session, batch: Sequence[PreparedDocument]) -> list[IngestResult]:
+    """Add these documents and their claims to the session (the caller commits); a result for each, in order.
+
+    The batch is written set by set: the new documents, then every claim of theirs in one
+    multi-row INSERT, their search rows, and one conflict check and one reference match over all
+    of them (`AFTER_STORE`), so a backlog of small documents costs a few round trips per batch
+    instead of some twenty per document. A text already stored, or twice in the batch, is a
+    duplicate of the first copy. The same text stored at the same moment by someone else is a
+    duplicate too: the insert waits for their transaction, meets the unique SHA-256 and is undone
+    to a savepoint.
     """
-    source = prepared.source
-    if existing := find_duplicate(session, source):
-        return _duplicate(existing)
+    batch = list(batch)
+    stored = {d.sha256: d for d in session.scalars(
+        sa.select(Document).where(Document.sha256.in_({p.source.sha256 for p in batch})))} if batch else {}
+    new: dict[str, tuple[Document, PreparedDocument]] = {}
+    for prepared in batch:
+        sha = prepared.source.sha256
+        if sha not in stored and sha not in new:
+            new[sha] = (_document(prepared.source), prepared)
+    documents = [document for document, _ in new.values()]
+    try:
+        with session.begin_nested():
+            session.add_all(documents)
+    except sa.exc.IntegrityError:
+        # Someone else committed one of these texts meanwhile: add them one at a time to see which.
+        documents = []
+        for sha, (document, prepared) in list(new.items()):
+            fresh = _document(prepared.source)
+            try:
+                with session.begin_nested():
+                    session.add(fresh)
+            except sa.exc.IntegrityError:
+                if (existing := find_duplicate(session, prepared.source)) is None:
+                    raise
+                stored[sha] = existing
+                del new[sha]
+                continue
+            new[sha] = (fresh, prepared)
+            documents.append(fresh)
+    rows = [{**claim_values(prepared.source.text, c), "document_id": document.id}
+            for document, prepared in new.values() for c in prepared.claims]
+    if rows:
+        # One multi-row INSERT: a long document's claims take a fraction of the time the unit of
+        # work needs, and the database's write lock is held that much shorter.
+        with search.pipeline_indexed(session, documents):
+            session.execute(sa.insert(Claim), rows)
+    if documents:
+        for hook in AFTER_STORE:
+            hook(session, documents)
+    results = []
+    for prepared in batch:
+        sha = prepared.source.sha256
+        if sha in new and new[sha][1] is prepared:
+            document = new[sha][0]
+            results.append(IngestResult("added", document.id, document.file_name, len(prepared.claims),
+                                        len(prepared.skipped)))
+        else:
+            results.append(_duplicate(stored.get(sha) or new[sha][0]))
+    return results
+
+
+def _document(source: DocumentSource) -> Document:
     meta = source.metadata
-    document = Document(
+    return Document(
         sha256=source.sha256,
         file_name=source.file_name,
         title=source.title[:500],
@@ -118,22 +182,6 @@ def store(session: so.Session, prepared: PreparedDocument) -> IngestResult:
         char_count=len(source.text),
         extractor_version=EXTRACTOR_VERSION,
     )
-    rows = [claim_values(source.text, c) for c in prepared.claims]
-    try:
-        with session.begin_nested():
-            session.add(document)
-    except sa.exc.IntegrityError:
-        if existing := find_duplicate(session, source):
-            return _duplicate(existing)
-        raise
-    if rows:
-        # One multi-row INSERT: a long document's claims take a fraction of the time the unit of
-        # work needs, and the database's write lock is held that much shorter.
-        with search.pipeline_indexed(session, document.id, document.text, document.title):
-            session.execute(sa.insert(Claim), [{**row, "document_id": document.id} for row in rows])
-    for hook in AFTER_STORE:
-        hook(session, document)
-    return IngestResult("added", document.id, document.file_name, len(prepared.claims), len(prepared.skipped))
 
 
 def _duplicate(existing: Document) -> IngestResult:
@@ -148,5 +196,6 @@ def ingest(session: so.Session, source: DocumentSource) -> IngestResult:
     return store(session, prepare(source))
 
 
-# Work that follows each stored document inside its transaction, so every ingest path runs it.
-AFTER_STORE: list = [conflicts.detect_document, references.match_document]
+# Work that follows each stored batch of new documents inside its transaction, so every ingest
+# path runs it: each hook takes the session and the list of new documents.
+AFTER_STORE: list = [conflicts.detect_documents, references.match_documents]

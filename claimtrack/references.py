@@ -17,7 +17,7 @@ when a reviewer's correction or an added claim changes a claim's fact.
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -456,9 +456,9 @@ def match_all(session: so.Session) -> MatchReport:
     return _match_where(session, sa.true())
 
 
-def match_document(session: so.Session, document: Document) -> MatchReport:
-    """Match a newly stored document's claims (an `AFTER_STORE` hook)."""
-    return _match_where(session, Claim.document_id == document.id)
+def match_documents(session: so.Session, documents: Sequence[Document]) -> MatchReport:
+    """Match newly stored documents' claims (an `AFTER_STORE` hook)."""
+    return _match_where(session, Claim.document_id.in_([d.id for d in documents]))
 
 
 # Reading for the pages.

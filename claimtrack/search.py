@@ -167,9 +167,10 @@ def matches(query: SearchQuery, session: so.Session | None = None) -> sa.ColumnE
 
 
 @contextmanager
-def pipeline_indexed(session: so.Session, document_id: int, text: str, title: str):
-    """Insert a document's claims in the block; on PostgreSQL their search rows are then written from
-    `text` in one statement, instead of by the trigger cutting each sentence out of the stored text."""
+def pipeline_indexed(session: so.Session, documents):
+    """Insert new documents' claims in the block; on PostgreSQL their search rows are then written from
+    the documents' texts in one statement, instead of by the trigger cutting each sentence out of the
+    stored text."""
     if session.get_bind().dialect.name != "postgresql":
         yield
         return
@@ -178,18 +179,22 @@ def pipeline_indexed(session: so.Session, document_id: int, text: str, title: st
         yield
     finally:
         session.execute(sa.text("SELECT set_config('claimtrack.fts_rows', '', true)"))
+    by_id = {document.id: document for document in documents}
     rows = session.execute(
-        sa.select(Claim.id, Claim.quote, Claim.sentence_start, Claim.sentence_end, Claim.subject, Claim.measure)
-        .where(Claim.document_id == document_id)
+        sa.select(Claim.id, Claim.document_id, Claim.quote, Claim.sentence_start, Claim.sentence_end, Claim.subject,
+                  Claim.measure)
+        .where(Claim.document_id.in_(list(by_id)))
     ).all()
     if not rows:
         return
-    ids, quotes, sentences, subjects, measures = zip(*(
-        (id_, quote, text[start:end], subject, measure) for id_, quote, start, end, subject, measure in rows))
+    ids, quotes, sentences, subjects, measures, titles = zip(*(
+        (id_, quote, by_id[document_id].text[start:end], subject, measure, by_id[document_id].title)
+        for id_, document_id, quote, start, end, subject, measure in rows))
     session.execute(sa.text(
         "INSERT INTO claims_fts (claim_id, terms) "
-        "SELECT r.id, claims_fts_terms(r.quote, r.sentence, r.subject, r.measure, CAST(:title AS text)) "
+        "SELECT r.id, claims_fts_terms(r.quote, r.sentence, r.subject, r.measure, r.title) "
         "FROM unnest(CAST(:ids AS integer[]), CAST(:quotes AS text[]), CAST(:sentences AS text[]), "
-        "CAST(:subjects AS text[]), CAST(:measures AS text[])) AS r(id, quote, sentence, subject, measure)"
-    ), {"title": title, "ids": list(ids), "quotes": list(quotes), "sentences": list(sentences),
-        "subjects": list(subjects), "measures": list(measures)})
+        "CAST(:subjects AS text[]), CAST(:measures AS text[]), CAST(:titles AS text[])) "
+        "AS r(id, quote, sentence, subject, measure, title)"
+    ), {"ids": list(ids), "quotes": list(quotes), "sentences": list(sentences),
+        "subjects": list(subjects), "measures": list(measures), "titles": list(titles)})

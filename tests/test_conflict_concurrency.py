@@ -34,10 +34,10 @@ def test_two_documents_stored_at_once_meet_in_one_group(fresh_database, monkeypa
     # the second store begins once the first is committed.
     side_by_side = engine.dialect.name == "postgresql"
 
-    def checked_together(session, document):
+    def checked_together(session, documents):
         if side_by_side:
             barrier.wait(timeout=30)
-        conflicts.detect_document(session, document)
+        conflicts.detect_documents(session, documents)
 
     monkeypatch.setattr(ingest, "AFTER_STORE", [checked_together])
 

@@ -13,10 +13,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from claimtrack import accounts, schema
+from claimtrack import accounts, ingest, schema
 from claimtrack.cli import extract_command, iso_date, printable
 from claimtrack.database import refresh_statistics
-from claimtrack.ingest import PreparedDocument, prepare, store
+from claimtrack.ingest import PreparedDocument, prepare, store_many
 from claimtrack.jobs import InlineQueue
 from claimtrack.sources import (
     DocumentError, FoundFile, find_documents, limits, metadata_for, read_document, valid_text,
@@ -86,7 +86,7 @@ def db_current():
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--published", callback=iso_date, help="Publication date (YYYY-MM-DD) for all the files.")
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Worker processes for extraction; database writes stay one transaction per document.")
+              help="Worker processes for extraction; documents are stored a batch at a time, one transaction each.")
 @click.option("--enqueue", is_flag=True,
               help="Queue one job per document for `claimtrack worker` (CLAIMTRACK_REDIS_URL) and return at once.")
 @with_appcontext
@@ -100,6 +100,25 @@ def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int, e
     added = duplicates = refused = skipped = 0
     interrupted = False
     pool = None
+    pending: list[tuple[str, PreparedDocument]] = []
+
+    def store_pending():
+        """Store the files read so far in one transaction (`ingest.store_many`) and say what became of each."""
+        nonlocal added, duplicates, skipped
+        with _interrupts_deferred():
+            results = store_many(session, [prepared for _, prepared in pending])
+            session.commit()
+        for (name, _), result in zip(pending, results):
+            if result.status == "duplicate":
+                duplicates += 1
+                click.echo(f"unchanged {name}: already stored as document {result.document_id}")
+            else:
+                added += 1
+                skipped += result.skipped
+                note = f", {result.skipped} sentences skipped (extraction failed)" if result.skipped else ""
+                click.echo(f"added     {name}: document {result.document_id}, {result.claims} claims{note}")
+        pending.clear()
+
     if jobs > 1:
         with _interrupts_deferred():
             pool = multiprocessing.Pool(jobs, initializer=_worker_ignores_interrupts)
@@ -115,17 +134,12 @@ def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int, e
                         refused += 1
                         click.echo(f"refused   {name}: {printable(prepared)}", err=True)
                         continue
-                    with _interrupts_deferred():
-                        result = store(session, prepared)
-                        session.commit()
-                    if result.status == "duplicate":
-                        duplicates += 1
-                        click.echo(f"unchanged {name}: already stored as document {result.document_id}")
-                    else:
-                        added += 1
-                        skipped += result.skipped
-                        note = f", {result.skipped} sentences skipped (extraction failed)" if result.skipped else ""
-                        click.echo(f"added     {name}: document {result.document_id}, {result.claims} claims{note}")
+                    pending.append((name, prepared))
+                    if (len(pending) >= ingest.BATCH_DOCUMENTS
+                            or sum(len(p.source.text) for _, p in pending) >= ingest.BATCH_BYTES):
+                        store_pending()
+                if pending:
+                    store_pending()
             if added:
                 refresh_statistics(session.connection())
                 session.commit()

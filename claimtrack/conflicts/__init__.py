@@ -17,7 +17,7 @@ documents can disagree: inside one document, the same subject and measure with t
 nearly always a part and its whole ("16 of the 156 key projects"), not a contradiction.
 Rejected and deprecated claims never make a conflict.
 
-Detection runs over the groups a new document touches (an `AFTER_STORE` hook) or over
+Detection runs over the groups new documents touch (an `AFTER_STORE` hook) or over
 everything (`rebuild`); either way the cost is a few indexed lookups per key, never a
 comparison of every claim with every other.
 
@@ -29,7 +29,7 @@ and judging of claims, `resolve` the reviewers' decisions on groups, `learned` w
 the detector, `members` the reading of groups for the pages.
 """
 from .compare import CONFLICT_STATUSES, dimension_of, stated_step
-from .detect import DetectionReport, detect_claims, detect_document, rebuild
+from .detect import DetectionReport, detect_claims, detect_document, detect_documents, rebuild
 from .members import (
     ConflictSummary,
     GroupDetail,
@@ -55,7 +55,7 @@ from .resolve import (
 __all__ = [
     "CONFLICT_STATUSES", "DEPRECATION_REASONS", "ConflictError", "ConflictSummary", "DetectionReport",
     "AlreadyAnswered", "AlreadyResolved", "AwaitsBlindReview", "GroupDetail", "MemberView", "NotInGroup", "Rescope", "StaleGroupError", "conflict_page", "conflict_summary",
-    "detect_claims", "detect_document", "dimension_of", "group_detail", "group_members",
+    "detect_claims", "detect_document", "detect_documents", "dimension_of", "group_detail", "group_members",
     "iter_conflicts", "merge_groups", "rebuild", "resolve_by_reference", "resolve_group", "split_claim", "stated_step",
     "undo_resolution", "SCOPES", "answer_suggestion", "lessons", "pending_count", "pending_suggestions",
     "undo_lesson",

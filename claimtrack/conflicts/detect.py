@@ -10,7 +10,7 @@ import functools
 import gc
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -528,9 +528,13 @@ def _load_claims(session: so.Session, where) -> list[Statement]:
 
 
 def detect_document(session: so.Session, document: Document) -> DetectionReport:
-    """Detect conflicts in the groups a newly stored document touches (an `AFTER_STORE` hook), in turn
-    with other new documents' checks and rebuilds (`STORE_CHECK_LOCK`)."""
-    take_turn(session.connection(), STORE_CHECK_LOCK)
-    ids = session.scalars(sa.select(Claim.id).where(Claim.document_id == document.id)).all()
-    return detect_claims(session, ids)
+    """`detect_documents` for one newly stored document."""
+    return detect_documents(session, [document])
 
+
+def detect_documents(session: so.Session, documents: Sequence[Document]) -> DetectionReport:
+    """Detect conflicts in the groups newly stored documents touch (an `AFTER_STORE` hook), in one run
+    over all their claims, in turn with other new documents' checks and rebuilds (`STORE_CHECK_LOCK`)."""
+    take_turn(session.connection(), STORE_CHECK_LOCK)
+    ids = session.scalars(sa.select(Claim.id).where(Claim.document_id.in_([d.id for d in documents]))).all()
+    return detect_claims(session, ids)

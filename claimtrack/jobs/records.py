@@ -91,9 +91,44 @@ def claim(session: so.Session, job_id: int) -> Job | None:
     return session.get(Job, job_id, populate_existing=True) if taken else None
 
 
-def advance(session: so.Session, job_id: int, state: str) -> None:
-    """Record that the job has reached `state` (committed at once, so pages show it)."""
-    session.execute(sa.update(Job).where(Job.id == job_id).values(state=state, updated_at=utcnow()))
+def claim_backlog(session: so.Session, count: int, max_bytes: int) -> list[int]:
+    """Take up to `count` more queued ingest jobs, oldest first and of at most `max_bytes` together, to run
+    in one batch with a job just claimed; their ids.
+
+    The same conditional UPDATE as `claim`, so a job is taken by one runner only; on PostgreSQL
+    rows another runner is taking at that moment are passed over rather than waited for. The
+    queue's own entries for these jobs then find them taken and do nothing.
+    """
+    candidates = session.execute(
+        sa.select(Job.id, sa.func.coalesce(sa.func.length(Job.payload), 0))
+        .where(Job.kind == "ingest", Job.state == "queued").order_by(Job.id).limit(count)
+        .with_for_update(skip_locked=True)
+    ).all()
+    wanted, total = [], 0
+    for job_id, size in candidates:
+        total += size
+        if total > max_bytes:
+            break
+        wanted.append(job_id)
+    taken: list[int] = []
+    if wanted:
+        now = utcnow()
+        taken = sorted(session.scalars(
+            sa.update(Job).where(Job.id.in_(wanted), Job.state == "queued")
+            .values(state=FIRST_STATE["ingest"], attempts=Job.attempts + 1, started_at=now, updated_at=now,
+                    outcome="", worker=WORKER_NAME)
+            .returning(Job.id).execution_options(synchronize_session=False)
+        ))
+    session.commit()
+    return taken
+
+
+def advance(session: so.Session, job_ids: int | list[int], state: str) -> None:
+    """Record that the jobs have reached `state` (committed at once, so pages show it)."""
+    ids = [job_ids] if isinstance(job_ids, int) else list(job_ids)
+    if ids:
+        session.execute(sa.update(Job).where(Job.id.in_(ids)).values(state=state, updated_at=utcnow())
+                        .execution_options(synchronize_session=False))
     session.commit()
 
 

@@ -3,6 +3,8 @@
 A job is idempotent: it is claimed by one runner at a time (`records.claim`), a document and
 the job's "done" are committed in one transaction (a crash before it leaves no partial document
 and the job runnable again), and a document already stored is a duplicate, never a second copy.
+Under a backlog a runner takes several queued ingest jobs at once and stores them in one such
+transaction (`ingest.BATCH_DOCUMENTS`).
 Passing database errors (a dropped connection, a serialization failure) are retried here with
 backoff; any other error fails the job with its one-line reason.
 """
@@ -20,11 +22,11 @@ import sqlalchemy.orm as so
 
 from models import Job
 
-from .. import conflicts
+from .. import conflicts, ingest
 from ..claim_filters import ClaimFilter
 from ..database import make_engine, make_sessionmaker, refresh_statistics
 from ..export import EXPORT_DEFAULTS, CsvExport
-from ..ingest import prepare_apart, store
+from ..ingest import IngestResult, prepare_apart, store, store_many
 from ..sources import DocumentError, Metadata, decode_document, with_known_metadata, with_metadata
 from . import records
 
@@ -41,13 +43,21 @@ class Retry(Exception):
 
 
 def run(factory: so.sessionmaker, job_id: int, backoff=BACKOFF) -> str | None:
-    """Run the job `job_id` to its end and return its final state, or None if it was not ours to run."""
-    if not _retrying(job_id, backoff, lambda: _claim(factory, job_id)):
+    """Run the job `job_id` to its end and return its final state, or None if it was not ours to run.
+
+    An ingest job met with a backlog of queued ones takes some of them along (`records.claim_backlog`)
+    and stores them all in one transaction, with one conflict check (`ingest.store_many`).
+    """
+    ids = _retrying(job_id, backoff, lambda: _claim(factory, job_id))
+    if not ids:
         return None
     try:
-        return _retrying(job_id, backoff, lambda: _work(factory, job_id))
+        if len(ids) == 1:
+            return _retrying(job_id, backoff, lambda: _work(factory, job_id))
+        return _retrying(job_id, backoff, lambda: _work_batch(factory, ids))[job_id]
     except Retry:
-        _give_back(factory, job_id)
+        for taken in ids:
+            _give_back(factory, taken)
         raise
 
 
@@ -64,9 +74,17 @@ def _retrying(job_id: int, backoff, step):
     raise AssertionError("unreachable")
 
 
-def _claim(factory: so.sessionmaker, job_id: int) -> bool:
+def _claim(factory: so.sessionmaker, job_id: int) -> list[int]:
+    """The ids of the jobs this runner now holds: `job_id` and, for an ingest job, a share of the backlog."""
     with factory() as session:
-        return records.claim(session, job_id) is not None
+        job = records.claim(session, job_id)
+        if job is None:
+            return []
+        if job.kind != "ingest" or ingest.BATCH_DOCUMENTS < 2:
+            return [job_id]
+        # A lone upload is a batch of one and waits for nobody.
+        return [job_id, *records.claim_backlog(session, ingest.BATCH_DOCUMENTS - 1,
+                                               ingest.BATCH_BYTES - len(job.payload or b""))]
 
 
 def _work(factory: so.sessionmaker, job_id: int) -> str:
@@ -129,7 +147,11 @@ def _ingest(session: so.Session, job: Job) -> None:
     prepared = prepare_apart(source)
     records.advance(session, job.id, "checking")
     # The document, its claims, their conflict check (store's hooks) and the job's end: one transaction.
-    result = store(session, prepared)
+    _finish_stored(job, store(session, prepared))
+    session.commit()
+
+
+def _finish_stored(job: Job, result: IngestResult) -> None:
     job.params = {**job.params, "result": result.status}
     if result.status == "duplicate":
         outcome = f"is already stored as document {result.document_id}; nothing changed"
@@ -138,7 +160,52 @@ def _ingest(session: so.Session, job: Job) -> None:
         if result.skipped:
             outcome += f", {result.skipped} sentences skipped (extraction failed)"
     records.finish(job, "done", outcome, result.document_id)
-    session.commit()
+
+
+def _work_batch(factory: so.sessionmaker, ids: list[int]) -> dict[int, str]:
+    """One attempt at claimed ingest jobs together; each job's final state.
+
+    Step by step as `_ingest`, each step for the whole batch: a job whose file cannot be read is
+    refused, one whose extraction fails fails alone, and the rest are stored, checked and marked
+    done in one transaction. When that store fails for a reason of its own (not the database's
+    passing trouble), each job is run again alone, so one bad document fails only itself.
+    """
+    with factory() as session:
+        jobs = [job for job in (session.get(Job, i) for i in ids) if not job.finished]
+        sources = {}
+        for job in jobs:
+            try:
+                sources[job.id] = _source(job)
+            except DocumentError as exc:
+                records.finish(job, "refused", str(exc))
+        records.advance(session, list(sources), "extracting")
+        prepared, failed = {}, {}
+        for job_id, source in sources.items():
+            try:
+                prepared[job_id] = prepare_apart(source)
+            except Exception as exc:  # this document's own failure: the others go on
+                log.exception("job %d failed", job_id)
+                failed[job_id] = _one_line(exc)
+        records.advance(session, list(prepared), "checking")
+        jobs = {job.id: session.get(Job, job.id) for job in jobs}
+        try:
+            results = store_many(session, list(prepared.values()))
+        except TRANSIENT:
+            raise
+        except Exception:
+            log.exception("jobs %s: storing them together failed; running each alone", list(prepared))
+            session.rollback()
+            results = None
+        if results is not None:
+            for job_id, result in zip(prepared, results):
+                _finish_stored(jobs[job_id], result)
+        for job_id, reason in failed.items():
+            records.finish(jobs[job_id], "failed", reason)
+        session.commit()
+        if results is None:
+            for job_id in prepared:
+                _work(factory, job_id)
+        return dict(session.execute(sa.select(Job.id, Job.state).where(Job.id.in_(ids))).all())
 
 
 def _rebuild_conflicts(session: so.Session, job: Job) -> None:

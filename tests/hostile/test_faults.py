@@ -29,28 +29,30 @@ from .conftest import pdf_bomb, snapshot, unchanged, upload
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
-# Runs the real `claimtrack ingest` in a child process, SIGKILLing itself at the KILL_AT-th
-# document: before storing it ("between": the previous document is committed) or after its
-# rows are flushed but before the commit ("inside").
+# Runs the real `claimtrack ingest` in a child process, in batches of three documents, SIGKILLing
+# itself at the batch holding the KILL_AT-th document: before storing it ("between": the batch
+# before is committed) or after its rows are flushed but before the commit ("inside").
 KILLER = """
 import os, signal, sys
 import webapp.cli as cli
 from claimtrack import ingest
 
-at, mode, calls = int(os.environ["KILL_AT"]), os.environ["KILL_MODE"], 0
+at, mode, seen = int(os.environ["KILL_AT"]), os.environ["KILL_MODE"], 0
+ingest.BATCH_DOCUMENTS = 3
 
-def store(session, prepared):
-    global calls
-    calls += 1
-    if calls == at and mode == "between":
+def store_many(session, batch):
+    global seen
+    seen += len(batch)
+    here = seen - len(batch) < at <= seen
+    if here and mode == "between":
         os.kill(os.getpid(), signal.SIGKILL)
-    result = ingest.store(session, prepared)
-    if calls == at and mode == "inside":
+    results = ingest.store_many(session, batch)
+    if here and mode == "inside":
         session.flush()
         os.kill(os.getpid(), signal.SIGKILL)
-    return result
+    return results
 
-cli.store = store
+cli.store_many = store_many
 sys.argv = ["claimtrack", *sys.argv[1:]]
 cli.main()
 """
@@ -210,8 +212,8 @@ def test_fault_store_failing_before_commit_writes_nothing(runner, connection, tm
     corpus = tmp_path / "corpus"
     _corpus(corpus, 3)
 
-    def crash(session, document):
-        if document.file_name == "report_001.txt":
+    def crash(session, documents):
+        if any(document.file_name == "report_001.txt" for document in documents):
             raise RuntimeError("power cut")
 
     monkeypatch.setattr(ingest, "AFTER_STORE", [crash])

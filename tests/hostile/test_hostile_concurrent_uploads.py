@@ -36,7 +36,9 @@ def _wait_until_blocked(database_url: str, backend: str) -> None:
     if backend == "sqlite":
         time.sleep(0.5)
         return
-    admin = make_engine(TEST_DATABASE_URL, poolclass=sa.pool.NullPool)
+    # Each poll its own transaction: within one, PostgreSQL keeps showing the first poll's snapshot of
+    # pg_stat_activity, and a wait that began after it would never be seen.
+    admin = make_engine(TEST_DATABASE_URL, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
     deadline = time.monotonic() + WAIT
     with admin.connect() as connection:
         while time.monotonic() < deadline:
@@ -86,12 +88,12 @@ def _pause_first_store(monkeypatch):
     """Make the first store wait after its rows are written, before its commit; return (flushed, release)."""
     flushed, release = threading.Event(), threading.Event()
 
-    def pause(_session, _document):
+    def pause(_session, _documents):
         if not flushed.is_set():
             flushed.set()
             assert release.wait(WAIT)
 
-    monkeypatch.setattr(ingest, "AFTER_STORE", [pause, conflicts.detect_document])
+    monkeypatch.setattr(ingest, "AFTER_STORE", [pause, conflicts.detect_documents])
     return flushed, release
 
 
@@ -153,6 +155,39 @@ def test_hostile_same_new_document_ingested_twice_at_once(fresh_database, backen
         assert session.scalar(sa.select(sa.func.count()).select_from(Claim)) == 2
     sessionmaker.kw["bind"].dispose()
 
+
+
+def test_hostile_batch_meeting_a_document_stored_at_that_moment_stores_the_rest(fresh_database, backend, monkeypatch):
+    """A worker's batch holds a text another run is storing right then: that one is a duplicate, the
+    batch's other documents are stored all the same."""
+    flushed, release = _pause_first_store(monkeypatch)
+    sessionmaker = make_sessionmaker(make_engine(fresh_database))
+    same = prepare(decode_document(TEXT.encode(), "report.txt"))
+    other = prepare(decode_document(b"In 2022 the Tessel ferry carried 820,000 passengers.", "ferry.txt"))
+
+    def stored(batch):
+        with sessionmaker() as session:
+            results = ingest.store_many(session, batch)
+            session.commit()
+            return results
+
+    first_thread, first = in_thread(lambda: stored([same]))
+    try:
+        assert flushed.wait(WAIT)
+        second_thread, second = in_thread(lambda: stored([same, other]))
+        _wait_until_blocked(fresh_database, backend)
+    finally:
+        release.set()
+        first_thread.join(WAIT)
+    second_thread.join(WAIT)
+    assert not isinstance(second[0], BaseException), second[0]
+    (added,) = first[0]
+    assert [(r.status, r.file_name) for r in second[0]] == [("duplicate", "report.txt"), ("added", "ferry.txt")]
+    assert second[0][0].document_id == added.document_id
+    with sessionmaker() as session:
+        assert sorted(session.scalars(sa.select(Document.file_name))) == ["ferry.txt", "report.txt"]
+        assert session.scalar(sa.select(sa.func.count()).select_from(Claim)) == 3
+    sessionmaker.kw["bind"].dispose()
 
 # --- A 5 MiB upload and another user's queue, through a real server ------------------------
 
