@@ -164,6 +164,22 @@ def bulk_insert(connection: sa.Connection, table: sa.Table, rows: list, columns:
             copy.write_row(row)
 
 
+def with_defaults(table: sa.Table, rows: list[dict]) -> list[dict]:
+    """The rows with every column they leave out that has a Python-side default given it (`bulk_insert`
+    applies none); columns with only a server default are left to the database."""
+    if not rows:
+        return rows
+    given = set(rows[0])
+    defaults = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or default is None or not (default.is_scalar or default.is_callable):
+            continue
+        # A callable default is wrapped by SQLAlchemy to take an execution context, which none of ours read.
+        defaults[column.name] = default.arg(None) if default.is_callable else default.arg
+    return [{**defaults, **row} for row in rows] if defaults else rows
+
+
 def bulk_update(connection: sa.Connection, table: sa.Table, key: str, rows: list[dict], **also) -> None:
     """Update rows of `table` found by their `key` column, each dict holding that row's key and new
     values (the same columns in every dict), and set `also`'s expressions on each.

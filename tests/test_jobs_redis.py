@@ -129,6 +129,32 @@ def test_jobs_two_workers_ingesting_one_folder_at_once_store_each_document_once(
         ("international air cargo route", [16.0, 21.0]), ("international sister city", [66.0, 69.0])]
 
 
+
+def test_jobs_a_batch_takes_the_entries_of_the_jobs_it_ran_along_off_the_queue(queue_env, tmp_path, fresh_database):
+    from redis import Redis
+    from rq import Queue
+    from rq.job import Job as QueuedJob
+
+    folder = tmp_path / "few"
+    folder.mkdir()
+    for i in range(5):
+        (folder / f"ferry-{i}.txt").write_text(f"In {2010 + i} the ferry carried {900 + i} passengers a day.\n")
+    assert finish(claimtrack(queue_env, "ingest", str(folder), "--enqueue")).splitlines()[-1] == "5 queued, 0 refused"
+    finish(claimtrack(queue_env, "worker", "--burst"))
+
+    engine = make_engine(fresh_database)
+    with engine.connect() as connection:
+        jobs = connection.execute(sa.select(Job.id, Job.state).order_by(Job.id)).all()
+    engine.dispose()
+    assert [state for _id, state in jobs] == ["done"] * 5
+    redis = Redis.from_url(queue_env["CLAIMTRACK_REDIS_URL"])
+    queue = Queue(queue_env["CLAIMTRACK_QUEUE"], connection=redis)
+    # The first job's entry ran the batch; the other four were taken off the queue, not run one by one.
+    assert queue.count == 0
+    assert queue.finished_job_registry.get_job_ids() == [f"claimtrack-job-{jobs[0].id}"]
+    assert [QueuedJob.exists(f"claimtrack-job-{job_id}", connection=redis) for job_id, _ in jobs] == [True] + [False] * 4
+    redis.close()
+
 def test_jobs_upload_on_redis_shows_progress_until_a_worker_runs_it(queue_env, monkeypatch):
     for name in ("DATABASE_URL", "CLAIMTRACK_REDIS_URL", "CLAIMTRACK_QUEUE", "SECRET_KEY"):
         monkeypatch.setenv(name, queue_env[name])

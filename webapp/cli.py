@@ -174,16 +174,50 @@ def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int, e
         sys.exit(1)
 
 
+# `ingest --enqueue` commits its job rows and hands them to the queue this many (or this many bytes
+# of files) at a time: one transaction and one Redis round trip for each such batch.
+ENQUEUE_BATCH = 100
+ENQUEUE_BYTES = 16 * 1024 * 1024
+
+
 def _enqueue(files: list[FoundFile], published: date | None) -> None:
     """Queue an ingest job per file (its bytes and folder metadata go with it); without Redis, run each here."""
     from claimtrack.jobs import new_ingest_job
     from claimtrack.jobs.records import changed_nothing, forget
+    from models import Job
 
     from .jobs.cli import command_queue
 
     queue = command_queue()
     session = get_session()
     queued = refused = 0
+    pending: list[tuple[str, Job]] = []
+
+    def hand_over():
+        """Commit the jobs made so far in one transaction and submit them together."""
+        nonlocal queued, refused
+        session.commit()
+        queue.submit_many([job.id for _, job in pending])
+        for name, job in pending:
+            if not isinstance(queue, InlineQueue):
+                queued += 1
+                click.echo(f"queued    {name}: job {job.id}")
+                continue
+            session.refresh(job)
+            if job.state == "refused":
+                refused += 1
+                click.echo(f"refused   {name}: {printable(job.outcome)}", err=True)
+            elif changed_nothing(job):
+                click.echo(f"unchanged {name}: already stored as document {job.document_id}")
+            else:
+                click.echo(f"{job.state:<9} {name}: job {job.id}, {printable(job.outcome)}")
+            if changed_nothing(job):
+                forget(session, job)
+                session.commit()
+            queued += job.state != "refused"
+        pending.clear()
+
+    pending_bytes = 0
     for found in files:
         name = printable(found.path)
         refusal = found.refusal or _unreadable(found.path)
@@ -199,24 +233,13 @@ def _enqueue(files: list[FoundFile], published: date | None) -> None:
             continue
         job = new_ingest_job(session, data, valid_text(found.path.name), source=valid_text(str(found.path)),
                              known=metadata_for(found.path), published=published)
-        session.commit()
-        queue.submit(job.id)
-        if isinstance(queue, InlineQueue):
-            session.refresh(job)
-            if job.state == "refused":
-                refused += 1
-                click.echo(f"refused   {name}: {printable(job.outcome)}", err=True)
-            elif changed_nothing(job):
-                click.echo(f"unchanged {name}: already stored as document {job.document_id}")
-            else:
-                click.echo(f"{job.state:<9} {name}: job {job.id}, {printable(job.outcome)}")
-            if changed_nothing(job):
-                forget(session, job)
-                session.commit()
-            queued += job.state != "refused"
-        else:
-            queued += 1
-            click.echo(f"queued    {name}: job {job.id}")
+        pending.append((name, job))
+        pending_bytes += len(data)
+        if len(pending) >= ENQUEUE_BATCH or pending_bytes >= ENQUEUE_BYTES:
+            hand_over()
+            pending_bytes = 0
+    if pending:
+        hand_over()
     if isinstance(queue, InlineQueue):
         click.echo(f"{queued} jobs ran here, {refused} refused (no CLAIMTRACK_REDIS_URL: no queue to hand them to)")
     else:

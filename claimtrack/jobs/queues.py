@@ -17,6 +17,7 @@ import sqlalchemy.orm as so
 from models import ACTIVE_STATES, FINAL_STATES, Job
 
 from . import records, tasks
+from .tasks import rq_job_id
 
 log = logging.getLogger("claimtrack.jobs")
 
@@ -40,6 +41,11 @@ class JobQueue:
     def wait(self, job_id: int, timeout: float) -> bool:
         """Wait up to `timeout` seconds for the job to finish; True if it has."""
         raise NotImplementedError
+
+    def submit_many(self, job_ids: list[int]) -> None:
+        """Have each of these committed jobs run, in order."""
+        for job_id in job_ids:
+            self.submit(job_id)
 
 
 class InlineQueue(JobQueue):
@@ -142,13 +148,30 @@ class RedisQueue(JobQueue):
         from rq import Retry
 
         try:
-            self.queue.enqueue(tasks.perform, job_id, job_id=f"claimtrack-job-{job_id}",
+            self.queue.enqueue(tasks.perform, job_id, job_id=rq_job_id(job_id),
                                retry=Retry(max=len(RQ_RETRY_INTERVALS), interval=list(RQ_RETRY_INTERVALS)),
                                job_timeout=RQ_JOB_TIMEOUT, result_ttl=86_400, failure_ttl=7 * 86_400)
         except RedisError as exc:
             log.warning("job %d: Redis unreachable (%s); running it in this process", job_id, exc)
             self._fell_back.add(job_id)
             self.fallback.submit(job_id)
+
+    def submit_many(self, job_ids: list[int]) -> None:
+        """Put the jobs on the Redis queue in one round trip (`claimtrack ingest --enqueue` of a folder), or
+        run them here while Redis is down."""
+        from redis.exceptions import RedisError
+        from rq import Retry
+
+        try:
+            self.queue.enqueue_many([
+                self.queue.prepare_data(tasks.perform, (job_id,), job_id=rq_job_id(job_id),
+                                        retry=Retry(max=len(RQ_RETRY_INTERVALS), interval=list(RQ_RETRY_INTERVALS)),
+                                        timeout=RQ_JOB_TIMEOUT, result_ttl=86_400, failure_ttl=7 * 86_400)
+                for job_id in job_ids])
+        except RedisError as exc:
+            log.warning("jobs %s: Redis unreachable (%s); running them in this process", job_ids, exc)
+            self._fell_back.update(job_ids)
+            self.fallback.submit_many(job_ids)
 
     def resubmit(self, job_id: int) -> None:
         """Submit an orphaned job (`records.orphaned`) again unless RQ still holds it (queued or waiting to retry).
@@ -157,7 +180,7 @@ class RedisQueue(JobQueue):
         returns a running one only once it is stale): RQ keeps saying "started" after a kill -9
         until its own job timeout passes, so that is no reason to leave the job where it is.
         """
-        held = self.queue.fetch_job(f"claimtrack-job-{job_id}")
+        held = self.queue.fetch_job(rq_job_id(job_id))
         status = held.get_status(refresh=False) if held is not None else None
         if status not in HELD or (status == "started" and _state(self.factory, job_id) in ACTIVE_STATES):
             self.submit(job_id)

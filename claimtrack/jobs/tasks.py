@@ -42,11 +42,12 @@ class Retry(Exception):
     """The database kept failing past the backoff: the job is back in the queue for a later attempt."""
 
 
-def run(factory: so.sessionmaker, job_id: int, backoff=BACKOFF) -> str | None:
+def run(factory: so.sessionmaker, job_id: int, backoff=BACKOFF, taken_along=None) -> str | None:
     """Run the job `job_id` to its end and return its final state, or None if it was not ours to run.
 
     An ingest job met with a backlog of queued ones takes some of them along (`records.claim_backlog`)
-    and stores them all in one transaction, with one conflict check (`ingest.store_many`).
+    and stores them all in one transaction, with one conflict check (`ingest.store_many`); once
+    that is committed, `taken_along` (if given) is told the ids of the jobs it ran besides `job_id`.
     """
     ids = _retrying(job_id, backoff, lambda: _claim(factory, job_id))
     if not ids:
@@ -54,11 +55,14 @@ def run(factory: so.sessionmaker, job_id: int, backoff=BACKOFF) -> str | None:
     try:
         if len(ids) == 1:
             return _retrying(job_id, backoff, lambda: _work(factory, job_id))
-        return _retrying(job_id, backoff, lambda: _work_batch(factory, ids))[job_id]
+        states = _retrying(job_id, backoff, lambda: _work_batch(factory, ids))
     except Retry:
         for taken in ids:
             _give_back(factory, taken)
         raise
+    if taken_along is not None:
+        taken_along(ids[1:])
+    return states[job_id]
 
 
 def _retrying(job_id: int, backoff, step):
@@ -263,4 +267,39 @@ def _worker_factory() -> so.sessionmaker:
 
 def perform(job_id: int) -> str | None:
     """The RQ entry point: run job `job_id` on the configured database."""
-    return run(_worker_factory(), job_id)
+    return run(_worker_factory(), job_id, taken_along=_off_the_queue)
+
+
+def rq_job_id(job_id: int) -> str:
+    """The id of a job's entry on the Redis queue: it names the job row."""
+    return f"claimtrack-job-{job_id}"
+
+
+def _off_the_queue(job_ids: list[int]) -> None:
+    """Take the entries of jobs a batch ran along off the Redis queue, in one round trip.
+
+    Left there, each would reach a worker only to find its job done; a worker that fetched one
+    already finds the same. Redis failing here costs only that, so it is logged, not raised.
+    """
+    from redis.exceptions import RedisError
+    from rq import Queue, get_current_job
+    from rq.job import Job as QueuedJob
+
+    current = get_current_job()
+    if current is None or not job_ids:
+        return
+    queue = Queue(current.origin, connection=current.connection)
+    try:
+        with current.connection.pipeline() as pipe:
+            for job_id in job_ids:
+                queue.remove(rq_job_id(job_id), pipeline=pipe)
+            removed = pipe.execute()
+        # Only an entry still queued is forgotten: one a worker has fetched is that worker's to end.
+        with current.connection.pipeline() as pipe:
+            for job_id, count in zip(job_ids, removed):
+                if count:
+                    pipe.delete(QueuedJob.key_for(rq_job_id(job_id)))
+            pipe.execute()
+    except RedisError as exc:
+        log.warning("jobs %s are done but still on the Redis queue (%s); their entries will find them done",
+                    job_ids, _one_line(exc))
