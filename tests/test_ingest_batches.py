@@ -74,10 +74,10 @@ def factory(app):
 
 def _queued(factory, *files: tuple[str, str | bytes]) -> list[int]:
     with factory() as session:
-        ids = [jobs.new_ingest_job(session, text.encode() if isinstance(text, str) else text, name,
-                                   source=f"upload:{name}").id for name, text in files]
+        made = [jobs.new_ingest_job(session, text.encode() if isinstance(text, str) else text, name,
+                                    source=f"upload:{name}") for name, text in files]
         session.commit()
-    return ids
+        return [job.id for job in made]
 
 
 def _states(factory, ids) -> list[tuple[str, str]]:

@@ -42,8 +42,8 @@ def new_ingest_job(session: so.Session, data: bytes, file_name: str, *, source: 
         params["published"] = published.isoformat()
     job = Job(kind="ingest", file_name=file_name[:500], params=params, payload=data,
               created_by_id=created_by_id)
+    # Not flushed here: a folder's jobs are inserted together when they are committed.
     session.add(job)
-    session.flush()
     return job
 
 
