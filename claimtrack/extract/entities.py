@@ -37,6 +37,7 @@ NAME_CONNECTORS = {"and", "of", "the", "de", "da", "du", "del", "la", "le", "et"
 ELIDED_NAME_RE = re.compile(r"[dl][’'][A-Z]")
 WORD_SPAN_RE = re.compile(r"[A-Za-zÀ-ÿ][\w’'.-]*")
 # A name's own leading words that are never part of it ("Currently Ghana", "The Gambia").
+TRAILING_POSSESSIVE_RE = re.compile(r"'s?$")
 LEAD_NOISE_RE = re.compile(r"^(?:(?:the|a|an|[A-Za-z]+ly|however|meanwhile|today|now|also)\b[\s,]*)+", re.I)
 
 
@@ -279,7 +280,7 @@ def is_common_word(word: str) -> bool:
 def clean_name(text: str) -> str:
     """A name as written, tidied: no leading article or adverb, no possessive, single spaces."""
     text = " ".join(text.replace("’", "'").split())
-    text = re.sub(r"'s?$", "", text).strip(" ,;:()")
+    text = TRAILING_POSSESSIVE_RE.sub("", text).strip(" ,;:()")
     stripped = LEAD_NOISE_RE.sub("", text)
     return stripped or text
 
