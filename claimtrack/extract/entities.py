@@ -324,8 +324,18 @@ def canonical_subject(text: str) -> str:
 
 def place_mentions(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, Entity]]:
     """Places named in text[start:end], longest name first at each position, left to right."""
-    end = len(text) if end is None else end
-    words = list(WORD_SPAN_RE.finditer(text, start, end))
+    if start == 0 and (end is None or end == len(text)):
+        return list(_mentions(text))
+    return [(a + start, b + start, entity) for a, b, entity in _mentions(text[start:end])]
+
+
+# Cached: the sentence of a claim is searched again for each of its figures, and the same measure
+# phrases come back in document after document. Words are matched the same in a slice as in the
+# whole text (the word pattern looks at nothing around it), so a span is looked up by its text.
+@functools.lru_cache(maxsize=4096)
+def _mentions(text: str) -> tuple[tuple[int, int, Entity], ...]:
+    """The places named in text, as offsets into it (see `place_mentions`)."""
+    words = list(WORD_SPAN_RE.finditer(text))
     out: list[tuple[int, int, Entity]] = []
     i = 0
     while i < len(words):
@@ -350,7 +360,7 @@ def place_mentions(text: str, start: int = 0, end: int | None = None) -> list[tu
             out.append(found)
         else:
             i += 1
-    return out
+    return tuple(out)
 
 
 def _capitalised(word: str) -> bool:
