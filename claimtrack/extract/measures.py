@@ -299,6 +299,19 @@ def _whose_name_re(name: str) -> re.Pattern:
 def measure_key(phrase: str, sentence: str, subject: str = "") -> str:
     """The concept a measure phrase names, as a key: its bracketed variant, the subject's name,
     reporting words and dates taken out, lemmatised, fillers dropped, synonyms and transport mode unified."""
+    key = _phrase_key(phrase, subject)
+    if any(key.endswith(h) for h in MODE_HEADS) and not MODE_WORD_RE.search(key):
+        if AIR_CUES.search(sentence) and not LAND_SEA_CUES.search(sentence):
+            key = MODE_NOUN_RE.sub(r"air \1", key, count=1)
+    return key
+
+
+# Cached: a claim's measure is keyed from the same phrases several times over (the phrase after the
+# figure, the one before, the chosen one with its subject), and phrases recur across documents. Only
+# the transport mode needs the sentence, so the rest is keyed by the phrase and the subject alone.
+@functools.lru_cache(maxsize=8192)
+def _phrase_key(phrase: str, subject: str) -> str:
+    """The measure key of a phrase before its transport mode is read from the sentence (see `measure_key`)."""
     head, _ = split_variant(phrase)
     text = without_subject(head, subject).lower().replace("’", "'")
     text = REPORTING_RE.sub(" ", text)
@@ -327,11 +340,7 @@ def measure_key(phrase: str, sentence: str, subject: str = "") -> str:
     if all(w in PERIOD_ONLY for w in words):
         return ""
     key = " ".join(words)
-    key = TRADE_TRADE_RE.sub("trade", key)
-    if any(key.endswith(h) for h in MODE_HEADS) and not MODE_WORD_RE.search(key):
-        if AIR_CUES.search(sentence) and not LAND_SEA_CUES.search(sentence):
-            key = MODE_NOUN_RE.sub(r"air \1", key, count=1)
-    return key
+    return TRADE_TRADE_RE.sub("trade", key)
 
 
 def clause_subject(text: str, start: int, pos: int) -> str:
