@@ -262,7 +262,11 @@ def qualify(text: str, s0: int, s1: int, q: Quantity) -> None:
     a = QUALIFIER_AFTER_RE.match(text, q.end, s1)
     if a and q.qualifier == "=":
         q.qualifier = ">=" if a.group("ge") else "<="
-    c = CHANGE_LEFT_RE.search(before_q) or CHANGE_LEFT_RE.search(before)
+    c = CHANGE_LEFT_RE.search(before_q)
+    if not c and before_q != before:
+        # The whole left context, qualifier included, is searched too; when nothing was cut off it is
+        # the text just searched.
+        c = CHANGE_LEFT_RE.search(before)
     if c and q.unit != "rank":
         q.change = "up" if c.group("up") else "down"
     else:
