@@ -282,8 +282,18 @@ def without_subject(phrase: str, subject: str = "") -> str:
     for start, end, _ in reversed(entities.place_mentions(phrase)):
         names.add(phrase[start:end])
     for name in sorted(names, key=len, reverse=True):
-        phrase = _whose_name_re(name).sub(" ", phrase)
+        # Every match of the full pattern holds the name itself: a phrase without it is left as it is,
+        # and most subjects are never written in a measure phrase, so their full pattern is never compiled.
+        if _name_re(name).search(phrase):
+            phrase = _whose_name_re(name).sub(" ", phrase)
     return " ".join(phrase.split())
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_re(name: str) -> re.Pattern:
+    """The name alone, matched as `_whose_name_re` matches it (ignoring case). Cached: one per subject
+    of a corpus, like the full pattern."""
+    return re.compile(re.escape(name), re.I)
 
 
 @functools.lru_cache(maxsize=4096)
