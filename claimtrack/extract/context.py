@@ -120,6 +120,7 @@ class DocState:
     prescanned_to: int = 0  # sentences before this offset were tallied up front
     table_header: str = ""  # measure words of the table whose rows may follow, one per line
     technical: bool | None = None  # the opening reads as technical text; None until asked (engine._technical_document)
+    sentences: tuple | None = None  # all the sentences of a document no longer than the prescan, split once (engine)
 
     def default_subject(self) -> str:
         """Most frequent proper-noun subject so far."""
