@@ -336,20 +336,24 @@ def place_mentions(text: str, start: int = 0, end: int | None = None) -> list[tu
 def _mentions(text: str) -> tuple[tuple[int, int, Entity], ...]:
     """The places named in text, as offsets into it (see `place_mentions`)."""
     words = list(WORD_SPAN_RE.finditer(text))
+    # What each word and each gap allows, worked out once: runs of words are tried at every length
+    # from every capitalised word.
+    capital = [_capitalised(w.group()) for w in words]
+    inside = [c or w.group().lower() in NAME_CONNECTORS for c, w in zip(capital, words)]
+    spaced = [text[a.end():b.start()] == " " for a, b in zip(words, words[1:])]
     out: list[tuple[int, int, Entity]] = []
     i = 0
     while i < len(words):
-        if not _capitalised(words[i].group()):
+        if not capital[i]:
             i += 1
             continue
         found = None
         for j in range(min(len(words), i + MAX_NAME_WORDS), i, -1):
-            last = words[j - 1].group()
-            if not _capitalised(last):
+            if not capital[j - 1]:
                 continue
-            if any(not _capitalised(words[k].group()) and words[k].group().lower() not in NAME_CONNECTORS for k in range(i + 1, j - 1)):
+            if not all(inside[i + 1:j - 1]):
                 continue
-            if any(text[words[k].end():words[k + 1].start()] != " " for k in range(i, j - 1)):
+            if not all(spaced[i:j - 1]):
                 continue  # a name is written in one run of words
             span = text[words[i].start():words[j - 1].end()].rstrip(".")
             if entity := place(span):
