@@ -120,6 +120,7 @@ class DocState:
     prescanned_to: int = 0  # sentences before this offset were tallied up front
     table_header: str = ""  # measure words of the table whose rows may follow, one per line
     technical: bool | None = None  # the opening reads as technical text; None until asked (engine._technical_document)
+    sentences: tuple | None = None  # all the sentences of a document no longer than the prescan, split once (engine)
 
     def default_subject(self) -> str:
         """Most frequent proper-noun subject so far."""
@@ -262,7 +263,11 @@ def qualify(text: str, s0: int, s1: int, q: Quantity) -> None:
     a = QUALIFIER_AFTER_RE.match(text, q.end, s1)
     if a and q.qualifier == "=":
         q.qualifier = ">=" if a.group("ge") else "<="
-    c = CHANGE_LEFT_RE.search(before_q) or CHANGE_LEFT_RE.search(before)
+    c = CHANGE_LEFT_RE.search(before_q)
+    if not c and before_q != before:
+        # The whole left context, qualifier included, is searched too; when nothing was cut off it is
+        # the text just searched.
+        c = CHANGE_LEFT_RE.search(before)
     if c and q.unit != "rank":
         q.change = "up" if c.group("up") else "down"
     else:

@@ -54,8 +54,13 @@ def iter_claims(text: str, published: dt.date | None = None, on_error: ErrorHand
     if not isinstance(text, str):
         return
     state = DocState(published if isinstance(published, dt.date) else None)
+    if len(text) <= PRESCAN_CHARS:
+        # The whole document is its opening: split once, for the subject tally, the technical test and
+        # the claims. Its opening up to the last sentence's end splits into the same sentences, as only
+        # white space follows.
+        state.sentences = tuple(iter_sentences(text))
     _prescan_subjects(text, state)
-    for sent in iter_sentences(text):
+    for sent in state.sentences if state.sentences is not None else iter_sentences(text):
         if on_error is None:
             yield from _sentence_claims(text, sent, state, on_drop)
             continue
@@ -72,7 +77,7 @@ def _prescan_subjects(text: str, state: DocState) -> None:
     subject the document is about rather than whichever name happened to come first."""
     limit = min(len(text), PRESCAN_CHARS)
     end = 0
-    for sent in iter_sentences(text[:limit]):
+    for sent in state.sentences if state.sentences is not None else iter_sentences(text[:limit]):
         if sent.end >= limit and limit < len(text):
             break
         tally_subjects(text, sent.start, sent.end, state)
@@ -84,7 +89,8 @@ def _technical_document(text: str, state: DocState) -> bool:
     """True when enough sentences of the document's opening read as technical text (worked out once, when asked)."""
     if state.technical is None:
         count = 0
-        for sent in iter_sentences(text[:state.prescanned_to]):
+        opening = state.sentences if state.sentences is not None else iter_sentences(text[:state.prescanned_to])
+        for sent in opening:
             count += is_technical(text[sent.start:sent.end], SYMBOL_UNITS)
             if count >= TECHNICAL_DOCUMENT_SENTENCES:
                 break

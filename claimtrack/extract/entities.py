@@ -37,6 +37,7 @@ NAME_CONNECTORS = {"and", "of", "the", "de", "da", "du", "del", "la", "le", "et"
 ELIDED_NAME_RE = re.compile(r"[dl][’'][A-Z]")
 WORD_SPAN_RE = re.compile(r"[A-Za-zÀ-ÿ][\w’'.-]*")
 # A name's own leading words that are never part of it ("Currently Ghana", "The Gambia").
+TRAILING_POSSESSIVE_RE = re.compile(r"'s?$")
 LEAD_NOISE_RE = re.compile(r"^(?:(?:the|a|an|[A-Za-z]+ly|however|meanwhile|today|now|also)\b[\s,]*)+", re.I)
 
 
@@ -279,7 +280,7 @@ def is_common_word(word: str) -> bool:
 def clean_name(text: str) -> str:
     """A name as written, tidied: no leading article or adverb, no possessive, single spaces."""
     text = " ".join(text.replace("’", "'").split())
-    text = re.sub(r"'s?$", "", text).strip(" ,;:()")
+    text = TRAILING_POSSESSIVE_RE.sub("", text).strip(" ,;:()")
     stripped = LEAD_NOISE_RE.sub("", text)
     return stripped or text
 
@@ -323,22 +324,36 @@ def canonical_subject(text: str) -> str:
 
 def place_mentions(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, Entity]]:
     """Places named in text[start:end], longest name first at each position, left to right."""
-    end = len(text) if end is None else end
-    words = list(WORD_SPAN_RE.finditer(text, start, end))
+    if start == 0 and (end is None or end == len(text)):
+        return list(_mentions(text))
+    return [(a + start, b + start, entity) for a, b, entity in _mentions(text[start:end])]
+
+
+# Cached: the sentence of a claim is searched again for each of its figures, and the same measure
+# phrases come back in document after document. Words are matched the same in a slice as in the
+# whole text (the word pattern looks at nothing around it), so a span is looked up by its text.
+@functools.lru_cache(maxsize=4096)
+def _mentions(text: str) -> tuple[tuple[int, int, Entity], ...]:
+    """The places named in text, as offsets into it (see `place_mentions`)."""
+    words = list(WORD_SPAN_RE.finditer(text))
+    # What each word and each gap allows, worked out once: runs of words are tried at every length
+    # from every capitalised word.
+    capital = [_capitalised(w.group()) for w in words]
+    inside = [c or w.group().lower() in NAME_CONNECTORS for c, w in zip(capital, words)]
+    spaced = [text[a.end():b.start()] == " " for a, b in zip(words, words[1:])]
     out: list[tuple[int, int, Entity]] = []
     i = 0
     while i < len(words):
-        if not _capitalised(words[i].group()):
+        if not capital[i]:
             i += 1
             continue
         found = None
         for j in range(min(len(words), i + MAX_NAME_WORDS), i, -1):
-            last = words[j - 1].group()
-            if not _capitalised(last):
+            if not capital[j - 1]:
                 continue
-            if any(not _capitalised(words[k].group()) and words[k].group().lower() not in NAME_CONNECTORS for k in range(i + 1, j - 1)):
+            if not all(inside[i + 1:j - 1]):
                 continue
-            if any(text[words[k].end():words[k + 1].start()] != " " for k in range(i, j - 1)):
+            if not all(spaced[i:j - 1]):
                 continue  # a name is written in one run of words
             span = text[words[i].start():words[j - 1].end()].rstrip(".")
             if entity := place(span):
@@ -349,7 +364,7 @@ def place_mentions(text: str, start: int = 0, end: int | None = None) -> list[tu
             out.append(found)
         else:
             i += 1
-    return out
+    return tuple(out)
 
 
 def _capitalised(word: str) -> bool:

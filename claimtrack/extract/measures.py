@@ -140,6 +140,25 @@ SUBJECT_VERB_RE = re.compile(
     r"already|continues|remains|hosts|operates|ranks|ranked|accounts|reached|lies|sits|stands|stretches|spans|"
     r"covers|employs|enrolls|enrols|measures|holds|boasts|counts|produces|generates|[a-z]\w*ed)\b"
 )
+NEXT_WORD_RE = re.compile(r"\s+([a-z][\w-]*)")
+COORDINATION_RE = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
+POSSESSOR_PHRASE_RE = re.compile(r"((?:%s*\s+)*%s*|[Tt]he\s+\w+|[Oo]ur\s+\w+|[Ii]ts|[Tt]heir)[’']s?\s+" % (NAME_WORD, NAME_WORD))
+EMBEDDED_NAME_RE = re.compile(
+    r"\s+(?:in|at|of)\s+(?:the\s+)?((?:%s\s+of\s+(?:the\s+)?)?(?:[A-Z][\w’'-]*)(?:\s+(?:of|and|the|for)\s+(?:the\s+)?[A-Z][\w’'-]*|\s+[A-Z][\w’'-]*)*)\s*$"
+    % PLACE_KIND_WORDS)
+PLACE_KIND_OF_RE = re.compile(r"^%s\s+of\s+(?:the\s+)?" % PLACE_KIND_WORDS)
+# The rewrites of a measure key, in the order applied.
+FOREIGN_TRADE_RE = re.compile(r"\b(?:foreign\s+)?(?:trade\s+)?(?:imports?\s+and\s+exports?|exports?\s+and\s+imports?|import-export)\b")
+NUMBER_OF_RE = re.compile(r"\b(?:the\s+)?(?:total\s+)?number\s+of\b|\ba\s+total\s+of\b")
+CONTAINER_OF_RE = re.compile(r"\b(?:%s)\s+of\b" % "|".join(CONTAINERS))
+KEY_POSSESSIVE_RE = re.compile(r"'s\b")
+KEY_WORD_RE = re.compile(r"[a-z0-9][a-z0-9&-]*")
+TRADE_TRADE_RE = re.compile(r"\btrade trade\b")
+MODE_WORD_RE = re.compile(r"\b(?:air|railway|sea|land|road)\b")
+MODE_NOUN_RE = re.compile(r"\b(cargo|passenger)\b")
+LEADING_THE_RE = re.compile(r"^[Tt]he\s+")
+LEADING_LOWER_THE_RE = re.compile(r"^the\s+")
+ANAPHOR_PHRASE_RE = re.compile(r"(?:the|our|this|its)\s+(?:province|city|country|region|nation|municipality|state|company|group)")
 
 
 def singular(word: str) -> str:
@@ -189,7 +208,7 @@ def phrase_after(text: str, pos: int, end: int, max_words: int = 7) -> tuple[str
             last = w.end()
             continue
         if low == "and" and out:
-            nxt = re.compile(r"\s+([a-z][\w-]*)").match(text, w.end())
+            nxt = NEXT_WORD_RE.match(text, w.end())
             if nxt and nxt.group(1) not in DETERMINERS and not is_verb(nxt.group(1)) and not nxt.group(1).endswith("ly") and nxt.group(1) not in PREPOSITIONS:
                 out.append(word)
                 last = w.end()
@@ -212,13 +231,13 @@ def phrase_after(text: str, pos: int, end: int, max_words: int = 7) -> tuple[str
 
 def split_coordination(phrase: str) -> list[str]:
     """Items of a coordinated noun phrase ("highway mileage, railroad mileage, and X")."""
-    parts = [p.strip() for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", phrase) if p.strip()]
+    parts = [p.strip() for p in COORDINATION_RE.split(phrase) if p.strip()]
     return parts
 
 
 def possessor(phrase: str) -> tuple[str, str]:
     """Split "Gansu's GDP" into ("Gansu", "GDP"); no possessor gives ("", phrase)."""
-    m = re.search(r"((?:%s*\s+)*%s*|[Tt]he\s+\w+|[Oo]ur\s+\w+|[Ii]ts|[Tt]heir)[’']s?\s+" % (NAME_WORD, NAME_WORD), phrase)
+    m = POSSESSOR_PHRASE_RE.search(phrase)
     if m and ("’" in m.group() or "'" in m.group()):
         return m.group(1), (phrase[:m.start()] + phrase[m.end():]).strip()
     if m and m.group(1).lower() in ("its", "their"):
@@ -228,9 +247,9 @@ def possessor(phrase: str) -> tuple[str, str]:
 
 def embedded_name(phrase: str) -> tuple[str, str]:
     """Split "institutions in the University Alliance" into the proper name and the rest."""
-    m = re.search(r"\s+(?:in|at|of)\s+(?:the\s+)?((?:%s\s+of\s+(?:the\s+)?)?(?:[A-Z][\w’'-]*)(?:\s+(?:of|and|the|for)\s+(?:the\s+)?[A-Z][\w’'-]*|\s+[A-Z][\w’'-]*)*)\s*$" % PLACE_KIND_WORDS, phrase)
+    m = EMBEDDED_NAME_RE.search(phrase)
     # The kind word stays with the name ("the city of São Paulo"): it tells a city from its state.
-    if m and len(re.sub(r"^%s\s+of\s+(?:the\s+)?" % PLACE_KIND_WORDS, "", m.group(1)).split()) >= 2:
+    if m and len(PLACE_KIND_OF_RE.sub("", m.group(1)).split()) >= 2:
         return m.group(1), phrase[:m.start()]
     return "", phrase
 
@@ -263,8 +282,18 @@ def without_subject(phrase: str, subject: str = "") -> str:
     for start, end, _ in reversed(entities.place_mentions(phrase)):
         names.add(phrase[start:end])
     for name in sorted(names, key=len, reverse=True):
-        phrase = _whose_name_re(name).sub(" ", phrase)
+        # Every match of the full pattern holds the name itself: a phrase without it is left as it is,
+        # and most subjects are never written in a measure phrase, so their full pattern is never compiled.
+        if _name_re(name).search(phrase):
+            phrase = _whose_name_re(name).sub(" ", phrase)
     return " ".join(phrase.split())
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_re(name: str) -> re.Pattern:
+    """The name alone, matched as `_whose_name_re` matches it (ignoring case). Cached: one per subject
+    of a corpus, like the full pattern."""
+    return re.compile(re.escape(name), re.I)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -280,6 +309,19 @@ def _whose_name_re(name: str) -> re.Pattern:
 def measure_key(phrase: str, sentence: str, subject: str = "") -> str:
     """The concept a measure phrase names, as a key: its bracketed variant, the subject's name,
     reporting words and dates taken out, lemmatised, fillers dropped, synonyms and transport mode unified."""
+    key = _phrase_key(phrase, subject)
+    if any(key.endswith(h) for h in MODE_HEADS) and not MODE_WORD_RE.search(key):
+        if AIR_CUES.search(sentence) and not LAND_SEA_CUES.search(sentence):
+            key = MODE_NOUN_RE.sub(r"air \1", key, count=1)
+    return key
+
+
+# Cached: a claim's measure is keyed from the same phrases several times over (the phrase after the
+# figure, the one before, the chosen one with its subject), and phrases recur across documents. Only
+# the transport mode needs the sentence, so the rest is keyed by the phrase and the subject alone.
+@functools.lru_cache(maxsize=8192)
+def _phrase_key(phrase: str, subject: str) -> str:
+    """The measure key of a phrase before its transport mode is read from the sentence (see `measure_key`)."""
     head, _ = split_variant(phrase)
     text = without_subject(head, subject).lower().replace("’", "'")
     text = REPORTING_RE.sub(" ", text)
@@ -287,12 +329,12 @@ def measure_key(phrase: str, sentence: str, subject: str = "") -> str:
     text = DATE_WORDS_RE.sub(" ", text)
     for pattern, name in PHRASE_SYNONYMS:
         text = pattern.sub(name, text)
-    text = re.sub(r"\b(?:foreign\s+)?(?:trade\s+)?(?:imports?\s+and\s+exports?|exports?\s+and\s+imports?|import-export)\b", "foreign trade", text)
-    text = re.sub(r"\b(?:the\s+)?(?:total\s+)?number\s+of\b|\ba\s+total\s+of\b", " ", text)
-    text = re.sub(r"\b(?:%s)\s+of\b" % "|".join(CONTAINERS), " ", text)
-    text = re.sub(r"'s\b", "", text)
+    text = FOREIGN_TRADE_RE.sub("foreign trade", text)
+    text = NUMBER_OF_RE.sub(" ", text)
+    text = CONTAINER_OF_RE.sub(" ", text)
+    text = KEY_POSSESSIVE_RE.sub("", text)
     words: list[str] = []
-    for w in re.findall(r"[a-z0-9][a-z0-9&-]*", text):
+    for w in KEY_WORD_RE.findall(text):
         if w in FILLER or w in DETERMINERS:
             continue
         w = SYNONYMS.get(w, w)
@@ -308,11 +350,7 @@ def measure_key(phrase: str, sentence: str, subject: str = "") -> str:
     if all(w in PERIOD_ONLY for w in words):
         return ""
     key = " ".join(words)
-    key = re.sub(r"\btrade trade\b", "trade", key)
-    if any(key.endswith(h) for h in MODE_HEADS) and not re.search(r"\b(?:air|railway|sea|land|road)\b", key):
-        if AIR_CUES.search(sentence) and not LAND_SEA_CUES.search(sentence):
-            key = re.sub(r"\b(cargo|passenger)\b", r"air \1", key, count=1)
-    return key
+    return TRADE_TRADE_RE.sub("trade", key)
 
 
 def clause_subject(text: str, start: int, pos: int) -> str:
@@ -320,14 +358,14 @@ def clause_subject(text: str, start: int, pos: int) -> str:
     best = ""
     for m in SUBJECT_VERB_RE.finditer(text, start, pos):
         name = m.group(1)
-        name = re.sub(r"^[Tt]he\s+", "", name)
+        name = LEADING_THE_RE.sub("", name)
         if name.split()[0].lower() in TITLE_WORDS or name.lower() in ("in", "it", "we", "by", "the"):
             continue
         if name.split()[0] in ("In", "By", "From", "Since", "During", "Between", "Over", "Under", "As", "At", "On", "With", "For", "Through", "Among", "Of", "To", "And", "But", "This", "These", "It", "We", "They"):
             rest = name.split(None, 1)
             if len(rest) < 2:
                 continue
-            name = re.sub(r"^the\s+", "", rest[1])
+            name = LEADING_LOWER_THE_RE.sub("", rest[1])
         best = name.strip()
     return best
 
@@ -335,7 +373,7 @@ def clause_subject(text: str, start: int, pos: int) -> str:
 def is_anaphor(phrase: str) -> bool:
     """True for "the province", "we", "it" and similar references to the document's subject."""
     low = phrase.lower().strip()
-    return low in ANAPHORS or bool(re.fullmatch(r"(?:the|our|this|its)\s+(?:province|city|country|region|nation|municipality|state|company|group)", low))
+    return low in ANAPHORS or bool(ANAPHOR_PHRASE_RE.fullmatch(low))
 
 
 EVENT_HEADS = {"forum", "fair", "expo", "exposition", "summit", "congress", "session", "plenary", "conference",

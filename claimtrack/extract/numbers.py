@@ -69,6 +69,9 @@ DIGITS = (
 )
 _GROUPING_RE = re.compile(rf"[ {_GROUP_SPACE}]")
 _DECIMAL_COMMA_RE = re.compile(r",\d{1,2}$")
+_WORD_SEP_RE = re.compile(r"[\s-]+")
+_OF_SEP_RE = re.compile(r"\s+of\s+")
+_SLASH_SEP_RE = re.compile(r"\s?[/⁄]\s?")
 
 # One alternation so a single finditer pass yields every number-like token.
 # The leading guard rejects letters inside a word at once (only digits, signs, points and word starts
@@ -98,7 +101,7 @@ def parse_word_number(text: str) -> float:
     """Value of a spelled-out number such as "twenty-five" or "two hundred and ten"."""
     total = 0.0
     current = 0.0
-    for tok in re.split(r"[\s-]+", text.lower()):
+    for tok in _WORD_SEP_RE.split(text.lower()):
         if tok == "a":
             current = 1.0
         elif tok in SMALL:
@@ -114,7 +117,7 @@ def parse_word_number(text: str) -> float:
 
 def parse_magnitude(text: str) -> tuple[float, float]:
     """The range an order-of-magnitude phrase names: "tens of thousands" -> (10,000, 100,000)."""
-    words = re.split(r"\s+of\s+", text.lower())
+    words = _OF_SEP_RE.split(text.lower())
     low = 1.0
     for word in words:
         low *= MAGNITUDES[word]
@@ -137,13 +140,13 @@ def parse_digits(text: str) -> float:
 
 def parse_slash_fraction(text: str) -> float:
     """Value of a written fraction such as "1/16" or "3⁄4" (0 denominators give inf, dropped later)."""
-    num, den = re.split(r"\s?[/⁄]\s?", text)
+    num, den = _SLASH_SEP_RE.split(text)
     return float(num) / float(den) if float(den) else float("inf")
 
 
 def parse_fraction(text: str) -> float:
     """Percentage value of a spoken fraction ("one-fifth" -> 20, "half" -> 50)."""
-    parts = re.split(r"[\s-]+", text.lower())
+    parts = _WORD_SEP_RE.split(text.lower())
     if len(parts) == 1:
         return 50.0
     num = 1.0 if parts[0] in ("a", "one") else float(SMALL.get(parts[0], 1))

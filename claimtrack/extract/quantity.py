@@ -71,6 +71,7 @@ RATIO_RE = re.compile(r":(?P<n>\d+(?:\.\d+)?)(?![\d:])")
 RATIO_SPAN_RE = re.compile(r"\d+:\d+")
 OF_RE = re.compile(r"\s+of\s+")
 CURRENCY_CODE_RE = re.compile(r"[A-Z]{3}")  # ISO 4217, as the unit tables write every currency
+WHOLE_COUNT_RE = re.compile(r"\d+|[A-Za-z\s-]+")
 # "one in five adults", "three in 10 voters": a share of a population, read as a percentage. The
 # whole (at most a thousand) is no year and no length of time ("3 in 2019", "5 in 10 days").
 OUT_OF_RE = re.compile(
@@ -252,7 +253,7 @@ def _share_of_whole(text: str, m: re.Match, s1: int) -> Quantity | None:
     if not out_of:
         return None
     tok, whole_tok = m.group(), out_of.group("whole")
-    if not re.fullmatch(r"\d+|[A-Za-z\s-]+", tok):
+    if not WHOLE_COUNT_RE.fullmatch(tok):
         return None  # "2.5 in 10": no part of a count
     part = parse_digits(tok) if tok[0].isdigit() else parse_word_number(tok)
     whole = parse_digits(whole_tok) if whole_tok[0].isdigit() else parse_word_number(whole_tok)

@@ -17,6 +17,9 @@ ABBREVIATIONS = {
 BOUNDARY_RE = re.compile(r"[.!?;]+[\"'”’)\]]*(?=\s)|\n|\*\*(?=\s+[A-Z])")
 DIGIT_RE = re.compile(r"\d")
 WORD_BEFORE_RE = re.compile(r"([\w.]+)\.$")
+INITIALISM_RE = re.compile(r"(?:[a-z]\.)+[a-z]")
+NEXT_VISIBLE_RE = re.compile(r"\s*(\S)")
+TERMINAL_END_RE = re.compile(r"[.!?:”\"]\s*$")
 MAX_SENTENCE = 5000  # hard cap so pathological input without punctuation stays linear
 
 
@@ -36,12 +39,12 @@ def _is_abbreviation(text: str, end: int) -> bool:
     if not m:
         return False
     word = m.group(1).lower()
-    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or bool(re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))
+    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or bool(INITIALISM_RE.fullmatch(word))
 
 
 def _continues(text: str, pos: int) -> bool:
     """True when the text after a boundary starts lower-case, i.e. the sentence goes on."""
-    m = re.compile(r"\s*(\S)").match(text, pos)
+    m = NEXT_VISIBLE_RE.match(text, pos)
     return bool(m) and (m.group(1).islower() or m.group(1) in ",;)")
 
 
@@ -55,7 +58,7 @@ def iter_sentences(text: str) -> Iterator[Sentence]:
         is_newline = m.group() == "\n"
         if is_newline:
             # A line break that splits a sentence (page layout) is not a boundary.
-            if _continues(text, end) and not re.search(r"[.!?:”\"]\s*$", text[start:m.start()]):
+            if _continues(text, end) and not TERMINAL_END_RE.search(text[start:m.start()]):
                 continue
         elif m.group() == ";" and not DIGIT_RE.search(text, start, m.start()):
             # A semicolon after words without a figure parts a name or a list ("GNI per capita; PPP"),

@@ -8,6 +8,7 @@ never where money is spoken of, where "3 m" and "20 K" are 3 million and 20 thou
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Callable
 
@@ -232,10 +233,18 @@ MONEY_RE = re.compile(
 def is_technical(sentence: str, table: dict[str, str]) -> bool:
     """True when the sentence writes like technical text: an SI symbol after a number, a tolerance,
     scientific notation, a unit exponent, or the vocabulary of measurement."""
-    if TECHNICAL_MARK_RE.search(sentence):
+    if _technical_marks(sentence):
         return True
     for m in NUMBER_SYMBOL_RE.finditer(sentence):
         sym = m.group(1).rstrip("0123456789").rstrip("-−⁻^")
         if sym in table and not technical_only(sym) and sym not in NEWS_SYMBOLS:
             return True
     return False
+
+
+# Cached: the sentences of a document's opening are read once to tell whether the document is
+# technical and again, one by one, when the document is not; the search is the costly part.
+@functools.lru_cache(maxsize=512)
+def _technical_marks(sentence: str) -> bool:
+    """True when the sentence has a tolerance, scientific notation, a unit exponent or the vocabulary of measurement."""
+    return bool(TECHNICAL_MARK_RE.search(sentence))

@@ -265,7 +265,7 @@ def described_unit(description: str) -> str:
 
 def word_unit_code(surface: str) -> str:
     """Canonical code of a unit or currency written as words ("square kilometers" -> "km2")."""
-    key = re.sub(r"\s+", " ", surface.strip().lower())
+    key = WHITESPACE_RE.sub(" ", surface.strip().lower())
     return WORD_UNITS.get(key) or CURRENCY_WORDS.get(key) or PERCENT_WORDS.get(key, "")
 
 
