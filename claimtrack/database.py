@@ -158,10 +158,17 @@ def bulk_insert(connection: sa.Connection, table: sa.Table, rows: list, columns:
         connection.exec_driver_sql(
             f"INSERT INTO {quote(table.name)} ({listed}) VALUES ({', '.join('?' * len(names))})", list(converted))
         return
+    import psycopg
+
     cursor = connection.connection.driver_connection.cursor()
-    with cursor, cursor.copy(f"COPY {table.name} ({listed}) FROM STDIN") as copy:
-        for row in converted:
-            copy.write_row(row)
+    try:
+        with cursor, cursor.copy(f"COPY {table.name} ({listed}) FROM STDIN") as copy:
+            for row in converted:
+                copy.write_row(row)
+    except psycopg.OperationalError as exc:
+        # Raised by the driver itself, not through SQLAlchemy: given SQLAlchemy's type, so callers that
+        # retry a dropped connection or a deadlock (the job runners) recognise this one too.
+        raise sa.exc.OperationalError(f"COPY {table.name}", None, exc) from exc
 
 
 def with_defaults(table: sa.Table, rows: list[dict]) -> list[dict]:

@@ -1,8 +1,8 @@
 """Storing documents and their extracted claims: the one path every ingest takes.
 
 Split in two so extraction can run in worker processes: `prepare` (in `claimtrack.prepare`)
-is pure (text in, claims out) and `store` writes one document and its claims in the caller's
-transaction.
+is pure (text in, claims out) and `store_many` writes a batch of documents and their claims in
+the caller's transaction (`store`, one document).
 """
 import pickle
 import subprocess
@@ -109,9 +109,9 @@ def store(session: so.Session, prepared: PreparedDocument) -> IngestResult:
 def store_many(session: so.Session, batch: Sequence[PreparedDocument]) -> list[IngestResult]:
     """Add these documents and their claims to the session (the caller commits); a result for each, in order.
 
-    The batch is written set by set: the new documents, then every claim of theirs in one
-    multi-row INSERT, their search rows, and one conflict check and one reference match over all
-    of them (`AFTER_STORE`), so a backlog of small documents costs a few round trips per batch
+    The batch is written set by set: the new documents, then every claim of theirs in one COPY
+    (one executemany on SQLite), their search rows, and one conflict check and one reference match
+    over all of them (`AFTER_STORE`), so a backlog of small documents costs a few round trips per batch
     instead of some twenty per document. A text already stored, or twice in the batch, is a
     duplicate of the first copy. The same text stored at the same moment by someone else is a
     duplicate too: the insert waits for their transaction, meets the unique SHA-256 and is undone
@@ -121,6 +121,9 @@ def store_many(session: so.Session, batch: Sequence[PreparedDocument]) -> list[I
     stored = {d.sha256: d for d in session.scalars(
         sa.select(Document).where(Document.sha256.in_({p.source.sha256 for p in batch})))} if batch else {}
     new: dict[str, tuple[Document, PreparedDocument]] = {}
+    # In the batch's order, so documents are numbered as their files came. Two batches holding the same
+    # new texts in opposite orders could wait on each other's unique index entries: PostgreSQL ends
+    # that deadlock and the job runner retries the batch.
     for prepared in batch:
         sha = prepared.source.sha256
         if sha not in stored and sha not in new:

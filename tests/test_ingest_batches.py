@@ -192,3 +192,83 @@ def test_a_batch_the_database_keeps_failing_goes_back_to_the_queue_whole(factory
         jobs.run(factory, ids[0], backoff=(0,))
     assert [state for state, _ in _states(factory, ids)] == ["queued", "queued"]
     assert _count(db_session, Document) == 0
+
+
+def test_a_passing_error_while_taking_the_backlog_along_runs_the_claimed_job_alone(factory, monkeypatch):
+    real, calls = records.claim_backlog, []
+
+    def flaky(session, count, max_bytes):
+        calls.append(1)
+        raise sa.exc.OperationalError("SELECT jobs", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(records, "claim_backlog", flaky)
+    ids = _queued(factory, ("a.txt", LIBRARIES), ("c.txt", FERRIES))
+    assert jobs.run(factory, ids[0], backoff=(0,)) == "done"
+    assert calls == [1]
+    assert [state for state, _ in _states(factory, ids)] == ["done", "queued"]
+    monkeypatch.setattr(records, "claim_backlog", real)
+    assert jobs.run(factory, ids[1]) == "done"
+
+
+def test_in_a_batch_any_other_error_reading_a_file_fails_that_job_alone(factory, db_session, monkeypatch):
+    real = tasks.decode_document
+
+    def decode(data, name, **kwargs):
+        if name == "b.txt":
+            raise OSError(24, "Too many open files")
+        return real(data, name, **kwargs)
+
+    monkeypatch.setattr(tasks, "decode_document", decode)
+    ids = _queued(factory, ("a.txt", LIBRARIES), ("b.txt", LIBRARIES_AGAIN), ("c.txt", FERRIES))
+    assert jobs.run(factory, ids[0]) == "done"
+    assert _states(factory, ids) == [("done", "added with 1 claim"), ("failed", "[Errno 24] Too many open files"),
+                                     ("done", "added with 2 claims")]
+
+
+def test_a_passing_database_error_while_storing_a_batch_does_not_extract_it_again(factory, monkeypatch):
+    extracted, stores = [], []
+    real_prepare = tasks.prepare_apart
+
+    def counted(source):
+        extracted.append(source.file_name)
+        return real_prepare(source)
+
+    def flaky(session, batch):
+        stores.append(1)
+        if len(stores) == 1:
+            raise sa.exc.OperationalError("COPY claims", {}, Exception("deadlock detected"))
+        return ingest.store_many(session, batch)
+
+    monkeypatch.setattr(tasks, "prepare_apart", counted)
+    monkeypatch.setattr(tasks, "store_many", flaky)
+    ids = _queued(factory, ("a.txt", LIBRARIES), ("c.txt", FERRIES))
+    assert jobs.run(factory, ids[0], backoff=(0,)) == "done"
+    assert extracted == ["a.txt", "c.txt"] and len(stores) == 2
+    with factory() as session:
+        assert [session.get(Job, i).attempts for i in ids] == [1, 1]
+
+
+def test_a_batch_whose_first_job_was_forgotten_meanwhile_still_ends_the_others(factory, monkeypatch):
+    ids = _queued(factory, ("photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(64)), ("a.txt", LIBRARIES))
+    real = tasks.prepare_apart
+
+    def extract(source):
+        # Meanwhile the uploader's page saw its job refused and forgot it, as the upload view does.
+        with factory() as other:
+            records.forget(other, other.get(Job, ids[0]))
+            other.commit()
+        return real(source)
+
+    monkeypatch.setattr(tasks, "prepare_apart", extract)
+    assert jobs.run(factory, ids[0]) is None
+    with factory() as session:
+        assert session.get(Job, ids[0]) is None and session.get(Job, ids[1]).state == "done"
+
+
+def test_a_pdf_is_never_batched_its_text_may_be_far_longer_than_its_bytes(factory):
+    ids = _queued(factory, ("a.txt", LIBRARIES), ("scan.PDF", b"%PDF-1.4 not really"), ("c.txt", FERRIES))
+    jobs.run(factory, ids[0])
+    assert [state for state, _ in _states(factory, ids)] == ["done", "queued", "done"]
+    ids = _queued(factory, ("report.pdf", b"%PDF-1.4 not really"), ("d.txt", LIBRARIES_AGAIN))
+    jobs.run(factory, ids[0])
+    assert [state for state, _ in _states(factory, ids)][1] == "queued"

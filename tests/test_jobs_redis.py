@@ -8,8 +8,10 @@ import io
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -92,16 +94,45 @@ def corpus(tmp_path) -> Path:
     return folder
 
 
-def test_jobs_two_workers_ingesting_one_folder_at_once_store_each_document_once(queue_env, corpus, fresh_database):
-    # Two operators queue the same folder at the same moment, then two workers run the queue.
-    enqueuers = [claimtrack(queue_env, "ingest", str(corpus), "--enqueue") for _ in range(2)]
-    outputs = [finish(process) for process in enqueuers]
-    files = sorted(path.name for path in corpus.iterdir() if path.suffix in (".txt", ".md", ".html"))
-    for output in outputs:
-        assert output.splitlines()[-1] == f"{len(files)} queued, 0 refused"
-        assert len(re.findall(r"^queued +.*: job \d+$", output, re.M)) == len(files)
+def _workers_listening(env: dict, count: int, timeout: float = 120) -> None:
+    """Return once `count` workers wait on the test's queue (each has started and registered in Redis)."""
+    from redis import Redis
+    from rq import Queue, Worker
 
-    workers = [claimtrack(queue_env, "worker", "--burst", "--name", f"w{i}-{uuid.uuid4().hex[:6]}") for i in range(2)]
+    redis = Redis.from_url(env["CLAIMTRACK_REDIS_URL"])
+    deadline = time.monotonic() + timeout
+    while len(Worker.all(queue=Queue(env["CLAIMTRACK_QUEUE"], connection=redis))) < count:
+        assert time.monotonic() < deadline, "the workers never started"
+        time.sleep(0.1)
+    redis.close()
+
+
+def _all_jobs_finished(url: str, expected: int, timeout: float = 300) -> None:
+    engine = make_engine(url)
+    deadline = time.monotonic() + timeout
+    with engine.connect() as connection:
+        while connection.scalar(sa.select(sa.func.count()).select_from(Job).where(Job.finished_at.is_not(None))) < expected:
+            assert time.monotonic() < deadline, "the workers did not finish the jobs"
+            connection.rollback()
+            time.sleep(0.2)
+    engine.dispose()
+
+
+def test_jobs_two_workers_ingesting_one_folder_at_once_store_each_document_once(queue_env, corpus, fresh_database):
+    # Two workers wait on the queue; two operators queue the same folder at the same moment.
+    workers = [claimtrack(queue_env, "worker", "--name", f"w{i}-{uuid.uuid4().hex[:6]}") for i in range(2)]
+    try:
+        _workers_listening(queue_env, 2)
+        enqueuers = [claimtrack(queue_env, "ingest", str(corpus), "--enqueue") for _ in range(2)]
+        outputs = [finish(process) for process in enqueuers]
+        files = sorted(path.name for path in corpus.iterdir() if path.suffix in (".txt", ".md", ".html"))
+        for output in outputs:
+            assert output.splitlines()[-1] == f"{len(files)} queued, 0 refused"
+            assert len(re.findall(r"^queued +.*: job \d+$", output, re.M)) == len(files)
+        _all_jobs_finished(fresh_database, 2 * len(files))
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)  # RQ's warm shutdown: the job in hand is finished first
     for worker in workers:
         finish(worker)
 

@@ -101,23 +101,26 @@ def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int, e
     interrupted = False
     pool = None
     pending: list[tuple[str, PreparedDocument]] = []
+    pending_chars = 0
 
     def store_pending():
         """Store the files read so far in one transaction (`ingest.store_many`) and say what became of each."""
-        nonlocal added, duplicates, skipped
+        nonlocal added, duplicates, skipped, pending_chars
+        # A Ctrl-C meanwhile is held until the batch is committed and reported, so the summary counts it.
         with _interrupts_deferred():
             results = store_many(session, [prepared for _, prepared in pending])
             session.commit()
-        for (name, _), result in zip(pending, results):
-            if result.status == "duplicate":
-                duplicates += 1
-                click.echo(f"unchanged {name}: already stored as document {result.document_id}")
-            else:
-                added += 1
-                skipped += result.skipped
-                note = f", {result.skipped} sentences skipped (extraction failed)" if result.skipped else ""
-                click.echo(f"added     {name}: document {result.document_id}, {result.claims} claims{note}")
-        pending.clear()
+            for (name, _), result in zip(pending, results):
+                if result.status == "duplicate":
+                    duplicates += 1
+                    click.echo(f"unchanged {name}: already stored as document {result.document_id}")
+                else:
+                    added += 1
+                    skipped += result.skipped
+                    note = f", {result.skipped} sentences skipped (extraction failed)" if result.skipped else ""
+                    click.echo(f"added     {name}: document {result.document_id}, {result.claims} claims{note}")
+            pending.clear()
+            pending_chars = 0
 
     if jobs > 1:
         with _interrupts_deferred():
@@ -135,8 +138,8 @@ def ingest_command(paths: tuple[Path, ...], published: date | None, jobs: int, e
                         click.echo(f"refused   {name}: {printable(prepared)}", err=True)
                         continue
                     pending.append((name, prepared))
-                    if (len(pending) >= ingest.BATCH_DOCUMENTS
-                            or sum(len(p.source.text) for _, p in pending) >= ingest.BATCH_BYTES):
+                    pending_chars += len(prepared.source.text)
+                    if len(pending) >= ingest.BATCH_DOCUMENTS or pending_chars >= ingest.BATCH_BYTES:
                         store_pending()
                 if pending:
                     store_pending()

@@ -2,13 +2,14 @@
 import os
 import socket
 from datetime import date, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from models import ACTIVE_STATES, FINAL_STATES, Job, User, utcnow
 
-from ..sources import Metadata
+from ..sources import PDF_SUFFIXES, Metadata
 
 # A job in a running state whose row has not changed for this long lost its worker (a crash, a
 # killed machine): another runner may take it over. Every step touches the row, and the longest
@@ -93,7 +94,7 @@ def claim(session: so.Session, job_id: int) -> Job | None:
 
 def claim_backlog(session: so.Session, count: int, max_bytes: int) -> list[int]:
     """Take up to `count` more queued ingest jobs, oldest first and of at most `max_bytes` together, to run
-    in one batch with a job just claimed; their ids.
+    in one batch with a job just claimed; their ids. PDFs are left to run alone (`expands`).
 
     The same conditional UPDATE as `claim`, so a job is taken by one runner only; on PostgreSQL
     rows another runner is taking at that moment are passed over rather than waited for. The
@@ -101,7 +102,9 @@ def claim_backlog(session: so.Session, count: int, max_bytes: int) -> list[int]:
     """
     candidates = session.execute(
         sa.select(Job.id, sa.func.coalesce(sa.func.length(Job.payload), 0))
-        .where(Job.kind == "ingest", Job.state == "queued").order_by(Job.id).limit(count)
+        .where(Job.kind == "ingest", Job.state == "queued",
+               *(sa.not_(sa.func.lower(Job.file_name).endswith(suffix)) for suffix in PDF_SUFFIXES))
+        .order_by(Job.id).limit(count)
         .with_for_update(skip_locked=True)
     ).all()
     wanted, total = [], 0
@@ -121,6 +124,12 @@ def claim_backlog(session: so.Session, count: int, max_bytes: int) -> list[int]:
         ))
     session.commit()
     return taken
+
+
+def expands(job: Job) -> bool:
+    """Whether the job's text may be far longer than its bytes: a PDF's compressed pages (some KB can
+    hold megabytes of text). Such a job is never batched, so a batch's bound on bytes bounds its text."""
+    return Path(job.file_name).suffix.lower() in PDF_SUFFIXES
 
 
 def advance(session: so.Session, job_ids: int | list[int], state: str) -> None:

@@ -55,14 +55,15 @@ def run(factory: so.sessionmaker, job_id: int, backoff=BACKOFF, taken_along=None
     try:
         if len(ids) == 1:
             return _retrying(job_id, backoff, lambda: _work(factory, job_id))
-        states = _retrying(job_id, backoff, lambda: _work_batch(factory, ids))
+        states = _run_batch(factory, ids, backoff)
     except Retry:
         for taken in ids:
             _give_back(factory, taken)
         raise
     if taken_along is not None:
         taken_along(ids[1:])
-    return states[job_id]
+    # None when the job's row is gone: its uploader saw it refused and it was forgotten meanwhile.
+    return states.get(job_id)
 
 
 def _retrying(job_id: int, backoff, step):
@@ -84,11 +85,16 @@ def _claim(factory: so.sessionmaker, job_id: int) -> list[int]:
         job = records.claim(session, job_id)
         if job is None:
             return []
-        if job.kind != "ingest" or ingest.BATCH_DOCUMENTS < 2:
+        budget = ingest.BATCH_BYTES - len(job.payload or b"")
+        if job.kind != "ingest" or ingest.BATCH_DOCUMENTS < 2 or budget <= 0 or records.expands(job):
             return [job_id]
-        # A lone upload is a batch of one and waits for nobody.
-        return [job_id, *records.claim_backlog(session, ingest.BATCH_DOCUMENTS - 1,
-                                               ingest.BATCH_BYTES - len(job.payload or b""))]
+        try:
+            return [job_id, *records.claim_backlog(session, ingest.BATCH_DOCUMENTS - 1, budget)]
+        except TRANSIENT as exc:
+            # `job_id` is ours already (its claim is committed): run it alone, never leave it held by nobody.
+            log.warning("job %d: could not take queued jobs along (%s); running it alone", job_id, _one_line(exc))
+            session.rollback()
+            return [job_id]
 
 
 def _work(factory: so.sessionmaker, job_id: int) -> str:
@@ -166,32 +172,54 @@ def _finish_stored(job: Job, result: IngestResult) -> None:
     records.finish(job, "done", outcome, result.document_id)
 
 
-def _work_batch(factory: so.sessionmaker, ids: list[int]) -> dict[int, str]:
-    """One attempt at claimed ingest jobs together; each job's final state.
+def _run_batch(factory: so.sessionmaker, ids: list[int], backoff) -> dict[int, str]:
+    """Claimed ingest jobs run together; each job's final state (a job whose row is gone has none).
 
     Step by step as `_ingest`, each step for the whole batch: a job whose file cannot be read is
-    refused, one whose extraction fails fails alone, and the rest are stored, checked and marked
-    done in one transaction. When that store fails for a reason of its own (not the database's
-    passing trouble), each job is run again alone, so one bad document fails only itself.
+    refused (or fails, for any other error), one whose extraction fails fails alone, and the rest
+    are stored, checked and marked done in one transaction. Extraction runs once: a passing
+    database error repeats only the step that met it.
     """
+    sources = _retrying(ids[0], backoff, lambda: _read_batch(factory, ids))
+    prepared, failed = {}, {}
+    for job_id, source in sources.items():
+        try:
+            prepared[job_id] = prepare_apart(source)
+        except Exception as exc:  # this document's own failure: the others go on
+            log.exception("job %d failed", job_id)
+            failed[job_id] = _one_line(exc)
+    return _retrying(ids[0], backoff, lambda: _store_batch(factory, ids, prepared, failed))
+
+
+def _read_batch(factory: so.sessionmaker, ids: list[int]) -> dict:
+    """The batch's documents, read from its jobs' bytes; the jobs that cannot be read end here."""
     with factory() as session:
-        jobs = [job for job in (session.get(Job, i) for i in ids) if not job.finished]
         sources = {}
-        for job in jobs:
+        for job in _unfinished(session, ids):
             try:
                 sources[job.id] = _source(job)
             except DocumentError as exc:
                 records.finish(job, "refused", str(exc))
-        records.advance(session, list(sources), "extracting")
-        prepared, failed = {}, {}
-        for job_id, source in sources.items():
-            try:
-                prepared[job_id] = prepare_apart(source)
-            except Exception as exc:  # this document's own failure: the others go on
-                log.exception("job %d failed", job_id)
-                failed[job_id] = _one_line(exc)
+            except TRANSIENT:
+                raise
+            except Exception as exc:  # as `_work` fails a job alone on any error of its own
+                log.exception("job %d failed", job.id)
+                records.finish(job, "failed", _one_line(exc))
+        records.advance(session, list(sources), "extracting")  # commits the refusals too
+        return sources
+
+
+def _store_batch(factory: so.sessionmaker, ids: list[int], prepared: dict, failed: dict) -> dict[int, str]:
+    """Store the extracted documents of the batch and end their jobs, in one transaction.
+
+    When that store fails for a reason of its own (not the database's passing trouble), each job
+    is run again alone, so one bad document fails only itself. Jobs already ended (by an earlier
+    attempt's run alone, or forgotten) are left as they are.
+    """
+    with factory() as session:
+        jobs = {job.id: job for job in _unfinished(session, [*prepared, *failed])}
+        prepared = {job_id: document for job_id, document in prepared.items() if job_id in jobs}
         records.advance(session, list(prepared), "checking")
-        jobs = {job.id: session.get(Job, job.id) for job in jobs}
         try:
             results = store_many(session, list(prepared.values()))
         except TRANSIENT:
@@ -204,12 +232,19 @@ def _work_batch(factory: so.sessionmaker, ids: list[int]) -> dict[int, str]:
             for job_id, result in zip(prepared, results):
                 _finish_stored(jobs[job_id], result)
         for job_id, reason in failed.items():
-            records.finish(jobs[job_id], "failed", reason)
+            if job_id in jobs:
+                records.finish(jobs[job_id], "failed", reason)
         session.commit()
         if results is None:
             for job_id in prepared:
                 _work(factory, job_id)
         return dict(session.execute(sa.select(Job.id, Job.state).where(Job.id.in_(ids))).all())
+
+
+def _unfinished(session: so.Session, ids: list[int]) -> list[Job]:
+    """The jobs of `ids` still to run, in order (a row deleted meanwhile is skipped)."""
+    found = {job.id: job for job in session.scalars(sa.select(Job).where(Job.id.in_(ids)))}
+    return [found[i] for i in ids if i in found and not found[i].finished]
 
 
 def _rebuild_conflicts(session: so.Session, job: Job) -> None:

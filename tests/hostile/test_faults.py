@@ -122,6 +122,38 @@ def test_fault_ingest_sigkilled_leaves_whole_documents_and_rerun_finishes(fresh_
     assert "3 added, 3 already stored, 0 refused" in output
 
 
+
+# Runs the real `claimtrack ingest` in batches of three, sending itself a Ctrl-C while its first
+# batch is being stored.
+INTERRUPTER = """
+import os, signal, sys
+import webapp.cli as cli
+from claimtrack import ingest
+
+ingest.BATCH_DOCUMENTS = 3
+
+def store_many(session, batch):
+    results = ingest.store_many(session, batch)
+    os.kill(os.getpid(), signal.SIGINT)
+    return results
+
+cli.store_many = store_many
+sys.argv = ["claimtrack", *sys.argv[1:]]
+cli.main()
+"""
+
+
+def test_fault_ctrl_c_while_a_batch_is_stored_reports_that_batch_stored(fresh_database, tmp_path):
+    _corpus(tmp_path / "corpus", 5)
+    done = subprocess.run([sys.executable, "-c", INTERRUPTER, "ingest", str(tmp_path / "corpus")],
+                          env=_environment(fresh_database, tmp_path), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 130, done.stderr
+    stored = sorted(_stored(fresh_database))
+    assert len(stored) == 3
+    assert [line.split()[1].rsplit("/", 1)[-1].rstrip(":") for line in done.stdout.splitlines()
+            if line.startswith("added")] == stored
+    assert "interrupted: 3 added, 0 already stored, 0 refused" in done.stderr
+
 @pytest.mark.slow
 def test_fault_ingest_sigkilled_at_a_random_moment(fresh_database, tmp_path):
     expected = _corpus(tmp_path / "corpus", 30)
