@@ -25,7 +25,7 @@ from webapp import create_app
 from webapp.db import EXTENSION
 
 from ..conftest import PASSWORD, TEST_DATABASE_URL, Auth, Databases
-from .conftest import pdf_bomb, snapshot, unchanged, upload
+from .conftest import pdf_bomb, unchanged, upload
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
