@@ -145,12 +145,10 @@ class RedisQueue(JobQueue):
     def submit(self, job_id: int) -> None:
         """Put the job on the Redis queue (its RQ id names the job row), or run it here while Redis is down."""
         from redis.exceptions import RedisError
-        from rq import Retry
 
         try:
-            self.queue.enqueue(tasks.perform, job_id, job_id=rq_job_id(job_id),
-                               retry=Retry(max=len(RQ_RETRY_INTERVALS), interval=list(RQ_RETRY_INTERVALS)),
-                               job_timeout=RQ_JOB_TIMEOUT, result_ttl=86_400, failure_ttl=7 * 86_400)
+            self.queue.enqueue(tasks.perform, job_id, job_id=rq_job_id(job_id), job_timeout=RQ_JOB_TIMEOUT,
+                               **_rq_options())
         except RedisError as exc:
             log.warning("job %d: Redis unreachable (%s); running it in this process", job_id, exc)
             self._fell_back.add(job_id)
@@ -160,13 +158,11 @@ class RedisQueue(JobQueue):
         """Put the jobs on the Redis queue in one round trip (`claimtrack ingest --enqueue` of a folder), or
         run them here while Redis is down."""
         from redis.exceptions import RedisError
-        from rq import Retry
 
         try:
             self.queue.enqueue_many([
-                self.queue.prepare_data(tasks.perform, (job_id,), job_id=rq_job_id(job_id),
-                                        retry=Retry(max=len(RQ_RETRY_INTERVALS), interval=list(RQ_RETRY_INTERVALS)),
-                                        timeout=RQ_JOB_TIMEOUT, result_ttl=86_400, failure_ttl=7 * 86_400)
+                self.queue.prepare_data(tasks.perform, (job_id,), job_id=rq_job_id(job_id), timeout=RQ_JOB_TIMEOUT,
+                                        **_rq_options())
                 for job_id in job_ids])
         except RedisError as exc:
             log.warning("jobs %s: Redis unreachable (%s); running them in this process", job_ids, exc)
@@ -196,6 +192,15 @@ class RedisQueue(JobQueue):
             if time.monotonic() >= deadline:
                 return False
             time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+
+
+def _rq_options() -> dict:
+    """What RQ keeps of each job and how it retries it, for `enqueue` and `enqueue_many` alike
+    (their names for the time limit differ, so each passes that itself)."""
+    from rq import Retry
+
+    return {"retry": Retry(max=len(RQ_RETRY_INTERVALS), interval=list(RQ_RETRY_INTERVALS)),
+            "result_ttl": 86_400, "failure_ttl": 7 * 86_400}
 
 
 def _state(factory: so.sessionmaker, job_id: int) -> str | None:

@@ -84,12 +84,17 @@ def claim(session: so.Session, job_id: int) -> Job | None:
         sa.update(Job)
         .where(Job.id == job_id,
                sa.or_(Job.state == "queued", sa.and_(Job.state.in_(ACTIVE_STATES), Job.updated_at < now - STALE_AFTER)))
-        .values(state=sa.case(*((Job.kind == kind, state) for kind, state in FIRST_STATE.items())),
-                attempts=Job.attempts + 1, started_at=now, updated_at=now, outcome="", worker=WORKER_NAME)
+        .values(**_taken(now, sa.case(*((Job.kind == kind, state) for kind, state in FIRST_STATE.items()))))
         .execution_options(synchronize_session=False)
     ).rowcount
     session.commit()
     return session.get(Job, job_id, populate_existing=True) if taken else None
+
+
+def _taken(now, state) -> dict:
+    """The columns a runner sets on the jobs it takes (`claim`, `claim_backlog`)."""
+    return {"state": state, "attempts": Job.attempts + 1, "started_at": now, "updated_at": now, "outcome": "",
+            "worker": WORKER_NAME}
 
 
 def claim_backlog(session: so.Session, count: int, max_bytes: int) -> list[int]:
@@ -118,8 +123,7 @@ def claim_backlog(session: so.Session, count: int, max_bytes: int) -> list[int]:
         now = utcnow()
         taken = sorted(session.scalars(
             sa.update(Job).where(Job.id.in_(wanted), Job.state == "queued")
-            .values(state=FIRST_STATE["ingest"], attempts=Job.attempts + 1, started_at=now, updated_at=now,
-                    outcome="", worker=WORKER_NAME)
+            .values(**_taken(now, FIRST_STATE["ingest"]))
             .returning(Job.id).execution_options(synchronize_session=False)
         ))
     session.commit()
