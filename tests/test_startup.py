@@ -113,9 +113,39 @@ def test_unit_tables_cache_file_follows_the_module_source(tmp_path, monkeypatch)
 
 def test_one_unit_registry_shared_by_extraction_and_conflicts():
     assert units.registry() is units.registry()
-    assert compare.registry is units.registry
     assert compare.dimension_of("mi").name == compare.dimension_of("km").name
     assert abs(compare.dimension_of("mi").factor / compare.dimension_of("km").factor - 1.609344) < 1e-9
+
+
+def test_base_units_from_the_cache_are_what_pint_says(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(units._TABLES, "_connection", None)  # opened at import, on the real cache
+    units.base_units.cache_clear()
+    try:
+        codes = sorted({code for table in units.load_tables() for code in table.values()})
+        assert len(codes) > 100
+        assert [units.base_units(code) for code in codes] == [units._pint_base(code) for code in codes]
+        assert units.base_units("km2") == units.BaseUnits("meter ** 2", 1e6, False)
+        assert units.base_units("degC").offset and units.base_units("person") is None
+        # A code the tables do not give (a reviewer's own) is read by pint.
+        assert units._TABLES.rows("SELECT count(*) FROM bases WHERE code = 'furlong/fortnight'") == [(0,)]
+        assert units.base_units("furlong/fortnight").units == "meter / second"
+        assert units.base_units("no such unit") is None
+    finally:
+        units.base_units.cache_clear()
+
+
+def test_comparing_units_of_claims_does_not_build_pint_once_the_tables_are_cached(tmp_path):
+    probe = ("import sys\n"
+             "from claimtrack.conflicts.compare import dimension_of\n"
+             "print([dimension_of(u).name for u in ('km', 'mi', 'kg', 'degC')], 'pint' in sys.modules)\n")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    first, second = (subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                                    env=env) for _ in range(2))
+    assert first.returncode == 0 and second.returncode == 0, first.stderr[-2000:] + second.stderr[-2000:]
+    assert first.stdout.split("] ")[0] == second.stdout.split("] ")[0]
+    assert "'meter', 'meter', 'kilogram', 'unit:degC'" in second.stdout
+    assert first.stdout.endswith("True\n") and second.stdout.endswith("False\n")
 
 
 def test_accounts_import_makes_no_password_hash():

@@ -15,7 +15,7 @@ from typing import Iterable, NamedTuple
 from rapidfuzz import fuzz
 
 from ..extract.measures import singular
-from ..extract.units import CURRENCY_WORDS, PREFIX_CODES, registry, word_unit_code
+from ..extract.units import CURRENCY_WORDS, PREFIX_CODES, base_units, word_unit_code
 
 # Statuses of a group that needs (or had) a reviewer's decision; `consistent` groups agree.
 CONFLICT_STATUSES = ("open", "unresolved", "resolved")
@@ -103,16 +103,11 @@ def dimension_of(unit: str) -> Dimension:
         return Dimension(unit, 1.0)
     if unit.endswith(("-cent", "-sen")):
         return Dimension(unit.split("-")[0], 0.01)
-    try:
-        expression = re.sub(r"([A-Za-z])(\d)", r"\1**\2", unit)
-        base = registry().Quantity(1, expression).to_base_units()
-        zero = registry().Quantity(0, expression).to_base_units().magnitude
-    except Exception:  # pint's parser raises many types (even tokenize errors) on odd text
+    base = base_units(unit)
+    if base is None or base.offset:
+        # Unknown to pint, or degrees Celsius and Fahrenheit, whose offset no factor converts.
         return Dimension(f"unit:{unit}", 1.0)
-    if zero:
-        # Degrees Celsius and Fahrenheit have an offset: no factor converts them.
-        return Dimension(f"unit:{unit}", 1.0)
-    return Dimension(str(base.units), float(base.magnitude))
+    return Dimension(base.units, base.factor)
 
 
 @lru_cache(maxsize=65536)

@@ -12,7 +12,7 @@ import re
 import sqlite3
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import pint
@@ -195,11 +195,38 @@ def _build_tables() -> tuple[dict[str, str], ...]:
     return words, abbrev, glued, per, symbols.build_symbol_table(ureg, _pint_code)
 
 
+class BaseUnits(NamedTuple):
+    """A unit code in pint's base units: "km2" is 1e6 "meter ** 2"; `offset` for a scale whose zero is not the base's (degC)."""
+
+    units: str
+    factor: float
+    offset: bool
+
+
+def _pint_base(code: str) -> BaseUnits | None:
+    """`code` converted by pint to its base units, or None when pint does not read it."""
+    ureg = registry()
+    expression = re.sub(r"([A-Za-z])(\d)", r"\1**\2", code)
+    try:
+        base = ureg.Quantity(1, expression).to_base_units()
+        zero = ureg.Quantity(0, expression).to_base_units().magnitude
+    except Exception:  # pint's parser raises many types (even tokenize errors) on odd text
+        return None
+    return BaseUnits(str(base.units), float(base.magnitude), bool(zero))
+
+
 def _write_tables(connection: sqlite3.Connection) -> None:
     connection.execute("CREATE TABLE units (tab INTEGER NOT NULL, form TEXT NOT NULL, code TEXT NOT NULL,"
                        " PRIMARY KEY (tab, form))")
+    tables = _build_tables()
     connection.executemany("INSERT INTO units VALUES (?, ?, ?)",
-                           ((tab, form, code) for tab, table in enumerate(_build_tables()) for form, code in table.items()))
+                           ((tab, form, code) for tab, table in enumerate(tables) for form, code in table.items()))
+    # The base units of every code the tables give, so that comparing two claims' units (conflict
+    # detection) does not build pint's registry, which takes a quarter of a second in each process.
+    connection.execute("CREATE TABLE bases (code TEXT PRIMARY KEY, units TEXT, factor REAL, offset INTEGER)")
+    codes = sorted({code for table in tables for code in table.values()})
+    connection.executemany("INSERT INTO bases VALUES (?, ?, ?, ?)",
+                           ((code, *(_pint_base(code) or (None, None, None))) for code in codes))
 
 
 # Keyed by this module and the symbol table's module, and the installed pint.
@@ -217,6 +244,17 @@ def load_tables() -> tuple[dict[str, str], ...]:
 
 
 WORD_UNITS, ABBREV_UNITS, GLUED_UNITS, PER_UNITS, SYMBOL_UNITS = load_tables()
+
+
+@functools.lru_cache(maxsize=4096)
+def base_units(code: str) -> BaseUnits | None:
+    """A unit code in pint's base units (None when pint does not read it): from the table cache for
+    the codes extraction gives, through pint for any other (a reviewer's own, say)."""
+    rows = _TABLES.rows("SELECT units, factor, offset FROM bases WHERE code = ?", (code,))
+    if not rows:
+        return _pint_base(code)
+    units, factor, offset = rows[0]
+    return None if units is None else BaseUnits(units, factor, bool(offset))
 # One-letter symbols standing apart from the number ("a 5 W charger", "12 C"): only these three, whose
 # letters are rarely anything else after a measurement; "A" (amps/article) and "F" (farad/Fahrenheit)
 # are too ambiguous.
