@@ -77,9 +77,9 @@ def run_process(command: list[str], env: dict | None = None) -> dict:
     return {"seconds": seconds, "rss_mb": usage.ru_maxrss / 1024, "stderr": stderr.decode(errors="replace")}
 
 
-def run_export(url: str) -> dict:
+def run_export(url: str, *options: str) -> dict:
     """The console script `claimtrack export` of every status to /dev/null, on `url`, as its own process."""
-    result = run_process([str(CLAIMTRACK), *EXPORT_ARGS], env={**os.environ, "DATABASE_URL": url})
+    result = run_process([str(CLAIMTRACK), *EXPORT_ARGS, *options], env={**os.environ, "DATABASE_URL": url})
     written = re.search(r"wrote (\d+) claims", result["stderr"])
     result["rows"] = int(written.group(1)) if written else None
     return result
@@ -131,7 +131,8 @@ def bench_database(url: str, repeat: int) -> dict:
     """Time the export and the reference on the corpus at `url`, alternately, `repeat` times."""
     rows, claims = _matching(url), _claims(url)
     command = reference_command(url)
-    exports, references, rss, loads = [], [], [], [_load()]
+    backend = sa.make_url(url).get_backend_name()
+    exports, singles, references, rss, loads = [], [], [], [], [_load()]
     for _ in range(repeat):
         reference = run_process(command)
         timed = run_export(url)
@@ -139,10 +140,16 @@ def bench_database(url: str, repeat: int) -> dict:
         references.append(reference["seconds"])
         exports.append(timed["seconds"])
         rss.append(timed["rss_mb"])
+        if backend == "postgresql":
+            # The same export read with one COPY (`--connections 1`), for comparison.
+            single = run_export(url, "--connections", "1")
+            assert single["rows"] == rows, (single, rows)
+            singles.append(single["seconds"])
     loads.append(_load())
-    result = {"backend": sa.make_url(url).get_backend_name(), "claims": claims, "rows": rows, "exports": exports,
+    result = {"backend": backend, "claims": claims, "rows": rows, "exports": exports,
               "references": references, "export_s": statistics.median(exports),
-              "reference_s": statistics.median(references), "rss_mb": max(rss), "load": loads}
+              "reference_s": statistics.median(references), "rss_mb": max(rss), "load": loads,
+              "singles": singles, "single_s": statistics.median(singles) if singles else None}
     print(result, file=sys.stderr)
     return result
 
@@ -174,24 +181,27 @@ def write_results(results: list[dict], command: str) -> None:
         "",
         "| backend | claims | rows written | `claimtrack export` (s) | reference | reference (s) | "
         "**export rate / reference rate** | export peak RSS (MB) | each run: export / reference (s) | "
-        "load average before -> after |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "`--connections 1` (s), its ratio | load average before -> after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         reference = "psql `\\copy (SELECT ...) TO STDOUT WITH CSV HEADER`" if r["backend"] == "postgresql" \
             else "`sqlite3 -csv -header`"
         runs = "; ".join(f"{e:.2f} / {f:.2f}" for e, f in zip(r["exports"], r["references"], strict=True))
+        single = "—" if r["single_s"] is None else (
+            f"{r['single_s']:.2f} ({'; '.join(f'{x:.2f}' for x in r['singles'])}), {r['reference_s'] / r['single_s']:.2f}")
         lines.append(
             f"| {r['backend']} | {r['claims']:,} | {r['rows']:,} | {r['export_s']:.2f} | {reference} | "
             f"{r['reference_s']:.2f} | **{r['reference_s'] / r['export_s']:.2f}** | {r['rss_mb']:.0f} | {runs} | "
-            f"{r['load'][0]} -> {r['load'][1]} |"
+            f"{single} | {r['load'][0]} -> {r['load'][1]} |"
         )
     lines += [
         "", "Command (from the repository root):", "", f"    {command}", "",
         "What is timed:",
         f"- Export: the console script `.venv/bin/claimtrack {' '.join(EXPORT_ARGS)}` (every status listed) with",
         "  DATABASE_URL set, from process start to exit: interpreter start-up, imports, the app, the",
-        "  query and the writing. Reference: `psql -X -q URL -c \"\\copy (SELECT ...) TO STDOUT WITH CSV",
+        "  query and the writing. On PostgreSQL it reads over its default two connections, from one snapshot;",
+        "  the same command with `--connections 1` (one COPY) runs after each pair, and its own column gives it. Reference: `psql -X -q URL -c \"\\copy (SELECT ...) TO STDOUT WITH CSV",
         "  HEADER\"` or `sqlite3 -csv -header FILE \"SELECT ...\"`, also from start to exit, running the",
         "  export's own SELECT (same joins, latest-note subquery and filters) with the sentence cut by",
         "  `substr`, its cells unformatted (no safe-cell prefix, numbers and times as the database prints them).",

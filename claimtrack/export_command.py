@@ -18,7 +18,7 @@ from models import KINDS, STATUSES
 from .annotation import annotation_lines
 from .claim_filters import CONFLICT_CHOICES, FilterError
 from .cli import iso_date
-from .export import EXPORT_DEFAULTS, CsvExport, JsonlExport, csvw_metadata, export_filter
+from .export import EXPORT_CONNECTIONS, EXPORT_DEFAULTS, CsvExport, JsonlExport, csvw_metadata, export_filter
 
 HELP = "Write the claims matching the filters (verified, settled ones by default) as CSV, JSON Lines or annotations."
 
@@ -53,6 +53,9 @@ def export_options(command: Callable) -> Callable:
                           "reads; annotations: W3C Web Annotations, one JSON-LD object a line."),
         click.option("--metadata", type=click.Path(dir_okay=False, path_type=Path),
                      help="Also write the CSV's W3C CSVW metadata (columns and datatypes) to this file."),
+        click.option("--connections", type=click.IntRange(1, 8), default=EXPORT_CONNECTIONS, show_default=True,
+                     help="PostgreSQL: read the CSV over this many connections at once, from one snapshot "
+                          "(the same bytes; 1 reads it with one COPY)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -60,7 +63,7 @@ def export_options(command: Callable) -> Callable:
 
 
 def write_export(session: so.Session, output: str, bom: bool, format: str,  # noqa: A002 - the option is --format
-                 metadata: Path | None, **filters) -> None:
+                 metadata: Path | None, connections: int = 1, **filters) -> None:
     """Write the claims matching `filters` read through `session` to `output`, as the options ask."""
     given = {name: value for name, value in filters.items() if value not in (None, ())}
     try:
@@ -80,7 +83,7 @@ def write_export(session: so.Session, output: str, bom: bool, format: str,  # no
         export = JsonlExport(session, export_filters)
         chunks = (chunk.encode("utf-8") for chunk in export)
     else:
-        export = CsvExport(session, export_filters, bom=bom)
+        export = CsvExport(session, export_filters, bom=bom, connections=connections)
         chunks = export.encoded()
     with click.open_file(output, "wb") as out:
         for chunk in chunks:

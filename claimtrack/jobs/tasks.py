@@ -25,7 +25,7 @@ from models import Job
 from .. import conflicts, ingest
 from ..claim_filters import ClaimFilter
 from ..database import make_engine, make_sessionmaker, refresh_statistics
-from ..export import EXPORT_DEFAULTS, CsvExport
+from ..export import EXPORT_CONNECTIONS, EXPORT_DEFAULTS, CsvExport
 from ..ingest import IngestResult, prepare_apart, store, store_many
 from ..sources import DocumentError, Metadata, decode_document, with_known_metadata, with_metadata
 from . import records
@@ -263,7 +263,7 @@ def _export(session: so.Session, job: Job) -> None:
                       viewer_sees_no_blind=True)
     # Compressed as it is written: a million claims make about 500 MB of CSV and some 50 MB of gzip.
     out = io.BytesIO()
-    export = CsvExport(session, filters, bom=bool(params.get("bom")))
+    export = CsvExport(session, filters, bom=bool(params.get("bom")), connections=EXPORT_CONNECTIONS)
     with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=6, mtime=0) as packed:
         for chunk in export.encoded():
             packed.write(chunk)
