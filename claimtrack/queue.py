@@ -190,22 +190,36 @@ def lease_next(session: so.Session, user: User, now: datetime, ttl: timedelta = 
     LeaseLimit when they already hold `max_leases` claims and none matches the filter.
     """
     _lock_leases_of(session, user)
-    held = current_lease(session, user, now, queue_filter)
-    if held is not None:
-        _take(session, held, user, now, ttl)
-        return held
-    _check_limit(session, None, user, now, max_leases)
+    current, held = _leases_of(session, user, now, queue_filter)
+    if current is not None:
+        _take(session, current, user, now, ttl)
+        return current
+    if len(held) >= max_leases:
+        raise LeaseLimit(held, max_leases)
     order = order or team.queue_order(session)
+    # The bands in one statement: COALESCE evaluates its subqueries in turn and stops at the first
+    # claim found, so each lease is one round trip to the database, not one a band.
+    first_found = sa.select(sa.func.coalesce(
+        *(stmt.scalar_subquery() for stmt in _candidates(session, user, now, queue_filter, order))))
     for _ in range(MAX_ATTEMPTS):
-        for stmt in _candidates(session, user, now, queue_filter, order):
-            claim_id = session.scalar(stmt)
-            if claim_id is not None:
-                break
-        else:
+        claim_id = session.scalar(first_found)
+        if claim_id is None:
             return None
         if _take(session, claim_id, user, now, ttl):
             return claim_id
     return None
+
+
+def _leases_of(session: so.Session, user: User, now: datetime,
+               queue_filter: ClaimFilter) -> tuple[int | None, list[int]]:
+    """In one statement, `current_lease` (the held claim matching the filter, oldest first) and `held_claims`."""
+    matching = _under_review(Lease.claim_id, Claim.rank != "deprecated", *queue_filter.conditions(session=session))
+    rows = session.execute(
+        sa.select(Lease.claim_id, matching)
+        .where(Lease.user_id == user.id, Lease.expires_at > now, _under_review(Lease.claim_id))
+        .order_by(Lease.leased_at, Lease.claim_id)
+    ).all()
+    return next((claim_id for claim_id, matches in rows if matches), None), [claim_id for claim_id, _ in rows]
 
 
 def acquire(session: so.Session, claim_id: int, user: User, now: datetime,

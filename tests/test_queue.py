@@ -119,3 +119,42 @@ def test_progress_lists_only_the_newest_documents_but_counts_all(db_session):
     result = queue.progress(db_session, UserFactory(), NOW, documents=2)
     assert [d.id for d in result.documents] == [documents[2].id, documents[1].id]
     assert result.overall.pending == 3
+
+
+def test_lease_next_gives_back_the_oldest_held_claim_the_filter_matches_and_counts_the_others(db_session):
+    first, second = DocumentFactory(), DocumentFactory()
+    a, b = (ClaimFactory(document=first, confidence=c) for c in (0.1, 0.2))
+    c, d, e = (ClaimFactory(document=second, confidence=c) for c in (0.3, 0.4, 0.5))
+    db_session.flush()
+    user = UserFactory()
+    assert queue.lease_next(db_session, user, NOW, TTL, ClaimFilter(document=first.id), max_leases=3) == a.id
+    # Held claims outside the filter are kept, and count towards the limit.
+    later = NOW + timedelta(minutes=1)
+    assert queue.lease_next(db_session, user, later, TTL, ClaimFilter(document=second.id), max_leases=3) == c.id
+    assert queue.acquire(db_session, d.id, user, later, TTL, max_leases=3)
+    assert queue.lease_next(db_session, user, later, TTL, ClaimFilter(document=first.id), max_leases=3) == a.id
+    # A decided claim is not held any more: the oldest held one that is still pending comes back.
+    a.status = "verified"
+    db_session.flush()
+    with pytest.raises(queue.LeaseLimit) as refused:
+        queue.lease_next(db_session, user, later, TTL, ClaimFilter(document=first.id), max_leases=2)
+    assert refused.value.held == [c.id, d.id]
+    assert queue.lease_next(db_session, user, later, TTL, ClaimFilter(document=second.id), max_leases=2) == c.id
+    assert queue.lease_next(db_session, user, later, TTL, ClaimFilter(document=first.id), max_leases=3) == b.id
+    assert e.id not in queue.held_claims(db_session, user, later)
+
+
+def test_lease_next_serves_each_band_before_the_next(db_session):
+    lowest, contradicted, in_conflict, skipped = _claims(db_session, 0.1, 0.9, 0.8, 0.05, conflict=(2,))
+    contradicted.reference_standing = "contradicts"
+    db_session.flush()
+    user = UserFactory()
+    queue.skip(db_session, skipped.id, user, NOW)
+    got = []
+    for minute in range(5):
+        claim_id = queue.lease_next(db_session, user, NOW + timedelta(minutes=minute), TTL, max_leases=10)
+        got.append(claim_id)
+        if claim_id is not None:
+            db_session.get(Lease, claim_id).user_id = UserFactory().id  # handed on: this user holds none
+            db_session.flush()
+    assert got == [contradicted.id, in_conflict.id, lowest.id, skipped.id, None]
