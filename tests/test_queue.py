@@ -2,6 +2,7 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import sqlalchemy as sa
 
 from claimtrack import queue
 from claimtrack.claim_filters import ClaimFilter, FilterError
@@ -158,3 +159,25 @@ def test_lease_next_serves_each_band_before_the_next(db_session):
             db_session.get(Lease, claim_id).user_id = UserFactory().id  # handed on: this user holds none
             db_session.flush()
     assert got == [contradicted.id, in_conflict.id, lowest.id, skipped.id, None]
+
+
+def _lease_plans(db_session) -> tuple[int, int]:
+    """Generic and custom plans PostgreSQL made for this connection's prepared band statement."""
+    row = db_session.execute(sa.text(
+        "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE 'SELECT coalesce(%'"
+    )).first()
+    return tuple(row) if row else (0, 0)
+
+
+def test_a_reviewers_leases_keep_one_plan_for_the_queues_bands(db_session, backend):
+    if backend != "postgresql":
+        pytest.skip("plans kept for prepared statements are PostgreSQL's")
+    _claims(db_session, *[0.01 * n for n in range(1, 21)])
+    user, other = UserFactory(), UserFactory()
+    for minute in range(12):
+        claim_id = queue.lease_next(db_session, user, NOW + timedelta(minutes=minute), TTL)
+        db_session.get(Lease, claim_id).user_id = other.id  # handed on: the next lease runs the bands again
+        db_session.flush()
+    # psycopg prepares the statement after its fifth run; PostgreSQL plans its first five prepared runs, then keeps one plan.
+    generic, custom = _lease_plans(db_session)
+    assert custom == 5 and generic >= 2

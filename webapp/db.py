@@ -1,5 +1,6 @@
 """One plain SQLAlchemy session per request, closed (and rolled back if uncommitted) on teardown."""
 import functools
+import logging
 import random
 import time
 
@@ -10,6 +11,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from claimtrack.database import READS_ONLY, make_engine, make_sessionmaker
 
 EXTENSION = "claimtrack.sessionmaker"
+log = logging.getLogger(__name__)
 
 # Pages that only read (nothing before them writes either), and the export's stream (`read_only_session`): on SQLite they read beside a writer
 # instead of queueing for its lock, so a long write (a large document being stored) delays
@@ -68,13 +70,28 @@ def get_session() -> so.Session:
         factory = current_app.extensions[EXTENSION]
         reads_only = has_request_context() and request.method in ("GET", "HEAD") and request.endpoint in READ_ONLY_ENDPOINTS
         g.db_session = factory(execution_options={READS_ONLY: True}) if reads_only else factory()
+        g.db_reads_only = reads_only
     return g.db_session
 
 
-def close_session(_exc: BaseException | None = None) -> None:
-    """Close the request's session if one was opened."""
+def close_session(exc: BaseException | None = None) -> None:
+    """Close the request's session if one was opened (rolling back what it did not commit).
+
+    A page that only reads ends its transaction with COMMIT: the transaction refuses writes, so
+    that changes nothing, and a ROLLBACK would make psycopg forget the statements it prepared on
+    the connection (it clears them on every rollback), which every later request would then plan
+    anew in PostgreSQL.
+    """
     session = g.pop("db_session", None)
-    if session is not None:
+    reads_only = g.pop("db_reads_only", False)
+    if session is None:
+        return
+    try:
+        if reads_only and exc is None and session.in_transaction():
+            session.commit()
+    except sa.exc.DBAPIError:
+        log.debug("ending a read-only transaction failed; rolled back instead", exc_info=True)
+    finally:
         session.close()
 
 
