@@ -186,15 +186,23 @@ def _check_limit(session: so.Session, claim_id: int | None, user: User, now: dat
 
 def _take(session: so.Session, claim_id: int, user: User, now: datetime, ttl: timedelta) -> bool:
     """Write a lease on `claim_id` for `user` unless someone else holds a live one; True if taken."""
-    dialect = session.get_bind().dialect.name
+    stmt = _take_statement(session.get_bind().dialect.name)
+    taken = session.execute(stmt, {"take_claim": claim_id, "take_user": user.id, "take_now": now,
+                                   "take_until": now + ttl})
+    return taken.scalar() is not None
+
+
+@functools.cache
+def _take_statement(dialect: str) -> sa.Insert:
+    """`_take`'s upsert, its values parameters: built once (each lease runs it)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Lease).values(claim_id=claim_id, user_id=user.id, leased_at=now, expires_at=now + ttl)
-    stmt = stmt.on_conflict_do_update(
+    user, now, until = sa.bindparam("take_user"), sa.bindparam("take_now"), sa.bindparam("take_until")
+    stmt = insert(Lease).values(claim_id=sa.bindparam("take_claim"), user_id=user, leased_at=now, expires_at=until)
+    return stmt.on_conflict_do_update(
         index_elements=[Lease.claim_id],
-        set_={"user_id": user.id, "leased_at": now, "expires_at": now + ttl},
-        where=sa.or_(Lease.expires_at <= now, Lease.user_id == user.id),
+        set_={"user_id": user, "leased_at": now, "expires_at": until},
+        where=sa.or_(Lease.expires_at <= now, Lease.user_id == user),
     ).returning(Lease.claim_id)
-    return session.execute(stmt).scalar() is not None
 
 
 def current_lease(session: so.Session, user: User, now: datetime,
@@ -243,13 +251,25 @@ def lease_next(session: so.Session, user: User, now: datetime, ttl: timedelta = 
 
 def _leases_of(session: so.Session, user: User, now: datetime, conditions: list) -> tuple[int | None, list[int]]:
     """In one statement, `current_lease` (the held claim matching the filter's `conditions`, oldest first) and `held_claims`."""
-    matching = _under_review(Lease.claim_id, Claim.rank != _fixed("deprecated"), *conditions)
-    rows = session.execute(
-        sa.select(Lease.claim_id, matching)
-        .where(Lease.user_id == user.id, Lease.expires_at > now, _under_review(Lease.claim_id))
-        .order_by(Lease.leased_at, Lease.claim_id)
-    ).all()
+    stmt = _leases_statement(conditions) if conditions else _unfiltered_leases_statement()
+    rows = session.execute(stmt, {"held_by": user.id, "held_at": now}).all()
     return next((claim_id for claim_id, matches in rows if matches), None), [claim_id for claim_id, _ in rows]
+
+
+def _leases_statement(conditions: list) -> sa.Select:
+    matching = _under_review(Lease.claim_id, Claim.rank != _fixed("deprecated"), *conditions)
+    return (
+        sa.select(Lease.claim_id, matching)
+        .where(Lease.user_id == sa.bindparam("held_by"), Lease.expires_at > sa.bindparam("held_at"),
+               _under_review(Lease.claim_id))
+        .order_by(Lease.leased_at, Lease.claim_id)
+    )
+
+
+@functools.cache
+def _unfiltered_leases_statement() -> sa.Select:
+    """`_leases_statement` of the unfiltered queue, built once."""
+    return _leases_statement([])
 
 
 def acquire(session: so.Session, claim_id: int, user: User, now: datetime,
