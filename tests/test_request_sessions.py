@@ -20,6 +20,15 @@ def app(fresh_database, tmp_path):
     app.extensions["claimtrack.sessionmaker"].kw["bind"].dispose()
 
 
+def _document(sha: str) -> Document:
+    return Document(sha256=sha * 64, file_name=f"{sha}.txt", title=sha, text="A 1.", char_count=4,
+                    media_type="text/plain", extractor_version="x")
+
+
+def _documents() -> int:
+    return get_session().scalar(sa.select(sa.func.count()).select_from(Document))
+
+
 def _prepared(session) -> int:
     return session.execute(sa.text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE "
                                    "'SELECT count(*) FROM documents WHERE id > %'")).scalar()
@@ -48,18 +57,25 @@ def test_a_read_only_page_keeps_the_connections_prepared_statements(app, backend
 def test_a_request_that_did_not_commit_leaves_nothing_written(app):
     with app.test_request_context("/documents/new", method="POST"):
         session = get_session()
-        session.add(Document(sha256="0" * 64, file_name="a.txt", title="A", text="A 1.", char_count=4,
-                             media_type="text/plain", extractor_version="x"))
+        session.add(_document("0"))
         session.flush()
     with app.test_request_context("/documents"):
-        assert get_session().scalar(sa.select(sa.func.count()).select_from(Document)) == 0
+        assert _documents() == 0
 
 
 def test_a_read_only_page_cannot_write_and_its_error_ends_the_request_cleanly(app):
     with pytest.raises(sa.exc.DBAPIError), app.test_request_context("/documents"):
         session = get_session()
-        session.add(Document(sha256="1" * 64, file_name="b.txt", title="B", text="B 2.", char_count=4,
-                             media_type="text/plain", extractor_version="x"))
+        session.add(_document("1"))
         session.flush()
     with app.test_request_context("/documents"):
-        assert get_session().scalar(sa.select(sa.func.count()).select_from(Document)) == 0
+        assert _documents() == 0
+
+
+def test_a_read_only_page_that_caught_a_failed_statement_still_ends_cleanly(app):
+    with app.test_request_context("/documents"):
+        session = get_session()
+        with pytest.raises(sa.exc.DBAPIError):
+            session.execute(sa.text("SELECT no_such_column FROM documents"))
+    with app.test_request_context("/documents"):
+        assert _documents() == 0
