@@ -30,30 +30,40 @@ _END = object()
 def copy_in_slices(engine: sa.Engine, table: str, slice_sql: Callable[[int, int], tuple[str, dict]],
                    settings: tuple[str, ...], *, connections: int, slice_rows: int, page_size: int,
                    ahead: int = 2) -> Iterator[tuple[bytes, int]]:
-    """The rows of `COPY (slice_sql(lo, hi)) TO STDOUT` over the slices of `table`'s id range, in order.
+    """The rows of `COPY (slice_sql(lo, hi)) TO STDOUT` over slices of `table`'s ids, in order.
 
+    Each slice holds about `slice_rows` of the ids `table` has, whatever the gaps between them (`_slices`).
     `slice_sql(lo, hi)` gives the query (driver SQL and parameters) of the ids from `lo` up to,
     not including, `hi`, ordered by id; `settings` are statements each connection runs first
     (SET LOCAL ...). Yields `page_size` rows a chunk, each row ended by CRLF, with its row count.
+    What is read is what was committed when the first connection began: a caller's own
+    uncommitted changes are not in it.
     """
+    # Connections of their own, outside the engine's pool: an export neither waits for the pool
+    # the requests and jobs beside it share nor hands a connection back to it with its snapshot's settings.
+    own = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
     opened: list[sa.Connection] = []
     stop = threading.Event()
     threads: list[threading.Thread] = []
     finished = False
     try:
-        for _ in range(connections):
-            opened.append(engine.connect().execution_options(isolation_level="REPEATABLE READ",
-                                                             postgresql_readonly=True))
-        lowest, highest = _share_snapshot(opened, table, settings)
-        if lowest is None:
-            finished = True
-            return
-        count = max(1, -(-(highest - lowest + 1) // slice_rows))
-        width = -(-(highest - lowest + 1) // count)
-        bounds = [(lowest + n * width, min(highest + 1, lowest + (n + 1) * width)) for n in range(count)]
+        first = _reader(own)
+        opened.append(first)
+        snapshot = first.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+        if not _SNAPSHOT_ID.fullmatch(snapshot):
+            raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
+        bounds = _slices(first, table, slice_rows)
+        for _ in range(min(connections, len(bounds)) - 1):
+            other = _reader(own)
+            opened.append(other)
+            # Before any query of its transaction, as PostgreSQL requires.
+            other.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+        for connection in opened:
+            for statement in settings:
+                connection.exec_driver_sql(statement)
         pages = [queue.Queue(maxsize=ahead) for _ in bounds]
-        for number, connection in enumerate(opened[:count]):
-            mine = range(number, count, len(opened))
+        for number, connection in enumerate(opened):
+            mine = range(number, len(bounds), len(opened))
             thread = threading.Thread(target=_copy_slices, name=f"copy-slice-{number}", daemon=True,
                                       args=(connection.connection.driver_connection,
                                             [(bounds[n], pages[n]) for n in mine], slice_sql, page_size, stop))
@@ -76,11 +86,12 @@ def copy_in_slices(engine: sa.Engine, table: str, slice_sql: Callable[[int, int]
         for thread in threads:
             thread.join()
         for connection in opened:
-            if finished:
-                connection.close()  # the pool rolls the snapshot back and resets the isolation level
-            else:
-                connection.invalidate()
+            # Each closed on its own: one the server dropped must not keep the others open.
+            with contextlib.suppress(Exception):
+                if not finished:
+                    connection.invalidate()
                 connection.close()
+        own.dispose()
 
 
 # What pg_export_snapshot returns ("00000003-0000001B-1"), checked before it is written into SET
@@ -88,20 +99,32 @@ def copy_in_slices(engine: sa.Engine, table: str, slice_sql: Callable[[int, int]
 _SNAPSHOT_ID = re.compile(r"[0-9A-F]+(?:-[0-9A-F]+)+")
 
 
-def _share_snapshot(connections: list[sa.Connection], table: str,
-                    settings: tuple[str, ...]) -> tuple[int | None, int | None]:
-    """One read-only snapshot on every connection, its settings run; the id range of `table` in it."""
-    first, *others = connections
-    snapshot = first.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
-    if not _SNAPSHOT_ID.fullmatch(snapshot):
-        raise RuntimeError(f"unexpected snapshot id {snapshot!r}")
-    for connection in others:
-        # Before any query of the transaction, as PostgreSQL requires.
-        connection.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-    for connection in connections:
-        for statement in settings:
-            connection.exec_driver_sql(statement)
-    return first.exec_driver_sql(f"SELECT min(id), max(id) FROM {table}").one()
+def _reader(engine: sa.Engine) -> sa.Connection:
+    """A connection whose transaction reads one snapshot and writes nothing."""
+    return engine.connect().execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+
+
+def _slices(connection: sa.Connection, table: str, slice_rows: int) -> list[tuple[int, int]]:
+    """Half-open id ranges of about `slice_rows` ids each, covering every id of `table` in the snapshot (none if empty)."""
+    lowest, highest = connection.exec_driver_sql(f"SELECT min(id), max(id) FROM {table}").one()
+    if lowest is None:
+        return []
+    span = highest - lowest + 1
+    # The planner's row count, free to read: ids mostly consecutive (as a sequence gives them) are
+    # cut evenly, so a slice holds at most about twice `slice_rows`.
+    estimate = connection.execute(sa.text("SELECT reltuples FROM pg_class WHERE oid = CAST(:table AS regclass)"),
+                                  {"table": table}).scalar_one()
+    if 0 < estimate and span <= 2 * estimate:
+        count = max(1, -(-span // slice_rows))
+        width = -(-span // count)
+        return [(lowest + n * width, min(highest + 1, lowest + (n + 1) * width)) for n in range(count)]
+    # Sparse ids (a range left unused, ids set by hand) or no statistics yet: cut at every
+    # `slice_rows`-th id there is, a scan of the id index, so no slice is empty and their number
+    # follows the rows, not the span.
+    starts = connection.execute(sa.text(
+        f"SELECT id FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM {table}) AS numbered "
+        "WHERE mod(n, :every) = 1 ORDER BY id"), {"every": slice_rows}).scalars().all()
+    return list(zip(starts, [*starts[1:], highest + 1]))
 
 
 def _copy_slices(connection, slices: list[tuple[tuple[int, int], queue.Queue]],

@@ -74,30 +74,50 @@ def test_export_over_several_connections_cuts_the_id_range_into_slices(corpus, m
     assert len(seen) == 7
 
 
+def test_export_over_several_connections_slices_the_ids_there_are_not_the_span(corpus, monkeypatch):
+    engine, factory = corpus
+    _postgresql_only(engine)
+    claims = Claim.__table__
+    with engine.begin() as connection:
+        # A claim far beyond the others (ids left unused by failed or retried writes, a merge's setval).
+        row = connection.execute(sa.select(claims).where(claims.c.id == 5)).mappings().one()
+        connection.execute(sa.insert(claims).values({**row, "id": 20_000_000, "subject": "Far away"}))
+    monkeypatch.setattr(export, "SLICE_CLAIMS", 100)
+    seen = []
+    real = parallel_copy._copy_slices
+    monkeypatch.setattr(parallel_copy, "_copy_slices",
+                        lambda connection, slices, *args: seen.extend(b for b, _ in slices) or real(connection, slices, *args))
+    one = _csv(factory, 1, **EVERY_STATUS)
+    assert _csv(factory, 2, page_size=13, **EVERY_STATUS) == one and b"Far away" in one[0]
+    # 701 claims: seven slices of 100 ids that exist, the seventh ending where the far claim's begins.
+    assert sorted(seen) == [*((1 + 100 * n, 101 + 100 * n) for n in range(6)), (601, 20_000_000),
+                            (20_000_000, 20_000_001)]
+
+
 def test_export_over_several_connections_reads_one_snapshot(corpus, monkeypatch):
     engine, factory = corpus
     _postgresql_only(engine)
     monkeypatch.setattr(export, "SLICE_CLAIMS", 50)
     before, rows, _ = _csv(factory, 1, **EVERY_STATUS)
-    real = parallel_copy._share_snapshot
+    real = parallel_copy._slices
 
-    def then_a_writer_commits(connections, *args):
-        found = real(connections, *args)
-        # Once the snapshot is taken, and before any connection but the first has read a row, a
-        # writer changes the last claim's subject and takes the third claim out of the export.
+    def then_a_writer_commits(connection, *args):
+        found = real(connection, *args)
+        # Once the snapshot is taken, and before the second connection is even opened, a writer
+        # changes the last claim's subject and takes the third claim out of the export.
         with engine.begin() as connection:
             last = connection.scalar(sa.select(sa.func.max(Claim.id)))
             connection.execute(sa.update(Claim).where(Claim.id == last).values(subject="Changed meanwhile"))
             connection.execute(sa.update(Claim).where(Claim.id == 3).values(rank="deprecated"))
         return found
 
-    monkeypatch.setattr(parallel_copy, "_share_snapshot", then_a_writer_commits)
+    monkeypatch.setattr(parallel_copy, "_slices", then_a_writer_commits)
     with factory() as session:
         run = CsvExport(session, export_filter(**EVERY_STATUS), page_size=10, connections=2)
         during = b"".join(run.encoded())
         assert (run.rows, run.failure) == (rows, None)
     assert during == before
-    monkeypatch.setattr(parallel_copy, "_share_snapshot", real)
+    monkeypatch.setattr(parallel_copy, "_slices", real)
     after, fewer, _ = _csv(factory, 2, **EVERY_STATUS)
     assert b"Changed meanwhile" in after and b"Changed meanwhile" not in before and fewer == rows - 1
 
@@ -140,10 +160,24 @@ def test_export_over_several_connections_stops_its_copies_when_the_reader_leaves
         chunks.close()
     assert not [t for t in threading.enumerate() if t.name.startswith("copy-slice-")]
     assert _copies_running(engine) == 0
-    # The pool's connections are usable again, each back to its own isolation level.
+    assert _csv(factory, 3, **EVERY_STATUS)[2] is None
+
+
+def test_export_over_several_connections_takes_no_connection_from_the_pool(corpus, monkeypatch):
+    engine, factory = corpus
+    _postgresql_only(engine)
+    monkeypatch.setattr(export, "SLICE_CLAIMS", 50)
     with factory() as session:
-        assert session.connection().exec_driver_sql("SHOW transaction_isolation").scalar() == "read committed"
-        assert _csv(factory, 3, **EVERY_STATUS)[2] is None
+        chunks = CsvExport(session, export_filter(**EVERY_STATUS), page_size=5, connections=3).encoded()
+        next(chunks), next(chunks)
+        # Three connections are copying, none of them the pool's (the session gave its own back): the
+        # requests and jobs beside an export keep the pool, and none goes back to it with the snapshot's settings.
+        assert engine.pool.checkedout() == 0
+        assert sum(1 for _ in chunks) > 1
+    assert engine.pool.checkedout() == 0
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SHOW transaction_isolation").scalar() == "read committed"
+        assert connection.exec_driver_sql("SHOW transaction_read_only").scalar() == "off"
 
 
 def test_export_command_connections_option(corpus, fresh_database, tmp_path):

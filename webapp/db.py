@@ -89,7 +89,7 @@ def close_session(exc: BaseException | None = None) -> None:
     try:
         if reads_only and exc is None and session.in_transaction():
             session.commit()
-    except sa.exc.SQLAlchemyError:  # a broken connection, or a failed statement the view caught
+    except sa.exc.SQLAlchemyError:  # a broken connection, or a failed flush the view caught
         log.debug("ending a read-only transaction failed; rolled back instead", exc_info=True)
     finally:
         session.close()
