@@ -30,6 +30,14 @@ def corpus(fresh_database):
     engine.dispose()
 
 
+@pytest.fixture
+def sliced(corpus, monkeypatch):
+    """The corpus on PostgreSQL, exported in slices of 50 ids: fourteen of them."""
+    _postgresql_only(corpus[0])
+    monkeypatch.setattr(export, "SLICE_CLAIMS", 50)
+    return corpus
+
+
 def _csv(factory, connections: int, page_size: int = export.PAGE_SIZE, **filters) -> tuple[bytes, int, str | None]:
     with factory() as session:
         run = CsvExport(session, export_filter(**filters), page_size=page_size, connections=connections)
@@ -39,6 +47,13 @@ def _csv(factory, connections: int, page_size: int = export.PAGE_SIZE, **filters
 def _postgresql_only(engine) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite exports on one connection: its transactions take the write lock")
+
+
+def _under_way(session):
+    """An export over three connections, its header and first page read: every connection has begun its slices."""
+    chunks = CsvExport(session, export_filter(**EVERY_STATUS), page_size=5, connections=3).encoded()
+    next(chunks), next(chunks)
+    return chunks
 
 
 def _copies_running(engine) -> int:
@@ -148,13 +163,10 @@ def test_export_over_several_connections_reports_a_failed_slice_and_stops(corpus
     assert not [t for t in threading.enumerate() if t.name.startswith("copy-slice-")]
 
 
-def test_export_over_several_connections_stops_its_copies_when_the_reader_leaves(corpus, monkeypatch):
-    engine, factory = corpus
-    _postgresql_only(engine)
-    monkeypatch.setattr(export, "SLICE_CLAIMS", 50)
+def test_export_over_several_connections_stops_its_copies_when_the_reader_leaves(sliced):
+    engine, factory = sliced
     with factory() as session:
-        chunks = CsvExport(session, export_filter(**EVERY_STATUS), page_size=5, connections=3).encoded()
-        next(chunks), next(chunks)
+        chunks = _under_way(session)
         # Every connection has a slice under way, and waits for the reader: a download cut off.
         time.sleep(0.5)
         chunks.close()
@@ -163,13 +175,10 @@ def test_export_over_several_connections_stops_its_copies_when_the_reader_leaves
     assert _csv(factory, 3, **EVERY_STATUS)[2] is None
 
 
-def test_export_over_several_connections_takes_no_connection_from_the_pool(corpus, monkeypatch):
-    engine, factory = corpus
-    _postgresql_only(engine)
-    monkeypatch.setattr(export, "SLICE_CLAIMS", 50)
+def test_export_over_several_connections_takes_no_connection_from_the_pool(sliced):
+    engine, factory = sliced
     with factory() as session:
-        chunks = CsvExport(session, export_filter(**EVERY_STATUS), page_size=5, connections=3).encoded()
-        next(chunks), next(chunks)
+        chunks = _under_way(session)
         # Three connections are copying, none of them the pool's (the session gave its own back): the
         # requests and jobs beside an export keep the pool, and none goes back to it with the snapshot's settings.
         assert engine.pool.checkedout() == 0
