@@ -197,8 +197,9 @@ class CsvExport:
     (every cell formatted in SQL: the safe-cell rule, numbers, dates, the sentence cut), passed
     on as it arrives, `page_size` rows a chunk; one snapshot, one plan, and a slow download
     blocks no writer (MVCC). With `connections` above one (and a session bound to an engine), the
-    COPY is read in slices of the id range over that many connections at once, from one snapshot
-    (`parallel_copy`): the same bytes, in a fraction of the time on a server with cores to spare. On SQLite, where every transaction takes the write lock, each page
+    COPY is read in slices of the claims' ids over that many connections of its own at once, from
+    one snapshot of what is committed (`parallel_copy`): the same bytes, in less time on a server
+    with cores to spare. On SQLite, where every transaction takes the write lock, each page
     is read through the driver's own cursor (plain tuples, no SQLAlchemy rows) in its own short
     transaction by keyset pagination on claim id (the session is rolled back after every page,
     so give it a session of its own) and written as CSV text by `_csv_text`. With `reference`, every
@@ -643,10 +644,10 @@ def _copy_pages(session: so.Session, filters: ClaimFilter, page_size: int,
     connection = session.connection()
     bind = session.get_bind()
     if connections > 1 and isinstance(bind, sa.Engine):
-        # The session's own transaction reads nothing here: the slices share a snapshot of their own.
-        session.rollback()
         # One statement for every slice, its bounds parameters: compiling it costs tens of milliseconds.
         sql, params = _driver_statement(connection, sql_cells(filters, sliced=True))
+        # The session's own transaction reads nothing here: the slices share a snapshot of their own.
+        session.rollback()
         yield from copy_in_slices(
             bind, Claim.__tablename__,
             lambda lowest, highest: (sql, {**params, "slice_from": lowest, "slice_to": highest}),
